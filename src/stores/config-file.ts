@@ -1,0 +1,218 @@
+import { chmod, mkdir, readFile, stat, access } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { AdsOAuthError } from '../errors.js';
+import { resolveFormat, FIELD_LABELS, FIELD_ORDER } from '../writers/index.js';
+import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from '../writers/index.js';
+import { reasonOf, resolveWriteTarget, writeError, writeFileAtomic } from './atomic-write.js';
+import { acquireLock } from './lock.js';
+
+/**
+ * Reading and safely updating client-library configuration files on disk: format resolution,
+ * symlinks, permissions, locking, atomic replacement and read-back confirmation. The format
+ * logic itself is pure and lives in `src/writers`.
+ */
+
+/** Reads a file as UTF-8 text; `undefined` when it does not exist. */
+async function readText(path: string, display: string): Promise<string | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new AdsOAuthError('CONFIG', `${display} is not a regular file.`, { details: { path: display } });
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof AdsOAuthError) throw error;
+    throw new AdsOAuthError('CONFIG', `Cannot read ${display}: ${reasonOf(error)}.`, { cause: error, details: { path: display } });
+  }
+}
+
+/** Adds the path to a format's parse error, keeping its code and details. */
+function withPath(error: unknown, path: string): never {
+  if (error instanceof AdsOAuthError) {
+    if (error.message.includes(path)) throw error;
+    throw new AdsOAuthError(error.code, `${path}: ${error.message}`, { cause: error.cause, details: { ...error.details, path } });
+  }
+  throw error;
+}
+
+async function resolveTarget(path: string): Promise<string> {
+  try {
+    return await resolveWriteTarget(path);
+  } catch (error) {
+    throw new AdsOAuthError('CONFIG', `Cannot resolve ${path}: ${reasonOf(error)}.`, { cause: error, details: { path } });
+  }
+}
+
+/**
+ * Checks, before any OAuth flow, that `path` can take the credentials: the format is known
+ * (explicit, or detected from the name), the directory exists and is writable, and an existing
+ * file parses and has nothing ads-oauth would refuse to edit — so the user never consents only to
+ * learn the file was wrong. A symbolic link is checked at its target.
+ *
+ * @throws AdsOAuthError('USAGE') unknown or undetectable format; ('CONFIG') missing directory,
+ *   unreadable or unparsable file; ('CONFIG_WRITE') directory not writable.
+ */
+export async function validateConfigTarget(path: string, format?: string): Promise<{ path: string; format: ConfigFormat; exists: boolean }> {
+  const chosen = resolveFormat(path, format);
+  const target = await resolveTarget(path);
+  const dir = dirname(target);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new AdsOAuthError('CONFIG', `The directory of ${path} does not exist: ${dir}. Create it first.`, { details: { path, dir } });
+  }
+  try {
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw writeError(path, error, 'write to the directory of');
+  }
+  const text = await readText(target, path);
+  if (text !== undefined) {
+    try {
+      chosen.read(text);
+      // A dry run with stand-in values finds what update() would refuse (e.g. a Ruby expression).
+      chosen.update(text, { clientId: 'x', clientSecret: 'x', refreshToken: 'x' });
+    } catch (error) {
+      withPath(error, path);
+    }
+  }
+  return { path: target, format: chosen, exists: text !== undefined };
+}
+
+/**
+ * Reads the credentials a configuration file holds.
+ * @throws AdsOAuthError('CONFIG') when the file is missing, unreadable or does not parse.
+ */
+export async function readConfig(path: string, format?: string): Promise<{ path: string; format: ConfigFormat; values: ConfigValues }> {
+  const chosen = resolveFormat(path, format);
+  const target = await resolveTarget(path);
+  const text = await readText(target, path);
+  if (text === undefined) throw new AdsOAuthError('CONFIG', `The config file ${path} does not exist.`, { details: { path } });
+  try {
+    return { path: target, format: chosen, values: chosen.read(text) };
+  } catch (error) {
+    return withPath(error, path);
+  }
+}
+
+export interface UpdateConfigOptions {
+  /** The format id; detected from the file name when absent. */
+  format?: string;
+  /** How long to wait for another writer's lock. Default 10 s. */
+  lockTimeoutMs?: number;
+  /** Create missing parent directories (mode 0700). Default false: a missing directory is an error. */
+  createDirectory?: boolean;
+}
+
+function mismatched(values: ConfigValues, changes: ConfigChanges): CredentialField[] {
+  return FIELD_ORDER.filter((field) => {
+    const want = changes[field];
+    if (want === undefined) return false;
+    return want === null ? values[field] !== undefined : values[field] !== want;
+  });
+}
+
+/**
+ * Applies `changes` to a configuration file (creating it when missing) and confirms the result.
+ *
+ * - Only the managed keys change; the rest of the file is kept byte for byte.
+ * - The read-modify-write runs under the lock file `<target>.lock`, so concurrent writers never
+ *   lose each other's keys.
+ * - The write is atomic (see {@link writeFileAtomic}); if `path` is a symbolic link, the file it
+ *   points to is updated and the link kept.
+ * - A new file gets mode 0600; an existing file readable or writable by group or others is
+ *   tightened to 0600 (`tightened: true`).
+ * - After writing, the file is read back and parsed; values that do not match are a
+ *   `CONFIG_WRITE` error and the previous content is put back.
+ *
+ * @throws AdsOAuthError('USAGE' | 'CONFIG' | 'CONFIG_WRITE'); never with a secret in the message.
+ */
+export async function updateConfig(
+  path: string,
+  changes: ConfigChanges,
+  options: UpdateConfigOptions = {},
+): Promise<{ path: string; format: ConfigFormat; created: boolean; tightened: boolean; placeholders: string[] }> {
+  const format = resolveFormat(path, options.format);
+  const target = await resolveTarget(path);
+  const dir = dirname(target);
+  const dirInfo = await stat(dir).catch(() => undefined);
+  if (!dirInfo) {
+    if (!options.createDirectory) {
+      throw new AdsOAuthError('CONFIG_WRITE', `Could not write ${path}: the directory ${dir} does not exist.`, {
+        details: { path, reason: 'ENOENT' },
+      });
+    }
+    await makeDirectory(dir, path);
+  } else if (!dirInfo.isDirectory()) {
+    throw new AdsOAuthError('CONFIG_WRITE', `Could not write ${path}: ${dir} is not a directory.`, { details: { path, reason: 'ENOTDIR' } });
+  }
+
+  const release = await acquireLock(target, { timeoutMs: options.lockTimeoutMs });
+  try {
+    const existing = await readText(target, path);
+    let mode = 0o600;
+    let tightened = false;
+    if (existing !== undefined) {
+      const current = (await stat(target)).mode & 0o7777;
+      if (current & 0o077) tightened = true;
+      else mode = current;
+    }
+    let result;
+    try {
+      result = format.update(existing, changes);
+      // Check the text before it reaches the disk: a writer bug must not cost the old file.
+      const planned = mismatched(format.read(result.text), changes);
+      if (planned.length > 0) {
+        throw new AdsOAuthError('CONFIG_WRITE', `Refusing to write ${path}: the new text would not read back the ${planned.map((f) => FIELD_LABELS[f]).join(', ')}. The old file is unchanged.`, {
+          details: { path, fields: planned },
+        });
+      }
+    } catch (error) {
+      return withPath(error, path);
+    }
+    if (existing !== result.text || tightened) {
+      await writeFileAtomic(target, result.text, { mode });
+      await confirm(target, path, format, changes, existing, mode);
+    }
+    return { path: target, format, created: existing === undefined, tightened, placeholders: result.placeholders };
+  } finally {
+    await release();
+  }
+}
+
+/** Reads the file back and compares; on a mismatch restores the previous content and throws. */
+async function confirm(target: string, display: string, format: ConfigFormat, changes: ConfigChanges, previous: string | undefined, mode: number): Promise<void> {
+  let wrong: CredentialField[];
+  try {
+    const text = await readFile(target, 'utf8');
+    wrong = mismatched(format.read(text), changes);
+  } catch (error) {
+    throw writeError(display, error, 'read back');
+  }
+  if (wrong.length === 0) return;
+  if (previous !== undefined) await writeFileAtomic(target, previous, { mode }).catch(() => undefined);
+  throw new AdsOAuthError(
+    'CONFIG_WRITE',
+    `Wrote ${display} but reading it back did not give the ${wrong.map((f) => FIELD_LABELS[f]).join(', ')}; the previous content was restored.`,
+    { details: { path: display, fields: wrong } },
+  );
+}
+
+/** Creates missing directories with mode 0700 whatever the umask. */
+async function makeDirectory(dir: string, display: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (await stat(d).then(() => true, () => false)) break;
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  try {
+    for (const d of missing) {
+      await mkdir(d, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      await chmod(d, 0o700);
+    }
+  } catch (error) {
+    throw writeError(display, error, 'create the directory of');
+  }
+}

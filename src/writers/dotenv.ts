@@ -1,0 +1,169 @@
+import { AdsOAuthError } from '../errors.js';
+import { appendLines, checkValues, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
+import { FIELD_LABELS, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
+
+/**
+ * `.env` files with the client libraries' `GOOGLE_ADS_*` environment variables (the names
+ * google-ads-python derives as `GOOGLE_ADS_` + key, also used by google-ads-perl and others).
+ *
+ * Dialects differ (the `dotenv` npm package, Node's `--env-file`, python-dotenv, shells), so a value
+ * is written in the first form that all of them read back unchanged:
+ * unquoted when it is only `[A-Za-z0-9_./+:@,%~=-]`; else in single quotes when it has no `'`, no `\\`
+ * and does not end in `\`;
+ * else in double quotes when it has no `"`, `\`, `$` or backtick; else in backticks (npm `dotenv` and
+ * Node only) when it has no backtick or `\`. A value that fits none is refused with `CONFIG_WRITE`.
+ * An existing line keeps its quoting when that quoting can hold the new value.
+ */
+const KEYS: Record<CredentialField, string> = {
+  clientId: 'GOOGLE_ADS_CLIENT_ID',
+  clientSecret: 'GOOGLE_ADS_CLIENT_SECRET',
+  refreshToken: 'GOOGLE_ADS_REFRESH_TOKEN',
+  developerToken: 'GOOGLE_ADS_DEVELOPER_TOKEN',
+  loginCustomerId: 'GOOGLE_ADS_LOGIN_CUSTOMER_ID',
+};
+const FIELD_BY_KEY = new Map(Object.entries(KEYS).map(([field, key]) => [key, field as CredentialField]));
+
+type Quote = "'" | '"' | '`' | '';
+
+interface DotenvEntry extends LineEntry {
+  prefix: string;
+  suffix: string;
+  quote: Quote;
+}
+
+const ASSIGN = /^(\s*(?:export\s+)?([\w.-]+)\s*=[ \t]*)(.*)$/;
+
+/** Scans assignments the way the `dotenv` npm package reads them (a quoted value may span lines). */
+function scanAll(lines: readonly Line[]): DotenvEntry[] {
+  const entries: DotenvEntry[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const first = i;
+    const match = ASSIGN.exec(lines[i]!.text);
+    i++;
+    if (!match) continue;
+    const prefix = match[1]!;
+    const rest = match[3]!;
+    const key = match[2]!;
+    const q = rest[0];
+    if (q === "'" || q === '"' || q === '`') {
+      let buffer = rest.slice(1);
+      let line = first;
+      let end = closing(buffer, q);
+      while (end === -1 && line + 1 < lines.length) {
+        line++;
+        buffer += '\n' + lines[line]!.text;
+        end = closing(buffer, q);
+      }
+      if (end !== -1) {
+        i = line + 1;
+        let value = buffer.slice(0, end);
+        if (q === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+        const after = buffer.slice(end + 1);
+        entries.push(entry(key, first, line, value, prefix, after.slice(after.lastIndexOf('\n') + 1), q));
+        continue;
+      }
+    }
+    const hash = rest.indexOf('#');
+    const raw = hash === -1 ? rest : rest.slice(0, hash);
+    const value = raw.trim();
+    const valueStart = raw.length - raw.trimStart().length;
+    entries.push(entry(key, first, first, value, prefix + rest.slice(0, valueStart), rest.slice(valueStart + value.length), ''));
+  }
+  return entries;
+}
+
+function entry(key: string, first: number, last: number, value: string, prefix: string, suffix: string, quote: Quote): DotenvEntry {
+  return { field: FIELD_BY_KEY.get(key) ?? ('' as CredentialField), first, last, value, prefix, suffix, quote };
+}
+
+/** Index of the closing quote, honouring `\<quote>` as the `dotenv` package's pattern does. */
+function closing(text: string, quote: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\' && text[i + 1] === quote) i++;
+    else if (text[i] === quote) return i;
+  }
+  return -1;
+}
+
+function scan(lines: Line[]): DotenvEntry[] {
+  return scanAll(lines).filter((e) => (e.field as string) !== '');
+}
+
+const PLAIN = /^[A-Za-z0-9_./+:@,%~=-]*$/;
+
+function fits(value: string, quote: Quote): boolean {
+  switch (quote) {
+    case '':
+      return PLAIN.test(value);
+    case "'":
+      // A backslash is literal inside single quotes for every reader, except before a quote or another backslash.
+      return !value.includes("'") && !value.includes('\\\\') && !value.endsWith('\\');
+    case '"':
+      return !/["\\$`]/.test(value);
+    case '`':
+      return !/[`\\]/.test(value);
+  }
+}
+
+function render(value: string, field: CredentialField, preferred?: Quote): string {
+  const order: Quote[] = ['', "'", '"', '`'];
+  const quote = preferred !== undefined && fits(value, preferred) ? preferred : order.find((q) => fits(value, q));
+  if (quote === undefined) {
+    throw new AdsOAuthError(
+      'CONFIG_WRITE',
+      `The ${FIELD_LABELS[field]} mixes quote characters and backslashes in a way no .env quoting reads back exactly; write it to another format (--format).`,
+      { details: { field } },
+    );
+  }
+  return `${quote}${value}${quote}`;
+}
+
+const format: LineFormat = {
+  scan,
+  replace(lines, entry, value) {
+    const found = scan(lines).find((e) => e.first === entry.first)!;
+    return [`${found.prefix}${render(value, entry.field, found.quote)}${found.suffix}`];
+  },
+  insert(lines, field, value, anchor, eol) {
+    const text = `${KEYS[field]}=${render(value, field)}`;
+    if (anchor) return insertAt(lines, anchor, [text], eol);
+    const template = findTemplate(lines, new RegExp(`^\\s*#\\s*(?:export\\s+)?${reEscape(KEYS[field])}\\s*=`));
+    if (template !== undefined) return insertAt(lines, { after: template }, [text], eol);
+    appendLines(lines, [text], eol);
+  },
+};
+
+function newFile(changes: ConfigChanges, eol = '\n'): string {
+  const v = (field: CredentialField): string => render(changes[field] ?? PLACEHOLDERS[field], field);
+  return [
+    '# Google Ads API credentials as GOOGLE_ADS_* environment variables (written by ads-oauth).',
+    '# See https://developers.google.com/google-ads/api/docs/client-libs/python/configuration#environment_variables',
+    `${KEYS.developerToken}=${v('developerToken')}`,
+    '# Required for manager accounts only: the customer ID of the authenticated manager',
+    '# account, 10 digits without dashes.',
+    typeof changes.loginCustomerId === 'string' ? `${KEYS.loginCustomerId}=${v('loginCustomerId')}` : `# ${KEYS.loginCustomerId}=INSERT_LOGIN_CUSTOMER_ID_HERE`,
+    `${KEYS.clientId}=${v('clientId')}`,
+    `${KEYS.clientSecret}=${v('clientSecret')}`,
+    `${KEYS.refreshToken}=${v('refreshToken')}`,
+    '# Required by google-ads-python when configured from the environment.',
+    'GOOGLE_ADS_USE_PROTO_PLUS=True',
+  ].join(eol) + eol;
+}
+
+export const dotenvFormat: ConfigFormat = {
+  id: 'dotenv',
+  library: 'GOOGLE_ADS_* environment variables',
+  description: '.env file with GOOGLE_ADS_* variables (google-ads-python, google-ads-perl and apps using dotenv)',
+  docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration#environment_variables',
+  read(text: string): ConfigValues {
+    return valuesOf(scan(splitLines(text)));
+  },
+  update(existing, changes) {
+    checkValues(changes);
+    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
+    return { text, placeholders: placeholderKeys(dotenvFormat.read(text), (f) => KEYS[f]) };
+  },
+  keyFor: (field) => KEYS[field],
+};

@@ -1,0 +1,127 @@
+/**
+ * Writers for every official Google Ads API client library configuration format.
+ *
+ * Everything in `src/writers` is pure (strings in, strings out; no `node:` imports): reading and
+ * writing files, locking and permissions are `src/stores/config-file.ts`'s job.
+ */
+import { AdsOAuthError } from '../errors.js';
+import { appconfigFormat } from './appconfig.js';
+import { dotenvFormat } from './dotenv.js';
+import { javaFormat } from './java.js';
+import { adcFormat, appsettingsFormat } from './json-formats.js';
+import { perlFormat } from './perl.js';
+import { phpFormat } from './php.js';
+import { rubyFormat } from './ruby.js';
+import type { ConfigFormat, ConfigValues, FormatId } from './types.js';
+import { yamlFormat } from './yaml.js';
+
+export type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField, FormatId } from './types.js';
+export { FIELD_LABELS, FIELD_ORDER } from './types.js';
+export { isPlaceholder } from './text.js';
+
+const FORMATS: Record<FormatId, ConfigFormat> = {
+  yaml: yamlFormat,
+  java: javaFormat,
+  php: phpFormat,
+  ruby: rubyFormat,
+  perl: perlFormat,
+  dotenv: dotenvFormat,
+  appsettings: appsettingsFormat,
+  appconfig: appconfigFormat,
+  adc: adcFormat,
+};
+
+export const FORMAT_IDS: readonly FormatId[] = Object.freeze(Object.keys(FORMATS) as FormatId[]);
+
+/** The format with this id. @throws AdsOAuthError('USAGE') listing the valid ids. */
+export function getFormat(id: string): ConfigFormat {
+  const format = (FORMATS as Record<string, ConfigFormat | undefined>)[id.trim().toLowerCase()];
+  if (!format) {
+    throw new AdsOAuthError('USAGE', `Unknown config format "${id}". Valid formats: ${FORMAT_IDS.join(', ')}.`, {
+      details: { format: id, valid: [...FORMAT_IDS] },
+    });
+  }
+  return format;
+}
+
+/** The file name of a path, whichever separator it uses. */
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] ?? path;
+}
+
+/** File names each library looks for, matched exactly (App.config / Web.config case-insensitively). */
+const EXACT_NAMES: Record<string, FormatId> = {
+  'google-ads.yaml': 'yaml',
+  'ads.properties': 'java',
+  'google_ads_php.ini': 'php',
+  'google_ads_config.rb': 'ruby',
+  'googleads.properties': 'perl',
+  '.env': 'dotenv',
+  'appsettings.json': 'appsettings',
+};
+
+/**
+ * The format a path's name implies: first the libraries' own file names (`google-ads.yaml`,
+ * `ads.properties`, `google_ads_php.ini`, `google_ads_config.rb`, `googleads.properties`, `.env`,
+ * `appsettings.json` and `appsettings.<Environment>.json`, `App.config`, `Web.config`), then the
+ * extension (`.yaml`/`.yml`, `.properties` → java, `.ini` → php, `.rb` → ruby, `*.env` → dotenv).
+ * `undefined` when neither tells (ADC files are only ever chosen with an explicit format).
+ */
+export function detectFormat(path: string): FormatId | undefined {
+  const name = baseName(path);
+  const exact = EXACT_NAMES[name];
+  if (exact) return exact;
+  const lower = name.toLowerCase();
+  if (lower === 'app.config' || lower === 'web.config') return 'appconfig';
+  if (/^appsettings\.[^.]+\.json$/i.test(name)) return 'appsettings';
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  if (lower.endsWith('.properties')) return 'java';
+  if (lower.endsWith('.ini')) return 'php';
+  if (lower.endsWith('.rb')) return 'ruby';
+  if (lower.endsWith('.env')) return 'dotenv';
+  return undefined;
+}
+
+/**
+ * The format to use for a path: the explicit one when given (`--format`), else the detected one.
+ * @throws AdsOAuthError('USAGE') for an unknown explicit format, or a name that tells nothing.
+ */
+export function resolveFormat(path: string, explicit?: string): ConfigFormat {
+  if (explicit !== undefined && explicit !== '') return getFormat(explicit);
+  const detected = detectFormat(path);
+  if (!detected) {
+    throw new AdsOAuthError(
+      'USAGE',
+      `Cannot tell the config format of "${baseName(path)}" from its name; pass --format with one of: ${FORMAT_IDS.join(', ')}.`,
+      { details: { path, valid: [...FORMAT_IDS] } },
+    );
+  }
+  return FORMATS[detected];
+}
+
+/**
+ * Where `--config` without a path writes: `GOOGLE_ADS_CONFIGURATION_FILE_PATH` when set (every
+ * client library honours it: Python, Java, PHP, Ruby, Perl), else `~/google-ads.yaml`, the Python
+ * library's default. Pure: give it the environment and the home directory. A leading `~` in the
+ * variable is expanded, as google-ads-python does.
+ */
+export function defaultConfigPath(env: Record<string, string | undefined>, homedir: string): string {
+  const separator = homedir.includes('\\') && !homedir.includes('/') ? '\\' : '/';
+  const home = homedir.endsWith(separator) && homedir.length > 1 ? homedir.slice(0, -1) : homedir;
+  const fromEnv = env['GOOGLE_ADS_CONFIGURATION_FILE_PATH']?.trim();
+  if (fromEnv) {
+    if (fromEnv === '~') return home;
+    if (fromEnv.startsWith('~/') || fromEnv.startsWith('~\\')) return home + separator + fromEnv.slice(2);
+    return fromEnv;
+  }
+  return `${home}${separator}google-ads.yaml`;
+}
+
+/**
+ * A complete, minimal configuration file of this format holding `values` (missing required keys
+ * as `INSERT_…_HERE` placeholders), for `--print-config`.
+ */
+export function renderSnippet(id: FormatId, values: ConfigValues): string {
+  return getFormat(id).update(undefined, values).text;
+}

@@ -1,0 +1,84 @@
+import { appendLines, checkValues, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
+import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
+
+/**
+ * Perl `googleads.properties` (google-ads-perl). The library's own reader
+ * (`Google::Ads::GoogleAds::Client::__parse_properties_file`) skips lines matching `^#` or `^\s*$`
+ * and splits every other line at its first `=`: no trimming, no escapes, no continuations. So a
+ * value is written raw after `key=`, and any character but a line break round-trips.
+ * (A CRLF file's `\r` is treated as part of the line ending here; Perl on Unix would keep it.)
+ */
+const KEYS: Record<CredentialField, string> = {
+  clientId: 'clientId',
+  clientSecret: 'clientSecret',
+  refreshToken: 'refreshToken',
+  developerToken: 'developerToken',
+  loginCustomerId: 'loginCustomerId',
+};
+const FIELD_BY_KEY = new Map(Object.entries(KEYS).map(([field, key]) => [key, field as CredentialField]));
+
+function scan(lines: Line[]): LineEntry[] {
+  const entries: LineEntry[] = [];
+  lines.forEach((line, index) => {
+    if (line.text.startsWith('#') || /^\s*$/.test(line.text)) return;
+    const eq = line.text.indexOf('=');
+    const key = eq === -1 ? line.text : line.text.slice(0, eq);
+    const field = FIELD_BY_KEY.get(key);
+    if (!field) return;
+    entries.push({ field, first: index, last: index, value: eq === -1 ? undefined : line.text.slice(eq + 1) });
+  });
+  return entries;
+}
+
+const format: LineFormat = {
+  scan,
+  replace: (_lines, entry, value) => [`${KEYS[entry.field]}=${value}`],
+  insert(lines, field, value, anchor, eol) {
+    const text = `${KEYS[field]}=${value}`;
+    if (anchor) return insertAt(lines, anchor, [text], eol);
+    const template = findTemplate(lines, new RegExp(`^#\\s*${reEscape(KEYS[field])}=`));
+    if (template !== undefined) return insertAt(lines, { after: template }, [text], eol);
+    appendLines(lines, [text], eol);
+  },
+};
+
+function newFile(changes: ConfigChanges, eol = '\n'): string {
+  const v = (field: CredentialField): string => changes[field] ?? PLACEHOLDERS[field];
+  return [
+    '# Google Ads API client library for Perl configuration (written by ads-oauth).',
+    '# See https://developers.google.com/google-ads/api/docs/client-libs/perl/configuration',
+    '',
+    '### Google Ads ###',
+    '',
+    '# A 22 character developer token to authenticate that you are allowed to make API calls.',
+    `developerToken=${v('developerToken')}`,
+    '',
+    '# Required for manager accounts only: the customer ID of the authenticated manager',
+    '# account, 10 digits without dashes.',
+    typeof changes.loginCustomerId === 'string' ? `loginCustomerId=${v('loginCustomerId')}` : '# loginCustomerId=INSERT_LOGIN_CUSTOMER_ID_HERE',
+    '',
+    '### OAuth2 ###',
+    '',
+    `clientId=${v('clientId')}`,
+    `clientSecret=${v('clientSecret')}`,
+    `refreshToken=${v('refreshToken')}`,
+  ].join(eol) + eol;
+}
+
+export const perlFormat: ConfigFormat = {
+  id: 'perl',
+  library: 'google-ads-perl',
+  description: 'googleads.properties for the Google Ads API client library for Perl',
+  docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/perl/configuration',
+  read(text: string): ConfigValues {
+    // Perl assigns into a hash line by line: the last occurrence wins.
+    return valuesOf(scan(splitLines(text)));
+  },
+  update(existing, changes) {
+    checkValues(changes);
+    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
+    return { text, placeholders: placeholderKeys(perlFormat.read(text), (f) => KEYS[f]) };
+  },
+  keyFor: (field) => KEYS[field],
+};

@@ -1,0 +1,235 @@
+import { AdsOAuthError } from '../errors.js';
+import { appendLines, checkValues, indentOf, insertLines, parseError, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { anchorFor, editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
+import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
+
+/**
+ * PHP `google_ads_php.ini` (google-ads-php), read with
+ * `parse_ini_file($path, true, INI_SCANNER_TYPED)`: the OAuth keys live in `[OAUTH2]`, the
+ * developer token and login customer ID in `[GOOGLE_ADS]`.
+ *
+ * Values are written in double quotes, where PHP's ini scanner undoes exactly `\"`, `\\` and `\$`
+ * (and would expand `${…}`, hence `\$`). An existing single-quoted (raw) or unquoted value keeps
+ * its style when the new value can be written that way.
+ */
+const KEYS: Record<CredentialField, string> = {
+  clientId: 'clientId',
+  clientSecret: 'clientSecret',
+  refreshToken: 'refreshToken',
+  developerToken: 'developerToken',
+  loginCustomerId: 'loginCustomerId',
+};
+const SECTIONS: Record<CredentialField, string> = {
+  clientId: 'OAUTH2',
+  clientSecret: 'OAUTH2',
+  refreshToken: 'OAUTH2',
+  developerToken: 'GOOGLE_ADS',
+  loginCustomerId: 'GOOGLE_ADS',
+};
+
+type Quote = '"' | "'" | '';
+
+interface Statement {
+  kind: 'section' | 'key';
+  first: number;
+  last: number;
+  /** Section name, or key. */
+  name: string;
+  section: string | undefined;
+  value?: string;
+  quote?: Quote;
+  /** Text before the value on the first line, and after it on the last. */
+  prefix?: string;
+  suffix?: string;
+  /** The value is more than one quoted string or uses `${…}`: readable by PHP, not by us. */
+  complex?: boolean;
+}
+
+function unescapeDouble(raw: string): { value: string; interpolates: boolean } {
+  let value = '';
+  let interpolates = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '\\' && i + 1 < raw.length) {
+      const n = raw[i + 1]!;
+      if (n === '"' || n === '\\' || n === '$') {
+        value += n;
+        i++;
+        continue;
+      }
+      value += c;
+      continue;
+    }
+    if (c === '$' && raw[i + 1] === '{') interpolates = true;
+    value += c;
+  }
+  return { value, interpolates };
+}
+
+/** Parses the ini text into sections and key statements (a quoted value may span lines). */
+function statements(lines: readonly Line[]): Statement[] {
+  const result: Statement[] = [];
+  let section: string | undefined;
+  let i = 0;
+  while (i < lines.length) {
+    const first = i;
+    const text = lines[i]!.text;
+    const trimmed = text.trim();
+    i++;
+    if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) continue;
+    if (trimmed.startsWith('[')) {
+      const close = trimmed.indexOf(']');
+      if (close === -1) throw parseError('ini file', first + 1, 'a section header has no closing bracket');
+      section = trimmed.slice(1, close).trim();
+      result.push({ kind: 'section', first, last: first, name: section, section });
+      continue;
+    }
+    const eq = text.indexOf('=');
+    if (eq === -1) continue; // a bare word: PHP gives it no usable value
+    const name = text.slice(0, eq).trim();
+    let pos = eq + 1;
+    while (pos < text.length && (text[pos] === ' ' || text[pos] === '\t')) pos++;
+    const prefix = text.slice(0, pos);
+    const open = text[pos];
+    if (open === '"' || open === "'") {
+      // Find the closing quote, possibly on a later line.
+      let buffer = text.slice(pos + 1);
+      let line = first;
+      let end = -1;
+      for (;;) {
+        end = open === '"' ? closingDouble(buffer) : buffer.indexOf("'");
+        if (end !== -1 || line + 1 >= lines.length) break;
+        line++;
+        buffer += lines[line - 1]!.eol + lines[line]!.text;
+      }
+      if (end === -1) throw parseError('ini file', first + 1, 'a quoted value is never closed');
+      i = line + 1;
+      const raw = buffer.slice(0, end);
+      const lastText = lines[line]!.text;
+      const restOfBuffer = buffer.slice(end + 1);
+      const suffixStart = lastText.length - restOfBuffer.length;
+      const suffix = lastText.slice(suffixStart);
+      const complex = !/^\s*(;.*)?$/.test(suffix);
+      const decoded = open === '"' ? unescapeDouble(raw) : { value: raw, interpolates: false };
+      result.push({
+        kind: 'key', first, last: line, name, section, value: decoded.value, quote: open,
+        prefix, suffix, complex: complex || decoded.interpolates,
+      });
+      continue;
+    }
+    const comment = text.indexOf(';', pos);
+    const rawEnd = comment === -1 ? text.length : comment;
+    const raw = text.slice(pos, rawEnd);
+    const value = raw.trimEnd();
+    result.push({
+      kind: 'key', first, last: first, name, section, value, quote: '',
+      prefix, suffix: text.slice(pos + value.length), complex: /[${}|&~!()^"]/.test(value),
+    });
+  }
+  return result;
+}
+
+function closingDouble(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return -1;
+}
+
+const FIELDS = Object.keys(KEYS) as CredentialField[];
+
+function fieldOf(statement: Statement): CredentialField | undefined {
+  if (statement.kind !== 'key') return undefined;
+  return FIELDS.find((f) => KEYS[f] === statement.name && SECTIONS[f] === statement.section);
+}
+
+function scan(lines: Line[]): LineEntry[] {
+  const entries: LineEntry[] = [];
+  for (const statement of statements(lines)) {
+    const field = fieldOf(statement);
+    if (!field) continue;
+    if (statement.complex) {
+      throw new AdsOAuthError(
+        'CONFIG',
+        `The ini file sets ${KEYS[field]} (line ${statement.first + 1}) with a value ads-oauth cannot read exactly (interpolation, concatenation or operators).`,
+        { details: { line: statement.first + 1, key: KEYS[field] } },
+      );
+    }
+    entries.push({ field, first: statement.first, last: statement.last, value: statement.value });
+  }
+  return entries;
+}
+
+const KEYWORDS = /^(true|false|on|off|yes|no|none|null)$/i;
+
+function render(value: string, preferred: Quote): string {
+  if (preferred === '' && /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(value) && !KEYWORDS.test(value)) return value;
+  if (preferred === "'" && !value.includes("'")) return `'${value}'`;
+  return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+const format: LineFormat = {
+  scan,
+  replace(lines, entry, value) {
+    const statement = statements(lines).find((s) => s.first === entry.first)!;
+    return [`${statement.prefix}${render(value, statement.quote ?? '"')}${statement.suffix}`];
+  },
+  insert(lines, field, value, _anchor, eol) {
+    const section = SECTIONS[field];
+    const all = statements(lines);
+    const text = `${KEYS[field]} = ${render(value, '"')}`;
+    const sameSection = anchorFor(scan(lines), field, (e) => SECTIONS[e.field] === section);
+    if (sameSection) return insertAt(lines, sameSection, [text], eol);
+    // The section's last header wins in PHP (sections merge); add to the last one.
+    const headers = all.filter((s) => s.kind === 'section' && s.name === section);
+    const header = headers[headers.length - 1];
+    if (!header) {
+      appendLines(lines, [`[${section}]`, text], eol, true);
+      return;
+    }
+    const next = all.find((s) => s.kind === 'section' && s.first > header.first);
+    const end = next ? next.first : lines.length;
+    const template = findTemplate(lines, new RegExp(`^\\s*[;#]\\s*${reEscape(KEYS[field])}\\s*=`), header.first + 1, end);
+    if (template !== undefined) return insertLines(lines, template, [indentOf(lines[template]!.text) + text], eol);
+    const keys = all.filter((s) => s.kind === 'key' && s.first > header.first && s.first < end);
+    const lastKey = keys[keys.length - 1];
+    insertLines(lines, lastKey ? lastKey.last : header.first, [text], eol);
+  },
+};
+
+function newFile(changes: ConfigChanges, eol = '\n'): string {
+  const v = (field: CredentialField): string => render(changes[field] ?? PLACEHOLDERS[field], '"');
+  return [
+    '; Google Ads API client library for PHP configuration (written by ads-oauth).',
+    '; See https://developers.google.com/google-ads/api/docs/client-libs/php/configuration',
+    '[GOOGLE_ADS]',
+    `developerToken = ${v('developerToken')}`,
+    '',
+    '; Required for manager accounts only: the customer ID of the authenticated manager',
+    '; account, 10 digits without dashes.',
+    typeof changes.loginCustomerId === 'string' ? `loginCustomerId = ${v('loginCustomerId')}` : '; loginCustomerId = "INSERT_LOGIN_CUSTOMER_ID_HERE"',
+    '',
+    '[OAUTH2]',
+    `clientId = ${v('clientId')}`,
+    `clientSecret = ${v('clientSecret')}`,
+    `refreshToken = ${v('refreshToken')}`,
+  ].join(eol) + eol;
+}
+
+export const phpFormat: ConfigFormat = {
+  id: 'php',
+  library: 'google-ads-php',
+  description: 'google_ads_php.ini for the Google Ads API client library for PHP',
+  docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/php/configuration',
+  read(text: string): ConfigValues {
+    // parse_ini_file: a repeated key overwrites the earlier one.
+    return valuesOf(scan(splitLines(text)));
+  },
+  update(existing, changes) {
+    checkValues(changes);
+    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
+    return { text, placeholders: placeholderKeys(phpFormat.read(text), (f) => KEYS[f]) };
+  },
+  keyFor: (field) => KEYS[field],
+};

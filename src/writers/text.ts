@@ -1,0 +1,140 @@
+import { AdsOAuthError } from '../errors.js';
+import { FIELD_LABELS, FIELD_ORDER, type ConfigChanges, type CredentialField } from './types.js';
+
+/** One physical line and the line ending that followed it (`''` for a last line without one). */
+export interface Line {
+  text: string;
+  eol: string;
+}
+
+/** Splits text into lines, keeping each line's own ending (`\n`, `\r\n` or a lone `\r`). */
+export function splitLines(text: string): Line[] {
+  const lines: Line[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n' || c === '\r') {
+      const eol = c === '\r' && text[i + 1] === '\n' ? '\r\n' : c;
+      lines.push({ text: text.slice(start, i), eol });
+      i += eol.length - 1;
+      start = i + 1;
+    }
+  }
+  if (start < text.length) lines.push({ text: text.slice(start), eol: '' });
+  return lines;
+}
+
+export function joinLines(lines: readonly Line[]): string {
+  return lines.map((line) => line.text + line.eol).join('');
+}
+
+/** The file's line ending: that of its first line, else `\n`. */
+export function detectEol(text: string | undefined): string {
+  if (text === undefined) return '\n';
+  const match = /\r\n|\n|\r/.exec(text);
+  return match ? match[0] : '\n';
+}
+
+/**
+ * Inserts new lines after `index` (`-1`: at the top), giving them the file's line ending and
+ * keeping a missing final newline missing.
+ */
+export function insertLines(lines: Line[], index: number, texts: readonly string[], eol: string): void {
+  if (texts.length === 0) return;
+  const fresh = texts.map((text) => ({ text, eol }));
+  const atEnd = index === lines.length - 1;
+  if (atEnd && lines.length > 0 && lines[index]!.eol === '') {
+    lines[index]!.eol = eol;
+    fresh[fresh.length - 1]!.eol = '';
+  }
+  lines.splice(index + 1, 0, ...fresh);
+}
+
+/** Appends lines at the end of the file, after a blank line when `separate` and the file has content. */
+export function appendLines(lines: Line[], texts: readonly string[], eol: string, separate = false): void {
+  const block = separate && lines.length > 0 && lines[lines.length - 1]!.text.trim() !== '' ? ['', ...texts] : [...texts];
+  if (lines.length === 0) {
+    lines.push(...block.map((text) => ({ text, eol })));
+    return;
+  }
+  insertLines(lines, lines.length - 1, block, eol);
+}
+
+const PLACEHOLDER = /^INSERT_[A-Z0-9_]*_HERE$/;
+
+/** Whether a value is one of the client libraries' `INSERT_…_HERE` placeholders. */
+export function isPlaceholder(value: string | undefined): boolean {
+  return value !== undefined && PLACEHOLDER.test(value);
+}
+
+export const PLACEHOLDERS: Record<CredentialField, string> = {
+  developerToken: 'INSERT_DEVELOPER_TOKEN_HERE',
+  loginCustomerId: 'INSERT_LOGIN_CUSTOMER_ID_HERE',
+  clientId: 'INSERT_OAUTH2_CLIENT_ID_HERE',
+  clientSecret: 'INSERT_OAUTH2_CLIENT_SECRET_HERE',
+  refreshToken: 'INSERT_OAUTH2_REFRESH_TOKEN_HERE',
+};
+
+/**
+ * Rejects values no configuration format here can hold on one line: control characters
+ * (newlines, tabs, NUL, DEL). OAuth client IDs, secrets and tokens never contain them, so this only
+ * stops mistakes (a pasted token with a trailing newline). The message names the field, never the value.
+ */
+export function checkValues(changes: ConfigChanges): void {
+  for (const field of FIELD_ORDER) {
+    const value = changes[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') {
+      throw new AdsOAuthError('USAGE', `The ${FIELD_LABELS[field]} must be a string.`, { details: { field } });
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      throw new AdsOAuthError(
+        'CONFIG_WRITE',
+        `The ${FIELD_LABELS[field]} contains a line break or another control character; refusing to write it to a configuration file.`,
+        { details: { field } },
+      );
+    }
+  }
+}
+
+/** The fields being set or removed, in file order. */
+export function changedFields(changes: ConfigChanges): CredentialField[] {
+  return FIELD_ORDER.filter((field) => changes[field] !== undefined);
+}
+
+/** Keys of fields whose value in `values` is still a placeholder. */
+export function placeholderKeys(
+  values: Partial<Record<CredentialField, string>>,
+  keyFor: (field: CredentialField) => string,
+  fields: readonly CredentialField[] = FIELD_ORDER,
+): string[] {
+  return fields.filter((field) => isPlaceholder(values[field])).map((field) => keyFor(field));
+}
+
+/** A `CONFIG` error for text that does not parse, located by line (never quoting the line). */
+export function parseError(what: string, line: number | undefined, reason: string): AdsOAuthError {
+  const where = line === undefined ? '' : ` at line ${line}`;
+  return new AdsOAuthError('CONFIG', `The ${what} does not parse${where}: ${reason}.`, {
+    details: line === undefined ? {} : { line },
+  });
+}
+
+/** 1-based line number of an offset in text. */
+export function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n' || (text[i] === '\r' && text[i + 1] !== '\n')) line++;
+  }
+  return line;
+}
+
+/** Leading whitespace of a line. */
+export function indentOf(text: string): string {
+  return /^[ \t]*/.exec(text)![0];
+}
+
+/** Escapes a string for use inside a RegExp. */
+export function reEscape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
