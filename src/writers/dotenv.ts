@@ -128,9 +128,9 @@ const format: LineFormat = {
   },
   insert(lines, field, value, anchor, eol) {
     const text = `${KEYS[field]}=${render(value, field)}`;
-    if (anchor) return insertAt(lines, anchor, [text], eol);
     const template = findTemplate(lines, new RegExp(`^\\s*#\\s*(?:export\\s+)?${reEscape(KEYS[field])}\\s*=`));
     if (template !== undefined) return insertAt(lines, { after: template }, [text], eol);
+    if (anchor) return insertAt(lines, anchor, [text], eol);
     appendLines(lines, [text], eol);
   },
 };

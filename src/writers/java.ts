@@ -160,9 +160,9 @@ const format: LineFormat = {
   },
   insert(lines, field, value, anchor, eol) {
     const text = `${KEYS[field]}${separatorStyle(lines)}${escapePropertiesValue(value)}`;
-    if (anchor) return insertAt(lines, anchor, [text], eol);
     const template = findTemplate(lines, new RegExp(`^\\s*[#!]\\s*${reEscape(KEYS[field])}\\s*[=:\\s]`));
     if (template !== undefined) return insertAt(lines, { after: template }, [text], eol);
+    if (anchor) return insertAt(lines, anchor, [text], eol);
     appendLines(lines, [text], eol);
   },
 };

@@ -142,7 +142,7 @@ function jsonFormat(
       }
       const text = existing === undefined ? newFile(changes) : updateJson(existing, changes, layout);
       const fields = FIELD_ORDER.filter((f) => layout.keys[f]);
-      return { text, placeholders: placeholderKeys(readJson(text, layout), (f) => layout.keys[f]!, fields) };
+      return { text, placeholders: placeholderKeys(readJson(text, layout), (f) => format.keyFor(f), fields) };
     },
     keyFor(field) {
       const key = layout.keys[field];

@@ -36,9 +36,9 @@ const format: LineFormat = {
   replace: (_lines, entry, value) => [`${KEYS[entry.field]}=${value}`],
   insert(lines, field, value, anchor, eol) {
     const text = `${KEYS[field]}=${value}`;
-    if (anchor) return insertAt(lines, anchor, [text], eol);
     const template = findTemplate(lines, new RegExp(`^#\\s*${reEscape(KEYS[field])}=`));
     if (template !== undefined) return insertAt(lines, { after: template }, [text], eol);
+    if (anchor) return insertAt(lines, anchor, [text], eol);
     appendLines(lines, [text], eol);
   },
 };

@@ -179,8 +179,6 @@ const format: LineFormat = {
     const section = SECTIONS[field];
     const all = statements(lines);
     const text = `${KEYS[field]} = ${render(value, '"')}`;
-    const sameSection = anchorFor(scan(lines), field, (e) => SECTIONS[e.field] === section);
-    if (sameSection) return insertAt(lines, sameSection, [text], eol);
     // The section's last header wins in PHP (sections merge); add to the last one.
     const headers = all.filter((s) => s.kind === 'section' && s.name === section);
     const header = headers[headers.length - 1];
@@ -192,6 +190,8 @@ const format: LineFormat = {
     const end = next ? next.first : lines.length;
     const template = findTemplate(lines, new RegExp(`^\\s*[;#]\\s*${reEscape(KEYS[field])}\\s*=`), header.first + 1, end);
     if (template !== undefined) return insertLines(lines, template, [indentOf(lines[template]!.text) + text], eol);
+    const sameSection = anchorFor(scan(lines), field, (e) => SECTIONS[e.field] === section);
+    if (sameSection) return insertAt(lines, sameSection, [text], eol);
     const keys = all.filter((s) => s.kind === 'key' && s.first > header.first && s.first < end);
     const lastKey = keys[keys.length - 1];
     insertLines(lines, lastKey ? lastKey.last : header.first, [text], eol);

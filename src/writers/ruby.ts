@@ -154,12 +154,12 @@ const format: LineFormat = {
     const { variable, header, entries } = parse(lines);
     const statement = `${variable}.${KEYS[field]} = ${render(value, "'")}`;
     const indentLike = entries[0] ? indentOf(lines[entries[0].first]!.text) : undefined;
+    const template = findTemplate(lines, new RegExp(`^\\s*#\\s*${reEscape(variable)}\\.${KEYS[field]}\\s*=`), header + 1);
+    if (template !== undefined) return insertLines(lines, template, [indentOf(lines[template]!.text) + statement], eol);
     if (anchor) {
       const near = 'after' in anchor ? anchor.after : anchor.before;
       return insertAt(lines, anchor, [indentOf(lines[near]!.text) + statement], eol);
     }
-    const template = findTemplate(lines, new RegExp(`^\\s*#\\s*${reEscape(variable)}\\.${KEYS[field]}\\s*=`), header + 1);
-    if (template !== undefined) return insertLines(lines, template, [indentOf(lines[template]!.text) + statement], eol);
     // Before the line that closes the block: the last `end` or `}` in the file.
     let close = -1;
     for (let i = lines.length - 1; i > header; i--) {
@@ -213,7 +213,7 @@ export const rubyFormat: ConfigFormat = {
   update(existing, changes) {
     checkValues(changes);
     const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
-    return { text, placeholders: placeholderKeys(rubyFormat.read(text), (f) => KEYS[f]) };
+    return { text, placeholders: placeholderKeys(rubyFormat.read(text), (f) => rubyFormat.keyFor(f)) };
   },
   keyFor: (field) => `c.${KEYS[field]}`,
 };

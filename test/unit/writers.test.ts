@@ -1,0 +1,339 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { XMLParser } from 'fast-xml-parser';
+import { parse as parseProperties } from 'dot-properties';
+import dotenv from 'dotenv';
+import * as ini from 'ini';
+import { parse as parseYaml } from 'yaml';
+import { parseEnv } from 'node:util';
+import { isAdsOAuthError } from '../../src/errors.js';
+import {
+  defaultConfigPath,
+  detectFormat,
+  FORMAT_IDS,
+  getFormat,
+  renderSnippet,
+  resolveFormat,
+  type ConfigChanges,
+  type CredentialField,
+  type FormatId,
+} from '../../src/writers/index.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'writers');
+
+const GOLDEN_CHANGES: Record<string, ConfigChanges> = {
+  update: { clientId: 'new-id.apps.googleusercontent.com', clientSecret: 'GOCSPX-new secret#1', refreshToken: '1//0new-token' },
+  insert: { clientSecret: 'GOCSPX-new', refreshToken: '1//0new-token', loginCustomerId: '9876543210' },
+};
+
+const toCrlf = (text: string): string => text.replace(/\r?\n/g, '\r\n');
+
+describe('golden files: only the managed keys change, byte for byte', () => {
+  for (const id of FORMAT_IDS) {
+    const dir = join(FIXTURES, id);
+    for (const file of readdirSync(dir).filter((f) => f.includes('.before.'))) {
+      const [kase] = file.split('.') as [string];
+      const changes: ConfigChanges = { ...GOLDEN_CHANGES[kase] };
+      if (id === 'adc') delete changes.loginCustomerId;
+      const before = readFileSync(join(dir, file), 'utf8');
+      const after = readFileSync(join(dir, file.replace('.before.', '.after.')), 'utf8');
+      it(`${id}/${file} (LF)`, () => {
+        assert.equal(getFormat(id).update(before, changes).text, after);
+      });
+      it(`${id}/${file} (CRLF)`, () => {
+        const out = getFormat(id).update(toCrlf(before), changes).text;
+        assert.equal(out, toCrlf(after));
+        assert.doesNotMatch(out.replace(/\r\n/g, ''), /\n/, 'no bare LF in a CRLF file');
+      });
+      it(`${id}/${file} reads back the new values`, () => {
+        const values = getFormat(id).read(after);
+        for (const [field, value] of Object.entries(changes)) assert.equal(values[field as CredentialField], value);
+      });
+      it(`${id}/${file} is unchanged by an empty change set`, () => {
+        assert.equal(getFormat(id).update(before, {}).text, before);
+      });
+    }
+  }
+});
+
+/** Real parsers from npm, each returning the client secret as the library would see it. */
+const REAL: Partial<Record<FormatId, (text: string) => string | undefined>> = {
+  yaml: (t) => parseYaml(t, { version: '1.1' }).client_secret,
+  java: (t) => parseProperties(t)['api.googleads.clientSecret'] as string | undefined,
+  dotenv: (t) => {
+    const a = dotenv.parse(t).GOOGLE_ADS_CLIENT_SECRET;
+    assert.equal(parseEnv(t).GOOGLE_ADS_CLIENT_SECRET, a, 'node:util parseEnv agrees with dotenv');
+    return a;
+  },
+  appsettings: (t) => JSON.parse(t).GoogleAdsApi.OAuth2ClientSecret,
+  adc: (t) => JSON.parse(t).client_secret,
+  appconfig: (t) => {
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', trimValues: false, parseAttributeValue: false, isArray: (n) => n === 'add' }).parse(t);
+    const adds = doc.configuration.GoogleAdsApi.add as Array<{ key: string; value: string }>;
+    return adds.filter((a) => a.key === 'OAuth2ClientSecret').pop()?.value;
+  },
+  php: (t) => {
+    const section = ini.parse(t)['OAUTH2'] as Record<string, string>;
+    return section['clientSecret'];
+  },
+};
+
+const ADVERSARIAL = [
+  'GOCSPX-AbC_dEf-123456789',
+  '1//0gAbCdEfGhIjKlMnOpQrStUvWxYz-_0123456789',
+  'with space',
+  ' leading',
+  'trailing ',
+  '  both  ',
+  'hash#inside',
+  '#leading-hash',
+  'a # spaced hash',
+  'eq=uals',
+  '=leading-eq',
+  'colon:inside',
+  ': leading colon',
+  'back\\slash',
+  'dollar$sign',
+  '${HOME}',
+  '$HOME',
+  "single'quote",
+  'double"quote',
+  'back`tick',
+  'ünïcødé-€-😀',
+  'yes',
+  'true',
+  'null',
+  '~',
+  '0123',
+  '1234567890',
+  '1_000',
+  '- dash',
+  '{braces}',
+  '[brackets]',
+  ';semicolon',
+  '!bang',
+  '<&>',
+  '&amp;',
+  'a\\nb',
+  '\\u0041',
+];
+
+/** Values a reader's dialect cannot represent at all (so the npm parser is not asked about them). */
+function npmParserCanRead(id: FormatId, value: string): boolean {
+  // The `ini` npm package is not PHP's parser: it trims, treats ;/# as comments and has no \$ escape.
+  if (id === 'php') {
+    if (/^(true|false|null|yes|no|on|off|none)$/i.test(value)) return false; // ini turns these into booleans even quoted
+    return /^[A-Za-z0-9_./@:+-]+$/.test(value) || /^[^"\\$;#'=\s]+( [^"\\$;#'=\s]+)*$/.test(value);
+  }
+  return true;
+}
+
+describe('adversarial values round-trip exactly', () => {
+  for (const id of FORMAT_IDS) {
+    const format = getFormat(id);
+    it(`${id}: new files and updates, through our reader and a real parser`, () => {
+      for (const value of ADVERSARIAL) {
+        let created: string;
+        try {
+          created = format.update(undefined, { clientId: 'id', clientSecret: value, refreshToken: 'tok' }).text;
+        } catch (error) {
+          // Only .env may refuse, and only for values no .env quoting can hold.
+          assert.equal(id, 'dotenv', `${id} refused ${JSON.stringify(value)}`);
+          assert.ok(isAdsOAuthError(error, 'CONFIG_WRITE'));
+          assert.ok(!(error as Error).message.includes(value), 'the value is not in the message');
+          continue;
+        }
+        assert.equal(format.read(created).clientSecret, value, `${id} new file: ${JSON.stringify(value)}`);
+        const real = REAL[id];
+        if (real && npmParserCanRead(id, value)) assert.equal(real(created), value, `${id} real parser: ${JSON.stringify(value)}`);
+        // Updating an existing file with the same value again, and from another value.
+        const updated = format.update(created, { clientSecret: `${value}x` }).text;
+        assert.equal(format.read(updated).clientSecret, `${value}x`);
+        const back = format.update(updated, { clientSecret: value }).text;
+        assert.equal(format.read(back).clientSecret, value);
+        if (real && npmParserCanRead(id, value)) assert.equal(real(back), value, `${id} real parser after update: ${JSON.stringify(value)}`);
+      }
+    });
+  }
+
+  it('dotenv refuses only values mixing every quote with backslashes', () => {
+    const f = getFormat('dotenv');
+    assert.throws(() => f.update(undefined, { clientSecret: `a'b"c\\d` }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE'));
+    for (const ok of [`a'b"c`, 'a\\b', `it's $x`]) assert.equal(f.read(f.update(undefined, { clientSecret: ok }).text).clientSecret, ok);
+  });
+
+  it('every format refuses line breaks and control characters, without echoing the value', () => {
+    for (const id of FORMAT_IDS) {
+      for (const bad of ['line\nbreak', 'cr\rhere', 'tab\there', 'nul\u0000']) {
+        assert.throws(
+          () => getFormat(id).update(undefined, { refreshToken: `SECRET-${bad}` }),
+          (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && !(e as Error).message.includes('SECRET'),
+          `${id} ${JSON.stringify(bad)}`,
+        );
+      }
+    }
+  });
+});
+
+describe('new files', () => {
+  const values = { clientId: 'cid.apps.googleusercontent.com', clientSecret: 'GOCSPX-s', refreshToken: '1//0tok' };
+  const expected: Record<FormatId, string[]> = {
+    yaml: ['developer_token'],
+    java: ['api.googleads.developerToken'],
+    php: ['developerToken'],
+    ruby: ['c.developer_token'],
+    perl: ['developerToken'],
+    dotenv: ['GOOGLE_ADS_DEVELOPER_TOKEN'],
+    appsettings: ['GoogleAdsApi:DeveloperToken'],
+    appconfig: ['DeveloperToken'],
+    adc: [],
+  };
+  for (const id of FORMAT_IDS) {
+    it(`${id}: minimal valid file with the developer token as a named placeholder`, () => {
+      const { text, placeholders } = getFormat(id).update(undefined, values);
+      assert.deepEqual(placeholders, expected[id]);
+      const read = getFormat(id).read(text);
+      for (const [k, v] of Object.entries(values)) assert.equal(read[k as CredentialField], v);
+      if (id !== 'adc') assert.equal(read.developerToken, 'INSERT_DEVELOPER_TOKEN_HERE');
+      assert.equal(read.loginCustomerId, undefined, 'no login customer ID placeholder the library would reject');
+      assert.equal(renderSnippet(id, values), text);
+      // With a developer token given, nothing is left to fill in.
+      if (id !== 'adc') assert.deepEqual(getFormat(id).update(undefined, { ...values, developerToken: 'dev' }).placeholders, []);
+    });
+  }
+
+  it('real parsers accept every new file', () => {
+    const y = parseYaml(renderSnippet('yaml', values), { version: '1.1' });
+    assert.equal(y.use_proto_plus, true);
+    assert.equal(parseProperties(renderSnippet('java', values))['api.googleads.refreshToken'], '1//0tok');
+    assert.equal((ini.parse(renderSnippet('php', values))['OAUTH2'] as Record<string, string>)['refreshToken'], '1//0tok');
+    assert.equal(dotenv.parse(renderSnippet('dotenv', values)).GOOGLE_ADS_REFRESH_TOKEN, '1//0tok');
+    assert.equal(JSON.parse(renderSnippet('appsettings', values)).GoogleAdsApi.OAuth2Mode, 'APPLICATION');
+    assert.equal(JSON.parse(renderSnippet('adc', values)).type, 'authorized_user');
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(renderSnippet('appconfig', values));
+    assert.equal(xml.configuration.configSections.section.name, 'GoogleAdsApi');
+  });
+
+  it('adc has no developer token or login customer ID key', () => {
+    assert.throws(() => getFormat('adc').keyFor('developerToken'), (e) => isAdsOAuthError(e, 'USAGE'));
+    assert.throws(() => getFormat('adc').update(undefined, { loginCustomerId: '1234567890' }), (e) => isAdsOAuthError(e, 'USAGE'));
+    assert.equal(getFormat('java').keyFor('loginCustomerId'), 'api.googleads.loginCustomerId');
+  });
+});
+
+describe('removing keys (null)', () => {
+  for (const id of FORMAT_IDS) {
+    it(`${id}: removes the refresh token and keeps the rest`, () => {
+      const file = readdirSync(join(FIXTURES, id)).find((f) => f.startsWith('update.after.'))!;
+      const text = readFileSync(join(FIXTURES, id, file), 'utf8');
+      const out = getFormat(id).update(text, { refreshToken: null });
+      const values = getFormat(id).read(out.text);
+      assert.equal(values.refreshToken, undefined);
+      assert.equal(values.clientId, 'new-id.apps.googleusercontent.com');
+      assert.equal(values.clientSecret, 'GOCSPX-new secret#1');
+      assert.ok(!out.text.includes('1//0new-token'));
+      // Putting it back restores a readable file.
+      assert.equal(getFormat(id).read(getFormat(id).update(out.text, { refreshToken: 'again' }).text).refreshToken, 'again');
+    });
+  }
+});
+
+describe('unparsable files are CONFIG errors that never quote the file', () => {
+  const broken: Record<FormatId, string> = {
+    yaml: 'client_secret: SECRET-1\n  bad: [indent\n',
+    java: 'api.googleads.clientSecret=SECRET-1\\uZZZZ\n',
+    php: '[OAUTH2\nclientSecret = "SECRET-1"\n',
+    ruby: 'client_secret = "SECRET-1"\n',
+    perl: '', // everything parses for Perl
+    dotenv: '', // dotenv parsers accept anything
+    appsettings: '{ "GoogleAdsApi": { "OAuth2ClientSecret": "SECRET-1", } ',
+    appconfig: '<configuration><GoogleAdsApi><add key="OAuth2ClientSecret" value="SECRET-1"></GoogleAdsApi></configuration>',
+    adc: '{ "client_secret": "SECRET-1", // comment\n}',
+  };
+  for (const id of FORMAT_IDS) {
+    if (!broken[id]) continue;
+    it(id, () => {
+      for (const call of [() => getFormat(id).read(broken[id]), () => getFormat(id).update(broken[id], { refreshToken: 'SECRET-2' })]) {
+        assert.throws(call, (e) => isAdsOAuthError(e, 'CONFIG') && !(e as Error).message.includes('SECRET'));
+      }
+    });
+  }
+
+  it('ruby: an expression-valued key is reported, not overwritten', () => {
+    const text = "Google::Ads::GoogleAds::Config.new do |c|\n  c.refresh_token = ENV.fetch('TOKEN')\nend\n";
+    assert.equal(getFormat('ruby').read(text).refreshToken, undefined);
+    assert.throws(() => getFormat('ruby').update(text, { refreshToken: 'x' }), (e) => isAdsOAuthError(e, 'CONFIG'));
+  });
+
+  it('adc: refuses to add user credentials to a service-account key', () => {
+    assert.throws(() => getFormat('adc').update('{"type": "service_account"}', { refreshToken: 'x' }), (e) => isAdsOAuthError(e, 'CONFIG'));
+  });
+});
+
+describe('format detection and defaults', () => {
+  it('detects by exact name, then by extension', () => {
+    const cases: Array<[string, FormatId | undefined]> = [
+      ['/home/u/google-ads.yaml', 'yaml'],
+      ['ads.properties', 'java'],
+      ['C:\\Users\\u\\google_ads_php.ini', 'php'],
+      ['google_ads_config.rb', 'ruby'],
+      ['/x/googleads.properties', 'perl'],
+      ['.env', 'dotenv'],
+      ['appsettings.json', 'appsettings'],
+      ['appsettings.Development.json', 'appsettings'],
+      ['App.config', 'appconfig'],
+      ['Web.config', 'appconfig'],
+      ['other.yml', 'yaml'],
+      ['my.properties', 'java'],
+      ['settings.ini', 'php'],
+      ['conf.rb', 'ruby'],
+      ['prod.env', 'dotenv'],
+      ['credentials.json', undefined],
+      ['.env.local', undefined],
+      ['config', undefined],
+    ];
+    for (const [path, id] of cases) assert.equal(detectFormat(path), id, path);
+  });
+
+  it('resolveFormat: explicit wins, unknown and undetectable are USAGE errors naming the valid ids', () => {
+    assert.equal(resolveFormat('google-ads.yaml', 'java').id, 'java');
+    assert.equal(resolveFormat('creds.json', 'adc').id, 'adc');
+    assert.throws(() => resolveFormat('creds.json'), (e) => isAdsOAuthError(e, 'USAGE') && /--format/.test((e as Error).message) && /appsettings/.test((e as Error).message));
+    assert.throws(() => getFormat('toml'), (e) => isAdsOAuthError(e, 'USAGE') && /yaml, java, php/.test((e as Error).message));
+  });
+
+  it('defaultConfigPath honours GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml', () => {
+    assert.equal(defaultConfigPath({}, '/home/u'), '/home/u/google-ads.yaml');
+    assert.equal(defaultConfigPath({}, '/home/u/'), '/home/u/google-ads.yaml');
+    assert.equal(defaultConfigPath({ GOOGLE_ADS_CONFIGURATION_FILE_PATH: '/etc/ads.yaml' }, '/home/u'), '/etc/ads.yaml');
+    assert.equal(defaultConfigPath({ GOOGLE_ADS_CONFIGURATION_FILE_PATH: '~/cfg/ads.properties' }, '/home/u'), '/home/u/cfg/ads.properties');
+    assert.equal(defaultConfigPath({ GOOGLE_ADS_CONFIGURATION_FILE_PATH: '  ' }, '/home/u'), '/home/u/google-ads.yaml');
+    assert.equal(defaultConfigPath({}, 'C:\\Users\\u'), 'C:\\Users\\u\\google-ads.yaml');
+  });
+});
+
+describe('yaml specifics', () => {
+  it('keeps comments, spacing and quoting byte for byte when editing through the Document API', () => {
+    const text = 'a:    1   # spaced\nclient_id:   "x"   # keep\nlist: [1, 2]\n';
+    assert.equal(getFormat('yaml').update(text, { clientId: 'y' }).text, 'a:    1   # spaced\nclient_id:   "y"   # keep\nlist: [1, 2]\n');
+  });
+
+  it('quotes YAML 1.1 look-alikes so PyYAML reads strings', () => {
+    const out = getFormat('yaml').update('client_secret: x\n', { clientSecret: 'on', loginCustomerId: '0123' }).text;
+    const parsed = parseYaml(out, { version: '1.1' });
+    assert.equal(parsed.client_secret, 'on');
+    assert.equal(parsed.login_customer_id, '0123');
+  });
+
+  it('handles an empty file and a comment-only file', () => {
+    assert.equal(getFormat('yaml').update('', { refreshToken: 't' }).text, 'refresh_token: t\n');
+    assert.equal(getFormat('yaml').update('# only a comment', { refreshToken: 't' }).text, '# only a comment\nrefresh_token: t\n');
+  });
+
+  it('falls back to the Document API for a flow mapping', () => {
+    const out = getFormat('yaml').update('{client_id: a, other: b}\n', { clientId: 'z' }).text;
+    assert.deepEqual(parseYaml(out), { client_id: 'z', other: 'b' });
+  });
+});
