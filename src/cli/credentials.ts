@@ -1,0 +1,270 @@
+/**
+ * Credential loading shared by `verify`, `revoke` and `customers`.
+ *
+ * Sources, in order:
+ * - the OAuth client: `--client_secrets_path` (its `token_uri` too), else the config file;
+ * - the refresh token: the config file, else `GOOGLE_ADS_REFRESH_TOKEN`, else the first line of
+ *   stdin (a pipe; never a terminal, where it would echo);
+ * - the developer token: the config file, else `GOOGLE_ADS_DEVELOPER_TOKEN`;
+ * - the login customer ID: the config file, else `GOOGLE_ADS_LOGIN_CUSTOMER_ID`.
+ *
+ * Endpoints: Google's, the client file's `token_uri`, then the environment overrides
+ * `ADS_OAUTH_TOKEN_URI`, `ADS_OAUTH_REVOKE_URI`, `ADS_OAUTH_TOKENINFO_URI`, `GOOGLE_ADS_API_ENDPOINT`;
+ * `--api-version` picks the Ads API version. Secrets are never read from argv.
+ */
+import { AdsOAuthError } from '../errors.js';
+import { defaultEndpoints } from '../lifecycle/endpoints.js';
+import type { AdsCredentials, LifecycleEndpoints } from '../lifecycle/types.js';
+import { normalizeApiVersion } from '../protocol/ads-api.js';
+import { parseEndpoint } from '../protocol/urls.js';
+import { readClientSecretsFile } from '../stores/client-secrets.js';
+import { readConfig } from '../stores/config-file.js';
+import { defaultConfigPath, FORMAT_IDS, getFormat, isPlaceholder } from '../writers/index.js';
+import type { CredentialField, FormatId } from '../writers/types.js';
+import { intFlag, stringFlag, type FlagSpec, type FlagValues } from './args.js';
+import type { CliContext } from './context.js';
+import { lineReader } from './terminal.js';
+
+const FORMAT_IDS_TEXT = FORMAT_IDS.join(', ');
+
+/** Flags every lifecycle command takes. */
+export const CREDENTIAL_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'config',
+    kind: 'optional-string',
+    value: 'PATH',
+    description: 'Read the credentials from a client-library config file (google-ads.yaml, ads.properties, google_ads_php.ini, .env…); without PATH, the default location.',
+  },
+  {
+    name: 'client-secrets-path',
+    kind: 'string',
+    value: 'PATH',
+    description: 'Take the OAuth client from this client secrets JSON; the refresh token then comes from GOOGLE_ADS_REFRESH_TOKEN or stdin.',
+  },
+  {
+    name: 'format',
+    kind: 'string',
+    value: 'ID',
+    description: `Format of the --config file when its name does not tell (${FORMAT_IDS_TEXT}).`,
+  },
+  { name: 'api-version', kind: 'string', value: 'N', description: 'Google Ads API version, e.g. 26 or v26. Default: the version this release was built for.' },
+  { name: 'timeout', kind: 'string', value: 'SECONDS', description: 'Give up on a request after this long. Default 15.' },
+];
+
+/** Flags every command ends with. */
+export const COMMON_TAIL_FLAGS: readonly FlagSpec[] = [
+  { name: 'json', kind: 'boolean', description: 'Print exactly one JSON object on stdout; messages go to stderr.' },
+  { name: 'debug', kind: 'boolean', description: 'Show error causes and stack traces (never secrets).' },
+  { name: 'help', kind: 'boolean', short: 'h', description: 'Show this help.' },
+];
+
+/** The environment variables the three commands read, for `--help`. */
+export const ENVIRONMENT_HELP = `Environment:
+  GOOGLE_ADS_REFRESH_TOKEN      the refresh token, when not in the config file (else: stdin)
+  GOOGLE_ADS_DEVELOPER_TOKEN    developer token, when not in the config file (optional)
+  GOOGLE_ADS_LOGIN_CUSTOMER_ID  manager account to act through, when not in the config file
+  GOOGLE_ADS_CONFIGURATION_FILE_PATH  default for --config without PATH (like the client libraries)
+  ADS_OAUTH_TOKEN_URI           token endpoint (default: token_uri of the client file, else Google's)
+  ADS_OAUTH_REVOKE_URI          revocation endpoint (default https://oauth2.googleapis.com/revoke)
+  ADS_OAUTH_TOKENINFO_URI       tokeninfo endpoint (default https://oauth2.googleapis.com/tokeninfo)
+  GOOGLE_ADS_API_ENDPOINT       Google Ads API base URL, no version (default https://googleads.googleapis.com)
+  Plain http is accepted only for loopback hosts.`;
+
+/** Where each value came from (never the values). */
+export interface CredentialSources {
+  client: string;
+  refreshToken: 'config' | 'GOOGLE_ADS_REFRESH_TOKEN' | 'stdin';
+  developerToken?: 'config' | 'GOOGLE_ADS_DEVELOPER_TOKEN';
+  loginCustomerId?: 'config' | 'GOOGLE_ADS_LOGIN_CUSTOMER_ID';
+}
+
+export interface LoadedCredentials {
+  /** Client ID and secret are empty strings when unknown (only `revoke` allows that). */
+  credentials: AdsCredentials;
+  endpoints: LifecycleEndpoints;
+  /** The config file, when `--config` was given. */
+  config?: { path: string; format: FormatId };
+  sources: CredentialSources;
+  timeoutMs: number;
+}
+
+function envValue(env: CliContext['env'], name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function envEndpoint(env: CliContext['env'], name: string): URL | undefined {
+  const value = envValue(env, name);
+  if (value === undefined) return undefined;
+  try {
+    return parseEndpoint(value, name, 'The environment');
+  } catch (error) {
+    if (error instanceof AdsOAuthError && error.code === 'CLIENT_FILE') {
+      throw new AdsOAuthError('CONFIG', error.message, { cause: error, details: { variable: name } });
+    }
+    throw error;
+  }
+}
+
+/** Endpoints from the environment and flags; `clientTokenUri` is the client file's token_uri. */
+export function resolveCliEndpoints(env: CliContext['env'], flags: FlagValues, clientTokenUri?: URL): LifecycleEndpoints {
+  const defaults = defaultEndpoints();
+  const apiVersion = stringFlag(flags, 'api-version');
+  const ads = envEndpoint(env, 'GOOGLE_ADS_API_ENDPOINT');
+  return {
+    tokenUri: envEndpoint(env, 'ADS_OAUTH_TOKEN_URI') ?? clientTokenUri ?? defaults.tokenUri,
+    revokeUri: envEndpoint(env, 'ADS_OAUTH_REVOKE_URI') ?? defaults.revokeUri,
+    tokeninfoUri: envEndpoint(env, 'ADS_OAUTH_TOKENINFO_URI') ?? defaults.tokeninfoUri,
+    adsApiBase: ads ? new URL(ads.href.replace(/\/+$/, '')) : defaults.adsApiBase,
+    apiVersion: apiVersion !== undefined ? normalizeApiVersion(apiVersion) : defaults.apiVersion,
+  };
+}
+
+/** A config value that is still a template placeholder (`INSERT_REFRESH_TOKEN_HERE`) counts as absent. */
+function real(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v && !isPlaceholder(v) ? v : undefined;
+}
+
+function keyName(format: FormatId, field: CredentialField): string {
+  try {
+    return getFormat(format).keyFor(field);
+  } catch {
+    return field;
+  }
+}
+
+function checkToken(value: string, source: string): string {
+  const token = value.trim();
+  if (token === '') throw new AdsOAuthError('USAGE', `${source} is empty.`);
+  if (/\s/.test(token)) {
+    throw new AdsOAuthError('USAGE', `${source} contains whitespace; a refresh token is one word. Check what was pasted.`);
+  }
+  return token;
+}
+
+async function readTokenFromStdin(ctx: CliContext): Promise<string> {
+  if (ctx.stdin.isTTY) {
+    throw new AdsOAuthError(
+      'USAGE',
+      'No refresh token: give it in GOOGLE_ADS_REFRESH_TOKEN, or on stdin through a pipe (it is not read from a terminal, where it would echo), e.g.\n  printf %s "$REFRESH_TOKEN" | ads-oauth verify --client_secrets_path=PATH\nor use --config with a config file that holds refresh_token.',
+    );
+  }
+  const reader = lineReader(ctx, '');
+  try {
+    for (;;) {
+      const line = await reader.readLine();
+      if (line === null) {
+        throw new AdsOAuthError('USAGE', 'No refresh token on stdin (it was empty). Pipe the token in, or set GOOGLE_ADS_REFRESH_TOKEN.');
+      }
+      if (line.trim() !== '') return checkToken(line, 'The refresh token on stdin');
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Loads credentials and endpoints for a lifecycle command from its flags, the environment and
+ * stdin. `requireClient: false` lets the client be unknown (revoke with Google needs none).
+ *
+ * @throws AdsOAuthError `USAGE`, `CONFIG`, `CLIENT_FILE`, `INSECURE_ENDPOINT`
+ */
+export async function loadCredentials(flags: FlagValues, ctx: CliContext, options: { requireClient?: boolean } = {}): Promise<LoadedCredentials> {
+  const requireClient = options.requireClient ?? true;
+  const configFlag = flags['config'];
+  const secretsPath = stringFlag(flags, 'client-secrets-path');
+  if (stringFlag(flags, 'format') !== undefined && configFlag === undefined) {
+    throw new AdsOAuthError('USAGE', '--format describes the --config file; give --config too.');
+  }
+  if (configFlag === undefined && secretsPath === undefined) {
+    throw new AdsOAuthError(
+      'USAGE',
+      'Where are the credentials? Give --config [PATH] (a google-ads.yaml or other client-library config; no PATH = the default location), or --client_secrets_path=PATH with the refresh token in GOOGLE_ADS_REFRESH_TOKEN or on stdin.',
+    );
+  }
+  const timeoutSeconds = intFlag(flags, 'timeout', 1, 600) ?? 15;
+
+  let config: LoadedCredentials['config'];
+  let values: Partial<Record<CredentialField, string>> = {};
+  if (configFlag !== undefined) {
+    const path = typeof configFlag === 'string' ? configFlag : defaultConfigPath(ctx.env, ctx.homedir);
+    const format = stringFlag(flags, 'format');
+    const read = await readConfig(path, format);
+    config = { path: read.path, format: read.format.id };
+    values = Object.fromEntries(
+      Object.entries(read.values).flatMap(([k, v]) => (real(v) !== undefined ? [[k, real(v)]] : [])),
+    ) as Partial<Record<CredentialField, string>>;
+  }
+
+  let clientId = '';
+  let clientSecret = '';
+  let clientSource = 'none';
+  let clientTokenUri: URL | undefined;
+  if (secretsPath !== undefined) {
+    const client = await readClientSecretsFile(secretsPath);
+    clientId = client.clientId;
+    clientSecret = client.clientSecret;
+    clientTokenUri = client.tokenUri;
+    clientSource = client.source;
+  } else if (config) {
+    clientId = values.clientId ?? '';
+    clientSecret = values.clientSecret ?? '';
+    clientSource = config.path;
+    if (requireClient && (!clientId || !clientSecret)) {
+      const missing = [!clientId ? keyName(config.format, 'clientId') : undefined, !clientSecret ? keyName(config.format, 'clientSecret') : undefined].filter(Boolean);
+      throw new AdsOAuthError(
+        'CONFIG',
+        `${config.path} has no ${missing.join(' and ')}. Add the OAuth client there, or pass --client_secrets_path=PATH to take it from the client secrets JSON.`,
+        { details: { path: config.path, missing } },
+      );
+    }
+  }
+
+  let refreshToken: string;
+  let tokenSource: CredentialSources['refreshToken'];
+  const envToken = envValue(ctx.env, 'GOOGLE_ADS_REFRESH_TOKEN');
+  if (values.refreshToken) {
+    refreshToken = checkToken(values.refreshToken, `The ${keyName(config!.format, 'refreshToken')} in ${config!.path}`);
+    tokenSource = 'config';
+  } else if (envToken !== undefined) {
+    refreshToken = checkToken(envToken, 'GOOGLE_ADS_REFRESH_TOKEN');
+    tokenSource = 'GOOGLE_ADS_REFRESH_TOKEN';
+  } else if (config && secretsPath === undefined) {
+    throw new AdsOAuthError(
+      'CONFIG',
+      `${config.path} has no ${keyName(config.format, 'refreshToken')}. Run generate-user-credentials to get one, or set GOOGLE_ADS_REFRESH_TOKEN.`,
+      { details: { path: config.path } },
+    );
+  } else {
+    refreshToken = await readTokenFromStdin(ctx);
+    tokenSource = 'stdin';
+  }
+
+  const credentials: AdsCredentials = { clientId, clientSecret, refreshToken };
+  const sources: CredentialSources = { client: clientSource, refreshToken: tokenSource };
+  const envDeveloperToken = envValue(ctx.env, 'GOOGLE_ADS_DEVELOPER_TOKEN');
+  if (values.developerToken) {
+    credentials.developerToken = values.developerToken;
+    sources.developerToken = 'config';
+  } else if (envDeveloperToken !== undefined) {
+    credentials.developerToken = envDeveloperToken;
+    sources.developerToken = 'GOOGLE_ADS_DEVELOPER_TOKEN';
+  }
+  const envLogin = envValue(ctx.env, 'GOOGLE_ADS_LOGIN_CUSTOMER_ID');
+  if (values.loginCustomerId) {
+    credentials.loginCustomerId = values.loginCustomerId;
+    sources.loginCustomerId = 'config';
+  } else if (envLogin !== undefined) {
+    credentials.loginCustomerId = envLogin;
+    sources.loginCustomerId = 'GOOGLE_ADS_LOGIN_CUSTOMER_ID';
+  }
+
+  return {
+    credentials,
+    endpoints: resolveCliEndpoints(ctx.env, flags, clientTokenUri),
+    ...(config ? { config } : {}),
+    sources,
+    timeoutMs: timeoutSeconds * 1000,
+  };
+}
