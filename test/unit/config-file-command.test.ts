@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { configCommand } from '../../src/cli/commands/config.js';
+import type { CliContext } from '../../src/cli/context.js';
+import { isAdsOAuthError } from '../../src/errors.js';
+import { getFormat } from '../../src/writers/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ads-oauth-config-cmd-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const SECRETS = join(dir, 'client_secret.json');
+writeFileSync(
+  SECRETS,
+  JSON.stringify({
+    installed: {
+      client_id: 'cid-123.apps.googleusercontent.com',
+      client_secret: 'GOCSPX-cmd-secret',
+      auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+      token_uri: 'https://oauth2.googleapis.com/token',
+      redirect_uris: ['http://localhost'],
+    },
+  }),
+);
+
+function context(stdin: string, env: Record<string, string | undefined> = {}): { ctx: CliContext; out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const ctx: CliContext = {
+    env,
+    cwd: dir,
+    homedir: dir,
+    stdin: Readable.from([stdin]),
+    stdout,
+    stderr,
+    signal: new AbortController().signal,
+    hasDisplay: false,
+    platform: 'linux',
+    debug: false,
+    out: (line) => void (out += `${line}\n`),
+    err: (line) => void (err += `${line}\n`),
+  };
+  return { ctx, out: () => out, err: () => err };
+}
+
+describe('ads-oauth config set', () => {
+  it('writes client ID, secret and the stdin refresh token; names the placeholders', async () => {
+    const { ctx, out, err } = context('1//0stdin-token\n');
+    const code = await configCommand(['set', '--config', 'ads.properties', '--client_secrets_path', SECRETS], ctx);
+    assert.equal(code, 0);
+    const values = getFormat('java').read(readFileSync(join(dir, 'ads.properties'), 'utf8'));
+    assert.deepEqual(
+      { clientId: values.clientId, clientSecret: values.clientSecret, refreshToken: values.refreshToken },
+      { clientId: 'cid-123.apps.googleusercontent.com', clientSecret: 'GOCSPX-cmd-secret', refreshToken: '1//0stdin-token' },
+    );
+    assert.equal(statSync(join(dir, 'ads.properties')).mode & 0o777, 0o600);
+    assert.match(out(), /Created .*ads\.properties \(java/);
+    assert.match(err(), /api\.googleads\.developerToken/);
+    assert.ok(!out().includes('1//0stdin-token') && !err().includes('1//0stdin-token'), 'the token is not echoed');
+  });
+
+  it('takes the token from GOOGLE_ADS_REFRESH_TOKEN, defaults the path, prints JSON', async () => {
+    const { ctx, out } = context('', { GOOGLE_ADS_REFRESH_TOKEN: '1//0env-token' });
+    assert.equal(await configCommand(['set', '--config', '--client_secrets_path', SECRETS, '--json'], ctx), 0);
+    const result = JSON.parse(out()) as { path: string; format: string; placeholders: string[] };
+    assert.equal(result.path, join(dir, 'google-ads.yaml'));
+    assert.equal(result.format, 'yaml');
+    assert.deepEqual(result.placeholders, ['developer_token']);
+    assert.equal(getFormat('yaml').read(readFileSync(result.path, 'utf8')).refreshToken, '1//0env-token');
+  });
+
+  it('refuses a refresh token on the command line, and an empty stdin', async () => {
+    await assert.rejects(
+      configCommand(['set', '--config', 'x.yaml', '--client_secrets_path', SECRETS, '--refresh_token=1//0argv'], context('').ctx),
+      (e) => isAdsOAuthError(e, 'USAGE') && !(e as Error).message.includes('1//0argv'),
+    );
+    await assert.rejects(configCommand(['set', '--config', 'y.yaml', '--client_secrets_path', SECRETS], context('').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
+  });
+
+  it('validates the target before reading the token (unknown format, missing directory)', async () => {
+    await assert.rejects(configCommand(['set', '--config', 'creds.json', '--client_secrets_path', SECRETS], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
+    await assert.rejects(configCommand(['set', '--config', 'no/such/dir/.env', '--client_secrets_path', SECRETS], context('t\n').ctx), (e) => isAdsOAuthError(e, 'CONFIG'));
+    await assert.rejects(configCommand(['set', '--config', 'a.env'], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
+    await assert.rejects(configCommand(['get', '--config', 'a.env'], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
+  });
+});
