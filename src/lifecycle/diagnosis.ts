@@ -73,12 +73,13 @@ function problem(
   check: CheckId,
   cause: string,
   fix: string,
-  extra: { causes?: readonly LikelyCause[]; details?: Record<string, unknown> } = {},
+  extra: { causes?: readonly LikelyCause[]; details?: Record<string, unknown>; summary?: string } = {},
 ): Problem {
   return {
     code,
     errorCode,
     check,
+    ...(extra.summary ? { summary: extra.summary } : {}),
     cause,
     fix,
     ...(extra.causes ? { causes: [...extra.causes] } : {}),
@@ -148,24 +149,20 @@ export function diagnoseRefreshError(raw: unknown): Problem {
   const code = String(error.details['error'] ?? 'unknown');
   const body = oauthBody(error);
   const subtype = typeof body?.['error_subtype'] === 'string' ? body['error_subtype'] : undefined;
-  const details = { ...endpointFacts(error), ...(subtype ? { error_subtype: subtype } : {}) };
+  const details: Record<string, unknown> = { ...endpointFacts(error), ...(subtype ? { error_subtype: subtype } : {}) };
   switch (code) {
     case 'invalid_grant': {
+      const description = typeof details['error_description'] === 'string' ? `: "${details['error_description']}"` : '';
+      const summary = `The provider refused the refresh token (invalid_grant${description}): it expired or was revoked.`;
       if (subtype === 'invalid_rapt') {
         return problem('invalid_grant', 'TOKEN_ENDPOINT', 'refresh', INVALID_RAPT.cause, INVALID_RAPT.fix, {
           causes: [INVALID_RAPT, ...INVALID_GRANT_CAUSES],
           details,
+          summary,
         });
       }
       const first = INVALID_GRANT_CAUSES[0]!;
-      return problem(
-        'invalid_grant',
-        'TOKEN_ENDPOINT',
-        'refresh',
-        `The provider refused the refresh token (invalid_grant): it expired or was revoked. Most likely: ${first.cause}`,
-        first.fix,
-        { causes: INVALID_GRANT_CAUSES, details },
-      );
+      return problem('invalid_grant', 'TOKEN_ENDPOINT', 'refresh', first.cause, first.fix, { causes: INVALID_GRANT_CAUSES, details, summary });
     }
     case 'admin_policy_enforced':
       return problem('admin_policy_enforced', 'TOKEN_ENDPOINT', 'refresh', ADMIN_POLICY.cause, ADMIN_POLICY.fix, { causes: [ADMIN_POLICY], details });
@@ -177,6 +174,7 @@ export function diagnoseRefreshError(raw: unknown): Problem {
         'The token endpoint does not accept this client ID and secret: the secret is wrong or was reset, the OAuth client was deleted, or the token belongs to another client.',
         `Download the client JSON again (Google Cloud console > APIs & Services > Credentials > your OAuth client) and use the client_id and client_secret the token was made with. If the client was deleted, create a new one and ${NEW_TOKEN}.`,
         {
+          summary: 'The token endpoint refused the OAuth client (invalid_client).',
           causes: [
             { id: 'wrong_secret', cause: 'The client secret is wrong or was reset in the Cloud console.', fix: 'Download the client JSON again and use its client_secret.' },
             { id: 'client_deleted', cause: 'The OAuth client was deleted (or its project was shut down).', fix: `Create a new OAuth client (Desktop app) and ${NEW_TOKEN}.` },
@@ -387,15 +385,15 @@ export function clientMismatchProblem(expected: string, actual: string): Problem
 
 /** Renders a problem for people, several lines, no trailing newline. */
 export function formatProblem(p: Problem): string {
-  const lines = [`[${p.code}] ${p.cause}`, `  Fix: ${p.fix}`];
   if (p.causes && p.causes.length > 1) {
-    lines.push('  Possible causes, most likely first:');
+    const lines = [`[${p.code}] ${p.summary ?? p.cause}`, '  Possible causes, most likely first:'];
     p.causes.forEach((c, i) => {
       lines.push(`    ${i + 1}. ${c.cause}`);
       lines.push(`       Fix: ${c.fix}`);
     });
+    return lines.join('\n');
   }
-  return lines.join('\n');
+  return [`[${p.code}] ${p.cause}`, `  Fix: ${p.fix}`].join('\n');
 }
 
 /**

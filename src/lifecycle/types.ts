@@ -63,6 +63,8 @@ export interface Problem {
   errorCode: ErrorCode;
   /** Which step found it. */
   check: CheckId;
+  /** What happened, in one line, when several causes are possible (then `causes` lists them). */
+  summary?: string;
   /** The most likely cause. */
   cause: string;
   /** What to do about the most likely cause. */

@@ -198,7 +198,7 @@ describe('ads-oauth verify', () => {
     assert.equal(problems[0]!.details['error'], 'invalid_grant');
     assert.equal(problems[0]!.details['status'], 400);
     assert.match(r.stderr, /^Error: The refresh token does not work\.\n\[invalid_grant\]/);
-    assert.match(r.stderr, /Possible causes, most likely first:\n {4}1\. .*Testing/);
+    assert.match(r.stderr, /\[invalid_grant\] The provider refused the refresh token \(invalid_grant: "Token has been expired or revoked\."\): it expired or was revoked\.\n {2}Possible causes, most likely first:\n {4}1\. .*Testing/);
     assert.match(r.stderr, /4\. Too many refresh tokens: Google keeps at most 100/);
     assert.match(r.stderr, /5\. The user changed their Google password/);
     assert.ok(!/at .*\.ts:\d+/.test(r.stderr), 'no stack trace');

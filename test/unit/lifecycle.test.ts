@@ -104,6 +104,7 @@ describe('verifyCredentials', () => {
     );
     assert.deepEqual(p!.causes, [...INVALID_GRANT_CAUSES]);
     assert.match(p!.cause, /7-day/);
+    assert.equal(p!.summary, 'The provider refused the refresh token (invalid_grant: "Token has been expired or revoked."): it expired or was revoked.');
     assert.match(p!.fix, /In production/);
     assert.match(p!.causes![3]!.cause, /100 per Google account per OAuth client ID/);
     assert.equal(p!.details?.['error_description'], 'Token has been expired or revoked.');

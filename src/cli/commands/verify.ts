@@ -50,8 +50,9 @@ function printHuman(ctx: CliContext, result: VerifyResult): void {
   for (const check of result.checks) {
     ctx.out(`${check.status.toUpperCase().padEnd(4)}  ${check.id.padEnd(width)}  ${check.summary}`);
   }
-  ctx.out('');
-  ctx.out(`Scopes:     ${result.scopes.length > 0 ? result.scopes.join(' ') : '(unknown)'}`);
+  const known = result.scopes.length > 0 || result.expiresAt || result.clientId || result.customers;
+  if (known) ctx.out('');
+  if (result.scopes.length > 0) ctx.out(`Scopes:     ${result.scopes.join(' ')}`);
   if (result.expiresAt) ctx.out(`Expires:    ${result.expiresAt}${relative(result.expiresAt)}`);
   if (result.clientId) ctx.out(`Client:     ${result.clientId}`);
   if (result.email) ctx.out(`Account:    ${result.email}`);
