@@ -1,0 +1,103 @@
+import { homedir } from 'node:os';
+import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
+import { exitCodeFor, ExitCode } from './exit-codes.js';
+
+type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+type In = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+
+/**
+ * Everything a command may touch of the process, passed in so commands can be tested with
+ * in-memory streams. Built from the real process by {@link processContext}.
+ */
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  homedir: string;
+  stdin: In;
+  stdout: Out;
+  stderr: Out;
+  /** Aborted on SIGINT / SIGTERM. */
+  signal: AbortSignal;
+  /** Whether a graphical session may exist (DISPLAY / WAYLAND_DISPLAY on Linux; always on macOS/Windows). */
+  hasDisplay: boolean;
+  platform: NodeJS.Platform;
+  debug: boolean;
+  /** A line to stdout (data: tokens, snippets, JSON). */
+  out(line: string): void;
+  /** A line to stderr (progress, warnings, errors). */
+  err(line: string): void;
+}
+
+/** Builds the context of the running process; the only place signals are hooked. */
+export function processContext(argv: readonly string[]): { ctx: CliContext; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    controller.abort(new AdsOAuthError('INTERRUPTED', `Interrupted (${signal}).`));
+    // Commands close their listeners and sockets on abort; if something still holds the loop,
+    // do not let a user's Ctrl-C be swallowed.
+    setTimeout(() => process.exit(ExitCode.INTERRUPTED), 2_000).unref();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const env = process.env;
+  const platform = process.platform;
+  const ctx: CliContext = {
+    env,
+    cwd: process.cwd(),
+    homedir: homedir(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+    hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY']),
+    platform,
+    debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+  };
+  return {
+    ctx,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Prints an error the way users should see it and returns the exit code. */
+export function reportError(error: unknown, ctx: Pick<CliContext, 'err' | 'debug'>): number {
+  if (isAdsOAuthError(error)) {
+    ctx.err(`Error: ${error.message}`);
+    if (ctx.debug) {
+      ctx.err(`[debug] code=${error.code}`);
+      if (error.cause !== undefined) ctx.err(`[debug] cause: ${formatCause(error.cause)}`);
+      if (error.stack) ctx.err(`[debug] ${error.stack}`);
+    }
+    return exitCodeFor(error.code);
+  }
+  ctx.err(`Error: unexpected failure: ${(error as Error)?.message ?? String(error)}`);
+  ctx.err(ctx.debug ? `[debug] ${(error as Error)?.stack ?? ''}` : 'Run again with --debug for details, and please report it.');
+  return ExitCode.FAILURE;
+}
+
+function formatCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return String(cause);
+}
+
+/**
+ * Runs a command in the real process: builds the context, maps errors to exit codes and sets
+ * `process.exitCode` (never `process.exit()`, so pending output is flushed).
+ */
+export async function runMain(argv: readonly string[], command: (args: string[], ctx: CliContext) => Promise<number>): Promise<void> {
+  const { ctx, dispose } = processContext(argv);
+  let code: number;
+  try {
+    code = await command([...argv], ctx);
+  } catch (error) {
+    code = reportError(error, ctx);
+  } finally {
+    dispose();
+  }
+  process.exitCode = code;
+}

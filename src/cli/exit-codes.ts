@@ -1,0 +1,72 @@
+import type { ErrorCode } from '../errors.js';
+
+/**
+ * Exit codes of both bins. Stable: scripts may depend on them. Documented in the README.
+ */
+export const ExitCode = {
+  OK: 0,
+  /** A bug, or a failure with no better code. */
+  FAILURE: 1,
+  /** Bad flags or arguments. */
+  USAGE: 2,
+  /** An input file is unusable: client secrets, config file, redirect set-up. */
+  INPUT: 3,
+  /** The wait for the browser timed out. */
+  TIMEOUT: 4,
+  /** Consent did not give what is needed: denied, a scope unticked, no refresh token. */
+  CONSENT: 5,
+  /** The provider refused or answered badly (token endpoint, callback, Ads API). */
+  PROVIDER: 6,
+  /** The network or the local listener failed. */
+  NETWORK: 7,
+  /** Writing the configuration (or a store) failed; the token was still printed. */
+  WRITE: 8,
+  /** `verify` ran but found a problem. */
+  VERIFY: 9,
+  /** Interrupted by Ctrl-C or SIGTERM. */
+  INTERRUPTED: 130,
+} as const;
+
+const byCode: Record<ErrorCode, number> = {
+  USAGE: ExitCode.USAGE,
+  CLIENT_FILE: ExitCode.INPUT,
+  INSECURE_ENDPOINT: ExitCode.INPUT,
+  NO_REDIRECT_URI: ExitCode.INPUT,
+  CONFIG: ExitCode.INPUT,
+  TIMEOUT: ExitCode.TIMEOUT,
+  ACCESS_DENIED: ExitCode.CONSENT,
+  AUTHORIZATION_ERROR: ExitCode.CONSENT,
+  SCOPE_NOT_GRANTED: ExitCode.CONSENT,
+  NO_REFRESH_TOKEN: ExitCode.CONSENT,
+  INVALID_CALLBACK: ExitCode.PROVIDER,
+  ISSUER_MISMATCH: ExitCode.PROVIDER,
+  TOKEN_ENDPOINT: ExitCode.PROVIDER,
+  PROVIDER_RESPONSE: ExitCode.PROVIDER,
+  ADS_API: ExitCode.PROVIDER,
+  NETWORK: ExitCode.NETWORK,
+  LISTEN_FAILED: ExitCode.NETWORK,
+  CONFIG_WRITE: ExitCode.WRITE,
+  STORE: ExitCode.WRITE,
+  VERIFY_FAILED: ExitCode.VERIFY,
+  INTERRUPTED: ExitCode.INTERRUPTED,
+  INTERNAL: ExitCode.FAILURE,
+};
+
+/** The exit code for an error code. */
+export function exitCodeFor(code: ErrorCode): number {
+  return byCode[code];
+}
+
+/** The table for `--help` and the README. */
+export const EXIT_CODE_HELP = `Exit codes:
+  0    success
+  1    unexpected failure (a bug: please report it with --debug output)
+  2    usage: unknown or malformed flags
+  3    input: the client secrets file, config file or redirect set-up is unusable
+  4    timeout: no answer from the browser in time
+  5    consent: access denied, a scope left unticked, or no refresh token issued
+  6    provider: the token endpoint, the callback or the Ads API refused or answered badly
+  7    network: the provider could not be reached, or the local listener could not start
+  8    write: the config file could not be written (the refresh token was still printed)
+  9    verify: the token works only partly, or not at all (see the listed causes)
+  130  interrupted (Ctrl-C or SIGTERM)`;

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The seed's job: `generate-user-credentials --client_secrets_path=PATH [options]`.
+import { generateCommand } from './commands/generate.js';
+import { runMain } from './context.js';
+
+await runMain(process.argv.slice(2), (args, ctx) => generateCommand(args, ctx, 'generate-user-credentials'));

@@ -1,0 +1,95 @@
+import { AdsOAuthError } from '../errors.js';
+import { parsePastedCallback } from '../protocol/callback.js';
+import { AuthorizationSession, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
+
+export interface HeadlessFlowOptions extends FlowOptions {
+  /** The redirect URI to send; nothing listens there (installed) or it is the user's own site (web). */
+  redirectUri: string;
+  /** Reads one line the user pasted; resolves `null` at the end of input. */
+  readLine: () => Promise<string | null>;
+  /** Ask again after a bad paste (interactive terminals); otherwise the first bad paste fails. */
+  retry: boolean;
+  timeoutMs: number;
+}
+
+/** The instructions to show with the consent URL in paste mode. */
+export function headlessInstructions(redirectUri: string): string {
+  return [
+    'Open the URL above in a browser on any machine and approve access.',
+    `The browser then goes to ${redirectUri}… and shows "This site can't be reached" (or its own page): that is expected.`,
+    'Copy the full address from the browser\'s address bar and paste it here, then press Enter.',
+  ].join('\n');
+}
+
+/**
+ * The paste flow for SSH sessions and containers (the out-of-band flow Google retired in 2023):
+ * the user completes consent in any browser and pastes the address it ends on. The pasted URL is
+ * validated like a real callback (state included) before the code is exchanged.
+ */
+export async function runHeadlessFlow(options: HeadlessFlowOptions): Promise<FlowResult> {
+  const session = await AuthorizationSession.start(options, options.redirectUri);
+  await options.onAuthorizationUrl(session.request.url, { redirectUri: options.redirectUri });
+  const deadline = Date.now() + options.timeoutMs;
+  options.onEvent?.({ type: 'waiting', redirectUri: options.redirectUri, deadline });
+  for (;;) {
+    const line = await withDeadline(options.readLine(), deadline, options.signal, options.timeoutMs);
+    if (line === null) {
+      throw new AdsOAuthError('INVALID_CALLBACK', 'No address was pasted (end of input). Paste the address the browser ends on after consent.', {
+        details: { reason: 'eof' },
+      });
+    }
+    try {
+      const url = parsePastedCallback(line, options.redirectUri);
+      return await session.complete(url);
+    } catch (error) {
+      if (!isForeignCallback(error)) throw error;
+      const reason = String(error.details['reason']);
+      const message =
+        reason === 'state_mismatch'
+          ? 'That address is from another run (its "state" does not match this one). Use the URL printed above, finish the consent, and paste the address you end on.'
+          : error.message;
+      if (!options.retry) {
+        throw new AdsOAuthError('INVALID_CALLBACK', message, { details: error.details });
+      }
+      options.onEvent?.({ type: 'callback-rejected', reason, message });
+    }
+  }
+}
+
+function withDeadline<T>(promise: Promise<T>, deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const timer = setTimeout(
+      () => {
+        cleanup();
+        reject(
+          new AdsOAuthError(
+            'TIMEOUT',
+            `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the pasted address. Run again (with --timeout SECONDS to wait longer).`,
+          ),
+        );
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    const onAbort = (): void => {
+      cleanup();
+      const reason = signal?.reason;
+      reject(reason instanceof AdsOAuthError ? reason : new AdsOAuthError('INTERRUPTED', 'Interrupted.'));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,64 @@
+import * as oauth from 'oauth4webapi';
+import { AdsOAuthError } from '../errors.js';
+import type { OAuthClientConfig } from './client-file.js';
+
+/**
+ * One authorization request: the URL to send the user to, and the secrets needed to finish it.
+ * `state` and `codeVerifier` are secrets of this run: never log them.
+ */
+export interface AuthorizationRequest {
+  url: URL;
+  /** 256 bits from a CSPRNG, base64url (RFC 6749 §10.12). */
+  state: string;
+  /** PKCE code verifier, 43 characters (RFC 7636 §4.1). */
+  codeVerifier: string;
+  /** The redirect URI sent, exactly as it must be repeated at the token endpoint. */
+  redirectUri: string;
+  scopes: string[];
+}
+
+export interface AuthorizationRequestOptions {
+  redirectUri: string;
+  scopes: readonly string[];
+  loginHint?: string;
+  /** Extra parameters (e.g. `hd`); cannot override the ones this function sets. */
+  extraParams?: Record<string, string>;
+}
+
+/**
+ * Builds the authorization URL for the authorization code flow with PKCE S256, the way Google
+ * expects it for refresh tokens: `access_type=offline`, `prompt=consent` (so a refresh token is
+ * issued again for an earlier grant), `include_granted_scopes=true`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app
+ */
+export async function createAuthorizationRequest(
+  client: OAuthClientConfig,
+  options: AuthorizationRequestOptions,
+): Promise<AuthorizationRequest> {
+  if (options.scopes.length === 0) {
+    throw new AdsOAuthError('USAGE', 'At least one scope is needed (the default is https://www.googleapis.com/auth/adwords).');
+  }
+  const codeVerifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
+  const url = new URL(client.authUri.href);
+  const params: Record<string, string> = {
+    ...options.extraParams,
+    client_id: client.clientId,
+    redirect_uri: options.redirectUri,
+    response_type: 'code',
+    scope: options.scopes.join(' '),
+    access_type: 'offline',
+    prompt: 'consent',
+    include_granted_scopes: 'true',
+    state,
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+  };
+  if (options.loginHint) params['login_hint'] = options.loginHint;
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  return { url, state, codeVerifier, redirectUri: options.redirectUri, scopes: [...options.scopes] };
+}

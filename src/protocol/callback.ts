@@ -1,0 +1,182 @@
+import * as oauth from 'oauth4webapi';
+import { AdsOAuthError } from '../errors.js';
+import type { AuthorizationRequest } from './authorize.js';
+import type { OAuthClientConfig } from './client-file.js';
+import type { ServerInfo } from './authorization-server.js';
+
+/** Why a callback was rejected without ending the flow (someone else's or a stale request). */
+export type CallbackRejection = 'state_missing' | 'state_mismatch' | 'duplicate_parameter' | 'code_missing';
+
+function oauthClient(client: OAuthClientConfig): oauth.Client {
+  return { client_id: client.clientId };
+}
+
+/**
+ * Validates an authorization response (RFC 6749 §4.1.2) against the request it answers, in this
+ * order, none of which can be skipped:
+ *
+ * 1. `state` must be present and equal the request's (CSRF / stale or foreign callbacks):
+ *    `INVALID_CALLBACK` with `details.reason` `state_missing` or `state_mismatch`. Loopback servers
+ *    answer these with 400 and keep waiting.
+ * 2. `iss` (RFC 9207) must name the expected issuer when the server advertises
+ *    `authorization_response_iss_parameter_supported`: `ISSUER_MISMATCH`. When it does not
+ *    advertise it, `iss` is tolerated and ignored, like Google's other extra parameters
+ *    (`scope`, `authuser`, `prompt`, `hd`).
+ * 3. `error` ends the flow: `ACCESS_DENIED` for `access_denied`, else `AUTHORIZATION_ERROR`.
+ * 4. `code` must be present: `INVALID_CALLBACK` (`code_missing`).
+ *
+ * Returns the parameters to pass to {@link exchangeCode}.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9207
+ */
+export function validateCallback(
+  request: Pick<AuthorizationRequest, 'state'>,
+  server: ServerInfo,
+  client: OAuthClientConfig,
+  callback: URL | URLSearchParams,
+): URLSearchParams {
+  const params = new URLSearchParams(callback instanceof URL ? callback.searchParams : callback);
+  for (const name of ['state', 'code', 'iss', 'error']) {
+    if (params.getAll(name).length > 1) {
+      throw new AdsOAuthError('INVALID_CALLBACK', `The callback repeats the "${name}" parameter; it was not produced by the provider.`, {
+        details: { reason: 'duplicate_parameter' satisfies CallbackRejection },
+      });
+    }
+  }
+  const state = params.get('state');
+  if (state === null || state === '') {
+    throw new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "state" parameter, so it cannot be matched to this run.', {
+      details: { reason: 'state_missing' satisfies CallbackRejection },
+    });
+  }
+  if (state !== request.state) {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      'The callback\'s "state" does not match this run: it belongs to another (older or foreign) authorization request.',
+      { details: { reason: 'state_mismatch' satisfies CallbackRejection } },
+    );
+  }
+  const strictIssuer = server.discovered && server.as.authorization_response_iss_parameter_supported === true;
+  if (!strictIssuer) params.delete('iss');
+  let validated: URLSearchParams;
+  try {
+    validated = oauth.validateAuthResponse(server.as, oauthClient(client), params, request.state);
+  } catch (error) {
+    if (error instanceof oauth.AuthorizationResponseError) {
+      const description = error.error_description ? ` (${error.error_description})` : '';
+      if (error.error === 'access_denied') {
+        throw new AdsOAuthError(
+          'ACCESS_DENIED',
+          `Access was denied at the consent screen${description}. Run the command again and click Allow/Continue, signed in with the Google account that has access to Google Ads.`,
+          { details: { error: error.error } },
+        );
+      }
+      throw new AdsOAuthError(
+        'AUTHORIZATION_ERROR',
+        `The provider refused the authorization request: ${error.error}${description}. ${authorizationErrorHint(error.error)}`.trim(),
+        { details: { error: error.error } },
+      );
+    }
+    if (error instanceof oauth.OperationProcessingError && /"iss"/.test(error.message)) {
+      throw new AdsOAuthError(
+        'ISSUER_MISMATCH',
+        `The callback's "iss" parameter does not name ${server.as.issuer}, the server this run sent you to. The response may come from another authorization server (a mix-up attack, RFC 9207); it was not used.`,
+        { details: { expected: server.as.issuer } },
+      );
+    }
+    throw new AdsOAuthError('INVALID_CALLBACK', `The callback is not a valid authorization response: ${(error as Error).message}.`, {
+      cause: error,
+      details: { reason: 'invalid' },
+    });
+  }
+  if (!validated.get('code')) {
+    throw new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "code" parameter: the address looks truncated.', {
+      details: { reason: 'code_missing' satisfies CallbackRejection },
+    });
+  }
+  return validated;
+}
+
+function authorizationErrorHint(error: string | undefined): string {
+  switch (error) {
+    case 'invalid_scope':
+      return 'One of the requested scopes is unknown to the provider or not enabled for this project: check --scopes / --additional_scopes.';
+    case 'unauthorized_client':
+      return 'This client may not use the authorization code flow: check the client type in the Cloud console (Desktop app or Web application).';
+    case 'invalid_request':
+      return 'Often a redirect_uri that is not registered for this client (redirect_uri_mismatch).';
+    case 'consent_required':
+    case 'interaction_required':
+    case 'login_required':
+      return 'Finish signing in and the consent screen, then run the command again.';
+    default:
+      return '';
+  }
+}
+
+/**
+ * Turns what a user pasted (headless mode) into a callback URL, with a specific message for each
+ * common mistake: whitespace or a line break inside, quotes around it, the consent URL instead of
+ * the redirected address, an address for another redirect URI, a truncated address.
+ * The `state` check (an address from another run) is {@link validateCallback}'s.
+ */
+export function parsePastedCallback(input: string, redirectUri: string): URL {
+  const text = input.trim();
+  if (text === '') {
+    throw new AdsOAuthError('INVALID_CALLBACK', 'Nothing was pasted. Paste the full address from the browser\'s address bar.', {
+      details: { reason: 'empty' },
+    });
+  }
+  if (/^["'`]|["'`]$/.test(text)) {
+    throw new AdsOAuthError('INVALID_CALLBACK', 'The pasted address is wrapped in quotes. Paste it without the quotes.', {
+      details: { reason: 'quoted' },
+    });
+  }
+  if (/\s/.test(text)) {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      'The pasted address contains spaces or a line break; it was probably wrapped or cut by the terminal. Paste it again as one line.',
+      { details: { reason: 'whitespace' } },
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      `That is not a URL. After consent the browser shows "can't connect" (or "This site can't be reached"); copy the whole address from its address bar — it starts with ${redirectUri}`,
+      { details: { reason: 'not_a_url' } },
+    );
+  }
+  const expected = new URL(redirectUri);
+  if (url.searchParams.has('client_id') && url.searchParams.has('response_type')) {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      `That is the consent URL printed above, not the address the browser ends on. Open it, finish the consent, then copy the address that starts with ${redirectUri}`,
+      { details: { reason: 'authorization_url' } },
+    );
+  }
+  if (url.origin !== expected.origin || url.pathname !== expected.pathname) {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      `That address is for ${url.origin}${url.pathname}, but this run redirects to ${redirectUri}. Copy the address the browser ends on after consent for the URL printed above.`,
+      { details: { reason: 'other_redirect' } },
+    );
+  }
+  if (!url.searchParams.has('code') && !url.searchParams.has('error')) {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      'The pasted address has no "code" parameter: it looks truncated. Copy the whole address from the address bar (it is long).',
+      { details: { reason: 'truncated' } },
+    );
+  }
+  if (!url.searchParams.has('state')) {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      'The pasted address has no "state" parameter: it looks truncated. Copy the whole address from the address bar.',
+      { details: { reason: 'truncated' } },
+    );
+  }
+  return url;
+}

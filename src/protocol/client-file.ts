@@ -1,0 +1,125 @@
+import { AdsOAuthError } from '../errors.js';
+import { isLoopbackUrl, parseEndpoint } from './urls.js';
+
+/** The two OAuth client types of the Google Cloud console. */
+export type ClientKind = 'installed' | 'web';
+
+/**
+ * An OAuth client, as read from the client secrets JSON the Google Cloud console downloads
+ * (`{"installed": {...}}` for desktop apps, `{"web": {...}}` for web applications).
+ */
+export interface OAuthClientConfig {
+  kind: ClientKind;
+  clientId: string;
+  clientSecret: string;
+  /** Authorization endpoint (`auth_uri`), e.g. `https://accounts.google.com/o/oauth2/auth`. */
+  authUri: URL;
+  /** Token endpoint (`token_uri`), e.g. `https://oauth2.googleapis.com/token`. */
+  tokenUri: URL;
+  /** Registered redirect URIs, exactly as registered (strings, never normalised). */
+  redirectUris: string[];
+  projectId?: string;
+  /** Where the client came from, for messages (a file path or "client secrets"). */
+  source: string;
+}
+
+const CONSOLE_HINT =
+  'Download it again from the Google Cloud console: APIs & Services > Credentials > OAuth 2.0 Client IDs > (your client) > Download JSON.';
+
+function fail(source: string, problem: string, extra = CONSOLE_HINT): never {
+  throw new AdsOAuthError('CLIENT_FILE', `${source}: ${problem} ${extra}`.trim(), { details: { path: source } });
+}
+
+/**
+ * Parses the text of a Google client secrets file. Every problem becomes an
+ * {@link AdsOAuthError} with code `CLIENT_FILE` (or `INSECURE_ENDPOINT`) whose message names
+ * `source` and says how to fix it. Endpoints are taken from the file (`auth_uri`, `token_uri`),
+ * as Google's own libraries do, so any OAuth 2.0 provider works; they must be https unless the
+ * host is loopback.
+ */
+export function parseClientSecrets(text: string, source = 'client secrets'): OAuthClientConfig {
+  if (text.trim() === '') fail(source, 'the file is empty.');
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    const detail = error instanceof Error ? ` (${error.message})` : '';
+    fail(source, `the file is not valid JSON${detail}.`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    fail(source, 'the file does not hold a JSON object.');
+  }
+  const root = json as Record<string, unknown>;
+  if (root['type'] === 'service_account' || 'private_key' in root) {
+    fail(
+      source,
+      'this is a service-account key, not an OAuth client. Refresh tokens come from an OAuth client ID: in the Google Cloud console create one under APIs & Services > Credentials > Create credentials > OAuth client ID (type "Desktop app", or "Web application"), then download its JSON.',
+      '',
+    );
+  }
+  if (root['type'] === 'authorized_user') {
+    fail(
+      source,
+      'this is an authorized_user credentials file (it already holds a refresh token), not an OAuth client secrets file.',
+    );
+  }
+  const kind: ClientKind | undefined =
+    root['installed'] !== undefined ? 'installed' : root['web'] !== undefined ? 'web' : undefined;
+  if (kind === undefined) {
+    const keys = Object.keys(root).slice(0, 5).join(', ') || 'none';
+    fail(
+      source,
+      `expected an OAuth client secrets file with a top-level "installed" (Desktop app) or "web" (Web application) object, but found keys: ${keys}.`,
+    );
+  }
+  const body = root[kind];
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    fail(source, `"${kind}" must be a JSON object.`);
+  }
+  const client = body as Record<string, unknown>;
+  const need = (field: string): string => {
+    const value = client[field];
+    if (typeof value !== 'string' || value.trim() === '') {
+      fail(source, `"${kind}.${field}" is missing or empty.`);
+    }
+    return value.trim();
+  };
+  const clientId = need('client_id');
+  const clientSecret = need('client_secret');
+  need('auth_uri');
+  need('token_uri');
+  const authUri = parseEndpoint(client['auth_uri'], `${kind}.auth_uri`, source);
+  const tokenUri = parseEndpoint(client['token_uri'], `${kind}.token_uri`, source);
+
+  const rawRedirects = client['redirect_uris'];
+  if (rawRedirects !== undefined && !Array.isArray(rawRedirects)) {
+    fail(source, `"${kind}.redirect_uris" must be an array of strings.`);
+  }
+  const redirectUris = (rawRedirects ?? []).filter((v): v is string => typeof v === 'string' && v !== '');
+  const projectId = typeof client['project_id'] === 'string' ? client['project_id'] : undefined;
+  return {
+    kind,
+    clientId,
+    clientSecret,
+    authUri,
+    tokenUri,
+    redirectUris,
+    ...(projectId === undefined ? {} : { projectId }),
+    source,
+  };
+}
+
+/**
+ * The first registered redirect URI whose host is loopback, exactly as registered (Google
+ * compares redirect URIs byte for byte), or undefined.
+ */
+export function firstLoopbackRedirect(client: OAuthClientConfig): string | undefined {
+  return client.redirectUris.find((uri) => {
+    try {
+      const url = new URL(uri);
+      return url.protocol === 'http:' && isLoopbackUrl(url);
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,0 +1,26 @@
+import * as oauth from 'oauth4webapi';
+import type { FetchLike } from './types.js';
+import { allowsInsecure } from './urls.js';
+
+/** Options every network call of the protocol layer takes. */
+export interface RequestOptions {
+  /** A fetch implementation. Defaults to the global `fetch`; the CLI passes a lighter one. */
+  fetch?: FetchLike;
+  /** Milliseconds before a request is abandoned. Default 30 000. */
+  timeoutMs?: number;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** Builds oauth4webapi's per-request options for one endpoint. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function httpOptions(endpoint: URL, options: RequestOptions = {}): oauth.HttpRequestOptions<any, any> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const result: oauth.HttpRequestOptions<any, any> = { signal };
+  if (options.fetch) result[oauth.customFetch] = options.fetch as never;
+  // Plain http only ever for loopback endpoints (checked when the URL was parsed, and again here).
+  if (allowsInsecure(endpoint)) result[oauth.allowInsecureRequests] = true;
+  return result;
+}

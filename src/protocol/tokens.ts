@@ -1,0 +1,254 @@
+import * as oauth from 'oauth4webapi';
+import { AdsOAuthError } from '../errors.js';
+import type { ServerInfo } from './authorization-server.js';
+import type { OAuthClientConfig } from './client-file.js';
+import { httpOptions, type RequestOptions } from './http.js';
+import { missingScopes } from './scopes.js';
+
+/** The credentials a token call needs: the client and where its token endpoint is. */
+export type ClientCredentials = Pick<OAuthClientConfig, 'clientId' | 'clientSecret'>;
+
+/** A successful code exchange that yielded what this tool exists for. */
+export interface UserCredentials {
+  refreshToken: string;
+  accessToken: string;
+  /** Seconds until the access token expires, when the provider said. */
+  expiresIn?: number;
+  /** Granted scopes (the response's `scope`, or the requested ones when it has none). */
+  scopes: string[];
+  idToken?: string;
+}
+
+function clientOf(client: ClientCredentials): oauth.Client {
+  return { client_id: client.clientId };
+}
+
+/** The operation a token-endpoint error happened in; it changes the advice. */
+export type TokenOperation = 'exchange' | 'refresh' | 'revoke';
+
+const NO_REFRESH_TOKEN_MESSAGE = [
+  'The provider returned no refresh token. This tool already asks for one (access_type=offline with prompt=consent), so the usual causes are:',
+  '  1. An earlier grant of this app to this Google account: remove the app at https://myaccount.google.com/connections (Third-party apps & services), then run again.',
+  '  2. The wrong client type: use an OAuth client of type "Desktop app" (or "Web application" with a loopback redirect URI), not a TV/limited-input or service-account client.',
+  '  3. A provider that issues refresh tokens only for an "offline_access" scope: add it with --additional_scopes offline_access.',
+].join('\n');
+
+/**
+ * Exchanges an authorization code for tokens (RFC 6749 §4.1.3) with the PKCE verifier and the
+ * exact redirect URI of the request, then insists on what this tool is for: a refresh token, and
+ * every requested scope granted. Never retried: a code is single-use.
+ *
+ * @throws AdsOAuthError `NO_REFRESH_TOKEN`, `SCOPE_NOT_GRANTED`, `TOKEN_ENDPOINT`,
+ *   `PROVIDER_RESPONSE`, `NETWORK`
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
+ */
+export async function exchangeCode(
+  server: ServerInfo,
+  client: OAuthClientConfig,
+  callbackParams: URLSearchParams,
+  request: { codeVerifier: string; redirectUri: string; scopes: readonly string[] },
+  options: RequestOptions = {},
+): Promise<UserCredentials> {
+  const endpoint = new URL(server.as.token_endpoint ?? client.tokenUri.href);
+  let result: oauth.TokenEndpointResponse;
+  try {
+    const response = await oauth.authorizationCodeGrantRequest(
+      server.as,
+      clientOf(client),
+      oauth.ClientSecretPost(client.clientSecret),
+      callbackParams,
+      request.redirectUri,
+      request.codeVerifier,
+      httpOptions(endpoint, options),
+    );
+    result = await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), response, {
+      expectedNonce: oauth.expectNoNonce,
+      maxAge: oauth.skipAuthTimeCheck,
+    });
+  } catch (error) {
+    throw tokenEndpointError(error, 'exchange', endpoint, { redirectUri: request.redirectUri });
+  }
+  const missing = missingScopes(request.scopes, result.scope);
+  if (missing.length > 0) {
+    throw new AdsOAuthError(
+      'SCOPE_NOT_GRANTED',
+      `Not every requested scope was granted: ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} left unticked on the consent screen. Run the command again and tick ${missing.length === 1 ? 'that box' : 'those boxes'} (Google shows a checkbox per scope).`,
+      { details: { missing, granted: (result.scope ?? '').split(/\s+/).filter(Boolean) } },
+    );
+  }
+  if (typeof result.refresh_token !== 'string' || result.refresh_token === '') {
+    throw new AdsOAuthError('NO_REFRESH_TOKEN', NO_REFRESH_TOKEN_MESSAGE);
+  }
+  return {
+    refreshToken: result.refresh_token,
+    accessToken: result.access_token,
+    ...(typeof result.expires_in === 'number' ? { expiresIn: result.expires_in } : {}),
+    scopes: result.scope ? result.scope.split(/\s+/).filter(Boolean) : [...request.scopes],
+    ...(typeof result.id_token === 'string' ? { idToken: result.id_token } : {}),
+  };
+}
+
+/** A fresh access token from a refresh token. */
+export interface RefreshedAccessToken {
+  accessToken: string;
+  expiresIn?: number;
+  scopes?: string[];
+  /** Some providers rotate refresh tokens; when they do, this is the new one. */
+  refreshToken?: string;
+}
+
+/**
+ * Refreshes an access token (RFC 6749 §6). Always a network call: nothing is cached.
+ *
+ * @throws AdsOAuthError `TOKEN_ENDPOINT` (with `details.error`, e.g. `invalid_grant`),
+ *   `PROVIDER_RESPONSE`, `NETWORK`
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export async function refreshAccessToken(
+  tokenUri: URL,
+  client: ClientCredentials,
+  refreshToken: string,
+  options: RequestOptions = {},
+): Promise<RefreshedAccessToken> {
+  const as: oauth.AuthorizationServer = { issuer: tokenUri.origin, token_endpoint: tokenUri.href };
+  try {
+    const response = await oauth.refreshTokenGrantRequest(
+      as,
+      clientOf(client),
+      oauth.ClientSecretPost(client.clientSecret),
+      refreshToken,
+      httpOptions(tokenUri, options),
+    );
+    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), response);
+    return {
+      accessToken: result.access_token,
+      ...(typeof result.expires_in === 'number' ? { expiresIn: result.expires_in } : {}),
+      ...(result.scope ? { scopes: result.scope.split(/\s+/).filter(Boolean) } : {}),
+      ...(typeof result.refresh_token === 'string' && result.refresh_token !== refreshToken
+        ? { refreshToken: result.refresh_token }
+        : {}),
+    };
+  } catch (error) {
+    throw tokenEndpointError(error, 'refresh', tokenUri);
+  }
+}
+
+/**
+ * Revokes a token at an RFC 7009 endpoint, authenticating the client (client_secret_post), as
+ * RFC 7009 servers require; Google's endpoint accepts that too (and also the token alone, which
+ * `src/lifecycle/revoke.ts` does when no client is known). Does not retry: callers decide (a
+ * revoke may be retried, a code exchange never).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7009
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke
+ */
+export async function revokeToken(
+  revocationUri: URL,
+  token: string,
+  client: ClientCredentials,
+  options: RequestOptions & { tokenTypeHint?: 'refresh_token' | 'access_token' } = {},
+): Promise<void> {
+  const as: oauth.AuthorizationServer = { issuer: revocationUri.origin, revocation_endpoint: revocationUri.href };
+  try {
+    const response = await oauth.revocationRequest(as, clientOf(client), oauth.ClientSecretPost(client.clientSecret), token, {
+      ...httpOptions(revocationUri, options),
+      ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
+    });
+    await oauth.processRevocationResponse(response);
+  } catch (error) {
+    throw tokenEndpointError(error, 'revoke', revocationUri);
+  }
+}
+
+/**
+ * Maps whatever oauth4webapi or the transport threw into an actionable {@link AdsOAuthError}.
+ * Exported for the lifecycle commands, which add their own diagnosis on top.
+ */
+export function tokenEndpointError(
+  error: unknown,
+  operation: TokenOperation,
+  endpoint: URL,
+  context: { redirectUri?: string } = {},
+): AdsOAuthError {
+  if (error instanceof AdsOAuthError) return error;
+  const where = `${endpoint.origin}${endpoint.pathname}`;
+  if (error instanceof oauth.ResponseBodyError) {
+    const code = error.error;
+    const description = error.error_description ? ` (${error.error_description})` : '';
+    return new AdsOAuthError('TOKEN_ENDPOINT', `${where} refused the ${operationName(operation)}: ${code}${description}. ${oauthErrorHint(code, operation, context)}`.trim(), {
+      cause: error,
+      details: { error: code, status: error.status, operation, ...(error.error_description ? { error_description: error.error_description } : {}) },
+    });
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    const response = (error.cause as { status?: number } | undefined) ?? undefined;
+    const status = response && typeof response.status === 'number' ? response.status : undefined;
+    let problem: string;
+    if (error.code === oauth.RESPONSE_IS_NOT_JSON || error.code === oauth.PARSE_ERROR) {
+      problem = `answered with something that is not JSON${status ? ` (HTTP ${status})` : ''}. Check that the endpoint URL is right; an HTML page usually means a proxy, a captive portal or a wrong URL.`;
+    } else if (error.code === oauth.RESPONSE_IS_NOT_CONFORM && status !== undefined && status >= 500) {
+      problem = `is having trouble (HTTP ${status}). Try again in a minute.`;
+    } else if (error.code === oauth.RESPONSE_IS_NOT_CONFORM) {
+      problem = `answered HTTP ${status ?? '?'} without a valid OAuth error body. Check that the endpoint URL is right.`;
+    } else {
+      problem = `sent a response that is not a valid OAuth response: ${error.message}.`;
+    }
+    const retry = operation === 'exchange' ? ' The authorization code cannot be reused: run the command again.' : '';
+    return new AdsOAuthError('PROVIDER_RESPONSE', `The ${operationName(operation)} failed: ${where} ${problem}${retry}`, {
+      cause: error,
+      details: { operation, ...(status !== undefined ? { status } : {}), reason: error.code },
+    });
+  }
+  const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
+  const netCode = err.code ?? err.cause?.code;
+  if (err.name === 'TimeoutError' || netCode === 'ETIMEDOUT' || netCode === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new AdsOAuthError('NETWORK', `The ${operationName(operation)} timed out: no answer from ${endpoint.origin}. Check your network, proxy or firewall, then run again.`, {
+      cause: error,
+      details: { operation, reason: 'timeout' },
+    });
+  }
+  if (err.name === 'AbortError') {
+    return new AdsOAuthError('INTERRUPTED', `The ${operationName(operation)} was cancelled.`, { cause: error, details: { operation } });
+  }
+  if (err.name === 'TransportError' || (err.name === 'TypeError' && netCode) || netCode) {
+    return new AdsOAuthError(
+      'NETWORK',
+      `Could not reach ${endpoint.origin} for the ${operationName(operation)}${netCode ? ` (${netCode})` : ''}. Check your network, proxy or firewall, and the endpoint URL.`,
+      { cause: error, details: { operation, reason: netCode ?? 'network' } },
+    );
+  }
+  return new AdsOAuthError('INTERNAL', `The ${operationName(operation)} failed unexpectedly: ${err.message ?? String(error)}`, {
+    cause: error,
+    details: { operation },
+  });
+}
+
+function operationName(operation: TokenOperation): string {
+  return operation === 'exchange' ? 'code exchange' : operation === 'refresh' ? 'token refresh' : 'token revocation';
+}
+
+function oauthErrorHint(code: string, operation: TokenOperation, context: { redirectUri?: string }): string {
+  switch (code) {
+    case 'invalid_grant':
+      return operation === 'exchange'
+        ? 'The authorization code was already used, expired (codes live a few minutes) or does not match the PKCE verifier or redirect URI. Run the command again and finish the consent promptly.'
+        : 'The refresh token is expired or revoked. Run `ads-oauth verify` for the likely cause, then generate a new one.';
+    case 'invalid_client':
+      return 'The client ID or secret is wrong, the secret was reset, or the client was deleted. Download the client JSON again from the Google Cloud console.';
+    case 'unauthorized_client':
+      return operation === 'exchange'
+        ? 'This client may not use the authorization code grant. Use an OAuth client of type "Desktop app", or "Web application" with a loopback redirect URI.'
+        : 'This refresh token belongs to another OAuth client. Use the client_id and client_secret the token was created with.';
+    case 'redirect_uri_mismatch':
+      return `The redirect URI${context.redirectUri ? ` ${context.redirectUri}` : ''} is not registered for this client. Add it under "Authorized redirect URIs" in the Cloud console, or use a Desktop app client.`;
+    case 'invalid_scope':
+      return 'A requested scope is unknown to the provider or not allowed for this client.';
+    case 'invalid_request':
+      return 'The provider rejected the request as malformed; run with --debug and report it.';
+    case 'unsupported_token_type':
+      return 'The provider cannot revoke this kind of token.';
+    default:
+      return '';
+  }
+}

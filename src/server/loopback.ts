@@ -1,0 +1,248 @@
+/**
+ * The one-shot loopback listener of the desktop flow (RFC 8252 §7.3).
+ *
+ * - Binds to a loopback address only, never to all interfaces.
+ * - Serves exactly one path with GET; other paths get 404, other methods 405, and a Host header
+ *   that is not this listener's loopback host and port gets 421 (DNS-rebinding defence).
+ * - Hands each callback to the flow and holds the browser's request open until the flow has
+ *   decided, so the page the user sees tells the truth about the token exchange.
+ * - Closes the server and every socket when done, on timeout and on abort.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AdsOAuthError } from '../errors.js';
+import { failurePage, plainPage, type Page } from './pages.js';
+
+export interface LoopbackListenerOptions {
+  /**
+   * A registered redirect URI to serve exactly as registered (web clients). Its host must be
+   * loopback; its port (80 when absent) and path are used as they are.
+   */
+  redirectUri?: string;
+  /** Port for a listener without a registered URI (installed clients). 0 or absent: ephemeral. */
+  port?: number;
+}
+
+/** What the flow answers for one callback. */
+export type CallbackDecision<T> =
+  /** Not this run's callback (wrong state…): answer with the page and keep waiting. */
+  | { done: false; page: Page }
+  /** The flow is over: answer with the page, close, and resolve with `value`. */
+  | { done: true; page: Page; value: T };
+
+export interface HandleOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The message of the TIMEOUT error. */
+  timeoutMessage: string;
+}
+
+export interface LoopbackListener {
+  /** The redirect URI to send, exactly. */
+  readonly redirectUri: string;
+  readonly port: number;
+  /** The addresses bound, e.g. `['127.0.0.1']`. */
+  readonly addresses: readonly string[];
+  /**
+   * Serves callbacks until `decide` says done, throws (its `AdsOAuthError` ends the flow with a
+   * failure page), the timeout passes or the signal aborts. Always closes the listener.
+   */
+  handle<T>(decide: (callback: URL) => Promise<CallbackDecision<T>>, options: HandleOptions): Promise<T>;
+  /** Closes the server and all its sockets. Idempotent. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off('listening', onListening);
+      reject(error);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ host, port, exclusive: true });
+  });
+}
+
+function listenError(error: unknown, where: string, port: number | undefined): AdsOAuthError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint =
+    code === 'EADDRINUSE'
+      ? port
+        ? `Port ${port} is in use by another program. Stop it, or choose another port with --port (installed clients), or omit --port for a free one.`
+        : 'The port is in use by another program.'
+      : code === 'EACCES'
+        ? `Binding port ${port ?? '?'} needs privileges. Register a redirect URI with a port above 1023 (for example http://127.0.0.1:8080), or use --headless.`
+        : `(${code ?? (error as Error).message})`;
+  return new AdsOAuthError('LISTEN_FAILED', `Could not listen on ${where}. ${hint}`, { cause: error, details: { reason: code } });
+}
+
+const hostForUrl = (address: string): string => (address.includes(':') ? `[${address}]` : address);
+
+/** Starts the listener. The returned redirect URI is the one to put in the authorization request. */
+export async function startLoopbackListener(options: LoopbackListenerOptions = {}): Promise<LoopbackListener> {
+  let bindHosts: string[];
+  let port: number;
+  let redirect: URL | undefined;
+  if (options.redirectUri !== undefined) {
+    redirect = new URL(options.redirectUri);
+    const host = redirect.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    bindHosts = host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
+    port = redirect.port === '' ? 80 : Number(redirect.port);
+  } else {
+    bindHosts = ['127.0.0.1'];
+    port = options.port ?? 0;
+  }
+
+  const servers: Server[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const makeServer = (): Server => {
+    const server = createServer({ requestTimeout: 60_000 }, (req, res) => {
+      if (handler) handler(req, res);
+      else send(res, plainPage(503, 'Not ready.'));
+    });
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.on('clientError', (_error, socket) => socket.destroy());
+    return server;
+  };
+
+  const bound: string[] = [];
+  for (const host of bindHosts) {
+    const server = makeServer();
+    try {
+      port = await listen(server, host, port);
+      servers.push(server);
+      bound.push(host);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const unavailable = code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT';
+      if (redirect === undefined && host === '127.0.0.1' && unavailable) {
+        // No IPv4 loopback on this machine: fall back to [::1] (RFC 8252 §8.3).
+        bindHosts.push('::1');
+        continue;
+      }
+      if (redirect !== undefined && host === '::1' && bound.length > 0 && unavailable) continue; // localhost: IPv4 is enough
+      await Promise.all(servers.map((s) => closeServer(s)));
+      throw listenError(error, `${hostForUrl(host)}:${port}`, port || options.port);
+    }
+  }
+  const redirectUri = redirect !== undefined ? options.redirectUri! : `http://${hostForUrl(bound[0]!)}:${port}/`;
+  const path = redirect?.pathname ?? '/';
+  const hostNames = new Set([redirect?.hostname.toLowerCase() ?? hostForUrl(bound[0]!), '127.0.0.1', 'localhost', '[::1]']);
+  const allowedHosts = new Set<string>();
+  for (const name of hostNames) {
+    allowedHosts.add(`${name}:${port}`);
+    if (port === 80) allowedHosts.add(name);
+  }
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      handler = undefined;
+      await Promise.all(servers.map((s) => closeServer(s)));
+      for (const socket of sockets) socket.destroy();
+    })();
+    return closed;
+  };
+
+  const handle = <T>(decide: (callback: URL) => Promise<CallbackDecision<T>>, opts: HandleOptions): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let busy = false;
+      let finished = false;
+      const finish = (outcome: () => void): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        void close().then(outcome, outcome);
+      };
+      const timer = setTimeout(() => {
+        if (busy) return; // an exchange is under way: let it finish
+        finish(() => reject(new AdsOAuthError('TIMEOUT', opts.timeoutMessage, { details: { timeoutMs: opts.timeoutMs } })));
+      }, opts.timeoutMs);
+      const onAbort = (): void => {
+        const reason = opts.signal?.reason;
+        finish(() => reject(reason instanceof AdsOAuthError ? reason : new AdsOAuthError('INTERRUPTED', 'Interrupted.')));
+      };
+      if (opts.signal?.aborted) {
+        onAbort();
+        return;
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      handler = (req, res) => {
+        const host = (req.headers.host ?? '').toLowerCase();
+        if (!allowedHosts.has(host)) {
+          send(res, plainPage(421, 'Misdirected request: this listener answers only on its loopback address.'));
+          return;
+        }
+        let url: URL;
+        try {
+          url = new URL(req.url ?? '/', `http://${host}`);
+        } catch {
+          send(res, plainPage(400, 'Bad request.'));
+          return;
+        }
+        if (url.pathname !== path) {
+          send(res, plainPage(404, 'Not found.'));
+          return;
+        }
+        if (req.method !== 'GET') {
+          send(res, plainPage(405, 'Method not allowed.', { Allow: 'GET' }));
+          return;
+        }
+        if (busy || finished) {
+          send(res, failurePage(409, 'Already handled', 'This run is already finishing an authorization response.'));
+          return;
+        }
+        busy = true;
+        decide(url).then(
+          (decision) => {
+            busy = false;
+            if (!decision.done) {
+              send(res, decision.page);
+              if (timerExpired()) finish(() => reject(new AdsOAuthError('TIMEOUT', opts.timeoutMessage)));
+              return;
+            }
+            send(res, decision.page, () => finish(() => resolve(decision.value)));
+          },
+          (error: unknown) => {
+            busy = false;
+            const err =
+              error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', `Unexpected failure: ${(error as Error)?.message}`, { cause: error });
+            send(res, failurePage(err.code === 'ACCESS_DENIED' ? 403 : 400, 'Authorization failed', err.message.split('\n')[0] ?? ''), () =>
+              finish(() => reject(err)),
+            );
+          },
+        );
+      };
+      const started = Date.now();
+      const timerExpired = (): boolean => Date.now() - started >= opts.timeoutMs;
+    });
+
+  return { redirectUri, port, addresses: bound, handle, close };
+}
+
+function send(res: ServerResponse, page: Page, done?: () => void): void {
+  if (res.headersSent || res.destroyed) {
+    done?.();
+    return;
+  }
+  res.writeHead(page.status, { ...page.headers, 'Content-Length': Buffer.byteLength(page.body) });
+  res.end(page.body, done);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,49 @@
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { AdsOAuthError } from '../errors.js';
+import { parseClientSecrets, type OAuthClientConfig } from '../protocol/client-file.js';
+
+/** Expands a leading `~` or `~/` (shells do not expand `--flag=~/x`). */
+export function expandHome(path: string, home = homedir()): string {
+  if (path === '~') return home;
+  if (path.startsWith('~/')) return resolve(home, path.slice(2));
+  return path;
+}
+
+/**
+ * Reads and parses a Google OAuth client secrets file. Every failure is an `AdsOAuthError`
+ * (`CLIENT_FILE`) naming the path: missing, a directory, unreadable, empty, not JSON, not an
+ * OAuth client.
+ */
+export async function readClientSecretsFile(path: string): Promise<OAuthClientConfig> {
+  const full = resolve(expandHome(path));
+  let text: string;
+  try {
+    const info = await stat(full);
+    if (info.isDirectory()) {
+      throw new AdsOAuthError(
+        'CLIENT_FILE',
+        `${full}: this is a directory. Pass the client secrets JSON file itself, e.g. --client_secrets_path=${full}/client_secret_XXX.apps.googleusercontent.com.json`,
+        { details: { path: full } },
+      );
+    }
+    if (info.size > 1024 * 1024) {
+      throw new AdsOAuthError('CLIENT_FILE', `${full}: the file is ${info.size} bytes, far too large for an OAuth client secrets file.`, {
+        details: { path: full },
+      });
+    }
+    text = await readFile(full, 'utf8');
+  } catch (error) {
+    if (error instanceof AdsOAuthError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file. Download the client JSON from the Google Cloud console (APIs & Services > Credentials > your OAuth client > Download JSON) and pass its path.'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied: this user cannot read the file.'
+          : `cannot be read (${code ?? (error as Error).message}).`;
+    throw new AdsOAuthError('CLIENT_FILE', `${full}: ${reason}`, { cause: error, details: { path: full, reason: code } });
+  }
+  return parseClientSecrets(text, full);
+}

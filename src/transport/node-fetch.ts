@@ -1,0 +1,137 @@
+/**
+ * A small `fetch` over `node:http`/`node:https`, for a one-shot CLI.
+ *
+ * Node's global `fetch` (undici) costs a short-lived process about 80 ms and 30 MiB: loading undici,
+ * then compiling its llhttp WebAssembly before the process may exit. oauth4webapi accepts a custom
+ * fetch, so the CLI passes this one. It buffers bodies (capped), never follows redirects
+ * (oauth4webapi asks for `redirect: "manual"`), honours `AbortSignal`, applies a timeout, and uses
+ * no keep-alive agent, so nothing holds the event loop open after the answer.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { FetchLike } from '../protocol/types.js';
+
+export interface NodeFetchOptions {
+  /** Per-request timeout in milliseconds (connect + response). Default 30 000. */
+  timeoutMs?: number;
+  /** Largest accepted response body in bytes. Default 4 MiB. */
+  maxBodyBytes?: number;
+}
+
+
+/** Error thrown for transport failures; `code` is the Node error code (ECONNREFUSED, ETIMEDOUT…). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  if (headers instanceof Headers) {
+    headers.forEach((value, key) => {
+      out[key] = value;
+    });
+  } else if (Array.isArray(headers)) {
+    for (const [key, value] of headers) if (key !== undefined && value !== undefined) out[key.toLowerCase()] = value;
+  } else {
+    for (const [key, value] of Object.entries(headers)) out[key.toLowerCase()] = String(value);
+  }
+  return out;
+}
+
+function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof URLSearchParams) return Buffer.from(body.toString(), 'utf8');
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  throw new TypeError('node-fetch: unsupported request body type');
+}
+
+/** Creates a fetch function over node:http/node:https. */
+export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+
+  return (input, init = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(String(input));
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        reject(new TypeError(`node-fetch: unsupported protocol ${url.protocol}`));
+        return;
+      }
+      const signal = init.signal ?? undefined;
+      if (signal?.aborted) {
+        reject(signal.reason ?? new TransportError('The request was aborted.', 'ABORT_ERR'));
+        return;
+      }
+      const headers = headerRecord(init.headers);
+      const body = bodyBuffer(init.body);
+      if (body !== undefined) headers['content-length'] = String(body.length);
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      let settled = false;
+      const finish = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const req = send(url, { method: init.method ?? 'GET', headers, agent: false });
+      const timer = setTimeout(() => {
+        req.destroy(new TransportError(`No answer from ${url.origin} within ${timeoutMs} ms.`, 'ETIMEDOUT'));
+      }, timeoutMs);
+      const onAbort = (): void => {
+        req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The request was aborted.', 'AbortError'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        finish(() => {
+          // An abort keeps its own reason (a TimeoutError / AbortError DOMException), as fetch does.
+          if (signal?.aborted && error === signal.reason) return reject(error);
+          const code = typeof error.code === 'string' ? error.code : 'EIO';
+          reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
+        });
+      });
+      req.on('response', (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBodyBytes) {
+            req.destroy(new TransportError(`${url.origin}: response body larger than ${maxBodyBytes} bytes.`, 'EMSGSIZE'));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (error) => finish(() => reject(new TransportError(`${url.origin}: ${error.message}`, 'EIO', { cause: error }))));
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (const [key, value] of Object.entries(res.headers)) {
+            if (value === undefined) continue;
+            for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
+          }
+          const status = res.statusCode ?? 502;
+          const nullBody = status === 204 || status === 205 || status === 304;
+          finish(() =>
+            resolve(
+              new Response(nullBody ? null : Buffer.concat(chunks), {
+                status,
+                statusText: res.statusMessage ?? '',
+                headers: responseHeaders,
+              }),
+            ),
+          );
+        });
+      });
+      if (body !== undefined) req.end(body);
+      else req.end();
+    });
+}
