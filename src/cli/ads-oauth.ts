@@ -17,6 +17,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
       return (args, ctx) => generateCommand(args, ctx, 'ads-oauth generate');
     },
   },
+  verify: {
+    summary: 'Refresh the token now and explain why it fails, if it does',
+    load: async () => (await import('./commands/verify.js')).verifyCommand,
+  },
+  revoke: {
+    summary: 'Revoke the refresh token (--remove also deletes it from the config)',
+    load: async () => (await import('./commands/revoke.js')).revokeCommand,
+  },
+  customers: {
+    summary: 'List the Google Ads accounts the token can reach; set login_customer_id',
+    load: async () => (await import('./commands/customers.js')).customersCommand,
+  },
+  config: {
+    summary: 'config set: write credentials you already have into a config file',
+    load: async () => (await import('./commands/config.js')).configCommand,
+  },
 };
 
 const HELP = () => `Usage: ads-oauth <command> [options]

@@ -5,7 +5,10 @@ import { runLoopbackFlow } from '../../flows/loopback.js';
 import { planRedirect } from '../../flows/redirect.js';
 import type { FlowEvent, FlowOptions, FlowResult } from '../../flows/session.js';
 import { resolveScopes } from '../../protocol/scopes.js';
-import { readClientSecretsFile } from '../../stores/client-secrets.js';
+import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
+import { updateConfig, validateConfigTarget } from '../../stores/config-file.js';
+import { defaultConfigPath, FORMAT_IDS, getFormat, renderSnippet, type ConfigFormat } from '../../writers/index.js';
+import { resolve } from 'node:path';
 import { createNodeFetch } from '../../transport/node-fetch.js';
 import { formatFlags, intFlag, listFlag, parseArgs, stringFlag, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -22,6 +25,9 @@ export const GENERATE_FLAGS: readonly FlagSpec[] = [
   { name: 'headless', kind: 'boolean', description: 'No listener: open the URL anywhere, then paste the address the browser ends on (SSH, containers).' },
   { name: 'timeout', kind: 'string', value: 'SECONDS', description: 'How long to wait for the browser or the paste. Default 300.' },
   { name: 'login-hint', kind: 'string', value: 'EMAIL', description: 'Pre-select this Google account on the sign-in screen.' },
+  { name: 'config', kind: 'optional-string', value: 'PATH', description: 'Write client_id, client_secret and refresh_token into this client-library config file (checked before the browser opens). Without PATH: $GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml.' },
+  { name: 'format', kind: 'string', value: 'FORMAT', description: `Config format when the file name does not tell: ${FORMAT_IDS.join(', ')}.` },
+  { name: 'print-config', kind: 'string', value: 'FORMAT', description: 'Print a complete config snippet in FORMAT (with the client secret) instead of the google-ads.yaml hint.' },
   { name: 'json', kind: 'boolean', description: 'Print the result as one JSON object on stdout; human text goes to stderr.' },
   { name: 'debug', kind: 'boolean', description: 'Show error causes and stack traces (never secrets).' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'Show this help.' },
@@ -72,7 +78,23 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   const json = flags['json'] === true;
   const loginHint = stringFlag(flags, 'login-hint');
 
-  const client = await readClientSecretsFile(path);
+  // Everything that can be wrong with the config target is checked before the browser opens.
+  const configFlag = flags['config'];
+  const formatFlag = stringFlag(flags, 'format');
+  if (formatFlag !== undefined && configFlag === undefined) {
+    throw new AdsOAuthError('USAGE', '--format goes with --config (for --print-config, name the format there).');
+  }
+  const printFormat = stringFlag(flags, 'print-config');
+  const printAs = printFormat !== undefined ? getFormat(printFormat) : undefined;
+  const configTarget =
+    configFlag === undefined
+      ? undefined
+      : await validateConfigTarget(
+          typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir),
+          formatFlag,
+        );
+
+  const client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(path, ctx.homedir)));
   const plan = planRedirect(client, {
     headless: flags['headless'] === true,
     ...(port !== undefined ? { port } : {}),
@@ -157,7 +179,34 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
     stopCountdown();
   }
 
-  printResult(ctx, result, json);
+  if (configTarget === undefined) {
+    printResult(ctx, result, { json, ...(printAs ? { printAs, clientSecret: client.clientSecret } : {}) });
+    return ExitCode.OK;
+  }
+  let written: Awaited<ReturnType<typeof updateConfig>>;
+  try {
+    written = await updateConfig(
+      configTarget.path,
+      { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken: result.refreshToken },
+      { format: configTarget.format.id },
+    );
+  } catch (error) {
+    // The consent is done and the token is valid: never lose it because a file could not be written.
+    printResult(ctx, result, { json, ...(printAs ? { printAs, clientSecret: client.clientSecret } : {}) });
+    throw error;
+  }
+  printResult(ctx, result, {
+    json,
+    config: { path: written.path, format: written.format, created: written.created, placeholders: written.placeholders },
+    ...(printAs ? { printAs, clientSecret: client.clientSecret } : {}),
+  });
+  ctx.err(
+    `${written.created ? 'Created' : 'Updated'} ${written.path} (${written.format.id}, for ${written.format.library}): client ID, client secret and refresh token written, mode 0600.`,
+  );
+  if (written.tightened) ctx.err(`Note: ${written.path} was readable by other users; its permissions are now 0600.`);
+  if (written.placeholders.length > 0) {
+    ctx.err(`Still to fill in: ${written.placeholders.join(', ')} (placeholders INSERT_…_HERE). See ${written.format.docsUrl}`);
+  }
   return ExitCode.OK;
 }
 
@@ -167,21 +216,51 @@ function yamlScalar(value: string): string {
   return /^[A-Za-z0-9._\/-]+$/.test(value) && !/^[-.]/.test(value) ? value : JSON.stringify(value);
 }
 
-function printResult(ctx: CliContext, result: FlowResult, json: boolean): void {
-  if (json) {
+interface PrintOptions {
+  json: boolean;
+  config?: { path: string; format: ConfigFormat; created: boolean; placeholders: string[] };
+  /** --print-config: a complete snippet in this format, with the client secret the user asked for. */
+  printAs?: ConfigFormat;
+  clientSecret?: string;
+}
+
+function printResult(ctx: CliContext, result: FlowResult, options: PrintOptions): void {
+  if (options.json) {
     ctx.out(
       JSON.stringify({
         refresh_token: result.refreshToken,
         client_id: result.clientId,
         scopes: result.scopes,
         token_uri: result.tokenUri,
+        ...(options.config
+          ? { config: { path: options.config.path, format: options.config.format.id, created: options.config.created, placeholders: options.config.placeholders } }
+          : {}),
+        ...(options.printAs
+          ? { snippet: renderSnippet(options.printAs.id, { clientId: result.clientId, clientSecret: options.clientSecret ?? '', refreshToken: result.refreshToken }) }
+          : {}),
       }),
     );
     return;
   }
   ctx.out(`Your refresh token is: ${result.refreshToken}`);
+  if (options.printAs) {
+    ctx.out('');
+    ctx.out(`${options.printAs.description} (${options.printAs.library}):`);
+    ctx.out('');
+    ctx.stdout.write(
+      renderSnippet(options.printAs.id, { clientId: result.clientId, clientSecret: options.clientSecret ?? '', refreshToken: result.refreshToken }),
+    );
+    ctx.out('');
+    ctx.out(`Configuration guide: ${options.printAs.docsUrl}`);
+    return;
+  }
+  if (options.config) {
+    ctx.out('');
+    ctx.out(`Written to ${options.config.path}.`);
+    return;
+  }
   ctx.out('');
-  ctx.out('Add it to your client library configuration, e.g. google-ads.yaml:');
+  ctx.out('Add it to your client library configuration, e.g. google-ads.yaml (or let --config write it for you):');
   ctx.out('');
   ctx.out(`client_id: ${yamlScalar(result.clientId)}`);
   // The client secret stays out of the terminal (it is not what the user asked for); --config writes it.
