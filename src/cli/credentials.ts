@@ -12,12 +12,13 @@
  * `ADS_OAUTH_TOKEN_URI`, `ADS_OAUTH_REVOKE_URI`, `ADS_OAUTH_TOKENINFO_URI`, `GOOGLE_ADS_API_ENDPOINT`;
  * `--api-version` picks the Ads API version. Secrets are never read from argv.
  */
+import { resolve } from 'node:path';
 import { AdsOAuthError } from '../errors.js';
 import { defaultEndpoints } from '../lifecycle/endpoints.js';
 import type { AdsCredentials, LifecycleEndpoints } from '../lifecycle/types.js';
 import { normalizeApiVersion } from '../protocol/ads-api.js';
 import { parseEndpoint } from '../protocol/urls.js';
-import { readClientSecretsFile } from '../stores/client-secrets.js';
+import { expandHome, readClientSecretsFile } from '../stores/client-secrets.js';
 import { readConfig } from '../stores/config-file.js';
 import { defaultConfigPath, FORMAT_IDS, getFormat, isPlaceholder } from '../writers/index.js';
 import type { CredentialField, FormatId } from '../writers/types.js';
@@ -188,7 +189,7 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
   let config: LoadedCredentials['config'];
   let values: Partial<Record<CredentialField, string>> = {};
   if (configFlag !== undefined) {
-    const path = typeof configFlag === 'string' ? configFlag : defaultConfigPath(ctx.env, ctx.homedir);
+    const path = typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
     const format = stringFlag(flags, 'format');
     const read = await readConfig(path, format);
     config = { path: read.path, format: read.format.id };
@@ -202,7 +203,7 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
   let clientSource = 'none';
   let clientTokenUri: URL | undefined;
   if (secretsPath !== undefined) {
-    const client = await readClientSecretsFile(secretsPath);
+    const client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
     clientId = client.clientId;
     clientSecret = client.clientSecret;
     clientTokenUri = client.tokenUri;

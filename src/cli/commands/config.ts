@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AdsOAuthError } from '../../errors.js';
-import { parseClientSecrets } from '../../protocol/client-file.js';
+import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
 import { updateConfig, validateConfigTarget } from '../../stores/config-file.js';
 import { defaultConfigPath, FORMAT_IDS } from '../../writers/index.js';
 import { formatFlags, parseArgs, stringFlag, type FlagSpec } from '../args.js';
@@ -82,23 +81,14 @@ export async function configCommand(args: string[], ctx: CliContext): Promise<nu
 
   const configFlag = flags['config'];
   if (configFlag === undefined) throw new AdsOAuthError('USAGE', 'config set needs --config [PATH]: the file to write.');
-  const path = typeof configFlag === 'string' ? resolve(ctx.cwd, configFlag) : defaultConfigPath(ctx.env, ctx.homedir);
+  const path = typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
   const format = stringFlag(flags, 'format');
   const secretsPath = stringFlag(flags, 'client-secrets-path');
   if (!secretsPath) throw new AdsOAuthError('USAGE', 'config set needs --client_secrets_path PATH: the OAuth client JSON with the client ID and secret.');
 
   // Check everything that can be checked before reading the secret token.
   const target = await validateConfigTarget(path, format);
-  let secretsText: string;
-  try {
-    secretsText = await readFile(resolve(ctx.cwd, secretsPath), 'utf8');
-  } catch (error) {
-    throw new AdsOAuthError('CLIENT_FILE', `Cannot read the client secrets file ${secretsPath}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, {
-      cause: error,
-      details: { path: secretsPath },
-    });
-  }
-  const client = parseClientSecrets(secretsText, secretsPath);
+  const client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
   const refreshToken = await readRefreshToken(ctx);
 
   const result = await updateConfig(path, { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken }, { format: target.format.id });
