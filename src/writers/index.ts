@@ -5,6 +5,7 @@
  * writing files, locking and permissions are `src/stores/config-file.ts`'s job.
  */
 import { AdsOAuthError } from '../errors.js';
+import { FORMAT_IDS } from './catalog.js';
 import { appconfigFormat } from './appconfig.js';
 import { dotenvFormat } from './dotenv.js';
 import { javaFormat } from './java.js';
@@ -31,7 +32,7 @@ const FORMATS: Record<FormatId, ConfigFormat> = {
   adc: adcFormat,
 };
 
-export const FORMAT_IDS: readonly FormatId[] = Object.freeze(Object.keys(FORMATS) as FormatId[]);
+export { FORMAT_IDS, defaultConfigPath } from './catalog.js';
 
 /** The format with this id. @throws AdsOAuthError('USAGE') listing the valid ids. */
 export function getFormat(id: string): ConfigFormat {
@@ -100,23 +101,6 @@ export function resolveFormat(path: string, explicit?: string): ConfigFormat {
   return FORMATS[detected];
 }
 
-/**
- * Where `--config` without a path writes: `GOOGLE_ADS_CONFIGURATION_FILE_PATH` when set (every
- * client library honours it: Python, Java, PHP, Ruby, Perl), else `~/google-ads.yaml`, the Python
- * library's default. Pure: give it the environment and the home directory. A leading `~` in the
- * variable is expanded, as google-ads-python does.
- */
-export function defaultConfigPath(env: Record<string, string | undefined>, homedir: string): string {
-  const separator = homedir.includes('\\') && !homedir.includes('/') ? '\\' : '/';
-  const home = homedir.endsWith(separator) && homedir.length > 1 ? homedir.slice(0, -1) : homedir;
-  const fromEnv = env['GOOGLE_ADS_CONFIGURATION_FILE_PATH']?.trim();
-  if (fromEnv) {
-    if (fromEnv === '~') return home;
-    if (fromEnv.startsWith('~/') || fromEnv.startsWith('~\\')) return home + separator + fromEnv.slice(2);
-    return fromEnv;
-  }
-  return `${home}${separator}google-ads.yaml`;
-}
 
 /**
  * A complete, minimal configuration file of this format holding `values` (missing required keys

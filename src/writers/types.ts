@@ -17,17 +17,8 @@ export type ConfigValues = Partial<Record<CredentialField, string>>;
 /** Changes to apply: a string sets the key, `null` removes it, an absent field is left alone. */
 export type ConfigChanges = Partial<Record<CredentialField, string | null>>;
 
-/** The configuration formats ads-oauth can write. */
-export type FormatId =
-  | 'yaml'
-  | 'java'
-  | 'php'
-  | 'ruby'
-  | 'perl'
-  | 'dotenv'
-  | 'appsettings'
-  | 'appconfig'
-  | 'adc';
+import type { FormatId } from './catalog.js';
+export type { FormatId } from './catalog.js';
 
 export interface ConfigFormat {
   id: FormatId;

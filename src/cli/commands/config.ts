@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { AdsOAuthError } from '../../errors.js';
 import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
 import { updateConfig, validateConfigTarget } from '../../stores/config-file.js';
-import { defaultConfigPath, FORMAT_IDS } from '../../writers/index.js';
+import { defaultConfigPath, FORMAT_IDS } from '../../writers/catalog.js';
 import { formatFlags, parseArgs, stringFlag, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CODE_HELP, ExitCode } from '../exit-codes.js';

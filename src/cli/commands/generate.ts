@@ -6,8 +6,9 @@ import { planRedirect } from '../../flows/redirect.js';
 import type { FlowEvent, FlowOptions, FlowResult } from '../../flows/session.js';
 import { resolveScopes } from '../../protocol/scopes.js';
 import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
-import { updateConfig, validateConfigTarget } from '../../stores/config-file.js';
-import { defaultConfigPath, FORMAT_IDS, getFormat, renderSnippet, type ConfigFormat } from '../../writers/index.js';
+import type { updateConfig } from '../../stores/config-file.js';
+import { defaultConfigPath, FORMAT_IDS } from '../../writers/catalog.js';
+import type { ConfigFormat } from '../../writers/index.js';
 import { resolve } from 'node:path';
 import { createNodeFetch } from '../../transport/node-fetch.js';
 import { formatFlags, intFlag, listFlag, parseArgs, stringFlag, type FlagSpec } from '../args.js';
@@ -85,11 +86,14 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
     throw new AdsOAuthError('USAGE', '--format goes with --config (for --print-config, name the format there).');
   }
   const printFormat = stringFlag(flags, 'print-config');
-  const printAs = printFormat !== undefined ? getFormat(printFormat) : undefined;
+  // The writers (and the YAML parser) load only for runs that use them.
+  const writers = configFlag !== undefined || printFormat !== undefined ? await import('../../writers/index.js') : undefined;
+  const configStore = configFlag !== undefined ? await import('../../stores/config-file.js') : undefined;
+  const printAs = printFormat !== undefined ? writers!.getFormat(printFormat) : undefined;
   const configTarget =
-    configFlag === undefined
+    configStore === undefined
       ? undefined
-      : await validateConfigTarget(
+      : await configStore.validateConfigTarget(
           typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir),
           formatFlag,
         );
@@ -179,26 +183,32 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
     stopCountdown();
   }
 
+  const snippet = printAs
+    ? {
+        format: printAs,
+        text: writers!.renderSnippet(printAs.id, { clientId: result.clientId, clientSecret: client.clientSecret, refreshToken: result.refreshToken }),
+      }
+    : undefined;
   if (configTarget === undefined) {
-    printResult(ctx, result, { json, ...(printAs ? { printAs, clientSecret: client.clientSecret } : {}) });
+    printResult(ctx, result, { json, ...(snippet ? { snippet } : {}) });
     return ExitCode.OK;
   }
   let written: Awaited<ReturnType<typeof updateConfig>>;
   try {
-    written = await updateConfig(
+    written = await configStore!.updateConfig(
       configTarget.path,
       { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken: result.refreshToken },
       { format: configTarget.format.id },
     );
   } catch (error) {
     // The consent is done and the token is valid: never lose it because a file could not be written.
-    printResult(ctx, result, { json, ...(printAs ? { printAs, clientSecret: client.clientSecret } : {}) });
+    printResult(ctx, result, { json, ...(snippet ? { snippet } : {}) });
     throw error;
   }
   printResult(ctx, result, {
     json,
     config: { path: written.path, format: written.format, created: written.created, placeholders: written.placeholders },
-    ...(printAs ? { printAs, clientSecret: client.clientSecret } : {}),
+    ...(snippet ? { snippet } : {}),
   });
   ctx.err(
     `${written.created ? 'Created' : 'Updated'} ${written.path} (${written.format.id}, for ${written.format.library}): client ID, client secret and refresh token written, mode 0600.`,
@@ -219,9 +229,8 @@ function yamlScalar(value: string): string {
 interface PrintOptions {
   json: boolean;
   config?: { path: string; format: ConfigFormat; created: boolean; placeholders: string[] };
-  /** --print-config: a complete snippet in this format, with the client secret the user asked for. */
-  printAs?: ConfigFormat;
-  clientSecret?: string;
+  /** --print-config: a complete config in this format, with the client secret the user asked for. */
+  snippet?: { format: ConfigFormat; text: string };
 }
 
 function printResult(ctx: CliContext, result: FlowResult, options: PrintOptions): void {
@@ -235,23 +244,19 @@ function printResult(ctx: CliContext, result: FlowResult, options: PrintOptions)
         ...(options.config
           ? { config: { path: options.config.path, format: options.config.format.id, created: options.config.created, placeholders: options.config.placeholders } }
           : {}),
-        ...(options.printAs
-          ? { snippet: renderSnippet(options.printAs.id, { clientId: result.clientId, clientSecret: options.clientSecret ?? '', refreshToken: result.refreshToken }) }
-          : {}),
+        ...(options.snippet ? { snippet: options.snippet.text } : {}),
       }),
     );
     return;
   }
   ctx.out(`Your refresh token is: ${result.refreshToken}`);
-  if (options.printAs) {
+  if (options.snippet) {
     ctx.out('');
-    ctx.out(`${options.printAs.description} (${options.printAs.library}):`);
+    ctx.out(`${options.snippet.format.description} (${options.snippet.format.library}):`);
     ctx.out('');
-    ctx.stdout.write(
-      renderSnippet(options.printAs.id, { clientId: result.clientId, clientSecret: options.clientSecret ?? '', refreshToken: result.refreshToken }),
-    );
+    ctx.stdout.write(options.snippet.text);
     ctx.out('');
-    ctx.out(`Configuration guide: ${options.printAs.docsUrl}`);
+    ctx.out(`Configuration guide: ${options.snippet.format.docsUrl}`);
     return;
   }
   if (options.config) {
