@@ -373,7 +373,7 @@ console.log(response.status, await response.text());
 
   it(
     'a status outside 200–599 rejects instead of throwing an uncaught exception',
-    { todo: 'BUG: src/transport/node-fetch.ts:119 builds new Response({status}) inside the "end" listener; statuses outside 200–599 throw RangeError there: an uncaught exception, and the promise never settles' },
+    { todo: 'BUG: src/transport/node-fetch.ts:125 builds new Response({status}) inside the "end" listener; statuses outside 200–599 throw RangeError there: an uncaught exception, and the promise never settles' },
     async () => {
       const odd = createServer((_req, res) => {
         res.writeHead(600, { 'Content-Type': 'text/plain' });
