@@ -43,8 +43,10 @@ export function parseClientSecrets(text: string, source = 'client secrets'): OAu
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    const detail = error instanceof Error ? ` (${error.message})` : '';
-    fail(source, `the file is not valid JSON${detail}.`);
+    // V8's message quotes source text around the error, which may be a secret: keep only where.
+    const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+    const where = position === undefined ? '' : ` (${lineColumn(text, Number(position))})`;
+    fail(source, `the file is not valid JSON${where}.`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     fail(source, 'the file does not hold a JSON object.');
@@ -107,6 +109,11 @@ export function parseClientSecrets(text: string, source = 'client secrets'): OAu
     ...(projectId === undefined ? {} : { projectId }),
     source,
   };
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
 /**

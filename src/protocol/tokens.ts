@@ -173,13 +173,21 @@ export function tokenEndpointError(
 ): AdsOAuthError {
   if (error instanceof AdsOAuthError) return error;
   const where = `${endpoint.origin}${endpoint.pathname}`;
-  if (error instanceof oauth.ResponseBodyError) {
-    const code = error.error;
-    const description = error.error_description ? ` (${error.error_description})` : '';
+  const refusal = (code: string, status: number, errorDescription: string | undefined): AdsOAuthError => {
+    const description = errorDescription ? ` (${errorDescription})` : '';
     return new AdsOAuthError('TOKEN_ENDPOINT', `${where} refused the ${operationName(operation)}: ${code}${description}. ${oauthErrorHint(code, operation, context)}`.trim(), {
       cause: error,
-      details: { error: code, status: error.status, operation, ...(error.error_description ? { error_description: error.error_description } : {}) },
+      details: { error: code, status, operation, ...(errorDescription ? { error_description: errorDescription } : {}) },
     });
+  };
+  if (error instanceof oauth.ResponseBodyError) {
+    return refusal(error.error, error.status, error.error_description);
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    // A 401 with WWW-Authenticate (RFC 6749 §5.2: failed client authentication).
+    const parameters = error.cause[0]?.parameters;
+    const code = parameters?.['error'] ?? (error.status === 401 ? 'invalid_client' : `http_${error.status}`);
+    return refusal(code, error.status, parameters?.['error_description']);
   }
   if (error instanceof oauth.OperationProcessingError) {
     const response = (error.cause as { status?: number } | undefined) ?? undefined;
@@ -211,7 +219,10 @@ export function tokenEndpointError(
   if (err.name === 'AbortError') {
     return new AdsOAuthError('INTERRUPTED', `The ${operationName(operation)} was cancelled.`, { cause: error, details: { operation } });
   }
-  if (err.name === 'TransportError' || (err.name === 'TypeError' && netCode) || netCode) {
+  // Transport failures only: our TransportError, fetch's TypeError with a socket-level cause, or a
+  // Node errno / undici code. Anything else with a code (e.g. oauth4webapi's argument checks) is a bug.
+  const isNetCode = typeof netCode === 'string' && /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+)$/.test(netCode) && !netCode.startsWith('ERR_');
+  if (err.name === 'TransportError' || isNetCode) {
     return new AdsOAuthError(
       'NETWORK',
       `Could not reach ${endpoint.origin} for the ${operationName(operation)}${netCode ? ` (${netCode})` : ''}. Check your network, proxy or firewall, and the endpoint URL.`,

@@ -3,7 +3,8 @@ import { AdsOAuthError } from '../errors.js';
 /** Hostnames that always resolve to this machine: the only ones where plain http is acceptable. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  // Only the name itself: "*.localhost" may go to DNS rather than to loopback (seen on this kind of machine).
+  if (host === 'localhost') return true;
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
   // 127.0.0.0/8, as URL parsing normalises it (dotted quad).
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);

@@ -144,12 +144,16 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
   }
 
   let closed: Promise<void> | undefined;
+  /** Settles a pending handle() when the listener is closed from outside. */
+  let onClose: (() => void) | undefined;
   const close = (): Promise<void> => {
-    closed ??= (async () => {
+    // Assigned before the body runs, so a handle() settling from inside sees the same promise.
+    closed ??= Promise.resolve().then(async () => {
       handler = undefined;
+      onClose?.();
       await Promise.all(servers.map((s) => closeServer(s)));
       for (const socket of sockets) socket.destroy();
-    })();
+    });
     return closed;
   };
 
@@ -160,6 +164,7 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
       const finish = (outcome: () => void): void => {
         if (finished) return;
         finished = true;
+        onClose = undefined;
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         void close().then(outcome, outcome);
@@ -174,6 +179,11 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
       };
       if (opts.signal?.aborted) {
         onAbort();
+        return;
+      }
+      onClose = () => finish(() => reject(new AdsOAuthError('INTERRUPTED', 'The loopback listener was closed before an authorization response arrived.')));
+      if (closed) {
+        onClose();
         return;
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -95,7 +95,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
       req.on('error', (error: NodeJS.ErrnoException) => {
         finish(() => {
           // An abort keeps its own reason (a TimeoutError / AbortError DOMException), as fetch does.
-          if (signal?.aborted && error === signal.reason) return reject(error);
+          if (signal?.aborted) return reject(signal.reason);
           const code = typeof error.code === 'string' ? error.code : 'EIO';
           reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
         });
@@ -120,15 +120,20 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
           }
           const status = res.statusCode ?? 502;
           const nullBody = status === 204 || status === 205 || status === 304;
-          finish(() =>
-            resolve(
-              new Response(nullBody ? null : Buffer.concat(chunks), {
-                status,
-                statusText: res.statusMessage ?? '',
-                headers: responseHeaders,
-              }),
-            ),
-          );
+          finish(() => {
+            try {
+              resolve(
+                new Response(nullBody ? null : Buffer.concat(chunks), {
+                  status,
+                  statusText: res.statusMessage ?? '',
+                  headers: responseHeaders,
+                }),
+              );
+            } catch (error) {
+              // e.g. a status outside 200–599, which a Response cannot carry.
+              reject(new TransportError(`${url.origin}: invalid HTTP response (status ${status}).`, 'EPROTO', { cause: error }));
+            }
+          });
         });
       });
       if (body !== undefined) req.end(body);

@@ -224,7 +224,7 @@ describe('parseClientSecrets: unusable files', () => {
     assert.deepEqual(client.redirectUris, ['http://127.0.0.1:9000/cb']);
   });
 
-  it('a malformed JSON file never quotes the client secret (V8 quotes source text around the error)', { todo: 'BUG: src/protocol/client-file.ts:46 puts JSON.parse\'s message in the error; V8 messages quote up to ~10 chars of source around the position, so an unquoted secret leaks' }, () => {
+  it('a malformed JSON file never quotes the client secret (V8 quotes source text around the error)', () => {
     // A hand-edited file where the secret lost its quotes: V8's message is
     // `Unexpected token 's', ..."t_secret":s3cr3t-v"... is not valid JSON`.
     const secret = 's3cr3t-v';

@@ -187,7 +187,6 @@ for (const [name, fetchImpl] of transports) {
 
     it(
       'invalid_client with a WWW-Authenticate challenge (RFC 6749 §5.2) → TOKEN_ENDPOINT, not a network error',
-      { todo: "BUG: src/protocol/tokens.ts:214 tokenEndpointError treats any error with a string code as NETWORK, and oauth4webapi's WWWAuthenticateChallengeError (401 + WWW-Authenticate) is not handled before it" },
       async () => {
         fake.next(oauthErrorResponse('invalid_client', 'The OAuth client was not found.', 401, { 'WWW-Authenticate': 'Basic realm="token"' }));
         const error = await expectError(exchange(), 'TOKEN_ENDPOINT');
@@ -381,7 +380,6 @@ describe('tokenEndpointError', () => {
 
   it(
     "a programming error from oauth4webapi (a TypeError with an ERR_* code) is not reported as 'Could not reach'",
-    { todo: 'BUG: src/protocol/tokens.ts:214 (`|| netCode`) turns every error with a string code into NETWORK, e.g. ERR_INVALID_ARG_VALUE ("only requests to HTTPS are allowed") or OAUTH_WWW_AUTHENTICATE_CHALLENGE' },
     () => {
       const coded = Object.assign(new TypeError('only requests to HTTPS are allowed'), { code: 'ERR_INVALID_ARG_VALUE' });
       assert.notEqual(tokenEndpointError(coded, 'exchange', endpoint).code, 'NETWORK');

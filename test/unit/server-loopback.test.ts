@@ -321,7 +321,6 @@ describe('startLoopbackListener: binding', () => {
 
   it(
     'close() while handle() is pending settles handle() at once instead of leaving its timer running',
-    { todo: 'BUG (minor): src/server/loopback.ts:147 close() neither clears the handle() timer nor settles its promise: it stays pending, keeps the process alive until timeoutMs, then rejects TIMEOUT for a closed listener' },
     async () => {
       const listener = await startLoopbackListener();
       const started = Date.now();

@@ -295,7 +295,6 @@ describe('createNodeFetch: limits and failures', () => {
 
   it(
     'an abort reason that is not an Error is the rejection itself (as fetch does)',
-    { todo: 'BUG: src/transport/node-fetch.ts:92 destroys with a new DOMException for non-Error reasons, then line 98 (error === signal.reason) fails, so it rejects with TransportError EIO' },
     async () => {
       const fetch = createNodeFetch();
       const controller = new AbortController();
@@ -373,7 +372,6 @@ console.log(response.status, await response.text());
 
   it(
     'a status outside 200–599 rejects instead of throwing an uncaught exception',
-    { todo: 'BUG: src/transport/node-fetch.ts:125 builds new Response({status}) inside the "end" listener; statuses outside 200–599 throw RangeError there: an uncaught exception, and the promise never settles' },
     async () => {
       const odd = createServer((_req, res) => {
         res.writeHead(600, { 'Content-Type': 'text/plain' });
