@@ -86,17 +86,34 @@ async function main(): Promise<number> {
     if (auto) {
       running.stdin?.on('error', () => {});
       let stderr = '';
-      const urlPromise = new Promise<string>((resolve, reject) => {
-        running.stderr!.on('data', (chunk: Buffer) => {
-          process.stderr.write(chunk);
-          stderr += chunk.toString('utf8');
-          const match = stderr.match(CONSENT_URL);
-          if (match) resolve(match[1]!);
-        });
-        void exited.then(() => reject(new Error('the CLI exited before printing the consent URL')));
+      let onOutput = (): void => {};
+      running.stderr!.on('data', (chunk: Buffer) => {
+        process.stderr.write(chunk);
+        stderr += chunk.toString('utf8');
+        onOutput();
       });
+      /** Resolves with the first match of `pattern` on the CLI's stderr. */
+      const waitFor = (pattern: RegExp): Promise<RegExpMatchArray> =>
+        new Promise((resolve, reject) => {
+          const check = (): void => {
+            const match = stderr.match(pattern);
+            if (match) resolve(match);
+          };
+          const previous = onOutput;
+          onOutput = () => {
+            previous();
+            check();
+          };
+          check();
+          void exited.then(() => reject(new Error(`the CLI exited before printing ${pattern}`)));
+        });
       try {
-        const url = await urlPromise;
+        const url = (await waitFor(CONSENT_URL))[1]!;
+        // Let the CLI finish its own lines (the wait notice, or the paste instructions) first.
+        await Promise.race([
+          waitFor(headless ? /Copy the full address[^\n]*\n/ : /Waiting up to [^\n]*\n/),
+          new Promise((resolve) => setTimeout(resolve, 1_500).unref()),
+        ]);
         browser = await browserPromise!;
         const page = await browser.page();
         say('[demo] Signing in and pressing Allow in headless Chromium…');

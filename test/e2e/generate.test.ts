@@ -205,6 +205,31 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     await refreshAtProvider(token, provider.web);
   });
 
+  test('web client registered with http://localhost:PORT/path: that exact URI, served', { timeout: 60_000 }, async (t) => {
+    const registered = `http://localhost:${await getFreePort()}/oauth2callback`;
+    const localProvider = await startGoogleLikeProvider({ webRedirectUris: [registered] });
+    t.after(() => localProvider.close());
+    const localDir = join(dir, 'web-localhost');
+    await mkdir(localDir);
+    const file = await localProvider.writeClientFile('web', localDir);
+    const cli = await spawnCli([`--client_secrets_path=${file}`, '--no-open'], { t });
+    const url = await cli.consentUrl();
+    assert.equal(url.searchParams.get('redirect_uri'), registered);
+    const page = await browser.page();
+    let outcome;
+    try {
+      outcome = await completeConsent(page, url.href, { login: localProvider.user.login, password: localProvider.user.password });
+    } finally {
+      await page.close();
+    }
+    assert.equal(outcome.status, 200, outcome.bodyText);
+    assert.ok(outcome.finalUrl.startsWith(`${registered}?`), outcome.finalUrl);
+    const exit = await cli.waitForExit();
+    assert.equal(exit.code, 0, exit.stderr);
+    refreshTokenOf(exit.stdout);
+    assertNoSecrets(exit, { clientSecret: localProvider.web.client_secret, callback: outcome.finalUrl, consentUrl: url });
+  });
+
   test('--json: stdout is exactly one JSON object with the four keys', { timeout: 60_000 }, async (t) => {
     const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--no-open', '--json'], { t });
     const url = await cli.consentUrl();
@@ -243,8 +268,8 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     assert.ok(await canBind(port), `port ${port} is still in use after the run`);
   });
 
-  test('deny: exit 5, the browser page says access was denied', { timeout: 60_000 }, async (t) => {
-    const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--no-open'], { t });
+  test('deny (with --json): exit 5, the page says access was denied, stdout stays empty', { timeout: 60_000 }, async (t) => {
+    const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--no-open', '--json'], { t });
     const url = await cli.consentUrl();
     const outcome = await consent(url, { action: 'deny' });
     assert.equal(outcome.status, 403);
@@ -254,7 +279,7 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     const exit = await cli.waitForExit();
     assert.equal(exit.code, 5, exit.stderr);
     assert.match(exit.stderr, /Access was denied at the consent screen/);
-    assert.ok(!exit.stdout.includes('refresh token'), exit.stdout);
+    assert.equal(exit.stdout, '', 'with --json a failure prints nothing on stdout');
     assertNoSecrets(exit, { clientSecret: provider.installed.client_secret, callback: outcome.finalUrl, consentUrl: url });
     assert.ok(await canBind(portOf(url.searchParams.get('redirect_uri')!)));
   });
