@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { parse as parseYaml } from 'yaml';
 import { completeConsent, launchBrowser, screenshot, type ConsentOptions, type LaunchedBrowser } from '../support/browser.js';
 import { canBind, killLeftovers, portOf, spawnCli, type CliExit } from '../support/cli.js';
 import {
@@ -131,9 +132,13 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     assert.ok(!outcome.bodyText.includes(code), 'the success page shows the code');
 
     // stdout: the token and the google-ads.yaml snippet; nothing else.
-    assert.match(exit.stdout, /^client_id: .+$/m);
-    assert.ok(exit.stdout.includes(`client_id: ${provider.installed.client_id}`));
-    assert.ok(exit.stdout.includes(`refresh_token: ${token}`));
+    // The snippet is valid YAML holding the client ID and the token (quoted when YAML needs it,
+    // e.g. a token starting with "-").
+    const snippet = exit.stdout.split('\n').filter((line) => /^(client_id|client_secret|refresh_token): /.test(line)).join('\n');
+    const parsed = parseYaml(snippet) as Record<string, unknown>;
+    assert.equal(parsed['client_id'], provider.installed.client_id);
+    assert.equal(parsed['refresh_token'], token);
+    assert.notEqual(parsed['client_secret'], provider.installed.client_secret);
     assert.match(exit.stdout, /https:\/\/developers\.google\.com\/google-ads\/api\/docs\/client-libs\//);
     // Streams: the URL and the progress go to stderr only.
     assert.ok(!exit.stdout.includes(url.href), 'the consent URL is on stdout');
