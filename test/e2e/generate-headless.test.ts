@@ -74,7 +74,6 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
     assert.ok(await canBind(portOf(redirectUri)), 'headless mode must not listen');
     await cli.waitForStderr(/Copy the full address from the browser's address bar/);
     const outcome = await consent(url);
-    assert.equal(outcome.status, undefined, 'something answered at the redirect target');
     assert.ok(outcome.finalUrl.startsWith(redirectUri));
     cli.write(`${outcome.finalUrl}\n`);
     const exit = await cli.waitForExit();
