@@ -167,10 +167,7 @@ describe('generate-user-credentials: unusable client secrets files', { timeout: 
   // the client secret itself.
   test(
     'a broken JSON file does not echo part of the client secret in the error',
-    {
-      timeout: 60_000,
-      todo: 'BUG: src/protocol/client-file.ts:46 appends JSON.parse\'s message, and V8 quotes ~10 characters of the file around the error ("..._secret": Xy7Qw9Lp2R"..."): part of an unquoted client secret reaches stderr',
-    },
+    { timeout: 60_000 },
     async () => {
       const text = `{"installed": {"client_id": "1234-abc.apps.googleusercontent.com", "client_secret": ${SECRET}, "token_uri": "${TOKEN_URI}"}}`;
       const path = await file('unquoted-secret.json', text);
