@@ -1,4 +1,5 @@
-// The package as published: `npm pack` (which runs `prepare`, i.e. the build), installed into a
+// The package as published: `npm pack` of the dist/ that `npm test` just built (--ignore-scripts, so
+// the pack never rewrites dist/ under a CLI another test is running), installed into a
 // fresh project from the tarball (its dependencies come from the registry), then both bins run
 // from node_modules/.bin and the library is imported by its package name.
 import assert from 'node:assert/strict';
@@ -51,7 +52,7 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-pack-'));
-    const packed = await withDistBuildLock(() => run('npm', ['pack', '--json', '--pack-destination', dir], ROOT, 180_000));
+    const packed = await withDistBuildLock(() => run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT, 180_000));
     assert.equal(packed.code, 0, show(packed));
     // `prepare` output (tsc) may precede the JSON on stdout.
     const json = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;

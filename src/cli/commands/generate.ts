@@ -127,7 +127,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
         break;
       case 'callback-rejected':
         status.clear();
-        ctx.err(`Ignored a callback: ${event.message}`);
+        ctx.err(plan.mode === 'headless' ? `That address cannot be used: ${event.message}` : `Ignored a callback: ${event.message}`);
         break;
       case 'exchanging':
         stopCountdown();
