@@ -154,3 +154,23 @@ export function intFlag(flags: FlagValues, name: string, min: number, max: numbe
   }
   return Number(value);
 }
+
+/**
+ * The prelude every command shares: parses `args`, answers `--help` (returns `undefined`: the
+ * command is done) and refuses positional arguments, pointing to `<name> --help`.
+ */
+export function parseCommandArgs(
+  args: readonly string[],
+  specs: readonly FlagSpec[],
+  command: { name: string; help: () => string; write: (text: string) => void },
+): FlagValues | undefined {
+  const { flags, positionals } = parseArgs(args, specs);
+  if (flags['help']) {
+    command.write(command.help());
+    return undefined;
+  }
+  if (positionals.length > 0) {
+    throw new AdsOAuthError('USAGE', `Unexpected argument ${JSON.stringify(positionals[0])}. Flags take the form --name=value; see ${command.name} --help.`);
+  }
+  return flags;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatFlags, intFlag, listFlag, parseArgs, stringFlag, type FlagSpec } from '../../src/cli/args.js';
+import { formatFlags, intFlag, listFlag, parseArgs, parseCommandArgs, stringFlag, type FlagSpec } from '../../src/cli/args.js';
 import { EXIT_CODE_HELP, ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { AdsOAuthError, ErrorCodes, type ErrorCode } from '../../src/errors.js';
 
@@ -245,5 +245,30 @@ describe('exitCodeFor', () => {
 
   it('the help text lists every exit code', () => {
     for (const value of Object.values(ExitCode)) assert.match(EXIT_CODE_HELP, new RegExp(`^\\s+${value}\\s`, 'm'), String(value));
+  });
+});
+
+describe('parseCommandArgs (the prelude every command shares)', () => {
+  const command = (written: string[]) => ({ name: 'ads-oauth verify', help: () => 'HELP TEXT\n', write: (text: string) => void written.push(text) });
+
+  it('--help writes the help and returns undefined (the command is done)', () => {
+    const written: string[] = [];
+    assert.equal(parseCommandArgs(['--json', '--help'], [...SPECS, { name: 'help', kind: 'boolean', description: '' }], command(written)), undefined);
+    assert.deepEqual(written, ['HELP TEXT\n']);
+  });
+
+  it('returns the flags otherwise, writing nothing', () => {
+    const written: string[] = [];
+    const flags = parseCommandArgs(['--json', '--port=8080'], SPECS, command(written));
+    assert.equal(flags?.['json'], true);
+    assert.equal(flags?.['port'], '8080');
+    assert.deepEqual(written, []);
+  });
+
+  it('a positional argument is a USAGE error that names the command', () => {
+    assert.throws(
+      () => parseCommandArgs(['stray'], SPECS, command([])),
+      (error: unknown) => error instanceof AdsOAuthError && error.code === 'USAGE' && /"stray"/.test(error.message) && /ads-oauth verify --help/.test(error.message),
+    );
   });
 });

@@ -5,7 +5,7 @@ import { normalizeCustomerId } from '../../protocol/ads-api.js';
 import { updateConfig } from '../../stores/config-file.js';
 import { createNodeFetch } from '../../transport/node-fetch.js';
 import { getFormat } from '../../writers/index.js';
-import { formatFlags, parseArgs, type FlagSpec } from '../args.js';
+import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { COMMON_TAIL_FLAGS, CREDENTIAL_FLAGS, ENVIRONMENT_HELP, loadCredentials } from '../credentials.js';
 import { EXIT_CODE_HELP, ExitCode } from '../exit-codes.js';
@@ -97,14 +97,8 @@ async function pickCustomer(ctx: CliContext, result: ListCustomersResult): Promi
 
 /** `ads-oauth customers`. */
 export async function customersCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { flags, positionals } = parseArgs(args, CUSTOMERS_FLAGS);
-  if (flags['help']) {
-    ctx.stdout.write(customersHelp());
-    return ExitCode.OK;
-  }
-  if (positionals.length > 0) {
-    throw new AdsOAuthError('USAGE', `Unexpected argument ${JSON.stringify(positionals[0])}. See ads-oauth customers --help.`);
-  }
+  const flags = parseCommandArgs(args, CUSTOMERS_FLAGS, { name: 'ads-oauth customers', help: () => customersHelp(), write: (text) => ctx.stdout.write(text) });
+  if (flags === undefined) return ExitCode.OK;
   const json = flags['json'] === true;
   const setFlag = flags['set-login-customer-id'];
   const setting = setFlag !== undefined;

@@ -11,7 +11,7 @@ import { defaultConfigPath, FORMAT_IDS } from '../../writers/catalog.js';
 import type { ConfigFormat } from '../../writers/index.js';
 import { resolve } from 'node:path';
 import { createNodeFetch } from '../../transport/node-fetch.js';
-import { formatFlags, intFlag, listFlag, parseArgs, stringFlag, type FlagSpec } from '../args.js';
+import { formatFlags, intFlag, listFlag, parseCommandArgs, stringFlag, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CODE_HELP, ExitCode } from '../exit-codes.js';
 import { formatRemaining, lineReader, openBrowser, statusLine } from '../terminal.js';
@@ -54,17 +54,11 @@ ${EXIT_CODE_HELP}
 
 /** `generate-user-credentials` / `ads-oauth generate`. */
 export async function generateCommand(args: string[], ctx: CliContext, bin = 'generate-user-credentials'): Promise<number> {
-  const { flags, positionals } = parseArgs(args, GENERATE_FLAGS);
-  if (flags['help']) {
-    ctx.stdout.write(generateHelp(bin));
-    return ExitCode.OK;
-  }
+  const flags = parseCommandArgs(args, GENERATE_FLAGS, { name: bin, help: () => generateHelp(bin), write: (text) => ctx.stdout.write(text) });
+  if (flags === undefined) return ExitCode.OK;
   if (flags['version']) {
     ctx.out(version());
     return ExitCode.OK;
-  }
-  if (positionals.length > 0) {
-    throw new AdsOAuthError('USAGE', `Unexpected argument ${JSON.stringify(positionals[0])}. Flags take the form --name=value. See --help.`);
   }
   const path = stringFlag(flags, 'client-secrets-path');
   if (!path) {

@@ -3,7 +3,7 @@ import { revokeRefreshToken, type RevokeResult } from '../../lifecycle/revoke.js
 import { updateConfig } from '../../stores/config-file.js';
 import { createNodeFetch } from '../../transport/node-fetch.js';
 import { getFormat } from '../../writers/index.js';
-import { formatFlags, parseArgs, type FlagSpec } from '../args.js';
+import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { COMMON_TAIL_FLAGS, CREDENTIAL_FLAGS, ENVIRONMENT_HELP, loadCredentials } from '../credentials.js';
 import { EXIT_CODE_HELP, ExitCode } from '../exit-codes.js';
@@ -35,14 +35,8 @@ ${EXIT_CODE_HELP}
 
 /** `ads-oauth revoke`. */
 export async function revokeCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { flags, positionals } = parseArgs(args, REVOKE_FLAGS);
-  if (flags['help']) {
-    ctx.stdout.write(revokeHelp());
-    return ExitCode.OK;
-  }
-  if (positionals.length > 0) {
-    throw new AdsOAuthError('USAGE', `Unexpected argument ${JSON.stringify(positionals[0])}. See ads-oauth revoke --help.`);
-  }
+  const flags = parseCommandArgs(args, REVOKE_FLAGS, { name: 'ads-oauth revoke', help: () => revokeHelp(), write: (text) => ctx.stdout.write(text) });
+  if (flags === undefined) return ExitCode.OK;
   const json = flags['json'] === true;
   const remove = flags['remove'] === true;
   if (remove && flags['config'] === undefined) {

@@ -2,7 +2,7 @@ import { AdsOAuthError } from '../../errors.js';
 import { problemsError } from '../../lifecycle/diagnosis.js';
 import { verifyCredentials, type VerifyResult } from '../../lifecycle/verify.js';
 import { createNodeFetch } from '../../transport/node-fetch.js';
-import { formatFlags, parseArgs, type FlagSpec } from '../args.js';
+import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { COMMON_TAIL_FLAGS, CREDENTIAL_FLAGS, ENVIRONMENT_HELP, loadCredentials } from '../credentials.js';
 import { EXIT_CODE_HELP, ExitCode } from '../exit-codes.js';
@@ -62,14 +62,8 @@ function printHuman(ctx: CliContext, result: VerifyResult): void {
 
 /** `ads-oauth verify`. */
 export async function verifyCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { flags, positionals } = parseArgs(args, VERIFY_FLAGS);
-  if (flags['help']) {
-    ctx.stdout.write(verifyHelp());
-    return ExitCode.OK;
-  }
-  if (positionals.length > 0) {
-    throw new AdsOAuthError('USAGE', `Unexpected argument ${JSON.stringify(positionals[0])}. See ads-oauth verify --help.`);
-  }
+  const flags = parseCommandArgs(args, VERIFY_FLAGS, { name: 'ads-oauth verify', help: () => verifyHelp(), write: (text) => ctx.stdout.write(text) });
+  if (flags === undefined) return ExitCode.OK;
   const json = flags['json'] === true;
   const loaded = await loadCredentials(flags, ctx);
   const result = await verifyCredentials(loaded.credentials, {
