@@ -1,6 +1,6 @@
 import { AdsOAuthError } from '../errors.js';
 import { indentUnit, splice } from './json.js';
-import { changedFields, checkValues, detectEol, placeholderKeys, PLACEHOLDERS } from './text.js';
+import { changedFields, detectEol, PLACEHOLDERS , keyedFormat } from './text.js';
 import { attribute, escapeAttribute, parseXml, type XmlElement } from './xml.js';
 import { FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
@@ -219,16 +219,13 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   ].join(eol) + eol;
 }
 
-export const appconfigFormat: ConfigFormat = {
+export const appconfigFormat: ConfigFormat = keyedFormat({
   id: 'appconfig',
   library: 'google-ads-dotnet',
   description: 'App.config / Web.config (<GoogleAdsApi> section) for the Google Ads API client library for .NET',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/dotnet/configuration',
   read,
-  update(existing, changes) {
-    checkValues(changes);
-    const text = existing === undefined ? newFile(changes) : update(existing, changes);
-    return { text, placeholders: placeholderKeys(read(text), (f) => KEYS[f]) };
-  },
-  keyFor: (field) => KEYS[field],
-};
+  create: newFile,
+  edit: (existing, changes) => update(existing, changes),
+  keys: KEYS,
+});

@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { appendLines, checkValues, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import { FIELD_LABELS, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
@@ -152,7 +152,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   ].join(eol) + eol;
 }
 
-export const dotenvFormat: ConfigFormat = {
+export const dotenvFormat: ConfigFormat = keyedFormat({
   id: 'dotenv',
   library: 'GOOGLE_ADS_* environment variables',
   description: '.env file with GOOGLE_ADS_* variables (google-ads-python, google-ads-perl and apps using dotenv)',
@@ -160,10 +160,7 @@ export const dotenvFormat: ConfigFormat = {
   read(text: string): ConfigValues {
     return valuesOf(scan(splitLines(text)));
   },
-  update(existing, changes) {
-    checkValues(changes);
-    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
-    return { text, placeholders: placeholderKeys(dotenvFormat.read(text), (f) => KEYS[f]) };
-  },
-  keyFor: (field) => KEYS[field],
-};
+  create: newFile,
+  edit: (existing, changes) => editLines(format, existing, changes),
+  keys: KEYS,
+});

@@ -1,4 +1,4 @@
-import { appendLines, checkValues, parseError, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { appendLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -192,7 +192,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   return out.join(eol) + eol;
 }
 
-export const javaFormat: ConfigFormat = {
+export const javaFormat: ConfigFormat = keyedFormat({
   id: 'java',
   library: 'google-ads-java',
   description: 'ads.properties for the Google Ads API client library for Java',
@@ -200,10 +200,7 @@ export const javaFormat: ConfigFormat = {
   read(text: string): ConfigValues {
     return valuesOf(scan(splitLines(text)));
   },
-  update(existing, changes) {
-    checkValues(changes);
-    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
-    return { text, placeholders: placeholderKeys(javaFormat.read(text), (f) => KEYS[f]) };
-  },
-  keyFor: (field) => KEYS[field],
-};
+  create: newFile,
+  edit: (existing, changes) => editLines(format, existing, changes),
+  keys: KEYS,
+});

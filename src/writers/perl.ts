@@ -1,4 +1,4 @@
-import { appendLines, checkValues, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -66,7 +66,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   ].join(eol) + eol;
 }
 
-export const perlFormat: ConfigFormat = {
+export const perlFormat: ConfigFormat = keyedFormat({
   id: 'perl',
   library: 'google-ads-perl',
   description: 'googleads.properties for the Google Ads API client library for Perl',
@@ -75,10 +75,7 @@ export const perlFormat: ConfigFormat = {
     // Perl assigns into a hash line by line: the last occurrence wins.
     return valuesOf(scan(splitLines(text)));
   },
-  update(existing, changes) {
-    checkValues(changes);
-    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
-    return { text, placeholders: placeholderKeys(perlFormat.read(text), (f) => KEYS[f]) };
-  },
-  keyFor: (field) => KEYS[field],
-};
+  create: newFile,
+  edit: (existing, changes) => editLines(format, existing, changes),
+  keys: KEYS,
+});

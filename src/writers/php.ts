@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { appendLines, checkValues, indentOf, insertLines, parseError, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { appendLines, indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
 import { anchorFor, editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -217,7 +217,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   ].join(eol) + eol;
 }
 
-export const phpFormat: ConfigFormat = {
+export const phpFormat: ConfigFormat = keyedFormat({
   id: 'php',
   library: 'google-ads-php',
   description: 'google_ads_php.ini for the Google Ads API client library for PHP',
@@ -226,10 +226,7 @@ export const phpFormat: ConfigFormat = {
     // parse_ini_file: a repeated key overwrites the earlier one.
     return valuesOf(scan(splitLines(text)));
   },
-  update(existing, changes) {
-    checkValues(changes);
-    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
-    return { text, placeholders: placeholderKeys(phpFormat.read(text), (f) => KEYS[f]) };
-  },
-  keyFor: (field) => KEYS[field],
-};
+  create: newFile,
+  edit: (existing, changes) => editLines(format, existing, changes),
+  keys: KEYS,
+});

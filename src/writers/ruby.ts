@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { checkValues, indentOf, insertLines, parseError, placeholderKeys, PLACEHOLDERS, reEscape, splitLines, type Line } from './text.js';
+import { indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
 import { editLines, findTemplate, insertAt, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -196,7 +196,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   ].join(eol) + eol;
 }
 
-export const rubyFormat: ConfigFormat = {
+export const rubyFormat: ConfigFormat = keyedFormat({
   id: 'ruby',
   library: 'google-ads-ruby',
   description: 'google_ads_config.rb for the Google Ads API client library for Ruby',
@@ -210,10 +210,8 @@ export const rubyFormat: ConfigFormat = {
     }
     return values;
   },
-  update(existing, changes) {
-    checkValues(changes);
-    const text = existing === undefined ? newFile(changes) : editLines(format, existing, changes);
-    return { text, placeholders: placeholderKeys(rubyFormat.read(text), (f) => rubyFormat.keyFor(f)) };
-  },
-  keyFor: (field) => `c.${KEYS[field]}`,
-};
+  create: newFile,
+  edit: (existing, changes) => editLines(format, existing, changes),
+  keys: KEYS,
+  displayKey: (key) => `c.${key}`,
+});

@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { FIELD_LABELS, FIELD_ORDER, type ConfigChanges, type CredentialField } from './types.js';
+import { FIELD_LABELS, FIELD_ORDER, type ConfigChanges, type ConfigFormat, type CredentialField } from './types.js';
 
 /** One physical line and the line ending that followed it (`''` for a last line without one). */
 export interface Line {
@@ -137,4 +137,36 @@ export function indentOf(text: string): string {
 /** Escapes a string for use inside a RegExp. */
 export function reEscape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What a format with one fixed key per field defines; {@link keyedFormat} adds the shared rest. */
+export interface KeyedFormatSpec extends Pick<ConfigFormat, 'id' | 'library' | 'description' | 'docsUrl' | 'read'> {
+  keys: Record<CredentialField, string>;
+  /** How a key is shown to users, when it differs from `keys` (e.g. Ruby's `c.client_id`). */
+  displayKey?: (key: string) => string;
+  /** A new, minimal file holding `changes` (placeholders for the other required keys). */
+  create(changes: ConfigChanges): string;
+  /** `existing` with only the managed keys changed. */
+  edit(existing: string, changes: ConfigChanges): string;
+}
+
+/**
+ * The update every keyed format shares: validate the values, create or edit, then name the
+ * keys still holding placeholders (read back from the result, so the list cannot drift).
+ */
+export function keyedFormat(spec: KeyedFormatSpec): ConfigFormat {
+  const keyFor = (field: CredentialField): string => (spec.displayKey ? spec.displayKey(spec.keys[field]) : spec.keys[field]);
+  return {
+    id: spec.id,
+    library: spec.library,
+    description: spec.description,
+    docsUrl: spec.docsUrl,
+    read: spec.read,
+    update(existing, changes) {
+      checkValues(changes);
+      const text = existing === undefined ? spec.create(changes) : spec.edit(existing, changes);
+      return { text, placeholders: placeholderKeys(spec.read(text), keyFor) };
+    },
+    keyFor,
+  };
 }

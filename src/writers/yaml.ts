@@ -1,6 +1,6 @@
 import { isMap, isScalar, parseDocument, Scalar, type Document, type YAMLMap } from 'yaml';
 import { AdsOAuthError } from '../errors.js';
-import { changedFields, checkValues, detectEol, placeholderKeys, PLACEHOLDERS } from './text.js';
+import { changedFields, detectEol, PLACEHOLDERS , keyedFormat } from './text.js';
 import { FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
 /**
@@ -236,16 +236,13 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   ].join(eol) + eol;
 }
 
-export const yamlFormat: ConfigFormat = {
+export const yamlFormat: ConfigFormat = keyedFormat({
   id: 'yaml',
   library: 'google-ads-python',
   description: 'google-ads.yaml for the Google Ads API client library for Python',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration',
   read,
-  update(existing, changes) {
-    checkValues(changes);
-    const text = existing === undefined ? newFile(changes) : update(existing, changes);
-    return { text, placeholders: placeholderKeys(read(text), (f) => KEYS[f]) };
-  },
-  keyFor: (field) => KEYS[field],
-};
+  create: newFile,
+  edit: (existing, changes) => update(existing, changes),
+  keys: KEYS,
+});
