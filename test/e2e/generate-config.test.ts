@@ -409,7 +409,6 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
   // the consent, with the token on stdout, a config that can no longer be written must be exit 8.
   test('the file turns unparsable during the consent: the token is printed and the exit is 8 (write failed)', {
     timeout: 60_000,
-    todo: 'BUG: src/cli/commands/generate.ts:191-200 rethrows updateConfig\'s CONFIG (parse) error as is, so the run exits 3 after the consent although the token was printed; wrap non-CONFIG_WRITE errors there as CONFIG_WRITE (exit 8)',
   }, async (t) => {
     const dir = await freshDir('broken-during-consent');
     const path = join(dir, 'google-ads.yaml');

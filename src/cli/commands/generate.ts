@@ -197,7 +197,10 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   } catch (error) {
     // The consent is done and the token is valid: never lose it because a file could not be written.
     printResult(ctx, result, { json, ...(snippet ? { snippet } : {}) });
-    throw error;
+    // Whatever went wrong now (even a file that stopped parsing during consent) is a failed write.
+    throw error instanceof AdsOAuthError && error.code !== 'CONFIG_WRITE'
+      ? new AdsOAuthError('CONFIG_WRITE', `${error.message} The refresh token above was not written.`, { cause: error, details: error.details })
+      : error;
   }
   printResult(ctx, result, {
     json,
