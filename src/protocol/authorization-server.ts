@@ -40,11 +40,17 @@ export async function discoverServer(client: OAuthClientConfig, options: Request
   const fallback = serverFromClient(client);
   const issuer = new URL(client.authUri.origin);
   for (const algorithm of ['oidc', 'oauth2'] as const) {
+    let response: Response;
     try {
-      const response = await oauth.discoveryRequest(issuer, {
+      response = await oauth.discoveryRequest(issuer, {
         ...httpOptions(issuer, { timeoutMs: 5_000, ...options }),
         algorithm,
       });
+    } catch {
+      // Unreachable or too slow: a second well-known path would only add another wait.
+      return fallback;
+    }
+    try {
       const metadata = await oauth.processDiscoveryResponse(issuer, response);
       return {
         discovered: true,

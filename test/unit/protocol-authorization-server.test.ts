@@ -160,3 +160,17 @@ for (const [name, fetchImpl] of [
     });
   });
 }
+
+describe('discoverServer on an unreachable server', () => {
+  it('gives up after the first failed request instead of waiting on a second well-known path', async () => {
+    const urls: string[] = [];
+    const refusing = async (input: string | URL): Promise<Response> => {
+      urls.push(String(input));
+      throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    };
+    const info = await discoverServer(client(), { fetch: refusing });
+    assert.equal(info.discovered, false);
+    assert.equal(info.as.issuer, client().authUri.origin);
+    assert.deepEqual(urls.length, 1, `requested: ${urls.join(', ')}`);
+  });
+});
