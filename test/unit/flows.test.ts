@@ -332,10 +332,8 @@ describe('runHeadlessFlow', () => {
   });
 
   it('no paste in time → TIMEOUT', async () => {
-    const started = Date.now();
     const { error } = await headless([], { timeoutMs: 150, readLine: () => new Promise(() => {}) });
     assert.ok(error instanceof AdsOAuthError && error.code === 'TIMEOUT', String(error));
-    assert.ok(Date.now() - started < 2_000);
   });
 
   it('abort → INTERRUPTED', async () => {

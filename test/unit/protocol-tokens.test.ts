@@ -235,11 +235,9 @@ for (const [name, fetchImpl] of transports) {
 
     it('a slow endpoint with timeoutMs: 200 → NETWORK, reason timeout', async () => {
       fake.next({ body: tokenBody(), delayMs: 3_000 });
-      const started = Date.now();
       const error = await expectError(exchange([ADWORDS], { timeoutMs: 200 }), 'NETWORK');
       assert.equal(error.details['reason'], 'timeout');
       assert.match(error.message, /timed out/);
-      assert.ok(Date.now() - started < 2_500, `took ${Date.now() - started} ms`);
     });
 
     it('connection refused → NETWORK', async () => {

@@ -323,12 +323,12 @@ describe('startLoopbackListener: binding', () => {
     'close() while handle() is pending settles handle() at once instead of leaving its timer running',
     async () => {
       const listener = await startLoopbackListener();
-      const started = Date.now();
       const handled = settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { timeoutMs: 3000, timeoutMessage: 't' }));
       await sleep(50);
       await listener.close();
-      const outcome = await Promise.race([handled, sleep(1000).then(() => 'still pending' as const)]);
-      assert.notEqual(outcome, 'still pending', `handle() still pending ${Date.now() - started} ms after close()`);
+      // Left pending, handle() would end with its own TIMEOUT; settled by close(), it is INTERRUPTED.
+      const { error } = await handled;
+      assert.ok(error instanceof AdsOAuthError && error.code === 'INTERRUPTED', String(error));
     },
   );
 
@@ -513,13 +513,11 @@ describe('startLoopbackListener: handle()', () => {
 
   it('timeout → TIMEOUT with the given message, and the listener is closed', async () => {
     const listener = await startLoopbackListener();
-    const started = Date.now();
     const { error } = await settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { timeoutMs: 150, timeoutMessage: 'No browser in time.' }));
     assert.ok(error instanceof AdsOAuthError);
     assert.equal(error.code, 'TIMEOUT');
     assert.equal(error.message, 'No browser in time.');
     assert.equal(error.details['timeoutMs'], 150);
-    assert.ok(Date.now() - started >= 140);
     assert.notEqual(await tryConnect(listener.port, '127.0.0.1'), 'connected');
   });
 
@@ -570,10 +568,8 @@ describe('startLoopbackListener: handle()', () => {
 
   it('an already aborted signal rejects at once and closes', async () => {
     const listener = await startLoopbackListener();
-    const started = Date.now();
     const { error } = await settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { ...HANDLE, signal: AbortSignal.abort() }));
     assert.ok(error instanceof AdsOAuthError && error.code === 'INTERRUPTED');
-    assert.ok(Date.now() - started < 1000);
     assert.notEqual(await tryConnect(listener.port, '127.0.0.1'), 'connected');
   });
 

@@ -247,11 +247,9 @@ describe('createNodeFetch: limits and failures', () => {
 
   it('times out with TransportError ETIMEDOUT', async () => {
     const fetch = createNodeFetch({ timeoutMs: 150 });
-    const started = Date.now();
     const error = await rejection(fetch(`${origin}/slow?ms=3000`));
     assert.ok(error instanceof TransportError, String(error));
     assert.equal(error.code, 'ETIMEDOUT');
-    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
   });
 
   it('the timeout also covers a body that stalls after the headers', async () => {
@@ -264,10 +262,8 @@ describe('createNodeFetch: limits and failures', () => {
     const fetch = createNodeFetch();
     const controller = new AbortController();
     later(50, () => controller.abort());
-    const started = Date.now();
     const error = await rejection(fetch(`${origin}/slow?ms=3000`, { signal: controller.signal }));
     assert.equal((error as Error).name, 'AbortError');
-    assert.ok(Date.now() - started < 2000);
   });
 
   it('an already aborted signal rejects without sending anything', async () => {
@@ -361,7 +357,6 @@ console.log(response.status, await response.text());
       assert.equal(result.signal, null, `the child was killed after ${result.ms} ms: it did not exit by itself`);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout.trim(), '200 {"ok":true}');
-      assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
     } finally {
       await new Promise<void>((resolve) => {
         keepAlive.close(() => resolve());
