@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { AdsOAuthError } from '../errors.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -68,5 +69,51 @@ export async function openBrowser(url: string, ctx: CliContext): Promise<boolean
   } catch {
     ctx.err('Could not open a browser: open the URL above yourself.');
     return false;
+  }
+}
+
+/**
+ * Reads one line from a terminal without echoing it (for a pasted secret): raw mode, printable
+ * characters collected, Backspace honoured, Enter ends, Ctrl-C interrupts, Ctrl-D on an empty line
+ * is the end of input (null). Falls back to {@link lineReader} when stdin is not a TTY.
+ */
+export async function readSecretLine(ctx: CliContext, prompt: string): Promise<string | null> {
+  const stdin = ctx.stdin;
+  if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') {
+    const reader = lineReader(ctx, prompt);
+    try {
+      return await reader.readLine();
+    } finally {
+      reader.close();
+    }
+  }
+  ctx.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    return await new Promise<string | null>((resolve, reject) => {
+      let text = '';
+      const done = (finish: () => void): void => {
+        stdin.off('data', onData);
+        ctx.signal.removeEventListener('abort', onAbort);
+        ctx.stderr.write('\n');
+        finish();
+      };
+      const onAbort = (): void => done(() => reject(new AdsOAuthError('INTERRUPTED', 'Interrupted.')));
+      const onData = (chunk: Buffer | string): void => {
+        for (const ch of chunk.toString()) {
+          if (ch === '\r' || ch === '\n') return done(() => resolve(text));
+          if (ch === '\u0003') return done(() => reject(new AdsOAuthError('INTERRUPTED', 'Interrupted (Ctrl-C).')));
+          if (ch === '\u0004' && text === '') return done(() => resolve(null));
+          if (ch === '\u007f' || ch === '\b') text = text.slice(0, -1);
+          else if (ch >= ' ') text += ch;
+        }
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
   }
 }

@@ -6,7 +6,7 @@ import { defaultConfigPath, FORMAT_IDS } from '../../writers/catalog.js';
 import { formatFlags, parseArgs, stringFlag, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CODE_HELP, ExitCode } from '../exit-codes.js';
-import { lineReader } from '../terminal.js';
+import { readSecretLine } from '../terminal.js';
 
 export const CONFIG_SET_FLAGS: readonly FlagSpec[] = [
   {
@@ -48,17 +48,12 @@ ${EXIT_CODE_HELP}
 async function readRefreshToken(ctx: CliContext): Promise<string> {
   const fromEnv = ctx.env['GOOGLE_ADS_REFRESH_TOKEN']?.trim();
   if (fromEnv) return fromEnv;
-  const reader = lineReader(ctx, 'Refresh token: ');
-  try {
-    const line = await reader.readLine();
-    const token = line?.trim() ?? '';
-    if (token === '') {
-      throw new AdsOAuthError('USAGE', 'No refresh token: pass it as one line on standard input, or set GOOGLE_ADS_REFRESH_TOKEN.');
-    }
-    return token;
-  } finally {
-    reader.close();
+  // On a terminal the token is read without echo, so it stays out of the scrollback.
+  const token = (await readSecretLine(ctx, 'Refresh token (input hidden): '))?.trim() ?? '';
+  if (token === '') {
+    throw new AdsOAuthError('USAGE', 'No refresh token: pass it as one line on standard input, or set GOOGLE_ADS_REFRESH_TOKEN.');
   }
+  return token;
 }
 
 /** `ads-oauth config set`: write credentials into a client-library config file. */
