@@ -31,8 +31,8 @@ Only those keys change; comments, order and everything else in the file are kept
 replaced atomically, with mode 0600.
 
 The refresh token is read from the GOOGLE_ADS_REFRESH_TOKEN environment variable, else as one
-line on standard input. It is never accepted as a command-line argument, where other users and
-shell history could see it.
+line on standard input (on a terminal, at a prompt that does not echo it). It is never accepted
+as a command-line argument, where other users and shell history could see it.
 
 Options (snake_case spellings such as --client_secrets_path are accepted too):
 ${formatFlags(CONFIG_SET_FLAGS)}
