@@ -18,7 +18,7 @@ export interface CliContext {
   stderr: Out;
   /** Aborted on SIGINT / SIGTERM. */
   signal: AbortSignal;
-  /** Whether a graphical session may exist (DISPLAY / WAYLAND_DISPLAY on Linux; always on macOS/Windows). */
+  /** Whether a browser may be opened: DISPLAY / WAYLAND_DISPLAY on Linux, WSL, macOS and Windows. */
   hasDisplay: boolean;
   platform: NodeJS.Platform;
   debug: boolean;
@@ -49,7 +49,8 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; disp
     stdout: process.stdout,
     stderr: process.stderr,
     signal: controller.signal,
-    hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY']),
+    // WSL opens the Windows browser (the open package knows how) even without an X display.
+    hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY'] || env['WSL_DISTRO_NAME']),
     platform,
     debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
     out: (line) => void process.stdout.write(`${line}\n`),
