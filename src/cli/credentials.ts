@@ -15,10 +15,11 @@
 import { resolve } from 'node:path';
 import { AdsOAuthError } from '../errors.js';
 import { defaultEndpoints } from '../lifecycle/endpoints.js';
-import type { AdsCredentials, LifecycleEndpoints } from '../lifecycle/types.js';
+import type { AdsCredentials, LifecycleEndpoints, LifecycleOptions } from '../lifecycle/types.js';
 import { normalizeApiVersion } from '../protocol/ads-api.js';
 import { parseEndpoint } from '../protocol/urls.js';
 import { expandHome, readClientSecretsFile } from '../stores/client-secrets.js';
+import { createNodeFetch } from '../transport/node-fetch.js';
 import { readConfig } from '../stores/config-file.js';
 import { defaultConfigPath, FORMAT_IDS, getFormat, isPlaceholder } from '../writers/index.js';
 import type { CredentialField, FormatId } from '../writers/types.js';
@@ -87,6 +88,8 @@ export interface LoadedCredentials {
   config?: { path: string; format: FormatId };
   sources: CredentialSources;
   timeoutMs: number;
+  /** What every lifecycle call takes: the CLI's light fetch, the endpoints, the timeout, Ctrl-C. */
+  request: LifecycleOptions;
 }
 
 function envValue(env: CliContext['env'], name: string): string | undefined {
@@ -261,11 +264,14 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
     sources.loginCustomerId = 'GOOGLE_ADS_LOGIN_CUSTOMER_ID';
   }
 
+  const endpoints = resolveCliEndpoints(ctx.env, flags, clientTokenUri);
+  const timeoutMs = timeoutSeconds * 1000;
   return {
     credentials,
-    endpoints: resolveCliEndpoints(ctx.env, flags, clientTokenUri),
+    endpoints,
     ...(config ? { config } : {}),
     sources,
-    timeoutMs: timeoutSeconds * 1000,
+    timeoutMs,
+    request: { fetch: createNodeFetch({ timeoutMs }), endpoints, timeoutMs, signal: ctx.signal },
   };
 }

@@ -3,7 +3,6 @@ import { listCustomers, type CustomerEntry, type ListCustomersResult } from '../
 import { formatProblem } from '../../lifecycle/diagnosis.js';
 import { normalizeCustomerId } from '../../protocol/ads-api.js';
 import { updateConfig } from '../../stores/config-file.js';
-import { createNodeFetch } from '../../transport/node-fetch.js';
 import { getFormat } from '../../writers/index.js';
 import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -114,10 +113,7 @@ export async function customersCommand(args: string[], ctx: CliContext): Promise
 
   const loaded = await loadCredentials(flags, ctx);
   const result = await listCustomers(loaded.credentials, {
-    fetch: createNodeFetch({ timeoutMs: loaded.timeoutMs }),
-    endpoints: loaded.endpoints,
-    timeoutMs: loaded.timeoutMs,
-    signal: ctx.signal,
+    ...loaded.request,
     details,
   });
   for (const failure of result.failures) {

@@ -1,7 +1,6 @@
 import { AdsOAuthError } from '../../errors.js';
 import { revokeRefreshToken, type RevokeResult } from '../../lifecycle/revoke.js';
 import { updateConfig } from '../../stores/config-file.js';
-import { createNodeFetch } from '../../transport/node-fetch.js';
 import { getFormat } from '../../writers/index.js';
 import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -55,7 +54,7 @@ export async function revokeCommand(args: string[], ctx: CliContext): Promise<nu
       refreshToken: credentials.refreshToken,
       ...(credentials.clientId && credentials.clientSecret ? { clientId: credentials.clientId, clientSecret: credentials.clientSecret } : {}),
     },
-    { fetch: createNodeFetch({ timeoutMs: loaded.timeoutMs }), endpoints: loaded.endpoints, timeoutMs: loaded.timeoutMs, signal: ctx.signal },
+    loaded.request,
   );
 
   let removed: { path: string; key: string } | undefined;

@@ -1,7 +1,6 @@
 import { AdsOAuthError } from '../../errors.js';
 import { problemsError } from '../../lifecycle/diagnosis.js';
 import { verifyCredentials, type VerifyResult } from '../../lifecycle/verify.js';
-import { createNodeFetch } from '../../transport/node-fetch.js';
 import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { COMMON_TAIL_FLAGS, CREDENTIAL_FLAGS, ENVIRONMENT_HELP, loadCredentials } from '../credentials.js';
@@ -67,10 +66,7 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
   const json = flags['json'] === true;
   const loaded = await loadCredentials(flags, ctx);
   const result = await verifyCredentials(loaded.credentials, {
-    fetch: createNodeFetch({ timeoutMs: loaded.timeoutMs }),
-    endpoints: loaded.endpoints,
-    timeoutMs: loaded.timeoutMs,
-    signal: ctx.signal,
+    ...loaded.request,
     ...(flags['ads-api'] === true ? { checkAdsApi: true } : {}),
     onRefreshTokenRotated: () => {
       ctx.err(
