@@ -1,4 +1,3 @@
-import { AdsOAuthError } from '../../errors.js';
 import { problemsError } from '../../lifecycle/diagnosis.js';
 import { verifyCredentials, type VerifyResult } from '../../lifecycle/verify.js';
 import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
