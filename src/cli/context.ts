@@ -39,6 +39,13 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; disp
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A reader that went away (`| head -1`) is not a crash: stop quietly, as other tools do.
+  const onOutputError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
+    throw error;
+  };
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   const env = process.env;
   const platform = process.platform;
   const ctx: CliContext = {

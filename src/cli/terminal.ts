@@ -4,9 +4,10 @@ import type { CliContext } from './context.js';
 
 /**
  * A line reader over the context's stdin that works the same for a TTY and a pipe: each call
- * returns the next line, or null at the end of input. Shows `prompt` on stderr for a TTY.
+ * returns the next line, or null at the end of input. Shows `prompt` on stderr for a TTY (a
+ * function is called at each prompt, e.g. to show the time left).
  */
-export function lineReader(ctx: CliContext, prompt: string): { readLine(): Promise<string | null>; close(): void } {
+export function lineReader(ctx: CliContext, prompt: string | (() => string)): { readLine(): Promise<string | null>; close(): void } {
   const rl = createInterface({ input: ctx.stdin, terminal: false, crlfDelay: Infinity });
   const lines: string[] = [];
   const waiters: Array<(line: string | null) => void> = [];
@@ -22,7 +23,7 @@ export function lineReader(ctx: CliContext, prompt: string): { readLine(): Promi
   });
   return {
     readLine() {
-      if (ctx.stdin.isTTY) ctx.stderr.write(prompt);
+      if (ctx.stdin.isTTY) ctx.stderr.write(typeof prompt === 'function' ? prompt() : prompt);
       const line = lines.shift();
       if (line !== undefined) return Promise.resolve(line);
       if (ended) return Promise.resolve(null);

@@ -68,7 +68,13 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, signal: AbortSig
         reject(
           new AdsOAuthError(
             'TIMEOUT',
-            `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the pasted address. Run again (with --timeout SECONDS to wait longer).`,
+            [
+              `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the pasted address. Likely causes:`,
+              '  1. The consent was not finished in the browser.',
+              '  2. The browser showed "Error 400: redirect_uri_mismatch" instead of going on: the redirect URI is not registered for this client.',
+              '  3. Nothing was pasted: copy the whole address the browser ends on, paste it here and press Enter.',
+              'Run again (with --timeout SECONDS to wait longer).',
+            ].join('\n'),
           ),
         );
       },

@@ -33,7 +33,7 @@ export function planRedirect(
   }
   const loopback = firstLoopbackRedirect(client);
   if (loopback !== undefined) {
-    if (options.port !== undefined && new URL(loopback).port !== String(options.port)) {
+    if (options.port !== undefined && (new URL(loopback).port || '80') !== String(options.port)) {
       throw new AdsOAuthError(
         'USAGE',
         `--port ${options.port} does not match this web client's registered redirect URI ${loopback}: web clients must use the redirect URI exactly as registered. Drop --port, or register http://127.0.0.1:${options.port} in the Cloud console.`,

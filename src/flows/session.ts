@@ -1,7 +1,7 @@
 import { AdsOAuthError } from '../errors.js';
 import { discoverServer, serverFromClient, type ServerInfo } from '../protocol/authorization-server.js';
 import { createAuthorizationRequest, type AuthorizationRequest } from '../protocol/authorize.js';
-import { validateCallback } from '../protocol/callback.js';
+import { checkCallbackState, validateCallback } from '../protocol/callback.js';
 import type { OAuthClientConfig } from '../protocol/client-file.js';
 import type { RequestOptions } from '../protocol/http.js';
 import { exchangeCode, type UserCredentials } from '../protocol/tokens.js';
@@ -65,6 +65,8 @@ export class AuthorizationSession {
    * run's — callers may keep waiting — and other codes for failures that end the run.
    */
   async complete(callback: URL): Promise<FlowResult> {
+    // Turn foreign callbacks away before waiting for discovery: they must not hold up the real one.
+    checkCallbackState(this.request, callback);
     const server = await this.server;
     const params = validateCallback(this.request, server, this.options.client, callback);
     this.options.onEvent?.({ type: 'exchanging' });

@@ -80,7 +80,7 @@ async function revokeUnauthenticated(uri: URL, token: string, options: RequestOp
     });
     await oauth.processRevocationResponse(response);
   } catch (error) {
-    throw tokenEndpointError(error, 'revoke', uri);
+    throw tokenEndpointError(error, 'revoke', uri, { secrets: [token] });
   }
 }
 

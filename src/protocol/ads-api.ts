@@ -16,6 +16,7 @@
  * @see https://developers.google.com/google-ads/api/rest/overview
  * @see https://developers.google.com/google-ads/api/docs/get-started/handle-errors
  */
+import { redact } from './redact.js';
 import { AdsOAuthError } from '../errors.js';
 import type { RequestOptions } from './http.js';
 import { assertSecureEndpoint, sendRequest } from './tokeninfo.js';
@@ -96,11 +97,7 @@ function headers(target: AdsApiTarget, loginCustomerId?: string): Record<string,
 }
 
 /** Removes every given secret from a string (provider messages may echo what was sent). */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
-}
+export { redact };
 
 /** Parses a Google API error body; tolerant of every missing part. */
 export function parseAdsError(httpStatus: number, text: string, secrets: readonly (string | undefined)[] = []): AdsApiErrorDetails {

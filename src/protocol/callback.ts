@@ -1,3 +1,4 @@
+import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
 import type { AuthorizationRequest } from './authorize.js';
@@ -9,6 +10,47 @@ export type CallbackRejection = 'state_missing' | 'state_mismatch' | 'duplicate_
 
 function oauthClient(client: OAuthClientConfig): oauth.Client {
   return { client_id: client.clientId };
+}
+
+/**
+ * The first, synchronous part of {@link validateCallback}: the callback must carry each of
+ * `state`, `code`, `iss`, `error` at most once, and this run's `state` (compared in constant
+ * time). Run it before any await, so a foreign or stale callback is turned away at once and
+ * cannot hold up the genuine one.
+ *
+ * @throws AdsOAuthError `INVALID_CALLBACK` with `details.reason` `duplicate_parameter`,
+ *   `state_missing` or `state_mismatch`
+ */
+export function checkCallbackState(request: Pick<AuthorizationRequest, 'state'>, callback: URL | URLSearchParams): URLSearchParams {
+  const params = new URLSearchParams(callback instanceof URL ? callback.searchParams : callback);
+  for (const name of ['state', 'code', 'iss', 'error']) {
+    if (params.getAll(name).length > 1) {
+      throw new AdsOAuthError('INVALID_CALLBACK', `The callback repeats the "${name}" parameter; it was not produced by the provider.`, {
+        details: { reason: 'duplicate_parameter' satisfies CallbackRejection },
+      });
+    }
+  }
+  const state = params.get('state');
+  if (state === null || state === '') {
+    throw new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "state" parameter, so it cannot be matched to this run.', {
+      details: { reason: 'state_missing' satisfies CallbackRejection },
+    });
+  }
+  if (!sameString(state, request.state)) {
+    throw new AdsOAuthError(
+      'INVALID_CALLBACK',
+      'The callback\'s "state" does not match this run: it belongs to another (older or foreign) authorization request.',
+      { details: { reason: 'state_mismatch' satisfies CallbackRejection } },
+    );
+  }
+  return params;
+}
+
+/** Constant-time comparison of two strings (no early exit on the first difference). */
+function sameString(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
 }
 
 /**
@@ -35,27 +77,7 @@ export function validateCallback(
   client: OAuthClientConfig,
   callback: URL | URLSearchParams,
 ): URLSearchParams {
-  const params = new URLSearchParams(callback instanceof URL ? callback.searchParams : callback);
-  for (const name of ['state', 'code', 'iss', 'error']) {
-    if (params.getAll(name).length > 1) {
-      throw new AdsOAuthError('INVALID_CALLBACK', `The callback repeats the "${name}" parameter; it was not produced by the provider.`, {
-        details: { reason: 'duplicate_parameter' satisfies CallbackRejection },
-      });
-    }
-  }
-  const state = params.get('state');
-  if (state === null || state === '') {
-    throw new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "state" parameter, so it cannot be matched to this run.', {
-      details: { reason: 'state_missing' satisfies CallbackRejection },
-    });
-  }
-  if (state !== request.state) {
-    throw new AdsOAuthError(
-      'INVALID_CALLBACK',
-      'The callback\'s "state" does not match this run: it belongs to another (older or foreign) authorization request.',
-      { details: { reason: 'state_mismatch' satisfies CallbackRejection } },
-    );
-  }
+  const params = checkCallbackState(request, callback);
   const strictIssuer = server.discovered && server.as.authorization_response_iss_parameter_supported === true;
   if (!strictIssuer) params.delete('iss');
   let validated: URLSearchParams;
@@ -63,7 +85,7 @@ export function validateCallback(
     validated = oauth.validateAuthResponse(server.as, oauthClient(client), params, request.state);
   } catch (error) {
     if (error instanceof oauth.AuthorizationResponseError) {
-      const description = error.error_description ? ` (${error.error_description})` : '';
+      const description = error.error_description ? ` (${providerText(error.error_description, [request.state])})` : '';
       if (error.error === 'access_denied') {
         throw new AdsOAuthError(
           'ACCESS_DENIED',
@@ -73,7 +95,7 @@ export function validateCallback(
       }
       throw new AdsOAuthError(
         'AUTHORIZATION_ERROR',
-        `The provider refused the authorization request: ${error.error}${description}. ${authorizationErrorHint(error.error)}`.trim(),
+        `The provider refused the authorization request: ${providerText(error.error ?? 'error', [request.state], 80)}${description}. ${authorizationErrorHint(error.error)}`.trim(),
         { details: { error: error.error } },
       );
     }

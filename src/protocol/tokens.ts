@@ -1,3 +1,4 @@
+import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
 import type { ServerInfo } from './authorization-server.js';
@@ -62,12 +63,15 @@ export async function exchangeCode(
       request.codeVerifier,
       httpOptions(endpoint, options),
     );
-    result = await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), response, {
+    result = await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), server.discovered ? response : await withoutIdToken(response), {
       expectedNonce: oauth.expectNoNonce,
       maxAge: oauth.skipAuthTimeCheck,
     });
   } catch (error) {
-    throw tokenEndpointError(error, 'exchange', endpoint, { redirectUri: request.redirectUri });
+    throw tokenEndpointError(error, 'exchange', endpoint, {
+      redirectUri: request.redirectUri,
+      secrets: [callbackParams.get('code') ?? undefined, request.codeVerifier, client.clientSecret, callbackParams.get('state') ?? undefined],
+    });
   }
   const missing = missingScopes(request.scopes, result.scope);
   if (missing.length > 0) {
@@ -87,6 +91,26 @@ export async function exchangeCode(
     scopes: result.scope ? result.scope.split(/\s+/).filter(Boolean) : [...request.scopes],
     ...(typeof result.id_token === 'string' ? { idToken: result.id_token } : {}),
   };
+}
+
+/**
+ * Without discovery the issuer is only a guess (the authorization endpoint's origin), and an ID
+ * token from a provider whose issuer has a path (Entra ID, Okta, Keycloak realms) would fail
+ * oauth4webapi's `iss` check after the code is spent. This tool never uses the ID token, so when
+ * the issuer is not proven it is left out of the response before processing; everything else is
+ * still validated by oauth4webapi.
+ */
+async function withoutIdToken(response: Response): Promise<Response> {
+  if (response.status !== 200 || !/json/i.test(response.headers.get('content-type') ?? '')) return response;
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    return response; // not JSON after all: let oauth4webapi report it
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !('id_token' in body)) return response;
+  const { id_token: _dropped, ...rest } = body as Record<string, unknown>;
+  return new Response(JSON.stringify(rest), { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** A fresh access token from a refresh token. */
@@ -130,7 +154,7 @@ export async function refreshAccessToken(
         : {}),
     };
   } catch (error) {
-    throw tokenEndpointError(error, 'refresh', tokenUri);
+    throw tokenEndpointError(error, 'refresh', tokenUri, { secrets: [refreshToken, client.clientSecret] });
   }
 }
 
@@ -157,7 +181,7 @@ export async function revokeToken(
     });
     await oauth.processRevocationResponse(response);
   } catch (error) {
-    throw tokenEndpointError(error, 'revoke', revocationUri);
+    throw tokenEndpointError(error, 'revoke', revocationUri, { secrets: [token, client.clientSecret] });
   }
 }
 
@@ -169,11 +193,14 @@ export function tokenEndpointError(
   error: unknown,
   operation: TokenOperation,
   endpoint: URL,
-  context: { redirectUri?: string } = {},
+  context: { redirectUri?: string; secrets?: readonly (string | undefined)[] } = {},
 ): AdsOAuthError {
   if (error instanceof AdsOAuthError) return error;
   const where = `${endpoint.origin}${endpoint.pathname}`;
-  const refusal = (code: string, status: number, errorDescription: string | undefined): AdsOAuthError => {
+  const refusal = (rawCode: string, status: number, rawDescription: string | undefined): AdsOAuthError => {
+    // Provider text is shown to the user: a provider that echoes the request must not leak it.
+    const code = providerText(rawCode, context.secrets ?? [], 80);
+    const errorDescription = rawDescription === undefined ? undefined : providerText(rawDescription, context.secrets ?? []);
     const description = errorDescription ? ` (${errorDescription})` : '';
     return new AdsOAuthError('TOKEN_ENDPOINT', `${where} refused the ${operationName(operation)}: ${code}${description}. ${oauthErrorHint(code, operation, context)}`.trim(), {
       cause: error,
@@ -223,9 +250,13 @@ export function tokenEndpointError(
   // Node errno / undici code. Anything else with a code (e.g. oauth4webapi's argument checks) is a bug.
   const isNetCode = typeof netCode === 'string' && /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+)$/.test(netCode) && !netCode.startsWith('ERR_');
   if (err.name === 'TransportError' || isNetCode) {
+    const spent =
+      operation === 'exchange' && (netCode === 'ECONNRESET' || netCode === 'EPIPE' || netCode === 'UND_ERR_SOCKET')
+        ? ' The connection broke after the code was sent, so it may be spent: run the command again.'
+        : '';
     return new AdsOAuthError(
       'NETWORK',
-      `Could not reach ${endpoint.origin} for the ${operationName(operation)}${netCode ? ` (${netCode})` : ''}. Check your network, proxy or firewall, and the endpoint URL.`,
+      `Could not reach ${endpoint.origin} for the ${operationName(operation)}${netCode ? ` (${netCode})` : ''}. Check your network, proxy or firewall, and the endpoint URL.${spent}`,
       { cause: error, details: { operation, reason: netCode ?? 'network' } },
     );
   }

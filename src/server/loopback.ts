@@ -194,15 +194,19 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
           send(res, plainPage(421, 'Misdirected request: this listener answers only on its loopback address.'));
           return;
         }
-        let url: URL;
-        try {
-          url = new URL(req.url ?? '/', `http://${host}`);
-        } catch {
-          send(res, plainPage(400, 'Bad request.'));
+        // Match the path as sent, before any URL resolution: '//other.host/…', '/x/../' and
+        // absolute-form targets must not resolve onto the redirect path.
+        const target = req.url ?? '';
+        const rawPath = target.split('?', 1)[0] ?? '';
+        if (rawPath !== path) {
+          send(res, plainPage(404, 'Not found.'));
           return;
         }
-        if (url.pathname !== path) {
-          send(res, plainPage(404, 'Not found.'));
+        let url: URL;
+        try {
+          url = new URL(target, `http://${host}`);
+        } catch {
+          send(res, plainPage(400, 'Bad request.'));
           return;
         }
         if (req.method !== 'GET') {

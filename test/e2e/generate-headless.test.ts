@@ -265,9 +265,9 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
   test('on a terminal, a bad paste re-prompts and the good one then works', { timeout: 60_000, skip: !HAS_SCRIPT && 'needs util-linux script' }, async (t) => {
     const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--headless'], { t, tty: true });
     const url = await cli.consentUrl();
-    await cli.waitForStderr(/Paste the address here: /);
+    await cli.waitForStderr(/Paste the address here \(\d+:\d\d left\): /);
     cli.write('"quoted"\n');
-    await cli.waitForStderr(/wrapped in quotes[^\n]*\r?\nPaste the address here: /);
+    await cli.waitForStderr(/wrapped in quotes[^\n]*\r?\nPaste the address here \(\d+:\d\d left\): /);
     assert.equal(cli.done, false, 'a bad paste on a terminal ended the run');
     const outcome = await consent(url);
     cli.write(`${outcome.finalUrl}\n`);

@@ -132,7 +132,9 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
         break;
     }
   };
-  const mayOpen = flags['no-open'] !== true && plan.mode === 'loopback' && ctx.hasDisplay;
+  // Paste mode asked for with --headless means the browser is elsewhere; paste mode forced by a web
+  // client without a loopback redirect still has the browser here, ending on the user's own site.
+  const mayOpen = flags['no-open'] !== true && flags['headless'] !== true && ctx.hasDisplay;
   const common: FlowOptions = {
     client,
     scopes,
@@ -146,7 +148,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
       ctx.err(url.href);
       ctx.err('');
       if (plan.mode === 'headless') ctx.err(headlessInstructions(info.redirectUri));
-      else if (mayOpen) await openBrowser(url.href, ctx);
+      if (mayOpen) await openBrowser(url.href, ctx);
     },
   };
 
@@ -160,7 +162,9 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
         timeoutMs: timeoutSeconds * 1000,
       });
     } else {
-      const reader = lineReader(ctx, 'Paste the address here: ');
+      // On a terminal the prompt carries the time left; a live countdown would garble the typing.
+      const deadline = Date.now() + timeoutSeconds * 1000;
+      const reader = lineReader(ctx, () => `Paste the address here (${formatRemaining(deadline - Date.now())} left): `);
       try {
         result = await runHeadlessFlow({
           ...common,
