@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { AdsOAuthError } from '../errors.js';
 import { reasonOf } from './atomic-write.js';
@@ -30,13 +30,46 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readInfo(path: string): Promise<LockInfo | undefined> {
+function parseInfo(text: string): LockInfo | undefined {
   try {
-    const info = JSON.parse(await readFile(path, 'utf8')) as LockInfo;
+    const info = JSON.parse(text) as LockInfo;
     return typeof info.pid === 'number' ? info : undefined;
   } catch {
     return undefined;
   }
+}
+
+async function readInfo(path: string): Promise<LockInfo | undefined> {
+  return parseInfo(await readFile(path, 'utf8').catch(() => ''));
+}
+
+/** The lock file as one consistent observation: its inode, age and holder from the same open file. */
+interface Observation {
+  ino: number;
+  mtimeMs: number;
+  holder: LockInfo | undefined;
+}
+
+async function observe(path: string): Promise<Observation | undefined> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY);
+  } catch {
+    return undefined; // released meanwhile
+  }
+  try {
+    const info = await handle.stat();
+    return { ino: info.ino, mtimeMs: info.mtimeMs, holder: parseInfo(await handle.readFile('utf8')) };
+  } finally {
+    await handle.close();
+  }
+}
+
+function isStale(seen: Observation, staleMs: number): boolean {
+  const old = Date.now() - seen.mtimeMs > staleMs;
+  const dead = seen.holder !== undefined && seen.holder.host === hostname() && !alive(seen.holder.pid);
+  // A lock file still being written (no JSON yet) is fresh unless it is old.
+  return old || dead;
 }
 
 /**
@@ -75,8 +108,9 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
         });
       }
     }
-    holder = await readInfo(path);
-    if (await takeOverIfStale(path, holder, staleMs)) continue;
+    const seen = await observe(path);
+    holder = seen?.holder;
+    if (seen === undefined || (await takeOverIfStale(path, seen, staleMs))) continue;
     if (Date.now() >= deadline) {
       throw new AdsOAuthError(
         'CONFIG_WRITE',
@@ -88,29 +122,33 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
   }
 }
 
-/** Moves a stale lock out of the way; true when it did (or the lock vanished meanwhile). */
-async function takeOverIfStale(path: string, holder: LockInfo | undefined, staleMs: number): Promise<boolean> {
-  let info;
+/**
+ * Removes a stale lock; true when it did (or the lock vanished meanwhile). Breaking a lock is
+ * itself serialised by `<lock>.break` (exclusive create), and under it the lock is observed again:
+ * only the very file judged stale (same inode, still stale) is removed. Without that, a breaker
+ * acting on an old observation could remove a lock another process had just taken.
+ */
+async function takeOverIfStale(path: string, seen: Observation, staleMs: number): Promise<boolean> {
+  if (!isStale(seen, staleMs)) return false;
+  const breakPath = `${path}.break`;
+  let breaker;
   try {
-    info = await stat(path);
+    breaker = await open(breakPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch {
-    return true; // released meanwhile
+    // Another process is breaking it. A breaker that died leaves its file: clear it when old.
+    const info = await stat(breakPath).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > BREAK_STALE_MS) await unlink(breakPath).catch(() => undefined);
+    return false;
   }
-  const old = Date.now() - info.mtimeMs > staleMs;
-  const dead = holder !== undefined && holder.host === hostname() && !alive(holder.pid);
-  // A lock file still being written (no JSON yet) is fresh unless it is old.
-  if (!old && !dead) return false;
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
   try {
-    await rename(path, aside);
-  } catch {
-    return true; // someone else moved it first
+    const again = await observe(path);
+    if (again && again.ino === seen.ino && isStale(again, staleMs)) await unlink(path).catch(() => undefined);
+  } finally {
+    await breaker.close();
+    await unlink(breakPath).catch(() => undefined);
   }
-  const moved = await stat(aside).catch(() => undefined);
-  if (moved && moved.ino !== info.ino) {
-    // We moved a lock taken after our look: put it back (fails harmlessly if a new one exists).
-    await link(aside, path).catch(() => undefined);
-  }
-  await unlink(aside).catch(() => undefined);
   return true;
 }
+
+/** A `.break` file older than this belongs to a breaker that died. */
+const BREAK_STALE_MS = 5_000;
