@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { customersCommand } from '../../src/cli/commands/customers.js';
@@ -452,6 +452,16 @@ describe('config files', () => {
     assert.match(r.stderr, /Enter a number from 1 to 2/);
     assert.match(r.stderr, /Wrote login_customer_id = 1234567890/);
     assert.match(await readFile(configPath, 'utf8'), /login_customer_id: ["']?1234567890["']?\n/);
+  });
+
+  it('customers --set-login-customer-id with an ADC file (no such key) is refused before any API call', async () => {
+    const adcPath = join(dirname(configPath), 'adc.json');
+    await writeFile(adcPath, JSON.stringify({ type: 'authorized_user', client_id: fake.clientId, client_secret: fake.clientSecret, refresh_token: fake.refreshToken }));
+    fake.reset();
+    const r = await run(customersCommand, ['--config', adcPath, '--format', 'adc', '--set-login-customer-id', '1234567890']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /no key for the login customer ID/i);
+    assert.equal(fake.requests.length, 0, 'no token or Ads API request was made');
   });
 
   it('customers --set-login-customer-id without ID off a terminal is a usage error', async () => {

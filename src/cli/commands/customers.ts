@@ -112,6 +112,8 @@ export async function customersCommand(args: string[], ctx: CliContext): Promise
   const details = flags['details'] === true || interactive;
 
   const loaded = await loadCredentials(flags, ctx);
+  // A format without a login customer ID key (adc) is refused before any API call.
+  const loginKey = setting && loaded.config ? getFormat(loaded.config.format).keyFor('loginCustomerId') : undefined;
   const result = await listCustomers(loaded.credentials, {
     ...loaded.request,
     details,
@@ -131,9 +133,8 @@ export async function customersCommand(args: string[], ctx: CliContext): Promise
       ctx.err(`Warning: ${chosen} is not among the customers this user can access directly; API calls through it may fail with USER_PERMISSION_DENIED.`);
     }
     const { path, format } = loaded.config;
-    const key = getFormat(format).keyFor('loginCustomerId');
     await updateConfig(path, { loginCustomerId: chosen }, { format });
-    written = { id: chosen, path, key };
+    written = { id: chosen, path, key: loginKey! };
   }
 
   if (json) {
