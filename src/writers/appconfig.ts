@@ -8,6 +8,7 @@ import { FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, 
  * .NET `App.config` / `Web.config` (google-ads-dotnet): a `<GoogleAdsApi>` section, declared in
  * `<configSections>` with `System.Configuration.DictionarySectionHandler`, holding
  * `<add key="…" value="…"/>` entries (`<remove>` and `<clear/>` are honoured when reading).
+ * Writing the client ID, secret or refresh token also sets `OAuth2Mode` to `APPLICATION`.
  * Values are written as XML attribute values with `&amp;`, `&lt;`, `&gt;` and the quote escaped.
  */
 const KEYS: Record<CredentialField, string> = {
@@ -20,6 +21,8 @@ const KEYS: Record<CredentialField, string> = {
 const WHAT = 'App.config file';
 const SECTION = 'GoogleAdsApi';
 const HANDLER = 'System.Configuration.DictionarySectionHandler';
+/** The fields that only the APPLICATION OAuth2 flow uses. */
+const CREDENTIALS: readonly CredentialField[] = ['clientId', 'clientSecret', 'refreshToken'];
 /** Keys in placement order; OAuth2Mode sits before the OAuth2 keys as in the library's example. */
 const ORDER = ['DeveloperToken', 'LoginCustomerId', 'OAuth2Mode', 'OAuth2ClientId', 'OAuth2ClientSecret', 'OAuth2RefreshToken'];
 
@@ -183,7 +186,11 @@ function update(existing: string, changes: ConfigChanges): string {
   let text = existing;
   configuration(text);
   const fields = changedFields(changes);
-  if (fields.some((f) => typeof changes[f] === 'string') && !entries(section(configuration(text))).has('OAuth2Mode')) {
+  const mode = entries(section(configuration(text))).get('OAuth2Mode');
+  // Client ID, secret and refresh token are only used in the APPLICATION flow: a file left on
+  // SERVICE_ACCOUNT would ignore them. Missing, the mode is added (it is the library's default).
+  const credentials = CREDENTIALS.some((f) => typeof changes[f] === 'string');
+  if ((mode === undefined && fields.some((f) => typeof changes[f] === 'string')) || (credentials && mode !== 'APPLICATION')) {
     text = setKey(text, 'OAuth2Mode', 'APPLICATION', eol);
   }
   for (const field of fields) {

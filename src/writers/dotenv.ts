@@ -9,11 +9,14 @@ import { FIELD_LABELS, type ConfigChanges, type ConfigFormat, type ConfigValues,
  *
  * Dialects differ (the `dotenv` npm package, Node's `--env-file`, python-dotenv, shells), so a value
  * is written in the first form that all of them read back unchanged:
- * unquoted when it is only `[A-Za-z0-9_./+:@,%~=-]`; else in single quotes when it has no `'`, no `\\`
- * and does not end in `\`;
- * else in double quotes when it has no `"`, `\`, `$` or backtick; else in backticks (npm `dotenv` and
- * Node only) when it has no backtick or `\`. A value that fits none is refused with `CONFIG_WRITE`.
- * An existing line keeps its quoting when that quoting can hold the new value.
+ * unquoted when it is only `[A-Za-z0-9_./+:@,%=-]` (no `~`, which a shell expands); else in single
+ * quotes when it has no `'`, no `\\` and does not end in `\`; else in double quotes when it has
+ * no `"`, `\`, `$` or backtick. Backticks are never written: python-dotenv keeps them as part of the
+ * value and a shell runs them as a command. A value that fits none of these (one with both `'` and
+ * `"`, for instance) is refused with `CONFIG_WRITE`, and so is any value containing `${`, which
+ * python-dotenv expands as a variable whatever the quoting. The messages name the key, never the value.
+ * An existing line keeps its quoting when that quoting can hold the new value, and a comment kept
+ * after the value is always separated from it by whitespace (python-dotenv and shells need that).
  */
 const KEYS: Record<CredentialField, string> = {
   clientId: 'GOOGLE_ADS_CLIENT_ID',
@@ -69,6 +72,12 @@ function scanAll(lines: readonly Line[]): DotenvEntry[] {
     const raw = hash === -1 ? rest : rest.slice(0, hash);
     const value = raw.trim();
     const valueStart = raw.length - raw.trimStart().length;
+    if (value === '') {
+      // No value: the blanks after `=` separate the comment, so they stay in front of it.
+      const bare = prefix.replace(/[ \t]+$/, '');
+      entries.push(entry(key, first, first, value, bare, prefix.slice(bare.length) + rest, ''));
+      continue;
+    }
     entries.push(entry(key, first, first, value, prefix + rest.slice(0, valueStart), rest.slice(valueStart + value.length), ''));
   }
   return entries;
@@ -91,7 +100,7 @@ function scan(lines: Line[]): DotenvEntry[] {
   return scanAll(lines).filter((e) => (e.field as string) !== '');
 }
 
-const PLAIN = /^[A-Za-z0-9_./+:@,%~=-]*$/;
+const PLAIN = /^[A-Za-z0-9_./+:@,%=-]*$/;
 
 function fits(value: string, quote: Quote): boolean {
   switch (quote) {
@@ -103,18 +112,25 @@ function fits(value: string, quote: Quote): boolean {
     case '"':
       return !/["\\$`]/.test(value);
     case '`':
-      return !/[`\\]/.test(value);
+      return false; // python-dotenv reads backticks as part of the value; shells run them
   }
 }
 
 function render(value: string, field: CredentialField, preferred?: Quote): string {
-  const order: Quote[] = ['', "'", '"', '`'];
+  if (value.includes('${')) {
+    throw new AdsOAuthError(
+      'CONFIG_WRITE',
+      `The ${FIELD_LABELS[field]} for ${KEYS[field]} contains "\${", which python-dotenv expands as a variable however the value is quoted; write it to another format (--format).`,
+      { details: { field, key: KEYS[field] } },
+    );
+  }
+  const order: Quote[] = ['', "'", '"'];
   const quote = preferred !== undefined && fits(value, preferred) ? preferred : order.find((q) => fits(value, q));
   if (quote === undefined) {
     throw new AdsOAuthError(
       'CONFIG_WRITE',
-      `The ${FIELD_LABELS[field]} mixes quote characters and backslashes in a way no .env quoting reads back exactly; write it to another format (--format).`,
-      { details: { field } },
+      `The ${FIELD_LABELS[field]} for ${KEYS[field]} mixes quote characters (or quotes and backslashes) in a way no .env quoting reads back the same in python-dotenv, the dotenv package and shells; write it to another format (--format).`,
+      { details: { field, key: KEYS[field] } },
     );
   }
   return `${quote}${value}${quote}`;
@@ -124,7 +140,9 @@ const format: LineFormat = {
   scan,
   replace(lines, entry, value) {
     const found = scan(lines).find((e) => e.first === entry.first)!;
-    return [`${found.prefix}${render(value, entry.field, found.quote)}${found.suffix}`];
+    // A comment glued to the value (`tok# note`) would become part of it for python-dotenv and shells.
+    const suffix = found.suffix.startsWith('#') ? ` ${found.suffix}` : found.suffix;
+    return [`${found.prefix}${render(value, entry.field, found.quote)}${suffix}`];
   },
   insert(lines, field, value, anchor, eol) {
     const text = `${KEYS[field]}=${render(value, field)}`;

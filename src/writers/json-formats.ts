@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { insertMember, jsonString, lastMember, parseJson, removeMember, splice, type JsonNode } from './json.js';
+import { insertMember, jsonString, lastMember, parseJson, removeMember, splice, type JsonMember, type JsonNode } from './json.js';
 import { changedFields, checkValues, detectEol, placeholderKeys, PLACEHOLDERS } from './text.js';
 import { FIELD_LABELS, FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
@@ -11,10 +11,35 @@ interface JsonLayout {
   keys: Partial<Record<CredentialField, string>>;
   /** The object holding the keys: the root, or a named section of it. */
   section?: string;
-  /** Members the object must carry when credentials are written, added when missing. */
+  /**
+   * Section and key names match ignoring case, as .NET's configuration does (appsettings.json):
+   * same-named sections merge, and a key found twice is an error there.
+   */
+  caseInsensitive?: boolean;
+  /**
+   * Members the object must carry when credentials are written: added when missing; when the client
+   * ID, secret or refresh token is written, also set to `value` when they hold something else.
+   */
   required: ReadonlyArray<{ key: string; value: string; before: CredentialField }>;
   /** Rejects a file that is some other kind of JSON (e.g. a service-account key). */
   check?(object: ObjectNode): void;
+}
+
+/** The fields that only the OAuth2 application flow uses. */
+const CREDENTIALS: readonly CredentialField[] = ['clientId', 'clientSecret', 'refreshToken'];
+
+/** .NET's OrdinalIgnoreCase, as far as it goes for these keys: compare the simple upper-case forms. */
+function fold(key: string): string {
+  let out = '';
+  for (const c of key) {
+    const upper = c.toUpperCase();
+    out += upper.length === 1 ? upper : c;
+  }
+  return out;
+}
+
+function sameKey(layout: JsonLayout, a: string, b: string): boolean {
+  return layout.caseInsensitive ? fold(a) === fold(b) : a === b;
 }
 
 function asString(node: JsonNode, what: string, key: string): string | undefined {
@@ -31,25 +56,36 @@ function root(text: string, layout: JsonLayout): ObjectNode {
   return node;
 }
 
-function target(text: string, layout: JsonLayout): ObjectNode | undefined {
+/**
+ * The objects holding the keys, in file order: the root, or every member of the root named like the
+ * section (one, unless .NET merges several differently-cased ones). Empty when there is none.
+ */
+function targets(text: string, layout: JsonLayout): ObjectNode[] {
   const top = root(text, layout);
-  if (!layout.section) return top;
-  const member = lastMember(top, layout.section);
-  if (!member) return undefined;
-  if (member.value.type !== 'object') {
-    throw new AdsOAuthError('CONFIG', `The ${layout.what} has a "${layout.section}" that is not an object.`);
+  if (!layout.section) return [top];
+  const found: ObjectNode[] = [];
+  for (const member of top.members) {
+    if (!sameKey(layout, member.key, layout.section)) continue;
+    if (member.value.type !== 'object') {
+      throw new AdsOAuthError('CONFIG', `The ${layout.what} has a "${layout.section}" that is not an object.`);
+    }
+    found.push(member.value);
   }
-  return member.value;
+  // JSON.parse (ADC) lets the last duplicate win; .NET merges all of them.
+  return layout.caseInsensitive ? found : found.slice(-1);
+}
+
+/** Every member named `key` in the target objects, in file order. */
+function membersNamed(text: string, layout: JsonLayout, key: string): JsonMember[] {
+  return targets(text, layout).flatMap((object) => object.members.filter((m) => sameKey(layout, m.key, key)));
 }
 
 function readJson(text: string, layout: JsonLayout): ConfigValues {
-  const object = target(text, layout);
   const values: ConfigValues = {};
-  if (!object) return values;
   for (const field of FIELD_ORDER) {
     const key = layout.keys[field];
     if (!key) continue;
-    const member = lastMember(object, key);
+    const member = membersNamed(text, layout, key).pop();
     if (!member) continue;
     const value = asString(member.value, layout.what, key);
     if (value !== undefined) values[field] = value;
@@ -58,29 +94,34 @@ function readJson(text: string, layout: JsonLayout): ConfigValues {
 }
 
 /** Where a missing key goes: after the nearest preceding managed key, else before the nearest following one. */
-function positionFor(object: ObjectNode, keys: readonly string[], index: number): number {
+function positionFor(object: ObjectNode, layout: JsonLayout, keys: readonly string[], index: number): number {
+  const at = (key: string, last: boolean): number => {
+    const names = object.members.map((m) => sameKey(layout, m.key, key));
+    return last ? names.lastIndexOf(true) : names.indexOf(true);
+  };
   for (let i = index - 1; i >= 0; i--) {
-    const at = object.members.map((m) => m.key).lastIndexOf(keys[i]!);
-    if (at !== -1) return at + 1;
+    const found = at(keys[i]!, true);
+    if (found !== -1) return found + 1;
   }
   for (let i = index + 1; i < keys.length; i++) {
-    const at = object.members.findIndex((m) => m.key === keys[i]);
-    if (at !== -1) return at;
+    const found = at(keys[i]!, false);
+    if (found !== -1) return found;
   }
   return object.members.length;
 }
 
 function setMember(text: string, layout: JsonLayout, key: string, value: string, order: readonly string[], eol: string): string {
-  const object = target(text, layout)!;
-  const existing = object.members.filter((m) => m.key === key);
+  const existing = membersNamed(text, layout, key);
   if (existing.length > 0) {
+    // Every occurrence (offsets descending, so earlier ones stay valid) keeps its own key spelling.
     for (const member of [...existing].reverse()) {
       const keepNumber = member.value.type === 'number' && /^\d+$/.test(value);
       text = splice(text, member.value.start, member.value.end, keepNumber ? value : jsonString(value));
     }
     return text;
   }
-  return insertMember(text, object, key, () => jsonString(value), positionFor(object, order, order.indexOf(key)), eol);
+  const object = targets(text, layout).pop()!;
+  return insertMember(text, object, key, () => jsonString(value), positionFor(object, layout, order, order.indexOf(key)), eol);
 }
 
 function updateJson(existing: string, changes: ConfigChanges, layout: JsonLayout): string {
@@ -88,7 +129,7 @@ function updateJson(existing: string, changes: ConfigChanges, layout: JsonLayout
   let text = existing;
   root(text, layout);
   const writes = changedFields(changes).filter((f) => typeof changes[f] === 'string');
-  if (writes.length > 0 && layout.section && !target(text, layout)) {
+  if (writes.length > 0 && layout.section && targets(text, layout).length === 0) {
     const top = root(text, layout);
     text = insertMember(text, top, layout.section, () => '{}', top.members.length, eol);
   }
@@ -100,8 +141,11 @@ function updateJson(existing: string, changes: ConfigChanges, layout: JsonLayout
     if (key) order.push(key);
   }
   if (writes.length > 0) {
+    const credentials = writes.some((f) => CREDENTIALS.includes(f));
     for (const req of layout.required) {
-      if (!lastMember(target(text, layout)!, req.key)) text = setMember(text, layout, req.key, req.value, order, eol);
+      const current = membersNamed(text, layout, req.key);
+      const wrong = current.some((m) => !(m.value.type === 'string' && m.value.value === req.value));
+      if (current.length === 0 || (credentials && wrong)) text = setMember(text, layout, req.key, req.value, order, eol);
     }
   }
   for (const field of changedFields(changes)) {
@@ -113,9 +157,9 @@ function updateJson(existing: string, changes: ConfigChanges, layout: JsonLayout
     }
     if (value === null) {
       for (;;) {
-        const object = target(text, layout);
-        const index = object ? object.members.map((m) => m.key).lastIndexOf(key) : -1;
-        if (!object || index === -1) break;
+        const object = targets(text, layout).find((o) => o.members.some((m) => sameKey(layout, m.key, key)));
+        if (!object) break;
+        const index = object.members.map((m) => sameKey(layout, m.key, key)).lastIndexOf(true);
         text = removeMember(text, object, index);
       }
       continue;
@@ -164,7 +208,10 @@ const APPSETTINGS_KEYS: Record<CredentialField, string> = {
 /**
  * .NET `appsettings.json` (google-ads-dotnet with Microsoft.Extensions.Configuration): a
  * `GoogleAdsApi` section with `OAuth2Mode: "APPLICATION"` and the `OAuth2*` keys. Comments and
- * trailing commas are accepted, as .NET's JSON configuration provider accepts them.
+ * trailing commas are accepted, as .NET's JSON configuration provider accepts them; section and key
+ * names match ignoring case, as .NET's configuration keys do (an existing `googleAdsApi` /
+ * `oauth2RefreshToken` is updated in place, never duplicated, which .NET would reject). Writing the
+ * client ID, secret or refresh token also sets `OAuth2Mode` to `APPLICATION`.
  */
 export const appsettingsFormat = jsonFormat(
   {
@@ -178,6 +225,7 @@ export const appsettingsFormat = jsonFormat(
     jsonc: true,
     keys: APPSETTINGS_KEYS,
     section: 'GoogleAdsApi',
+    caseInsensitive: true,
     required: [{ key: 'OAuth2Mode', value: 'APPLICATION', before: 'clientId' }],
   },
   (changes) => {

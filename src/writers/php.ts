@@ -9,8 +9,14 @@ import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from 
  * developer token and login customer ID in `[GOOGLE_ADS]`.
  *
  * Values are written in double quotes, where PHP's ini scanner undoes exactly `\"`, `\\` and `\$`
- * (and would expand `${…}`, hence `\$`). An existing single-quoted (raw) or unquoted value keeps
- * its style when the new value can be written that way.
+ * (and would expand `${…}`, hence `\$`). An existing single-quoted (raw) value keeps its quotes when
+ * the new value has no `'`; an unquoted one is quoted, since INI_SCANNER_TYPED reads a bare word
+ * as a constant (`E_ALL`, `PHP_OS`), a keyword (`yes`, `null`) or a number.
+ *
+ * Sections follow PHP: a section's name is the text between the brackets as written (`[ OAUTH2 ]`
+ * is the section " OAUTH2 ", `[oauth2]` is "oauth2"), and a later section of the same name
+ * replaces an earlier one entirely, so only the last `[OAUTH2]` (or `[GOOGLE_ADS]`) is read and
+ * written.
  */
 const KEYS: Record<CredentialField, string> = {
   clientId: 'clientId',
@@ -78,9 +84,7 @@ function statements(lines: readonly Line[]): Statement[] {
     i++;
     if (trimmed === '' || trimmed.startsWith(';') || trimmed.startsWith('#')) continue;
     if (trimmed.startsWith('[')) {
-      const close = trimmed.indexOf(']');
-      if (close === -1) throw parseError('ini file', first + 1, 'a section header has no closing bracket');
-      section = trimmed.slice(1, close).trim();
+      section = sectionName(trimmed, first + 1);
       result.push({ kind: 'section', first, last: first, name: section, section });
       continue;
     }
@@ -129,6 +133,24 @@ function statements(lines: readonly Line[]): Statement[] {
   return result;
 }
 
+/**
+ * A section's name as PHP's ini scanner reads it: the text up to the first `]`, kept verbatim
+ * (spaces and case included), or the content of one quoted string. Anything PHP would
+ * concatenate, interpolate or reject (other uses of quotes, any `$`) is refused rather than guessed.
+ */
+function sectionName(header: string, line: number): string {
+  const close = header.indexOf(']');
+  if (close === -1) throw parseError('ini file', line, 'a section header has no closing bracket');
+  const inner = header.slice(1, close);
+  if (inner.includes(';')) throw parseError('ini file', line, 'a section header contains ;');
+  if (!/["'$]/.test(inner)) return inner;
+  const double = /^[ \t]*"([^"\\$]*)"[ \t]*$/.exec(inner);
+  if (double) return double[1]!;
+  const single = /^'([^']*)'$/.exec(inner);
+  if (single) return single[1]!;
+  throw parseError('ini file', line, 'a section name uses quotes or $ in a way ads-oauth cannot read exactly');
+}
+
 function closingDouble(text: string): number {
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '\\') i++;
@@ -144,11 +166,32 @@ function fieldOf(statement: Statement): CredentialField | undefined {
   return FIELDS.find((f) => KEYS[f] === statement.name && SECTIONS[f] === statement.section);
 }
 
+/** The first line of the last header of each section name: PHP drops earlier same-named sections. */
+function liveSections(all: readonly Statement[]): Map<string, number> {
+  const live = new Map<string, number>();
+  for (const s of all) if (s.kind === 'section') live.set(s.name, s.first);
+  return live;
+}
+
+/** The statement's section header line, `-1` before any section. */
+function headerOf(all: readonly Statement[], statement: Statement): number {
+  let header = -1;
+  for (const s of all) {
+    if (s.first > statement.first) break;
+    if (s.kind === 'section') header = s.first;
+  }
+  return header;
+}
+
 function scan(lines: Line[]): LineEntry[] {
   const entries: LineEntry[] = [];
-  for (const statement of statements(lines)) {
+  const all = statements(lines);
+  const live = liveSections(all);
+  for (const statement of all) {
     const field = fieldOf(statement);
     if (!field) continue;
+    // A key in a section that a later same-named section replaces is not read by PHP: not managed.
+    if (headerOf(all, statement) !== live.get(statement.section!)) continue;
     if (statement.complex) {
       throw new AdsOAuthError(
         'CONFIG',
@@ -161,10 +204,11 @@ function scan(lines: Line[]): LineEntry[] {
   return entries;
 }
 
-const KEYWORDS = /^(true|false|on|off|yes|no|none|null)$/i;
-
+/**
+ * A value in single quotes (kept when the line already used them and the value has no `'`), else in
+ * double quotes. Never bare: INI_SCANNER_TYPED turns bare words into constants, keywords or numbers.
+ */
 function render(value: string, preferred: Quote): string {
-  if (preferred === '' && /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(value) && !KEYWORDS.test(value)) return value;
   if (preferred === "'" && !value.includes("'")) return `'${value}'`;
   return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
 }
@@ -179,7 +223,7 @@ const format: LineFormat = {
     const section = SECTIONS[field];
     const all = statements(lines);
     const text = `${KEYS[field]} = ${render(value, '"')}`;
-    // The section's last header wins in PHP (sections merge); add to the last one.
+    // A later same-named section replaces the earlier ones in PHP; add to the last one.
     const headers = all.filter((s) => s.kind === 'section' && s.name === section);
     const header = headers[headers.length - 1];
     if (!header) {

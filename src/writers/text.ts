@@ -112,11 +112,14 @@ export function placeholderKeys(
   return fields.filter((field) => isPlaceholder(values[field])).map((field) => keyFor(field));
 }
 
-/** A `CONFIG` error for text that does not parse, located by line (never quoting the line). */
-export function parseError(what: string, line: number | undefined, reason: string): AdsOAuthError {
-  const where = line === undefined ? '' : ` at line ${line}`;
+/**
+ * A `CONFIG` error for text that does not parse, located by line (and column, when given), never
+ * quoting the text: `reason` must not contain any of it.
+ */
+export function parseError(what: string, line: number | undefined, reason: string, column?: number): AdsOAuthError {
+  const where = line === undefined ? '' : ` at line ${line}${column === undefined ? '' : `, column ${column}`}`;
   return new AdsOAuthError('CONFIG', `The ${what} does not parse${where}: ${reason}.`, {
-    details: line === undefined ? {} : { line },
+    details: line === undefined ? {} : column === undefined ? { line } : { line, column },
   });
 }
 
@@ -127,6 +130,13 @@ export function lineOf(text: string, offset: number): number {
     if (text[i] === '\n' || (text[i] === '\r' && text[i + 1] !== '\n')) line++;
   }
   return line;
+}
+
+/** 1-based column of an offset in text (in UTF-16 code units from the start of its line). */
+export function columnOf(text: string, offset: number): number {
+  let start = Math.min(offset, text.length);
+  while (start > 0 && text[start - 1] !== '\n' && text[start - 1] !== '\r') start--;
+  return offset - start + 1;
 }
 
 /** Leading whitespace of a line. */

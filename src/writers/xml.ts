@@ -1,4 +1,4 @@
-import { lineOf, parseError } from './text.js';
+import { columnOf, lineOf, parseError } from './text.js';
 
 /**
  * A small, strict XML reader for .NET configuration files that keeps source offsets, so one
@@ -31,18 +31,28 @@ export interface XmlElement {
 
 const NAME = /^[A-Za-z_:][\w.:-]*/;
 
-export function decodeEntities(raw: string, at: () => number, what: string, text: string): string {
-  return raw.replace(/&([^;&]*);?/g, (match, body: string) => {
-    if (!match.endsWith(';')) throw parseError(what, lineOf(text, at()), 'a stray & (write it as &amp;)');
+/**
+ * Decodes the references in `raw`, which is `text.slice(base, base + raw.length)`. With `attribute`,
+ * also applies attribute-value normalization (a literal line break or tab reads as a space; a
+ * reference does not). Errors give the line and column of the reference and never quote it: an
+ * attribute value is often a secret, and so may be anything that looks like an entity name in it.
+ */
+export function decodeEntities(raw: string, base: number, what: string, text: string, attribute = false): string {
+  return raw.replace(/&([^;&]*);?|\r\n|[\t\n\r]/g, (match: string, body: string | undefined, index: number) => {
+    if (body === undefined) return attribute ? ' ' : match;
+    const fail = (reason: string): never => {
+      throw parseError(what, lineOf(text, base + index), reason, columnOf(text, base + index));
+    };
+    if (!match.endsWith(';')) return fail('a stray & (write it as &amp;)');
     const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
     if (body in named) return named[body]!;
     const num = /^#(?:x([0-9a-fA-F]+)|([0-9]+))$/.exec(body);
     if (num) {
       const code = num[1] !== undefined ? parseInt(num[1], 16) : parseInt(num[2]!, 10);
-      if (code > 0x10ffff || code === 0) throw parseError(what, lineOf(text, at()), 'an invalid character reference');
+      if (code > 0x10ffff || code === 0) fail('an invalid character reference');
       return String.fromCodePoint(code);
     }
-    throw parseError(what, lineOf(text, at()), `an unknown entity &${body.slice(0, 20)};`);
+    return fail('an unknown entity reference (only &lt; &gt; &amp; &quot; &apos; and &#…; are allowed)');
   });
 }
 
@@ -58,7 +68,7 @@ export function parseXml(text: string, what: string): XmlElement {
     const lt = text.indexOf('<', pos);
     const chunk = text.slice(pos, lt === -1 ? text.length : lt);
     if (stack.length === 0 && chunk.trim() !== '') fail('text outside the root element');
-    if (stack.length > 0) decodeEntities(chunk, () => pos, what, text);
+    if (stack.length > 0) decodeEntities(chunk, pos, what, text);
     if (lt === -1) break;
     pos = lt;
     if (text.startsWith('<!--', pos)) {
@@ -123,8 +133,7 @@ export function parseXml(text: string, what: string): XmlElement {
       if (raw.includes('<')) fail('a < inside an attribute value');
       if (attributes.some((a) => a.name === attrName)) fail(`a repeated attribute ${attrName}`);
       const valueStart = pos + 1;
-      // Attribute-value normalization: literal line breaks and tabs read as spaces; references do not.
-      const value = decodeEntities(raw.replace(/\r\n/g, '\n').replace(/[\t\n\r]/g, ' '), () => valueStart, what, text);
+      const value = decodeEntities(raw, valueStart, what, text, true);
       attributes.push({ name: attrName!, value, valueStart, valueEnd: close, quote: quote as '"' | "'", end: close + 1 });
       pos = close + 1;
     }

@@ -19,8 +19,8 @@ const KEYS: Record<CredentialField, string> = {
 const WHAT = 'YAML file';
 const OPTIONS = { version: '1.1', uniqueKeys: false, prettyErrors: false, keepSourceTokens: false } as const;
 
-function parse(text: string): Document.Parsed {
-  const doc = parseDocument(text, OPTIONS);
+function parse(text: string, keepSourceTokens = false): Document.Parsed {
+  const doc = parseDocument(text, { ...OPTIONS, keepSourceTokens });
   const error = doc.errors[0];
   if (error) {
     // yaml's messages quote the offending source; report only the position and the error code.
@@ -110,12 +110,47 @@ function nextLineStart(text: string, offset: number): number {
 const splice = (text: string, start: number, end: number, insert: string): string => text.slice(0, start) + insert + text.slice(end);
 
 /**
+ * The source range a new scalar replaces, and what to write after it. For a block scalar (`|`,
+ * `>-`, …) that is its header and its content lines, taken from the parser's source tokens: not the
+ * line break ending the last content line, nor the blank lines after it (the node's own range
+ * includes those, and splicing over them would glue or drop the lines that follow). A comment on
+ * the header line is kept, after the new value.
+ */
+function valueSpan(text: string, node: Scalar): { start: number; end: number; after: string } {
+  const token = node.srcToken;
+  if (token?.type !== 'block-scalar') return { start: node.range![0], end: node.range![1], after: '' };
+  let headerEnd = token.offset;
+  let after = '';
+  let contentStart = token.offset;
+  for (const prop of token.props) {
+    if (!('source' in prop)) break; // header props are plain source tokens
+    const propEnd = prop.offset + prop.source.length;
+    if (prop.type === 'newline') {
+      contentStart = propEnd;
+      break;
+    }
+    if (prop.type === 'comment') after = text.slice(headerEnd, propEnd);
+    else if (prop.type === 'block-scalar-header') headerEnd = propEnd;
+    contentStart = propEnd;
+  }
+  // Back off from the end of the content over line breaks and blank lines.
+  let contentEnd = contentStart + token.source.length;
+  for (let i = contentEnd; i > contentStart; i--) {
+    const c = text[i - 1]!;
+    if (c === '\n' || c === '\r') contentEnd = i - 1;
+    else if (c !== ' ' && c !== '\t') break;
+  }
+  // No content (only blank lines, or none): the value is the header alone.
+  return { start: token.offset, end: contentEnd > contentStart ? contentEnd : headerEnd + after.length, after };
+}
+
+/**
  * Applies one change by splicing the source at the node positions the Document API reports, so
  * every other byte of the file (comments, spacing, line endings) stays as it was. Returns
  * `undefined` when the layout is unusual (flow mappings, keys sharing a line), for the fallback.
  */
 function spliceChange(text: string, field: CredentialField, value: string | null, eol: string): string | undefined {
-  const doc = parse(text);
+  const doc = parse(text, true);
   const key = KEYS[field];
   const map = doc.contents as YAMLMap | null;
   if (map && map.flow) return undefined;
@@ -138,11 +173,11 @@ function spliceChange(text: string, field: CredentialField, value: string | null
         throw new AdsOAuthError('CONFIG', `The ${WHAT} has a non-text value for ${key}; ads-oauth will not replace it.`, { details: { key } });
       }
       if (!node?.range) return undefined;
-      const [start, end] = node.range;
+      const { start, end, after } = valueSpan(text, node);
       const style = node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.PLAIN ? node.type : undefined;
       const rendered = renderScalar(value, start === end ? undefined : style);
       const gap = start === end && text[start - 1] === ':' ? ' ' : '';
-      text = splice(text, start, end, gap + rendered);
+      text = splice(text, start, end, gap + rendered + after);
     }
     return text;
   }
@@ -191,7 +226,12 @@ function restringify(text: string, field: CredentialField, value: string | null,
   const map = doc.contents as YAMLMap;
   const key = KEYS[field];
   if (value === null) map.delete(key);
-  else map.set(key, value);
+  else {
+    map.set(key, value);
+    // `set` keeps the old node's style; a block style would re-chomp the value (`|` becomes `|-`).
+    const node = map.get(key, true);
+    if (isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)) delete node.type;
+  }
   const out = doc.toString({ lineWidth: 0 });
   return eol === '\n' ? out : out.replace(/\n/g, eol);
 }

@@ -3,7 +3,7 @@
  * machine (each check is skipped otherwise): PyYAML's safe_load (google-ads-python), PHP's
  * parse_ini_file with INI_SCANNER_TYPED (google-ads-php), Ruby's eval of the config block
  * (google-ads-ruby), java.util.Properties.load from an InputStream (google-ads-java), and the
- * split-at-first-= reader of google-ads-perl.
+ * split-at-first-= reader of google-ads-perl, and python-dotenv for .env files.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { getFormat, type FormatId } from '../../src/writers/index.js';
+import { isAdsOAuthError } from '../../src/errors.js';
+import { getFormat, type ConfigChanges, type FormatId } from '../../src/writers/index.js';
 
 const VALUES = [
   'GOCSPX-AbC_dEf-123456789',
@@ -137,5 +138,106 @@ describe('client libraries read back exactly what was written', () => {
       'print "[" . join(",", @o) . "]\\n";',
     ].join('\n');
     check('perl', 'perl', (files) => ['-e', script, ...files]);
+  });
+});
+
+/** Runs `cmd` over texts written to files; its stdout is a JSON array, one result per file. */
+function native<T>(cmd: string, args: (files: string[]) => string[], texts: readonly string[]): T[] {
+  const files = texts.map((text, i) => {
+    const path = join(dir, `edit-${cmd}-${i}`);
+    writeFileSync(path, text);
+    return path;
+  });
+  const r = spawnSync(cmd, args(files), { encoding: 'utf8', maxBuffer: 1 << 24 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as T[];
+}
+
+const hex = (value: string): string => Buffer.from(value, 'utf8').toString('hex');
+
+describe('edits of existing files read back exactly in the client libraries', () => {
+  it('php: bare values are quoted, the last same-named section is the one written', { skip: !has('php', ['-v']) && 'php not installed' }, () => {
+    // Each result: the OAUTH2 section as PHP sees it, values hex-encoded (false for a parse failure).
+    const script = '$o = []; foreach (array_slice($argv, 1) as $p) { $c = @parse_ini_file($p, true, INI_SCANNER_TYPED); $o[] = $c === false ? false : array_map(fn($v) => bin2hex((string) $v), $c["OAUTH2"] ?? []); } echo json_encode($o);';
+    const f = getFormat('php');
+    const layouts = [
+      '[OAUTH2]\nclientId = abc\nclientSecret = old\nrefreshToken = old ; c\n',
+      '[OAUTH2]\nclientId=abc\nclientSecret=old;c\nrefreshToken=old\n',
+      "[OAUTH2]\nclientId = 'abc'\nclientSecret = 'old'\nrefreshToken = 'old'\n",
+      '[OAUTH2]\nrefreshToken = "a"\nclientId = "dead"\n[X]\ny=1\n[OAUTH2]\nrefreshToken = "b"\n',
+      '[ OAUTH2 ]\nclientId = "a"\n',
+      '[oauth2]\nclientSecret = "a"\n[GOOGLE_ADS]\ndeveloperToken = "d"\n',
+    ];
+    const values = ['E_ALL', 'PHP_OS', 'PHP_EOL', 'M_PI', 'PHP_INT_MAX', 'true', 'no', 'null', 'none', 'On', '0123', '1.5', '0x1A', '-1', '1e3', 'a$b', 'a"b', "a'b", 'a\\b'];
+    const cases: Array<{ text: string; changes: ConfigChanges }> = [];
+    for (const layout of layouts) {
+      for (const value of values) cases.push({ text: layout, changes: { clientId: value, clientSecret: value, refreshToken: 'R' } });
+    }
+    const texts = cases.map((c) => f.update(c.text, c.changes).text);
+    const got = native<Record<string, string> | false>('php', (files) => ['-r', script, '--', ...files], texts);
+    cases.forEach((c, i) => {
+      const section = got[i];
+      assert.notEqual(section, false, texts[i]);
+      const expected = { clientId: hex(c.changes.clientId!), clientSecret: hex(c.changes.clientSecret!), refreshToken: hex(c.changes.refreshToken!) };
+      assert.deepEqual(section, expected, texts[i]);
+      // Our reader agrees with PHP on the file as it now is.
+      const read = f.read(texts[i]!);
+      assert.deepEqual([read.clientId, read.clientSecret, read.refreshToken], [c.changes.clientId, c.changes.clientSecret, 'R']);
+    });
+  });
+
+  it('python: yaml.safe_load after replacing block scalars', { skip: !has('python3', ['-c', 'import yaml']) && 'python3 with PyYAML not installed' }, () => {
+    const script = 'import sys, yaml, json\nprint(json.dumps([yaml.safe_load(open(p, "rb").read()) for p in sys.argv[1:]]))';
+    const f = getFormat('yaml');
+    const before = [
+      'refresh_token: >\n  1//old\n\nlogging: x\n',
+      'refresh_token: |\n  1//old\nclient_id: a\n',
+      'refresh_token: |+\n  1//old\n\nother: |\n  keep\n',
+      'refresh_token: >-  # c\n  1//old\n  more\n\n# c\nlogging: x\n',
+    ];
+    const texts = before.map((t) => f.update(t, { refreshToken: '1//new' }).text);
+    const got = native<Record<string, unknown>>('python3', (files) => ['-c', script, ...files], texts);
+    before.forEach((t, i) => {
+      const original = native<Record<string, unknown>>('python3', (files) => ['-c', script, ...files], [t])[0]!;
+      assert.deepEqual(got[i], { ...original, refresh_token: '1//new' }, texts[i]);
+    });
+  });
+
+  const hasPythonDotenv = has('python3', ['-c', 'import dotenv']);
+  it('python-dotenv: values and kept comments read back, refused values are refused', { skip: !hasPythonDotenv && 'python-dotenv not installed' }, () => {
+    // dotenv_values with its defaults (interpolation on), as load_dotenv reads a file.
+    const script = 'import sys, json\nfrom dotenv import dotenv_values\nprint(json.dumps([{k: (v or "").encode("utf-8").hex() for k, v in dotenv_values(p).items()} for p in sys.argv[1:]]))';
+    const f = getFormat('dotenv');
+    const layouts = [
+      'GOOGLE_ADS_CLIENT_SECRET= # fill me\n',
+      'GOOGLE_ADS_CLIENT_SECRET=old#x\n',
+      'GOOGLE_ADS_CLIENT_SECRET=  # two spaces\n',
+      "GOOGLE_ADS_CLIENT_SECRET='old'# glued\n",
+      'GOOGLE_ADS_CLIENT_SECRET="old"\n',
+      'GOOGLE_ADS_CLIENT_SECRET=`old` # c\n',
+      'export GOOGLE_ADS_CLIENT_SECRET=old\n',
+    ];
+    const texts: string[] = [];
+    const expected: string[] = [];
+    for (const layout of layouts) {
+      for (const value of [...VALUES, `a'b"c`, `it's $x`, 'x${', '1//tok']) {
+        let text: string;
+        try {
+          text = f.update(layout, { clientSecret: value }).text;
+        } catch (error) {
+          assert.ok(isAdsOAuthError(error, 'CONFIG_WRITE'), JSON.stringify(value));
+          assert.ok(!(error as Error).message.includes(value), 'the value is not in the message');
+          continue;
+        }
+        texts.push(text);
+        expected.push(value);
+      }
+    }
+    const got = native<Record<string, string>>('python3', (files) => ['-c', script, ...files], texts);
+    texts.forEach((text, i) => {
+      assert.equal(Buffer.from(got[i]!['GOOGLE_ADS_CLIENT_SECRET'] ?? '', 'hex').toString('utf8'), expected[i], text);
+    });
+    // The values that were refused are exactly those python-dotenv (or a shell) would read otherwise.
+    for (const value of ['${HOME}', 'x${', `a'b"c`, `it's $x`]) assert.ok(!expected.includes(value), value);
   });
 });

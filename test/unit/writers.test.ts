@@ -158,10 +158,22 @@ describe('adversarial values round-trip exactly', () => {
     });
   }
 
-  it('dotenv refuses only values mixing every quote with backslashes', () => {
+  it('dotenv refuses values no quoting reads back the same everywhere, naming the key but not the value', () => {
     const f = getFormat('dotenv');
-    assert.throws(() => f.update(undefined, { clientSecret: `a'b"c\\d` }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE'));
-    for (const ok of [`a'b"c`, 'a\\b', `it's $x`]) assert.equal(f.read(f.update(undefined, { clientSecret: ok }).text).clientSecret, ok);
+    // Both quote characters (backticks are not .env quoting for python-dotenv or shells), a quote
+    // with a backslash, a single quote with $, and ${…}, which python-dotenv expands in any quoting.
+    for (const bad of [`a'b"c\\d`, `a'b"c`, `it's $x`, '${HOME}', "'${X}'", 'x${']) {
+      for (const existing of [undefined, 'GOOGLE_ADS_CLIENT_SECRET=`old`\n', "GOOGLE_ADS_CLIENT_SECRET='old'\n"]) {
+        assert.throws(
+          () => f.update(existing, { clientSecret: `SECRET-${bad}` }),
+          (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /GOOGLE_ADS_CLIENT_SECRET/.test((e as Error).message) && !(e as Error).message.includes('SECRET-'),
+          JSON.stringify(bad),
+        );
+      }
+    }
+    for (const ok of ['a\\b', `it's`, 'say "$x"', '$HOME', 'a$ {b}']) assert.equal(f.read(f.update(undefined, { clientSecret: ok }).text).clientSecret, ok);
+    // An existing backtick-quoted line is rewritten in a quoting python-dotenv understands.
+    assert.equal(f.update('GOOGLE_ADS_CLIENT_SECRET=`old` # c\n', { clientSecret: 'a b' }).text, "GOOGLE_ADS_CLIENT_SECRET='a b' # c\n");
   });
 
   it('every format refuses line breaks and control characters, without echoing the value', () => {
@@ -336,4 +348,165 @@ describe('yaml specifics', () => {
     const out = getFormat('yaml').update('{client_id: a, other: b}\n', { clientId: 'z' }).text;
     assert.deepEqual(parseYaml(out), { client_id: 'z', other: 'b' });
   });
+});
+
+describe('dotenv specifics', () => {
+  it('keeps a comment after the value separated by whitespace (python-dotenv and shells need it)', () => {
+    const f = getFormat('dotenv');
+    const before = [
+      'GOOGLE_ADS_CLIENT_ID=  # paste client id',
+      'GOOGLE_ADS_CLIENT_SECRET=old#x',
+      'GOOGLE_ADS_REFRESH_TOKEN= # fill me',
+      "GOOGLE_ADS_DEVELOPER_TOKEN='old'# glued",
+      'GOOGLE_ADS_LOGIN_CUSTOMER_ID=\t# tab',
+      '',
+    ].join('\n');
+    const out = f.update(before, { clientId: 'cid', clientSecret: 'sec', refreshToken: '1//tok', developerToken: 'dev', loginCustomerId: '1234567890' }).text;
+    assert.equal(
+      out,
+      [
+        'GOOGLE_ADS_CLIENT_ID=cid  # paste client id',
+        'GOOGLE_ADS_CLIENT_SECRET=sec #x',
+        'GOOGLE_ADS_REFRESH_TOKEN=1//tok # fill me',
+        "GOOGLE_ADS_DEVELOPER_TOKEN='dev' # glued",
+        'GOOGLE_ADS_LOGIN_CUSTOMER_ID=1234567890\t# tab',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(dotenv.parse(out), {
+      GOOGLE_ADS_CLIENT_ID: 'cid',
+      GOOGLE_ADS_CLIENT_SECRET: 'sec',
+      GOOGLE_ADS_REFRESH_TOKEN: '1//tok',
+      GOOGLE_ADS_DEVELOPER_TOKEN: 'dev',
+      GOOGLE_ADS_LOGIN_CUSTOMER_ID: '1234567890',
+    });
+  });
+
+  it('quotes ~, which a shell expands in an assignment', () => {
+    assert.equal(getFormat('dotenv').update('GOOGLE_ADS_CLIENT_SECRET=x\n', { clientSecret: '~' }).text, "GOOGLE_ADS_CLIENT_SECRET='~'\n");
+  });
+});
+
+describe('.NET OAuth2Mode', () => {
+  it('appsettings.json: writing credentials turns SERVICE_ACCOUNT into APPLICATION, changing only that value', () => {
+    const before = '{\n  "GoogleAdsApi": {\n    "OAuth2Mode": "SERVICE_ACCOUNT", // was\n    "OAuth2RefreshToken": "old"\n  }\n}\n';
+    const f = getFormat('appsettings');
+    assert.equal(
+      f.update(before, { refreshToken: 'new' }).text,
+      '{\n  "GoogleAdsApi": {\n    "OAuth2Mode": "APPLICATION", // was\n    "OAuth2RefreshToken": "new"\n  }\n}\n',
+    );
+    // A developer token alone is no reason to switch flows.
+    assert.equal(f.update(before, { developerToken: 'd' }).text.includes('"SERVICE_ACCOUNT"'), true);
+  });
+
+  it('App.config: writing credentials turns SERVICE_ACCOUNT into APPLICATION, changing only that value', () => {
+    const before = [
+      '<configuration>',
+      '  <GoogleAdsApi>',
+      "    <add key='OAuth2Mode' value='SERVICE_ACCOUNT'/>",
+      '    <add key="OAuth2ClientId" value="old"/>',
+      '  </GoogleAdsApi>',
+      '</configuration>',
+      '',
+    ].join('\n');
+    const f = getFormat('appconfig');
+    assert.equal(f.update(before, { clientId: 'new' }).text, before.replace("'SERVICE_ACCOUNT'", "'APPLICATION'").replace('"old"', '"new"'));
+    assert.equal(f.update(before, { loginCustomerId: '1234567890' }).text.includes("value='SERVICE_ACCOUNT'"), true);
+  });
+});
+
+describe('appsettings.json: names match ignoring case, as in .NET configuration', () => {
+  it('updates a differently-cased section and key in place instead of adding duplicates .NET rejects', () => {
+    const before = '{\n  "googleAdsApi": {\n    "oauth2RefreshToken": "old",\n    "oauth2mode": "APPLICATION"\n  }\n}\n';
+    const f = getFormat('appsettings');
+    assert.equal(f.read(before).refreshToken, 'old');
+    const out = f.update(before, { refreshToken: 'new' }).text;
+    assert.equal(out, before.replace('"old"', '"new"'));
+    assert.equal(f.read(out).refreshToken, 'new');
+  });
+
+  it('reads and writes across sections .NET merges, adding a missing key to the last one', () => {
+    const before = '{"GoogleAdsApi": {"OAuth2ClientId": "a"}, "GOOGLEADSAPI": {"DeveloperToken": "d"}}';
+    const f = getFormat('appsettings');
+    assert.deepEqual(f.read(before), { clientId: 'a', developerToken: 'd' });
+    const out = f.update(before, { clientId: 'b', refreshToken: 'r' }).text;
+    assert.equal(out, '{"GoogleAdsApi": {"OAuth2ClientId": "b"}, "GOOGLEADSAPI": {"DeveloperToken": "d", "OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "r"}}');
+    const removed = f.update(out, { clientId: null }).text;
+    assert.equal(f.read(removed).clientId, undefined);
+  });
+
+  it('adc stays case-sensitive (google-auth-library reads exact JSON names)', () => {
+    assert.deepEqual(getFormat('adc').read('{"type": "authorized_user", "Client_Id": "x"}'), {});
+  });
+});
+
+describe('php specifics', () => {
+  it('never writes a bare value, which INI_SCANNER_TYPED would read as a constant, keyword or number', () => {
+    const f = getFormat('php');
+    const out = f.update('[OAUTH2]\nclientId = abc\nclientSecret = old ; c\nrefreshToken=old\n', { clientId: 'E_ALL', clientSecret: 'PHP_OS', refreshToken: 'tok' }).text;
+    assert.equal(out, '[OAUTH2]\nclientId = "E_ALL"\nclientSecret = "PHP_OS" ; c\nrefreshToken="tok"\n');
+    // A single-quoted (raw) value keeps its quotes.
+    assert.equal(f.update("[OAUTH2]\nclientId = 'x'\n", { clientId: 'M_PI' }).text, "[OAUTH2]\nclientId = 'M_PI'\n");
+  });
+
+  it('reads and writes only the last of same-named sections, which replaces the earlier ones in PHP', () => {
+    const f = getFormat('php');
+    const before = '[OAUTH2]\nrefreshToken = "a"\nclientId = "dead"\n[X]\ny=1\n[OAUTH2]\nrefreshToken = "b"\n';
+    assert.deepEqual(f.read(before), { refreshToken: 'b' });
+    assert.equal(
+      f.update(before, { clientId: 'C', refreshToken: 'R' }).text,
+      '[OAUTH2]\nrefreshToken = "a"\nclientId = "dead"\n[X]\ny=1\n[OAUTH2]\nclientId = "C"\nrefreshToken = "R"\n',
+    );
+  });
+
+  it('matches section names exactly as PHP does', () => {
+    const f = getFormat('php');
+    for (const header of ['[ OAUTH2 ]', '[oauth2]', '[OAUTH2 ]']) {
+      const before = `${header}\nclientId = "a"\n`;
+      assert.deepEqual(f.read(before), {}, header);
+      assert.equal(f.update(before, { clientId: 'C' }).text, `${before}\n[OAUTH2]\nclientId = "C"\n`, header);
+    }
+    for (const header of ['["OAUTH2"]', '[ "OAUTH2" ]', "['OAUTH2']"]) assert.deepEqual(f.read(`${header}\nclientId = "a"\n`), { clientId: 'a' }, header);
+    assert.throws(() => f.read('[OAU"TH"2]\nclientId = "a"\n'), (e) => isAdsOAuthError(e, 'CONFIG'));
+  });
+});
+
+describe('App.config errors never quote the file', () => {
+  it('an unknown entity is located by line and column, its name not shown', () => {
+    const text = '<configuration>\n  <GoogleAdsApi>\n    <add key="OAuth2ClientSecret" value="GOCSPX-&verysecretentityname;x" />\n  </GoogleAdsApi>\n</configuration>\n';
+    assert.throws(
+      () => getFormat('appconfig').read(text),
+      (e) =>
+        isAdsOAuthError(e, 'CONFIG') &&
+        !/verysecret|GOCSPX/.test((e as Error).message) &&
+        /line 3, column 49/.test((e as Error).message) &&
+        JSON.stringify((e as { details?: unknown }).details) === '{"line":3,"column":49}',
+    );
+    assert.throws(
+      () => getFormat('appconfig').read('<configuration>\n<x>SECRET&partial</x></configuration>'),
+      (e) => isAdsOAuthError(e, 'CONFIG') && !(e as Error).message.includes('partial') && /line 2, column 10/.test((e as Error).message),
+    );
+  });
+});
+
+describe('yaml block scalars', () => {
+  const f = getFormat('yaml');
+  const cases: Array<[string, string]> = [
+    ['refresh_token: >\n  1//old\n\nlogging: x\n', 'refresh_token: 1//new\n\nlogging: x\n'],
+    ['refresh_token: |\n  1//old\nclient_id: a\n', 'refresh_token: 1//new\nclient_id: a\n'],
+    ['a: 1\nrefresh_token: |\n  1//old\n', 'a: 1\nrefresh_token: 1//new\n'],
+    ['refresh_token: |\n  1//old\nother: |\n  keep\n\n', 'refresh_token: 1//new\nother: |\n  keep\n\n'],
+    ['refresh_token: |+\n  1//old\n\n\nlogging: x\n', 'refresh_token: 1//new\n\n\nlogging: x\n'],
+    ['refresh_token: >-  # note\n  1//old\n  more\n\n# c\nlogging: x\n', 'refresh_token: 1//new  # note\n\n# c\nlogging: x\n'],
+    ['refresh_token: |\n\nlogging: x\n', 'refresh_token: 1//new\n\nlogging: x\n'],
+    ['refresh_token: |  # empty\nlogging: x\n', 'refresh_token: 1//new  # empty\nlogging: x\n'],
+    ['refresh_token: !!str |\r\n  1//old  \r\n\r\nx: 1\r\n', 'refresh_token: !!str 1//new\r\n\r\nx: 1\r\n'],
+  ];
+  for (const [before, after] of cases) {
+    it(`replaces exactly the value: ${JSON.stringify(before)}`, () => {
+      const out = f.update(before, { refreshToken: '1//new' }).text;
+      assert.equal(out, after);
+      assert.equal(parseYaml(out, { version: '1.1' }).refresh_token, '1//new');
+    });
+  }
 });
