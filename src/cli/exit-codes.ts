@@ -9,7 +9,7 @@ export const ExitCode = {
   FAILURE: 1,
   /** Bad flags or arguments. */
   USAGE: 2,
-  /** An input file is unusable: client secrets, config file, redirect set-up. */
+  /** An input is unusable: client secrets, config file, redirect set-up, a pasted address. */
   INPUT: 3,
   /** The wait for the browser timed out. */
   TIMEOUT: 4,
@@ -19,7 +19,7 @@ export const ExitCode = {
   PROVIDER: 6,
   /** The network or the local listener failed. */
   NETWORK: 7,
-  /** Writing the configuration (or a store) failed; the token was still printed. */
+  /** Writing the configuration (or a store) failed; after a finished flow the token was still printed. */
   WRITE: 8,
   /** `verify` ran but found a problem. */
   VERIFY: 9,
@@ -33,12 +33,13 @@ const byCode: Record<ErrorCode, number> = {
   INSECURE_ENDPOINT: ExitCode.INPUT,
   NO_REDIRECT_URI: ExitCode.INPUT,
   CONFIG: ExitCode.INPUT,
+  // Fatal only in paste mode (the loopback listener turns bad callbacks away and keeps waiting).
+  INVALID_CALLBACK: ExitCode.INPUT,
   TIMEOUT: ExitCode.TIMEOUT,
   ACCESS_DENIED: ExitCode.CONSENT,
   AUTHORIZATION_ERROR: ExitCode.CONSENT,
   SCOPE_NOT_GRANTED: ExitCode.CONSENT,
   NO_REFRESH_TOKEN: ExitCode.CONSENT,
-  INVALID_CALLBACK: ExitCode.PROVIDER,
   ISSUER_MISMATCH: ExitCode.PROVIDER,
   TOKEN_ENDPOINT: ExitCode.PROVIDER,
   PROVIDER_RESPONSE: ExitCode.PROVIDER,
@@ -62,11 +63,11 @@ export const EXIT_CODE_HELP = `Exit codes:
   0    success
   1    unexpected failure (a bug: please report it with --debug output)
   2    usage: unknown or malformed flags
-  3    input: the client secrets file, config file or redirect set-up is unusable
+  3    input: the client secrets file, config file, redirect set-up or pasted address is unusable
   4    timeout: no answer from the browser in time
   5    consent: access denied, a scope left unticked, or no refresh token issued
-  6    provider: the token endpoint, the callback or the Ads API refused or answered badly
+  6    provider: the token endpoint, the authorization server or the Ads API refused or answered badly
   7    network: the provider could not be reached, or the local listener could not start
-  8    write: the config file could not be written (the refresh token was still printed)
+  8    write: the config file cannot be written (after a finished flow the token was still printed)
   9    verify: the token works only partly, or not at all (see the listed causes)
   130  interrupted (Ctrl-C or SIGTERM)`;

@@ -127,7 +127,7 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
     assert.ok(!`${exit.stdout}${exit.stderr}`.includes(remoteWebProvider.web.client_secret));
   });
 
-  // Bad pastes on a pipe: the first one fails the run with exit 6 and a message for that mistake.
+  // Bad pastes on a pipe: the first one fails the run with exit 3 (input) and a message for that mistake.
   const badPastes: Array<{ name: string; paste: (ctx: { url: URL; redirectUri: string; state: string }) => string; message: RegExp }> = [
     {
       name: 'wrapped in quotes',
@@ -176,27 +176,27 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
     },
   ];
   for (const bad of badPastes) {
-    test(`bad paste on a pipe, ${bad.name}: exit 6 with a specific message`, { timeout: 60_000 }, async (t) => {
+    test(`bad paste on a pipe, ${bad.name}: exit 3 with a specific message`, { timeout: 60_000 }, async (t) => {
       const { cli, url, redirectUri } = await startHeadless(t);
       const state = url.searchParams.get('state')!;
       cli.write(`${bad.paste({ url, redirectUri, state })}\n`);
       const exit = await cli.waitForExit();
-      assert.equal(exit.code, 6, exit.stderr);
+      assert.equal(exit.code, 3, exit.stderr);
       assert.match(exit.stderr, bad.message);
       assertNoToken(exit);
     });
   }
 
-  test('end of input without a paste: exit 6', { timeout: 60_000 }, async (t) => {
+  test('end of input without a paste: exit 3', { timeout: 60_000 }, async (t) => {
     const { cli } = await startHeadless(t);
     cli.end();
     const exit = await cli.waitForExit();
-    assert.equal(exit.code, 6, exit.stderr);
+    assert.equal(exit.code, 3, exit.stderr);
     assert.match(exit.stderr, /No address was pasted \(end of input\)/);
     assertNoToken(exit);
   });
 
-  test('a real callback cut short (as a terminal might): exit 6, truncated', { timeout: 60_000 }, async (t) => {
+  test('a real callback cut short (as a terminal might): exit 3, truncated', { timeout: 60_000 }, async (t) => {
     const { cli, url } = await startHeadless(t);
     const outcome = await consent(url);
     const full = new URL(outcome.finalUrl);
@@ -205,14 +205,14 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
     const cut = outcome.finalUrl.slice(0, outcome.finalUrl.indexOf(last) - 1);
     cli.write(`${cut}\n`);
     const exit = await cli.waitForExit();
-    assert.equal(exit.code, 6, exit.stderr);
+    assert.equal(exit.code, 3, exit.stderr);
     assert.match(exit.stderr, /looks truncated/);
     assertNoToken(exit);
     const code = full.searchParams.get('code')!;
     assert.ok(!exit.stderr.includes(code), 'the code was printed');
   });
 
-  test("another run's address (same redirect URI, other state): exit 6, from another run", { timeout: 60_000 }, async (t) => {
+  test("another run's address (same redirect URI, other state): exit 3, from another run", { timeout: 60_000 }, async (t) => {
     const port = await getFreePort();
     const first = await startHeadless(t, ['--port', String(port)]);
     const firstOutcome = await consent(first.url);
@@ -224,7 +224,7 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
     assert.notEqual(second.url.searchParams.get('state'), first.url.searchParams.get('state'));
     second.cli.write(`${firstOutcome.finalUrl}\n`);
     const exit = await second.cli.waitForExit();
-    assert.equal(exit.code, 6, exit.stderr);
+    assert.equal(exit.code, 3, exit.stderr);
     assert.match(exit.stderr, /That address is from another run/);
     assertNoToken(exit);
   });

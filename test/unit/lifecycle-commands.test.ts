@@ -370,7 +370,10 @@ describe('ads-oauth customers', () => {
   it('--details prints a table', async () => {
     const r = await run(customersCommand, ['--client_secrets_path', secretsPath, '--details'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '1234567890  123-456-7890  manager  EUR  "Acme Manager"\n9876543210  987-654-3210  client  USD  test account  "Acme Shop"\n');
+    assert.equal(
+      r.stdout,
+      '1234567890  123-456-7890  manager  EUR  Europe/Berlin  "Acme Manager"\n9876543210  987-654-3210  client  USD  America/New_York  test account  "Acme Shop"\n',
+    );
   });
 
   it('a refused list exits 6 with the diagnosis', async () => {
@@ -448,7 +451,7 @@ describe('config files', () => {
   it('customers --set-login-customer-id on a terminal lets the user pick', async () => {
     const r = await run(customersCommand, ['--config', configPath, '--set-login-customer-id'], { tty: true, stdin: 'x\n1\n' });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, / 1\. 123-456-7890 {2}manager {2}EUR {2}"Acme Manager"/);
+    assert.match(r.stderr, / 1\. 123-456-7890 {2}manager {2}EUR {2}Europe\/Berlin {2}"Acme Manager"/);
     assert.match(r.stderr, /Enter a number from 1 to 2/);
     assert.match(r.stderr, /Wrote login_customer_id = 1234567890/);
     assert.match(await readFile(configPath, 'utf8'), /login_customer_id: ["']?1234567890["']?\n/);

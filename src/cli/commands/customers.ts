@@ -50,6 +50,7 @@ function describe(entry: CustomerEntry): string {
   const parts = [
     entry.manager === undefined ? undefined : entry.manager ? 'manager' : 'client',
     entry.currencyCode,
+    entry.timeZone,
     entry.testAccount ? 'test account' : undefined,
     entry.descriptiveName ? JSON.stringify(entry.descriptiveName) : undefined,
   ].filter((p): p is string => p !== undefined);
