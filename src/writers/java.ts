@@ -1,4 +1,4 @@
-import { appendLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
+import { appendLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -183,8 +183,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '# Token which provides access to the Google Ads API in general.',
     `${KEYS.developerToken}=${v('developerToken')}`,
     '',
-    '# Required for manager accounts only: the customer ID of the authenticated manager',
-    '# account, 10 digits without dashes.',
+    ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string'
       ? `${KEYS.loginCustomerId}=${v('loginCustomerId')}`
       : `# ${KEYS.loginCustomerId}=INSERT_LOGIN_CUSTOMER_ID_HERE`,

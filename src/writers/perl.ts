@@ -1,4 +1,4 @@
-import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
+import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -54,8 +54,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '# A 22 character developer token to authenticate that you are allowed to make API calls.',
     `developerToken=${v('developerToken')}`,
     '',
-    '# Required for manager accounts only: the customer ID of the authenticated manager',
-    '# account, 10 digits without dashes.',
+    ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string' ? `loginCustomerId=${v('loginCustomerId')}` : '# loginCustomerId=INSERT_LOGIN_CUSTOMER_ID_HERE',
     '',
     '### OAuth2 ###',

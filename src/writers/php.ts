@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { appendLines, indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
+import { appendLines, indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { anchorFor, editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -250,8 +250,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '[GOOGLE_ADS]',
     `developerToken = ${v('developerToken')}`,
     '',
-    '; Required for manager accounts only: the customer ID of the authenticated manager',
-    '; account, 10 digits without dashes.',
+    ...commentLines('; ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string' ? `loginCustomerId = ${v('loginCustomerId')}` : '; loginCustomerId = "INSERT_LOGIN_CUSTOMER_ID_HERE"',
     '',
     '[OAUTH2]',

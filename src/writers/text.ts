@@ -180,3 +180,14 @@ export function keyedFormat(spec: KeyedFormatSpec): ConfigFormat {
     keyFor,
   };
 }
+
+/** The note new files carry above the (commented-out) login customer ID, one line per entry. */
+export const LOGIN_CUSTOMER_ID_NOTE: readonly string[] = [
+  'Required for manager accounts only: the customer ID of the authenticated manager',
+  'account, 10 digits without dashes.',
+];
+
+/** `lines` as comment lines with the format's comment marker, e.g. `# ` or `; `. */
+export function commentLines(marker: string, lines: readonly string[]): string[] {
+  return lines.map((line) => `${marker}${line}`);
+}

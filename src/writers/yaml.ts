@@ -1,6 +1,6 @@
 import { isMap, isScalar, parseDocument, Scalar, type Document, type YAMLMap } from 'yaml';
 import { AdsOAuthError } from '../errors.js';
-import { changedFields, detectEol, PLACEHOLDERS , keyedFormat } from './text.js';
+import { changedFields, detectEol, PLACEHOLDERS , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
 /**
@@ -267,8 +267,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     `client_id: ${v('clientId')}`,
     `client_secret: ${v('clientSecret')}`,
     `refresh_token: ${v('refreshToken')}`,
-    '# Required for manager accounts only: the customer ID of the authenticated manager',
-    '# account, 10 digits without dashes.',
+    ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string'
       ? `login_customer_id: ${v('loginCustomerId')}`
       : '# login_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE',
