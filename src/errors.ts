@@ -51,6 +51,20 @@ export const ErrorCodes = [
   'INTERRUPTED',
   /** A store (SQLite, Postgres, disk) failed. */
   'STORE',
+  /** A stored ciphertext did not authenticate: wrong or missing key, tampered or moved row. */
+  'DECRYPT',
+  /** `serve`: no such account (or API key, or admin session). */
+  'NOT_FOUND',
+  /** `serve`: the account's refresh token died; the user must connect again. */
+  'RECONNECT_REQUIRED',
+  /** `serve`: the provider failed (5xx, timeout); nothing stored changed. */
+  'PROVIDER_UNAVAILABLE',
+  /** `serve`: a request without valid credentials (API key, admin session, CSRF token). */
+  'UNAUTHORIZED',
+  /** `serve`: authenticated but not allowed (an admin not on the --admin list). */
+  'FORBIDDEN',
+  /** `serve`: too many requests from one client. */
+  'RATE_LIMITED',
   /** A bug in ads-oauth. */
   'INTERNAL',
 ] as const;

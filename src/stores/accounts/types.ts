@@ -1,0 +1,153 @@
+/**
+ * The account store of `ads-oauth serve`: one interface, two engines (SQLite through
+ * better-sqlite3, Postgres through pg), SQL written once with Kysely. Everything secret that it
+ * keeps (refresh tokens, cached access tokens, PKCE verifiers, nonces) is encrypted with
+ * AES-256-GCM under a {@link Keyring}; everything a bearer presents (state, API keys, admin
+ * session ids) is kept only as a SHA-256 hash.
+ *
+ * This file is the contract the server, the web flow and the broker are written against.
+ */
+
+/** `active`: usable; `reconnect_required`: the refresh token died (invalid_grant); `revoked`: revoked by an admin or API call. */
+export type AccountStatus = 'active' | 'reconnect_required' | 'revoked';
+
+/** One connected Google account. Secret-free: safe to log and to return from the API. */
+export interface StoredAccount {
+  /** Opaque, URL-safe, random (`acc_` + 22 base64url characters). Never the subject. */
+  id: string;
+  /** The ID token's `iss`. */
+  issuer: string;
+  /** The ID token's `sub`: the account's key, with `issuer`. */
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  /** Granted scopes, as full URLs, sorted. */
+  scopes: string[];
+  status: AccountStatus;
+  /** Why the status is not `active` (the lifecycle diagnosis), else null. Secret-free. */
+  statusReason: string | null;
+  connectedAt: Date;
+  lastRefreshedAt: Date | null;
+  updatedAt: Date;
+}
+
+/** What a successful callback stores. */
+export interface AccountConnection {
+  issuer: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  scopes: readonly string[];
+  refreshToken: string;
+  /** The access token that came with the exchange, cached for the broker. */
+  accessToken?: { token: string; expiresAt: Date; scopes: readonly string[] };
+}
+
+/** A cached access token (decrypted). */
+export interface CachedAccessToken {
+  token: string;
+  expiresAt: Date;
+  scopes: string[];
+}
+
+/** Which flow a pending authorization belongs to: a user connecting an account, or an admin signing in. */
+export type PendingFlow = 'connect' | 'admin';
+
+/** An authorization request waiting for its callback. */
+export interface PendingAuthorization {
+  flow: PendingFlow;
+  /** The PKCE verifier (stored encrypted). */
+  codeVerifier: string;
+  /** The OIDC nonce (stored encrypted). */
+  nonce: string;
+  redirectUri: string;
+  /** SHA-256 (base64url) of the pre-auth cookie's value: a state is consumed only with its cookie. */
+  bindingHash: string;
+  /** A same-origin path to go to afterwards, already validated. */
+  returnTo: string | null;
+  expiresAt: Date;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface AdminSession {
+  email: string;
+  /** The CSRF token of this session's forms (stored encrypted). */
+  csrfToken: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * Every method throws an `AdsOAuthError` with code `STORE` when the database fails, and code
+ * `DECRYPT` when a ciphertext does not authenticate (wrong key, tampered row, row moved to
+ * another account): never garbage, never a token.
+ */
+export interface AccountStore {
+  readonly kind: StoreKind;
+
+  /** Runs pending migrations, versioned; safe when two processes start at once. */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers (for `/readyz`). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Stores a connection, keyed by (issuer, subject): a new record, or the same record with the new
+   * refresh token, scopes and email (status back to `active`). Never revokes anything.
+   */
+  saveConnection(connection: AccountConnection): Promise<{ account: StoredAccount; created: boolean }>;
+  getAccount(id: string): Promise<StoredAccount | undefined>;
+  findAccount(issuer: string, subject: string): Promise<StoredAccount | undefined>;
+  listAccounts(): Promise<StoredAccount[]>;
+  /** The decrypted refresh token; `undefined` for an unknown id. */
+  getRefreshToken(id: string): Promise<string | undefined>;
+  /** After a refresh: the new access token, the time, and the rotated refresh token if the provider rotated it. */
+  recordRefresh(id: string, result: { accessToken: CachedAccessToken; refreshedAt: Date; rotatedRefreshToken?: string }): Promise<void>;
+  getCachedAccessToken(id: string): Promise<CachedAccessToken | undefined>;
+  setStatus(id: string, status: AccountStatus, reason: string | null): Promise<void>;
+  /** Deletes the record; false when there was none. */
+  deleteAccount(id: string): Promise<boolean>;
+
+  /**
+   * Runs `fn` holding the refresh lock of one account, across every process that shares the
+   * database (Postgres: an advisory lock on a dedicated connection; SQLite: a lease row), so two
+   * instances never refresh one token at once. Waits at most `waitMs` (default 30 000), then
+   * throws `STORE`.
+   */
+  withRefreshLock<T>(id: string, fn: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
+
+  /** Stores a pending authorization under SHA-256(state). */
+  savePending(state: string, pending: PendingAuthorization): Promise<void>;
+  /**
+   * Takes a pending authorization out of the store, atomically and once: a second call with the
+   * same state, or a call after `expiresAt`, returns undefined. The binding is checked by the caller.
+   */
+  consumePending(state: string, now?: Date): Promise<PendingAuthorization | undefined>;
+  /** Deletes expired pending authorizations and admin sessions; returns how many. */
+  purgeExpired(now?: Date): Promise<number>;
+
+  /** Creates an API key; the key is returned once and only its hash is stored. */
+  createApiKey(name: string | null): Promise<{ record: ApiKeyRecord; key: string }>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** False when there was no such live key. */
+  revokeApiKey(id: string): Promise<boolean>;
+  /** The live key's record (and marks it used), else undefined. Constant-time with respect to the key. */
+  verifyApiKey(key: string): Promise<ApiKeyRecord | undefined>;
+
+  /** Creates a server-side admin session; returns its id (the cookie value), stored only as a hash. */
+  createAdminSession(session: { email: string; ttlMs: number }): Promise<{ id: string; session: AdminSession }>;
+  getAdminSession(id: string, now?: Date): Promise<AdminSession | undefined>;
+  deleteAdminSession(id: string): Promise<void>;
+
+  /** Re-encrypts every record under the keyring's current key; safe while servers run. */
+  rotateKeys(): Promise<{ reencrypted: number }>;
+}
