@@ -111,7 +111,9 @@ async function lifecycle(provider: GoogleLikeProvider, fakes: FakeGoogleApis, co
     say(`$ ads-oauth ${step.command} --config ${configPath}${step.note ? `    # ${step.note}` : ''}`);
     const code = await runShown([ADS_OAUTH, step.command, `--config=${configPath}`], childEnv);
     const ok = code === 0;
-    say(`[demo] ads-oauth ${step.command}: exit ${code}${ok === step.expectOk ? '' : step.expectOk ? ' (expected 0)' : ' (expected a failure)'}`);
+    say(
+      `[demo] ads-oauth ${step.command}: exit ${code}${ok === step.expectOk ? '' : step.expectOk ? ' (expected 0)' : ' (expected a failure)'}`,
+    );
     if (ok !== step.expectOk) return code === 0 ? 1 : code;
   }
   say();
@@ -179,7 +181,8 @@ async function main(): Promise<number> {
           : `│ Config file: ${configPath} (the demo's temp dir, deleted at the end; ~/google-ads.yaml is not touched).`,
       );
     }
-    if (auto) say(`│ --auto: the consent is completed for you in headless Chromium${headless ? ' and the address is pasted to stdin' : ''}.`);
+    if (auto)
+      say(`│ --auto: the consent is completed for you in headless Chromium${headless ? ' and the address is pasted to stdin' : ''}.`);
     say('└──────────────────────────────────────────────────────────────────────────────');
     say();
 

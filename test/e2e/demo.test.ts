@@ -72,7 +72,8 @@ describe('npm run demo', { timeout: 300_000 }, () => {
     const home = await mkdtemp(join(tmpdir(), 'ads-oauth-demo-home-'));
     try {
       const real = join(home, 'google-ads.yaml');
-      const original = 'developer_token: REAL-DEV-TOKEN\nclient_id: real.apps.googleusercontent.com\nclient_secret: real-secret\nrefresh_token: 1//real-refresh\nuse_proto_plus: true\n';
+      const original =
+        'developer_token: REAL-DEV-TOKEN\nclient_id: real.apps.googleusercontent.com\nclient_secret: real-secret\nrefresh_token: 1//real-refresh\nuse_proto_plus: true\n';
       await writeFile(real, original, { mode: 0o600 });
       const before = await stat(real);
       const result = await withDistBuildLock(() => runDemo(['--auto', '--config'], 50_000, { HOME: home, USERPROFILE: home }));
@@ -97,7 +98,9 @@ describe('npm run demo', { timeout: 300_000 }, () => {
       assert.equal(result.code, 0, output);
       assert.match(result.stderr, /tokeninfo and the Google Ads API: LOCAL STAND-INS/, output);
       // Each command is printed before it runs, and its result follows.
-      const order = ['$ ads-oauth verify --config', '$ ads-oauth customers --config', '$ ads-oauth revoke --config'].map((c) => result.stderr.indexOf(c));
+      const order = ['$ ads-oauth verify --config', '$ ads-oauth customers --config', '$ ads-oauth revoke --config'].map((c) =>
+        result.stderr.indexOf(c),
+      );
       assert.ok(order.every((i) => i >= 0) && order[0]! < order[1]! && order[1]! < order[2]!, output);
       assert.match(result.stderr, /\[demo\] ads-oauth verify: exit 0\n/, output);
       assert.match(result.stdout, /^The refresh token works\.$/m, output);

@@ -53,7 +53,9 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-pack-'));
-    const packed = await withDistBuildLock(() => run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT, 180_000));
+    const packed = await withDistBuildLock(() =>
+      run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT, 180_000),
+    );
     assert.equal(packed.code, 0, show(packed));
     // `prepack` output (tsc) would precede the JSON on stdout, were scripts not ignored.
     const json = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
@@ -63,7 +65,10 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
 
     project = join(dir, 'project');
     await mkdir(project);
-    await writeFile(join(project, 'package.json'), `${JSON.stringify({ name: 'pack-probe', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
+    await writeFile(
+      join(project, 'package.json'),
+      `${JSON.stringify({ name: 'pack-probe', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+    );
     // Default log level: every warning npm prints on install must show here.
     installed = await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--loglevel=warn'], project, 240_000);
     assert.equal(installed.code, 0, show(installed));
@@ -84,7 +89,9 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
   test('installing the tarball prints no npm warnings (no install-time scripts such as prepare)', () => {
     const output = `${installed.stdout}\n${installed.stderr}`;
     assert.doesNotMatch(output, /npm warn/i, show(installed));
-    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/ads-oauth/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/ads-oauth/package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
     for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
       assert.equal(manifest.scripts?.[hook], undefined, `the published package.json has a ${hook} script`);
     }
