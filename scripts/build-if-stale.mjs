@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds dist/ only when it is missing or older than a source file, so `npm run demo` is quick
-// after `npm ci` (which builds through `prepare`) and never rewrites dist/ under a running CLI.
+// Builds dist/ only when it is missing or older than a source file, so `npm run demo` works on a
+// fresh clone right after `npm ci` (the package has no `prepare`: installing the published
+// tarball must run no scripts), is quick after that, and never rewrites dist/ under a running CLI.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

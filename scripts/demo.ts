@@ -8,36 +8,134 @@
 //   npm run demo -- --no-open        the CLI only prints the URL; other CLI flags pass through too
 //   npm run demo -- --auto           the consent is done for you in headless Chromium
 //   npm run demo -- --auto --headless  the same in paste mode: the final address is fed to stdin
+//   npm run demo -- --lifecycle      then runs `ads-oauth verify`, `customers` and `revoke` on the
+//                                    new token (tokeninfo and the Ads API are local stand-ins)
+//   npm run demo -- --config         writes google-ads.yaml into the demo's temp dir (never to
+//                                    ~/google-ads.yaml: the demo's credentials die with it);
+//                                    `--config PATH` writes to PATH, which the user chose
 //
 // Exits with the CLI's exit code and closes the provider, the browser and the temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { completeConsent, launchBrowser, type LaunchedBrowser } from '../test/support/browser.js';
+import { startFakeGoogleApis, type FakeGoogleApis } from '../test/support/fake-google-apis.js';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../test/support/google-like-provider.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/generate-user-credentials.js', import.meta.url));
+const ADS_OAUTH = fileURLToPath(new URL('../dist/cli/ads-oauth.js', import.meta.url));
 const CONSENT_URL = /Paste this URL in your browser:\r?\n\r?\n(\S+)\r?\n/;
 
 const say = (line = ''): void => void process.stderr.write(`${line}\n`);
 
+/**
+ * Finds `--config` in the CLI arguments. Bare `--config` would write to the user's real default
+ * config ($GOOGLE_ADS_CONFIGURATION_FILE_PATH or ~/google-ads.yaml): it is rewritten to a file in
+ * the demo's temp dir. An explicit PATH stays, resolved against the directory npm was run from.
+ */
+function placeConfig(args: string[], tempDir: string, userCwd: string): { args: string[]; path?: string; explicit: boolean } {
+  const out: string[] = [];
+  let path: string | undefined;
+  let explicit = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === '--config') {
+      const next = args[i + 1];
+      if (next !== undefined && !next.startsWith('-')) {
+        path = resolve(userCwd, next);
+        explicit = true;
+        i += 1;
+      } else {
+        path = join(tempDir, 'google-ads.yaml');
+      }
+      out.push(`--config=${path}`);
+    } else if (arg.startsWith('--config=')) {
+      const value = arg.slice('--config='.length);
+      path = value ? resolve(userCwd, value) : join(tempDir, 'google-ads.yaml');
+      explicit = value !== '';
+      out.push(`--config=${path}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return path === undefined ? { args: out, explicit } : { args: out, path, explicit };
+}
+
+/** Runs a command with inherited output; resolves with its exit code. */
+function runShown(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolveCode) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    child.once('exit', (code, signal) => resolveCode(code ?? 128 + (signal ? constants.signals[signal] : 1)));
+    child.once('error', (error) => {
+      say(`[demo] could not start ${args[0]}: ${error.message}`);
+      resolveCode(1);
+    });
+  });
+}
+
+/**
+ * `--lifecycle`: the real `ads-oauth verify`, `customers` and `revoke` on the config file the CLI
+ * just wrote. The token and revocation endpoints are the demo provider's; tokeninfo and the
+ * Google Ads API are local stand-ins (test/support/fake-google-apis.ts), as they cannot run here.
+ */
+async function lifecycle(provider: GoogleLikeProvider, fakes: FakeGoogleApis, configPath: string): Promise<number> {
+  const env: Record<string, string> = {
+    ADS_OAUTH_TOKEN_URI: provider.tokenUri,
+    ADS_OAUTH_REVOKE_URI: provider.revokeUri,
+    ADS_OAUTH_TOKENINFO_URI: fakes.tokeninfoUri,
+    GOOGLE_ADS_API_ENDPOINT: fakes.adsEndpoint,
+    GOOGLE_ADS_DEVELOPER_TOKEN: 'demo-developer-token',
+  };
+  say();
+  say('┌──────────────────────────────────────────────────────────────────────────────');
+  say('│ --lifecycle: the real ads-oauth verify, customers and revoke on that token.');
+  say(`│ Token and revocation endpoints: the demo provider (${provider.issuer}).`);
+  say(`│ tokeninfo and the Google Ads API: LOCAL STAND-INS at ${fakes.origin}, not Google`);
+  say('│ (they answer for the demo client with two made-up accounts).');
+  say('│ Environment for the commands below:');
+  for (const [name, value] of Object.entries(env)) say(`│   ${name}=${value}`);
+  say('└──────────────────────────────────────────────────────────────────────────────');
+  const childEnv = { ...process.env, ...env };
+  const steps: Array<{ command: string; expectOk: boolean; note?: string }> = [
+    { command: 'verify', expectOk: true },
+    { command: 'customers', expectOk: true },
+    { command: 'revoke', expectOk: true },
+    { command: 'verify', expectOk: false, note: 'after revoke the provider refuses the refresh token, so this must fail' },
+  ];
+  for (const step of steps) {
+    say();
+    say(`$ ads-oauth ${step.command} --config ${configPath}${step.note ? `    # ${step.note}` : ''}`);
+    const code = await runShown([ADS_OAUTH, step.command, `--config=${configPath}`], childEnv);
+    const ok = code === 0;
+    say(
+      `[demo] ads-oauth ${step.command}: exit ${code}${ok === step.expectOk ? '' : step.expectOk ? ' (expected 0)' : ' (expected a failure)'}`,
+    );
+    if (ok !== step.expectOk) return code === 0 ? 1 : code;
+  }
+  say();
+  say('[demo] Lifecycle done: verify OK, customers listed, token revoked (and refused afterwards).');
+  return 0;
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const auto = argv.includes('--auto');
-  const cliArgs = argv.filter((arg) => arg !== '--auto');
+  const withLifecycle = argv.includes('--lifecycle');
+  let cliArgs = argv.filter((arg) => arg !== '--auto' && arg !== '--lifecycle');
   const headless = cliArgs.includes('--headless');
   if (auto && !cliArgs.includes('--no-open')) cliArgs.push('--no-open');
 
-  if (!existsSync(CLI)) {
+  if (!existsSync(CLI) || !existsSync(ADS_OAUTH)) {
     say(`${CLI} is missing: run \`npm run build\` first (\`npm run demo\` does).`);
     return 1;
   }
 
   let provider: GoogleLikeProvider | undefined;
+  let fakes: FakeGoogleApis | undefined;
   let browser: LaunchedBrowser | undefined;
   let dir: string | undefined;
   let child: ChildProcess | undefined;
@@ -54,6 +152,16 @@ async function main(): Promise<number> {
     provider = await startGoogleLikeProvider();
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-demo-'));
     const clientFile = await provider.writeClientFile('installed', dir);
+    // Bare --config goes to the temp dir, and so does the default the CLI would fall back to.
+    const userCwd = process.env['INIT_CWD'] ?? process.cwd();
+    const placed = placeConfig(cliArgs, dir, userCwd);
+    cliArgs = placed.args;
+    let configPath = placed.path;
+    if (withLifecycle && configPath === undefined) {
+      configPath = join(dir, 'google-ads.yaml');
+      cliArgs.push(`--config=${configPath}`);
+    }
+    if (withLifecycle) fakes = await startFakeGoogleApis({ clientId: provider.installed.client_id });
 
     say('┌──────────────────────────────────────────────────────────────────────────────');
     say('│ ads-oauth demo: a LOCAL Google-like OAuth 2.0 provider, not Google.');
@@ -66,13 +174,22 @@ async function main(): Promise<number> {
     say('│');
     say(`│ Client file: ${clientFile}`);
     say(`│ Running: generate-user-credentials --client_secrets_path=<client file>${cliArgs.length ? ` ${cliArgs.join(' ')}` : ''}`);
-    if (auto) say(`│ --auto: the consent is completed for you in headless Chromium${headless ? ' and the address is pasted to stdin' : ''}.`);
+    if (configPath !== undefined) {
+      say(
+        placed.explicit
+          ? `│ Config file: ${configPath} (the path you gave; its credentials work only while the demo runs).`
+          : `│ Config file: ${configPath} (the demo's temp dir, deleted at the end; ~/google-ads.yaml is not touched).`,
+      );
+    }
+    if (auto)
+      say(`│ --auto: the consent is completed for you in headless Chromium${headless ? ' and the address is pasted to stdin' : ''}.`);
     say('└──────────────────────────────────────────────────────────────────────────────');
     say();
 
     const args = [CLI, `--client_secrets_path=${clientFile}`, ...cliArgs];
     child = spawn(process.execPath, args, {
       stdio: auto ? ['pipe', 'inherit', 'pipe'] : 'inherit',
+      env: { ...process.env, GOOGLE_ADS_CONFIGURATION_FILE_PATH: join(dir, 'google-ads.yaml') },
     });
     const running = child;
     const exited = new Promise<number>((resolve) => {
@@ -133,13 +250,17 @@ async function main(): Promise<number> {
         }
       }
     }
-    return await exited;
+    const code = await exited;
+    if (code !== 0 || !withLifecycle) return code;
+    child = undefined;
+    return await lifecycle(provider, fakes!, configPath!);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await browser?.close().catch(() => {});
     await provider?.close().catch(() => {});
+    await fakes?.close().catch(() => {});
     if (dir) await rm(dir, { recursive: true, force: true });
   }
 }

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, withDistBuildLock } from '../support/cli.js';
 
@@ -48,13 +48,16 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
   let project: string;
   let tarball: string;
   let packedFiles: string[];
+  let installed: Result;
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-pack-'));
-    const packed = await withDistBuildLock(() => run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT, 180_000));
+    const packed = await withDistBuildLock(() =>
+      run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT, 180_000),
+    );
     assert.equal(packed.code, 0, show(packed));
-    // `prepare` output (tsc) may precede the JSON on stdout.
+    // `prepack` output (tsc) would precede the JSON on stdout, were scripts not ignored.
     const json = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = join(dir, json[0]!.filename);
     packedFiles = json[0]!.files.map((f) => f.path);
@@ -62,8 +65,12 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
 
     project = join(dir, 'project');
     await mkdir(project);
-    await writeFile(join(project, 'package.json'), `${JSON.stringify({ name: 'pack-probe', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
-    const installed = await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--loglevel=error'], project, 240_000);
+    await writeFile(
+      join(project, 'package.json'),
+      `${JSON.stringify({ name: 'pack-probe', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+    );
+    // Default log level: every warning npm prints on install must show here.
+    installed = await run('npm', ['install', tarball, '--no-audit', '--no-fund', '--loglevel=warn'], project, 240_000);
     assert.equal(installed.code, 0, show(installed));
   });
 
@@ -77,6 +84,39 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
     assert.ok(packedFiles.includes('dist/cli/ads-oauth.js'));
     assert.ok(!packedFiles.some((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('scripts/')), packedFiles.join('\n'));
     assert.ok(!packedFiles.some((f) => /client_secret.*\.json$/.test(f)), 'a client secrets file is packed');
+  });
+
+  test('installing the tarball prints no npm warnings (no install-time scripts such as prepare)', () => {
+    const output = `${installed.stdout}\n${installed.stderr}`;
+    assert.doesNotMatch(output, /npm warn/i, show(installed));
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/ads-oauth/package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
+      assert.equal(manifest.scripts?.[hook], undefined, `the published package.json has a ${hook} script`);
+    }
+  });
+
+  test('every source map and sourceMappingURL in the package points at a file that is shipped', async () => {
+    const root = join(project, 'node_modules/ads-oauth');
+    const all = (await readdir(root, { recursive: true })).map(String);
+    const missing: string[] = [];
+    for (const file of all) {
+      const path = join(root, file);
+      if (file.endsWith('.map')) {
+        const map = JSON.parse(await readFile(path, 'utf8')) as { sources?: string[]; sourceRoot?: string };
+        for (const source of map.sources ?? []) {
+          const target = join(dirname(path), map.sourceRoot ?? '', source);
+          if (!existsSync(target)) missing.push(`${file} -> ${source}`);
+        }
+      } else if (/\.(?:js|d\.ts)$/.test(file)) {
+        const text = await readFile(path, 'utf8');
+        const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+        if (url && !url.startsWith('data:') && !existsSync(join(dirname(path), url))) missing.push(`${file} -> ${url}`);
+      }
+    }
+    assert.deepEqual(missing.slice(0, 20), [], `${missing.length} references to files not in the package`);
+    assert.ok(all.includes(join('dist', 'index.d.ts')), 'the declarations are shipped');
   });
 
   test('generate-user-credentials --help: exit 0 and usage text', { timeout: 60_000 }, async () => {
