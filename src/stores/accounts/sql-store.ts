@@ -27,6 +27,8 @@ export interface Engine {
   schema?: string;
   /** Postgres: the pool of dedicated connections that hold refresh locks (separate, so fn's own queries cannot starve). */
   lockPool?: Pool;
+  /** SQLite: the connection's busy_timeout. */
+  busyTimeoutMs?: number;
   close(): Promise<void>;
 }
 
@@ -112,7 +114,24 @@ export class SqlAccountStore implements AccountStore {
   async #writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') return this.#db.transaction().execute((trx: Transaction<Database>) => fn(trx));
     return this.#db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
+      // Not SQLite's busy handler: it blocks the thread, and so starves another store of this
+      // same process that holds the lock between awaits. Poll asynchronously instead.
+      const busyTimeoutMs = this.#engine.busyTimeoutMs ?? 5000;
+      const deadline = Date.now() + Math.max(busyTimeoutMs, 30_000);
+      await sql.raw('pragma busy_timeout = 0').execute(conn);
+      try {
+        for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+          try {
+            await sql`begin immediate`.execute(conn);
+            break;
+          } catch (error) {
+            if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+            await sleep(delay);
+          }
+        }
+      } finally {
+        await sql.raw(`pragma busy_timeout = ${Math.floor(busyTimeoutMs)}`).execute(conn);
+      }
       try {
         const result = await fn(conn);
         await sql`commit`.execute(conn);
