@@ -622,9 +622,20 @@ export class SqlAccountStore implements AccountStore {
    * read, so a concurrent write (a refresh, a reconnect) is never overwritten: that row is read
    * again (and is usually already under the current key, since writers encrypt with it).
    */
-  async rotateKeys(): Promise<{ reencrypted: number }> {
+  async rotateKeys(): Promise<{ reencrypted: number; undecryptable: string[] }> {
     const current = this.#keyring.current.kid;
     let reencrypted = 0;
+    const undecryptable: string[] = [];
+    /** Re-seals, or records the row as undecryptable (returns undefined). */
+    const reseal = (label: string, ciphertext: string, kid: string, kind: RecordKind, recordId: string): Sealed | undefined => {
+      try {
+        return this.#seal(this.#open(ciphertext, kid, kind, recordId), kind, recordId);
+      } catch (error) {
+        if (!(error instanceof AdsOAuthError && error.code === 'DECRYPT')) throw error;
+        if (!undecryptable.includes(label)) undecryptable.push(label);
+        return undefined;
+      }
+    };
 
     // accounts: refresh token and cached access token
     for (let after = ''; ; ) {
@@ -642,13 +653,12 @@ export class SqlAccountStore implements AccountStore {
           const refreshStale = row.refresh_token_kid !== current;
           const accessStale = row.access_token_ct !== null && row.access_token_kid !== current;
           if (!refreshStale && !accessStale) break;
-          const refresh = refreshStale
-            ? this.#seal(this.#open(row.refresh_token_ct, row.refresh_token_kid, 'refresh_token', row.id), 'refresh_token', row.id)
-            : undefined;
+          const refresh = refreshStale ? reseal(row.id, row.refresh_token_ct, row.refresh_token_kid, 'refresh_token', row.id) : undefined;
           const access =
             accessStale && row.access_token_ct !== null && row.access_token_kid !== null
-              ? this.#seal(this.#open(row.access_token_ct, row.access_token_kid, 'access_token', row.id), 'access_token', row.id)
+              ? reseal(row.id, row.access_token_ct, row.access_token_kid, 'access_token', row.id)
               : undefined;
+          if (!refresh && !access) break; // nothing that decrypts to re-encrypt
           const seen = row;
           const result = await this.#guard('re-encrypt an account', () =>
             this.#db
@@ -696,7 +706,8 @@ export class SqlAccountStore implements AccountStore {
       );
       for (const row of rows) {
         if (row.secret_kid === current) continue;
-        const sealed = this.#seal(this.#open(row.secret_ct, row.secret_kid, 'pending', row.state_hash), 'pending', row.state_hash);
+        const sealed = reseal(`pending:${row.state_hash.slice(0, 12)}`, row.secret_ct, row.secret_kid, 'pending', row.state_hash);
+        if (!sealed) continue;
         const result = await this.#guard('re-encrypt a pending authorization', () =>
           this.#db
             .updateTable('pending_authorizations')
@@ -724,7 +735,8 @@ export class SqlAccountStore implements AccountStore {
       );
       for (const row of rows) {
         if (row.csrf_kid === current) continue;
-        const sealed = this.#seal(this.#open(row.csrf_ct, row.csrf_kid, 'admin_csrf', row.id_hash), 'admin_csrf', row.id_hash);
+        const sealed = reseal(`admin_session:${row.id_hash.slice(0, 12)}`, row.csrf_ct, row.csrf_kid, 'admin_csrf', row.id_hash);
+        if (!sealed) continue;
         const result = await this.#guard('re-encrypt an admin session', () =>
           this.#db
             .updateTable('admin_sessions')
@@ -740,7 +752,7 @@ export class SqlAccountStore implements AccountStore {
       after = last.id_hash;
     }
 
-    return { reencrypted };
+    return { reencrypted, undecryptable };
   }
 }
 
