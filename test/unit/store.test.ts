@@ -272,7 +272,7 @@ for (const kind of ENGINES) {
         events.push('first out');
         return 1;
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      while (!events.includes('first in')) await new Promise((resolve) => setTimeout(resolve, 10));
       await rejectsWith(other.withRefreshLock(account.id, async () => 0, { waitMs: 200 }), 'STORE', /refresh lock/);
       assert.equal(await other.withRefreshLock('acc_someotheraccountxxxxx', async () => 'other account', { waitMs: 200 }), 'other account');
       const second = other.withRefreshLock(account.id, async () => {
