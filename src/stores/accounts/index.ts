@@ -1,0 +1,110 @@
+/**
+ * Opens the account store of `ads-oauth serve`. Kysely and the database drivers are loaded here,
+ * with `import()`, only when a store is opened: nothing of them loads on the CLI's start-up path.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { AdsOAuthError } from '../../errors.js';
+import type { Keyring } from './keyring.js';
+import type { AccountStore } from './types.js';
+
+export type * from './types.js';
+export { parseKeyring, ENCRYPTION_KEYS_ENV, type Keyring, type KeyringKey } from './keyring.js';
+
+export interface OpenAccountStoreOptions {
+  /** A file path (SQLite, WAL, busy_timeout) or a `postgres://` / `postgresql://` URL. */
+  database: string;
+  keyring: Keyring;
+  /** The OAuth client id: every ciphertext is bound to it, so a database used with another client fails to decrypt. */
+  clientId: string;
+  /** Postgres only (tests): the schema to use; `migrate()` creates it. Letters, digits and `_`. */
+  schema?: string;
+  /** Postgres only: the size of the query pool (default 10); the refresh-lock pool has the same size. */
+  poolSize?: number;
+  /** SQLite only: how long to wait for the write lock (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function isPostgresUrl(database: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(database);
+}
+
+/** A database name safe to show: the URL without its password, or the file path. */
+export function describeDatabase(database: string): string {
+  if (!isPostgresUrl(database)) return database;
+  try {
+    const url = new URL(database);
+    if (url.password) url.password = '***';
+    url.search = '';
+    return url.href;
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+/**
+ * Opens (does not migrate) an account store. Call `migrate()` before use.
+ *
+ * @throws AdsOAuthError `USAGE` for a bad option, `STORE` when the database cannot be opened.
+ */
+export async function openAccountStore(options: OpenAccountStoreOptions): Promise<AccountStore> {
+  if (!options.clientId) throw new AdsOAuthError('USAGE', 'openAccountStore needs the OAuth client id.');
+  if (!options.database) throw new AdsOAuthError('USAGE', 'openAccountStore needs a database (a file path or a postgres:// URL).');
+  const [{ Kysely, SqliteDialect, PostgresDialect }, { SqlAccountStore, storeError }] = await Promise.all([
+    import('kysely'),
+    import('./sql-store.js'),
+  ]);
+  type Db = import('kysely').Kysely<import('./schema.js').Database>;
+
+  if (isPostgresUrl(options.database)) {
+    if (options.schema !== undefined && !SCHEMA_PATTERN.test(options.schema)) {
+      throw new AdsOAuthError('USAGE', `The Postgres schema name "${options.schema}" is not lower-case letters, digits and "_".`);
+    }
+    const { default: pg } = await import('pg');
+    const poolSize = options.poolSize ?? 10;
+    const config = {
+      connectionString: options.database,
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    };
+    const pool = new pg.Pool(config);
+    const lockPool = new pg.Pool({ ...config, max: poolSize });
+    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    lockPool.on('error', () => undefined);
+    const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return new SqlAccountStore(
+      {
+        kind: 'postgres',
+        db,
+        ...(options.schema ? { schema: options.schema } : {}),
+        lockPool,
+        close: async () => {
+          await Promise.all([db.destroy(), lockPool.end()]);
+        },
+      },
+      options.keyring,
+      options.clientId,
+    );
+  }
+
+  if (options.schema !== undefined) throw new AdsOAuthError('USAGE', 'The schema option is for Postgres only.');
+  const { default: Sqlite } = await import('better-sqlite3');
+  let database: import('better-sqlite3').Database;
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  try {
+    // Create the file 0600 before SQLite does (its -wal and -shm files take the same mode).
+    closeSync(openSync(options.database, 'a', 0o600));
+    database = new Sqlite(options.database);
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+  } catch (error) {
+    throw storeError('sqlite', `open ${options.database}`, error);
+  }
+  const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
+  return new SqlAccountStore({ kind: 'sqlite', db, busyTimeoutMs, close: () => db.destroy() }, options.keyring, options.clientId);
+}

@@ -1,0 +1,791 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Pool, PoolClient } from 'pg';
+import { AdsOAuthError } from '../../errors.js';
+import { open, seal, type RecordContext, type RecordKind, type Sealed } from './crypto.js';
+import type { Keyring } from './keyring.js';
+import { ensureMigrationsTable, MIGRATIONS, type AccountsTable, type Database } from './schema.js';
+import type {
+  AccountConnection,
+  AccountStatus,
+  AccountStore,
+  AdminSession,
+  ApiKeyRecord,
+  CachedAccessToken,
+  PendingAuthorization,
+  PendingFlow,
+  StoreKind,
+  StoredAccount,
+} from './types.js';
+
+/** The engine-specific parts, supplied by `openAccountStore`. */
+export interface Engine {
+  kind: StoreKind;
+  db: Kysely<Database>;
+  /** Postgres: the schema to create in `migrate()` (tests), already on every connection's search_path. */
+  schema?: string;
+  /** Postgres: the pool of dedicated connections that hold refresh locks (separate, so fn's own queries cannot starve). */
+  lockPool?: Pool;
+  /** SQLite: the connection's busy_timeout. */
+  busyTimeoutMs?: number;
+  close(): Promise<void>;
+}
+
+const DEFAULT_LOCK_WAIT_MS = 30_000;
+/** SQLite lease: how long a lease lives without renewal (a crashed holder blocks others at most this long). */
+const LEASE_TTL_MS = 30_000;
+const LEASE_RENEW_MS = 10_000;
+const ROTATE_BATCH = 100;
+/** `verifyApiKey` records use at most once a minute, so verifying is a read almost always. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const API_KEY_PATTERN = /^aok_[A-Za-z0-9_-]{43}$/;
+const ACCOUNT_ID_PATTERN = /^acc_[A-Za-z0-9_-]{22}$/;
+
+const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('base64url');
+const randomId = (prefix: string, bytes: number): string => `${prefix}${randomBytes(bytes).toString('base64url')}`;
+const toMillis = (value: number | string): number => (typeof value === 'number' ? value : Number(value));
+const toDate = (value: number | string): Date => new Date(toMillis(value));
+const toDateOrNull = (value: number | string | null): Date | null => (value === null ? null : toDate(value));
+const splitScopes = (value: string | null): string[] => (value ? value.split(' ').filter(Boolean) : []);
+const joinScopes = (scopes: readonly string[]): string => [...new Set(scopes)].sort().join(' ');
+
+const ACCOUNT_STATUSES: readonly AccountStatus[] = ['active', 'reconnect_required', 'revoked'];
+
+/** A database failure as `STORE`: the operation and the driver's error code, never SQL parameters; the cause is kept. */
+export function storeError(kind: StoreKind, operation: string, error: unknown): AdsOAuthError {
+  if (error instanceof AdsOAuthError) return error;
+  const err = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  const message = typeof err?.message === 'string' ? err.message : undefined;
+  // Postgres data exceptions (SQLSTATE class 22) can quote the offending value: keep only the code.
+  const quotesValues = kind === 'postgres' && code !== undefined && /^22/.test(code);
+  const detail = [code, quotesValues ? undefined : message].filter(Boolean).join(': ');
+  const engine = kind === 'sqlite' ? 'SQLite' : 'Postgres';
+  return new AdsOAuthError('STORE', `The account store (${engine}) failed to ${operation}${detail ? ` (${detail})` : ''}.`, {
+    cause: error,
+    details: { engine: kind, operation, ...(code ? { code } : {}) },
+  });
+}
+
+type AccountRow = Selectable<AccountsTable>;
+
+export class SqlAccountStore implements AccountStore {
+  readonly kind: StoreKind;
+  readonly #db: Kysely<Database>;
+  readonly #engine: Engine;
+  readonly #keyring: Keyring;
+  readonly #clientId: string;
+  #closed = false;
+
+  constructor(engine: Engine, keyring: Keyring, clientId: string) {
+    this.kind = engine.kind;
+    this.#engine = engine;
+    this.#db = engine.db;
+    this.#keyring = keyring;
+    this.#clientId = clientId;
+  }
+
+  async #guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new AdsOAuthError('STORE', `The account store is closed: cannot ${operation}.`, { details: { operation } });
+    try {
+      return await fn();
+    } catch (error) {
+      throw storeError(this.kind, operation, error);
+    }
+  }
+
+  #context(kind: RecordKind, recordId: string): RecordContext {
+    return { kind, recordId, clientId: this.#clientId };
+  }
+  #seal(plaintext: string, kind: RecordKind, recordId: string): Sealed {
+    return seal(this.#keyring, plaintext, this.#context(kind, recordId));
+  }
+  #open(ciphertext: string, kid: string, kind: RecordKind, recordId: string): string {
+    return open(this.#keyring, { ciphertext, kid }, this.#context(kind, recordId));
+  }
+
+  /**
+   * A write transaction that holds the database's write lock from its first statement: SQLite
+   * `BEGIN IMMEDIATE` (waits up to busy_timeout instead of failing on a lock upgrade), Postgres a
+   * plain transaction.
+   */
+  async #writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return this.#db.transaction().execute((trx: Transaction<Database>) => fn(trx));
+    return this.#db.connection().execute(async (conn) => {
+      // Not SQLite's busy handler: it blocks the thread, and so starves another store of this
+      // same process that holds the lock between awaits. Poll asynchronously instead.
+      const busyTimeoutMs = this.#engine.busyTimeoutMs ?? 5000;
+      const deadline = Date.now() + Math.max(busyTimeoutMs, 30_000);
+      await sql.raw('pragma busy_timeout = 0').execute(conn);
+      try {
+        for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+          try {
+            await sql`begin immediate`.execute(conn);
+            break;
+          } catch (error) {
+            if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+            await sleep(delay);
+          }
+        }
+      } finally {
+        await sql.raw(`pragma busy_timeout = ${Math.floor(busyTimeoutMs)}`).execute(conn);
+      }
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async migrate(): Promise<void> {
+    await this.#guard('run its migrations', () =>
+      this.#writeTransaction(async (trx) => {
+        if (this.kind === 'postgres') {
+          // One migrator at a time across every process; released when the transaction ends.
+          await sql`select pg_advisory_xact_lock(hashtext('ads-oauth:migrate'))`.execute(trx);
+          if (this.#engine.schema) await sql`create schema if not exists ${sql.id(this.#engine.schema)}`.execute(trx);
+        }
+        await ensureMigrationsTable(trx);
+        const applied = new Set(
+          (await trx.selectFrom('ads_oauth_migrations').select('version').execute()).map((row) => Number(row.version)),
+        );
+        const latest = Math.max(0, ...applied);
+        const known = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+        if (latest > known) {
+          throw new AdsOAuthError(
+            'STORE',
+            `The account store's schema is at version ${latest}, newer than this ads-oauth knows (${known}). Upgrade ads-oauth.`,
+            { details: { schemaVersion: latest, knownVersion: known } },
+          );
+        }
+        for (const migration of MIGRATIONS) {
+          if (applied.has(migration.version)) continue;
+          await migration.up(trx);
+          await trx
+            .insertInto('ads_oauth_migrations')
+            .values({ version: migration.version, name: migration.name, applied_at: Date.now() })
+            .execute();
+        }
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.#guard('answer a ping', async () => {
+      await sql`select 1`.execute(this.#db);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#engine.close();
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  #account(row: AccountRow): StoredAccount {
+    const status = ACCOUNT_STATUSES.includes(row.status as AccountStatus) ? (row.status as AccountStatus) : 'reconnect_required';
+    return {
+      id: row.id,
+      issuer: row.issuer,
+      subject: row.subject,
+      email: row.email,
+      emailVerified: Number(row.email_verified) === 1,
+      scopes: splitScopes(row.scopes),
+      status,
+      statusReason: row.status_reason,
+      connectedAt: toDate(row.connected_at),
+      lastRefreshedAt: toDateOrNull(row.last_refreshed_at),
+      updatedAt: toDate(row.updated_at),
+    };
+  }
+
+  async saveConnection(connection: AccountConnection): Promise<{ account: StoredAccount; created: boolean }> {
+    if (!connection.issuer || !connection.subject) {
+      throw new AdsOAuthError('USAGE', 'saveConnection needs the issuer and the subject of the ID token.');
+    }
+    if (!connection.refreshToken) throw new AdsOAuthError('USAGE', 'saveConnection needs a refresh token.');
+    return this.#guard('save a connection', async () => {
+      // The ciphertexts are bound to the account id, so the id must be known before encrypting:
+      // update the existing record, or insert a new one; retry if another writer got in between.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const existing = await this.#db
+          .selectFrom('accounts')
+          .select('id')
+          .where('issuer', '=', connection.issuer)
+          .where('subject', '=', connection.subject)
+          .executeTakeFirst();
+        const id = existing?.id ?? randomId('acc_', 16);
+        const now = Date.now();
+        const refresh = this.#seal(connection.refreshToken, 'refresh_token', id);
+        const access = connection.accessToken ? this.#seal(connection.accessToken.token, 'access_token', id) : undefined;
+        const values = {
+          email: connection.email,
+          email_verified: connection.emailVerified ? 1 : 0,
+          scopes: joinScopes(connection.scopes),
+          status: 'active',
+          status_reason: null,
+          refresh_token_ct: refresh.ciphertext,
+          refresh_token_kid: refresh.kid,
+          access_token_ct: access?.ciphertext ?? null,
+          access_token_kid: access?.kid ?? null,
+          access_token_expires_at: connection.accessToken ? connection.accessToken.expiresAt.getTime() : null,
+          access_token_scopes: connection.accessToken ? joinScopes(connection.accessToken.scopes) : null,
+          connected_at: now,
+          updated_at: now,
+        };
+        if (existing) {
+          const row = await this.#db.updateTable('accounts').set(values).where('id', '=', id).returningAll().executeTakeFirst();
+          if (row) return { account: this.#account(row), created: false };
+        } else {
+          const row = await this.#db
+            .insertInto('accounts')
+            .values({ id, issuer: connection.issuer, subject: connection.subject, last_refreshed_at: null, ...values })
+            .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
+            .returningAll()
+            .executeTakeFirst();
+          if (row) return { account: this.#account(row), created: true };
+        }
+      }
+      throw new AdsOAuthError('STORE', 'The account store could not save the connection: the record kept changing under it. Try again.');
+    });
+  }
+
+  async getAccount(id: string): Promise<StoredAccount | undefined> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) return undefined;
+    return this.#guard('read an account', async () => {
+      const row = await this.#db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? this.#account(row) : undefined;
+    });
+  }
+
+  async findAccount(issuer: string, subject: string): Promise<StoredAccount | undefined> {
+    return this.#guard('find an account', async () => {
+      const row = await this.#db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('issuer', '=', issuer)
+        .where('subject', '=', subject)
+        .executeTakeFirst();
+      return row ? this.#account(row) : undefined;
+    });
+  }
+
+  async listAccounts(): Promise<StoredAccount[]> {
+    return this.#guard('list the accounts', async () => {
+      const rows = await this.#db.selectFrom('accounts').selectAll().orderBy('connected_at').orderBy('id').execute();
+      return rows.map((row) => this.#account(row));
+    });
+  }
+
+  async getRefreshToken(id: string): Promise<string | undefined> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) return undefined;
+    const row = await this.#guard('read a refresh token', () =>
+      this.#db.selectFrom('accounts').select(['refresh_token_ct', 'refresh_token_kid']).where('id', '=', id).executeTakeFirst(),
+    );
+    return row ? this.#open(row.refresh_token_ct, row.refresh_token_kid, 'refresh_token', id) : undefined;
+  }
+
+  async recordRefresh(
+    id: string,
+    result: { accessToken: CachedAccessToken; refreshedAt: Date; rotatedRefreshToken?: string },
+  ): Promise<void> {
+    const access = this.#seal(result.accessToken.token, 'access_token', id);
+    const rotated = result.rotatedRefreshToken ? this.#seal(result.rotatedRefreshToken, 'refresh_token', id) : undefined;
+    const updated = await this.#guard('record a refresh', () =>
+      this.#db
+        .updateTable('accounts')
+        .set({
+          access_token_ct: access.ciphertext,
+          access_token_kid: access.kid,
+          access_token_expires_at: result.accessToken.expiresAt.getTime(),
+          access_token_scopes: joinScopes(result.accessToken.scopes),
+          last_refreshed_at: result.refreshedAt.getTime(),
+          updated_at: Date.now(),
+          ...(rotated ? { refresh_token_ct: rotated.ciphertext, refresh_token_kid: rotated.kid } : {}),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+    if (updated.numUpdatedRows === 0n) throw notFound(id);
+  }
+
+  async getCachedAccessToken(id: string): Promise<CachedAccessToken | undefined> {
+    if (!ACCOUNT_ID_PATTERN.test(id)) return undefined;
+    const row = await this.#guard('read a cached access token', () =>
+      this.#db
+        .selectFrom('accounts')
+        .select(['access_token_ct', 'access_token_kid', 'access_token_expires_at', 'access_token_scopes'])
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+    if (!row || row.access_token_ct === null || row.access_token_kid === null || row.access_token_expires_at === null) return undefined;
+    return {
+      token: this.#open(row.access_token_ct, row.access_token_kid, 'access_token', id),
+      expiresAt: toDate(row.access_token_expires_at),
+      scopes: splitScopes(row.access_token_scopes),
+    };
+  }
+
+  async setStatus(id: string, status: AccountStatus, reason: string | null): Promise<void> {
+    if (!ACCOUNT_STATUSES.includes(status)) throw new AdsOAuthError('USAGE', `Unknown account status "${String(status)}".`);
+    const updated = await this.#guard('set an account status', () =>
+      this.#db
+        .updateTable('accounts')
+        .set({
+          status,
+          status_reason: status === 'active' ? null : reason,
+          updated_at: Date.now(),
+          // A dead or revoked grant's access token is not handed out again.
+          ...(status === 'active'
+            ? {}
+            : { access_token_ct: null, access_token_kid: null, access_token_expires_at: null, access_token_scopes: null }),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
+    if (updated.numUpdatedRows === 0n) throw notFound(id);
+  }
+
+  async deleteAccount(id: string): Promise<boolean> {
+    return this.#guard('delete an account', async () => {
+      const result = await this.#db.deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
+      await this.#db.deleteFrom('refresh_leases').where('account_id', '=', id).execute();
+      return result.numDeletedRows > 0n;
+    });
+  }
+
+  // ---------------------------------------------------------------- refresh lock
+
+  async withRefreshLock<T>(id: string, fn: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
+    const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+    return this.kind === 'postgres' ? this.#withAdvisoryLock(id, fn, waitMs) : this.#withLease(id, fn, waitMs);
+  }
+
+  async #withAdvisoryLock<T>(id: string, fn: () => Promise<T>, waitMs: number): Promise<T> {
+    const pool = this.#engine.lockPool;
+    if (!pool) throw new AdsOAuthError('INTERNAL', 'The Postgres account store has no lock pool.');
+    const namespace = `ads-oauth:refresh:${this.#engine.schema ?? ''}`;
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw storeError(this.kind, 'open a connection for the refresh lock', error);
+    }
+    let broken: unknown;
+    try {
+      try {
+        // lock_timeout bounds the wait; it is reset before the connection goes back to the pool.
+        await client.query(`select set_config('lock_timeout', $1, false)`, [`${Math.max(1, Math.ceil(waitMs))}ms`]);
+        await client.query('select pg_advisory_lock(hashtext($1), hashtext($2))', [namespace, id]);
+        await client.query(`select set_config('lock_timeout', '0', false)`);
+      } catch (error) {
+        if ((error as { code?: string }).code === '55P03') {
+          await client.query(`select set_config('lock_timeout', '0', false)`).catch((e: unknown) => (broken = e));
+          throw lockTimeout(id, waitMs, error);
+        }
+        broken = error;
+        throw storeError(this.kind, 'take the refresh lock', error);
+      }
+      try {
+        return await fn();
+      } finally {
+        try {
+          await client.query('select pg_advisory_unlock(hashtext($1), hashtext($2))', [namespace, id]);
+        } catch (error) {
+          // The session ends with the destroyed connection, and the lock with it.
+          broken = error;
+        }
+      }
+    } finally {
+      client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
+    }
+  }
+
+  async #withLease<T>(id: string, fn: () => Promise<T>, waitMs: number): Promise<T> {
+    const owner = randomUUID();
+    const deadline = Date.now() + waitMs;
+    let delay = 5;
+    for (;;) {
+      const now = Date.now();
+      // One statement, atomic: take the lease if there is none or it expired (a crashed holder).
+      const taken = await this.#guard('take the refresh lease', () =>
+        this.#db
+          .insertInto('refresh_leases')
+          .values({ account_id: id, owner, expires_at: now + LEASE_TTL_MS })
+          .onConflict((oc) =>
+            oc
+              .column('account_id')
+              .doUpdateSet({ owner, expires_at: now + LEASE_TTL_MS })
+              .where('refresh_leases.expires_at', '<=', now),
+          )
+          .returning('owner')
+          .executeTakeFirst(),
+      );
+      if (taken?.owner === owner) break;
+      if (Date.now() >= deadline) throw lockTimeout(id, waitMs);
+      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+      delay = Math.min(delay * 2, 100);
+    }
+    const renew = setInterval(() => {
+      this.#db
+        .updateTable('refresh_leases')
+        .set({ expires_at: Date.now() + LEASE_TTL_MS })
+        .where('account_id', '=', id)
+        .where('owner', '=', owner)
+        .execute()
+        .catch(() => undefined);
+    }, LEASE_RENEW_MS);
+    renew.unref();
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+      await this.#guard('release the refresh lease', () =>
+        this.#db.deleteFrom('refresh_leases').where('account_id', '=', id).where('owner', '=', owner).execute(),
+      ).catch(() => undefined); // an unreleased lease expires by itself
+    }
+  }
+
+  // ---------------------------------------------------------------- pending authorizations
+
+  async savePending(state: string, pending: PendingAuthorization): Promise<void> {
+    if (!state) throw new AdsOAuthError('USAGE', 'savePending needs a state.');
+    const stateHash = sha256(state);
+    const secret = this.#seal(JSON.stringify({ v: pending.codeVerifier, n: pending.nonce }), 'pending', stateHash);
+    await this.#guard('save a pending authorization', () =>
+      this.#db
+        .insertInto('pending_authorizations')
+        .values({
+          state_hash: stateHash,
+          flow: pending.flow,
+          secret_ct: secret.ciphertext,
+          secret_kid: secret.kid,
+          redirect_uri: pending.redirectUri,
+          binding_hash: pending.bindingHash,
+          return_to: pending.returnTo,
+          expires_at: pending.expiresAt.getTime(),
+          created_at: Date.now(),
+        })
+        .execute(),
+    );
+  }
+
+  async consumePending(state: string, now: Date = new Date()): Promise<PendingAuthorization | undefined> {
+    if (!state) return undefined;
+    const stateHash = sha256(state);
+    // DELETE … RETURNING: whoever deletes the row owns it; an expired row is deleted too, and refused.
+    const row = await this.#guard('consume a pending authorization', () =>
+      this.#db.deleteFrom('pending_authorizations').where('state_hash', '=', stateHash).returningAll().executeTakeFirst(),
+    );
+    if (!row || toMillis(row.expires_at) <= now.getTime()) return undefined;
+    const secret = JSON.parse(this.#open(row.secret_ct, row.secret_kid, 'pending', stateHash)) as { v: string; n: string };
+    return {
+      flow: row.flow as PendingFlow,
+      codeVerifier: secret.v,
+      nonce: secret.n,
+      redirectUri: row.redirect_uri,
+      bindingHash: row.binding_hash,
+      returnTo: row.return_to,
+      expiresAt: toDate(row.expires_at),
+    };
+  }
+
+  async purgeExpired(now: Date = new Date()): Promise<number> {
+    return this.#guard('purge expired records', async () => {
+      const t = now.getTime();
+      const pending = await this.#db.deleteFrom('pending_authorizations').where('expires_at', '<=', t).executeTakeFirst();
+      const sessions = await this.#db.deleteFrom('admin_sessions').where('expires_at', '<=', t).executeTakeFirst();
+      await this.#db.deleteFrom('refresh_leases').where('expires_at', '<=', t).execute();
+      return Number(pending.numDeletedRows + sessions.numDeletedRows);
+    });
+  }
+
+  // ---------------------------------------------------------------- API keys
+
+  async createApiKey(name: string | null): Promise<{ record: ApiKeyRecord; key: string }> {
+    const key = randomId('aok_', 32);
+    const id = randomId('key_', 12);
+    const createdAt = Date.now();
+    await this.#guard('create an API key', () =>
+      this.#db
+        .insertInto('api_keys')
+        .values({ id, name, key_hash: sha256(key), created_at: createdAt, last_used_at: null, revoked_at: null })
+        .execute(),
+    );
+    return { record: { id, name, createdAt: new Date(createdAt), lastUsedAt: null, revokedAt: null }, key };
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.#guard('list the API keys', async () => {
+      const rows = await this.#db
+        .selectFrom('api_keys')
+        .select(['id', 'name', 'created_at', 'last_used_at', 'revoked_at'])
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(apiKeyRecord);
+    });
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    return this.#guard('revoke an API key', async () => {
+      const result = await this.#db
+        .updateTable('api_keys')
+        .set({ revoked_at: Date.now() })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
+  async verifyApiKey(key: string): Promise<ApiKeyRecord | undefined> {
+    // Looked up by its SHA-256: the comparison the database makes is on the hash, not the key.
+    if (typeof key !== 'string' || !API_KEY_PATTERN.test(key)) return undefined;
+    const keyHash = sha256(key);
+    return this.#guard('verify an API key', async () => {
+      const row = await this.#db
+        .selectFrom('api_keys')
+        .select(['id', 'name', 'created_at', 'last_used_at', 'revoked_at'])
+        .where('key_hash', '=', keyHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const now = Date.now();
+      if (row.last_used_at === null || toMillis(row.last_used_at) < now - LAST_USED_RESOLUTION_MS) {
+        await this.#db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+        return apiKeyRecord({ ...row, last_used_at: now });
+      }
+      return apiKeyRecord(row);
+    });
+  }
+
+  // ---------------------------------------------------------------- admin sessions
+
+  async createAdminSession(session: { email: string; ttlMs: number }): Promise<{ id: string; session: AdminSession }> {
+    if (!(session.ttlMs > 0)) throw new AdsOAuthError('USAGE', 'createAdminSession needs a positive ttlMs.');
+    const id = randomBytes(32).toString('base64url');
+    const idHash = sha256(id);
+    const csrfToken = randomBytes(32).toString('base64url');
+    const csrf = this.#seal(csrfToken, 'admin_csrf', idHash);
+    const createdAt = Date.now();
+    const expiresAt = createdAt + session.ttlMs;
+    await this.#guard('create an admin session', () =>
+      this.#db
+        .insertInto('admin_sessions')
+        .values({ id_hash: idHash, email: session.email, csrf_ct: csrf.ciphertext, csrf_kid: csrf.kid, created_at: createdAt, expires_at: expiresAt })
+        .execute(),
+    );
+    return { id, session: { email: session.email, csrfToken, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) } };
+  }
+
+  async getAdminSession(id: string, now: Date = new Date()): Promise<AdminSession | undefined> {
+    if (!id) return undefined;
+    const idHash = sha256(id);
+    const row = await this.#guard('read an admin session', () =>
+      this.#db
+        .selectFrom('admin_sessions')
+        .selectAll()
+        .where('id_hash', '=', idHash)
+        .where('expires_at', '>', now.getTime())
+        .executeTakeFirst(),
+    );
+    if (!row) return undefined;
+    return {
+      email: row.email,
+      csrfToken: this.#open(row.csrf_ct, row.csrf_kid, 'admin_csrf', idHash),
+      createdAt: toDate(row.created_at),
+      expiresAt: toDate(row.expires_at),
+    };
+  }
+
+  async deleteAdminSession(id: string): Promise<void> {
+    if (!id) return;
+    await this.#guard('delete an admin session', () => this.#db.deleteFrom('admin_sessions').where('id_hash', '=', sha256(id)).execute());
+  }
+
+  // ---------------------------------------------------------------- key rotation
+
+  /**
+   * Walks every table in primary-key order, in batches, and re-encrypts each ciphertext whose key
+   * id is not the current one. Each row is written with a compare-and-swap on the ciphertexts it
+   * read, so a concurrent write (a refresh, a reconnect) is never overwritten: that row is read
+   * again (and is usually already under the current key, since writers encrypt with it).
+   */
+  async rotateKeys(): Promise<{ reencrypted: number; undecryptable: string[] }> {
+    const current = this.#keyring.current.kid;
+    let reencrypted = 0;
+    const undecryptable: string[] = [];
+    /** Re-seals, or records the row as undecryptable (returns undefined). */
+    const reseal = (label: string, ciphertext: string, kid: string, kind: RecordKind, recordId: string): Sealed | undefined => {
+      try {
+        return this.#seal(this.#open(ciphertext, kid, kind, recordId), kind, recordId);
+      } catch (error) {
+        if (!(error instanceof AdsOAuthError && error.code === 'DECRYPT')) throw error;
+        if (!undecryptable.includes(label)) undecryptable.push(label);
+        return undefined;
+      }
+    };
+
+    // accounts: refresh token and cached access token
+    for (let after = ''; ; ) {
+      const rows = await this.#guard('read accounts for key rotation', () =>
+        this.#db
+          .selectFrom('accounts')
+          .select(['id', 'refresh_token_ct', 'refresh_token_kid', 'access_token_ct', 'access_token_kid'])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(ROTATE_BATCH)
+          .execute(),
+      );
+      for (let row of rows) {
+        for (let attempt = 0; ; attempt++) {
+          const refreshStale = row.refresh_token_kid !== current;
+          const accessStale = row.access_token_ct !== null && row.access_token_kid !== current;
+          if (!refreshStale && !accessStale) break;
+          const refresh = refreshStale ? reseal(row.id, row.refresh_token_ct, row.refresh_token_kid, 'refresh_token', row.id) : undefined;
+          const access =
+            accessStale && row.access_token_ct !== null && row.access_token_kid !== null
+              ? reseal(row.id, row.access_token_ct, row.access_token_kid, 'access_token', row.id)
+              : undefined;
+          if (!refresh && !access) break; // nothing that decrypts to re-encrypt
+          const seen = row;
+          const result = await this.#guard('re-encrypt an account', () =>
+            this.#db
+              .updateTable('accounts')
+              .set({
+                ...(refresh ? { refresh_token_ct: refresh.ciphertext, refresh_token_kid: refresh.kid } : {}),
+                ...(access ? { access_token_ct: access.ciphertext, access_token_kid: access.kid } : {}),
+              })
+              .where('id', '=', seen.id)
+              .where('refresh_token_ct', '=', seen.refresh_token_ct)
+              .where((eb) => (seen.access_token_ct === null ? eb('access_token_ct', 'is', null) : eb('access_token_ct', '=', seen.access_token_ct)))
+              .executeTakeFirst(),
+          );
+          if (result.numUpdatedRows > 0n) {
+            reencrypted += (refresh ? 1 : 0) + (access ? 1 : 0);
+            break;
+          }
+          if (attempt >= 20) throw rotateContention('account', seen.id);
+          const fresh = await this.#guard('re-read an account for key rotation', () =>
+            this.#db
+              .selectFrom('accounts')
+              .select(['id', 'refresh_token_ct', 'refresh_token_kid', 'access_token_ct', 'access_token_kid'])
+              .where('id', '=', seen.id)
+              .executeTakeFirst(),
+          );
+          if (!fresh) break; // deleted meanwhile
+          row = fresh;
+        }
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < ROTATE_BATCH) break;
+      after = last.id;
+    }
+
+    // pending authorizations and admin sessions: written once, never updated; CAS on the ciphertext anyway.
+    for (let after = ''; ; ) {
+      const rows = await this.#guard('read pending authorizations for key rotation', () =>
+        this.#db
+          .selectFrom('pending_authorizations')
+          .select(['state_hash', 'secret_ct', 'secret_kid'])
+          .where('state_hash', '>', after)
+          .orderBy('state_hash')
+          .limit(ROTATE_BATCH)
+          .execute(),
+      );
+      for (const row of rows) {
+        if (row.secret_kid === current) continue;
+        const sealed = reseal(`pending:${row.state_hash.slice(0, 12)}`, row.secret_ct, row.secret_kid, 'pending', row.state_hash);
+        if (!sealed) continue;
+        const result = await this.#guard('re-encrypt a pending authorization', () =>
+          this.#db
+            .updateTable('pending_authorizations')
+            .set({ secret_ct: sealed.ciphertext, secret_kid: sealed.kid })
+            .where('state_hash', '=', row.state_hash)
+            .where('secret_ct', '=', row.secret_ct)
+            .executeTakeFirst(),
+        );
+        if (result.numUpdatedRows > 0n) reencrypted++; // else consumed meanwhile
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < ROTATE_BATCH) break;
+      after = last.state_hash;
+    }
+
+    for (let after = ''; ; ) {
+      const rows = await this.#guard('read admin sessions for key rotation', () =>
+        this.#db
+          .selectFrom('admin_sessions')
+          .select(['id_hash', 'csrf_ct', 'csrf_kid'])
+          .where('id_hash', '>', after)
+          .orderBy('id_hash')
+          .limit(ROTATE_BATCH)
+          .execute(),
+      );
+      for (const row of rows) {
+        if (row.csrf_kid === current) continue;
+        const sealed = reseal(`admin_session:${row.id_hash.slice(0, 12)}`, row.csrf_ct, row.csrf_kid, 'admin_csrf', row.id_hash);
+        if (!sealed) continue;
+        const result = await this.#guard('re-encrypt an admin session', () =>
+          this.#db
+            .updateTable('admin_sessions')
+            .set({ csrf_ct: sealed.ciphertext, csrf_kid: sealed.kid })
+            .where('id_hash', '=', row.id_hash)
+            .where('csrf_ct', '=', row.csrf_ct)
+            .executeTakeFirst(),
+        );
+        if (result.numUpdatedRows > 0n) reencrypted++; // else deleted meanwhile
+      }
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < ROTATE_BATCH) break;
+      after = last.id_hash;
+    }
+
+    return { reencrypted, undecryptable };
+  }
+}
+
+function apiKeyRecord(row: {
+  id: string;
+  name: string | null;
+  created_at: number | string;
+  last_used_at: number | string | null;
+  revoked_at: number | string | null;
+}): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: toDate(row.created_at),
+    lastUsedAt: toDateOrNull(row.last_used_at),
+    revokedAt: toDateOrNull(row.revoked_at),
+  };
+}
+
+function notFound(id: string): AdsOAuthError {
+  return new AdsOAuthError('NOT_FOUND', `No account ${id} in the account store.`, { details: { accountId: id } });
+}
+
+function lockTimeout(id: string, waitMs: number, cause?: unknown): AdsOAuthError {
+  return new AdsOAuthError(
+    'STORE',
+    `Timed out after ${waitMs} ms waiting for the refresh lock of account ${id}: another process is refreshing it and has not finished.`,
+    { ...(cause === undefined ? {} : { cause }), details: { accountId: id, waitMs, reason: 'lock_timeout' } },
+  );
+}
+
+function rotateContention(what: string, id: string): AdsOAuthError {
+  return new AdsOAuthError('STORE', `Key rotation gave up on ${what} ${id}: it kept changing while being re-encrypted. Run the rotation again.`, {
+    details: { id },
+  });
+}
