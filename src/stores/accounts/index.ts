@@ -61,7 +61,7 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
     if (options.schema !== undefined && !SCHEMA_PATTERN.test(options.schema)) {
       throw new AdsOAuthError('USAGE', `The Postgres schema name "${options.schema}" is not lower-case letters, digits and "_".`);
     }
-    const { default: pg } = await import('pg');
+    const { default: pg } = await loadDriver('pg', () => import('pg'));
     const poolSize = options.poolSize ?? 10;
     const config = {
       connectionString: options.database,
@@ -91,7 +91,7 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
   }
 
   if (options.schema !== undefined) throw new AdsOAuthError('USAGE', 'The schema option is for Postgres only.');
-  const { default: Sqlite } = await import('better-sqlite3');
+  const { default: Sqlite } = await loadDriver('better-sqlite3@12', () => import('better-sqlite3'));
   let database: import('better-sqlite3').Database;
   const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   try {
@@ -107,4 +107,24 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
   }
   const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
   return new SqlAccountStore({ kind: 'sqlite', db, busyTimeoutMs, close: () => db.destroy() }, options.keyring, options.clientId);
+}
+
+/**
+ * The database drivers are optional peer dependencies: a CLI user who never runs `serve` does not
+ * compile SQLite. A missing one is a usage error that says what to install.
+ */
+async function loadDriver<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new AdsOAuthError(
+        'USAGE',
+        `This database needs the ${name.replace(/@.*/, '')} driver, which is an optional dependency of ads-oauth: install it with \`npm install ${name}\`.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
