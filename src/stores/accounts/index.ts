@@ -93,11 +93,12 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
   if (options.schema !== undefined) throw new AdsOAuthError('USAGE', 'The schema option is for Postgres only.');
   const { default: Sqlite } = await import('better-sqlite3');
   let database: import('better-sqlite3').Database;
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   try {
     // Create the file 0600 before SQLite does (its -wal and -shm files take the same mode).
     closeSync(openSync(options.database, 'a', 0o600));
     database = new Sqlite(options.database);
-    database.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
@@ -105,5 +106,5 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
     throw storeError('sqlite', `open ${options.database}`, error);
   }
   const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
-  return new SqlAccountStore({ kind: 'sqlite', db, close: () => db.destroy() }, options.keyring, options.clientId);
+  return new SqlAccountStore({ kind: 'sqlite', db, busyTimeoutMs, close: () => db.destroy() }, options.keyring, options.clientId);
 }

@@ -27,6 +27,8 @@ export interface Engine {
   schema?: string;
   /** Postgres: the pool of dedicated connections that hold refresh locks (separate, so fn's own queries cannot starve). */
   lockPool?: Pool;
+  /** SQLite: the connection's busy_timeout. */
+  busyTimeoutMs?: number;
   close(): Promise<void>;
 }
 
@@ -112,7 +114,24 @@ export class SqlAccountStore implements AccountStore {
   async #writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') return this.#db.transaction().execute((trx: Transaction<Database>) => fn(trx));
     return this.#db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
+      // Not SQLite's busy handler: it blocks the thread, and so starves another store of this
+      // same process that holds the lock between awaits. Poll asynchronously instead.
+      const busyTimeoutMs = this.#engine.busyTimeoutMs ?? 5000;
+      const deadline = Date.now() + Math.max(busyTimeoutMs, 30_000);
+      await sql.raw('pragma busy_timeout = 0').execute(conn);
+      try {
+        for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+          try {
+            await sql`begin immediate`.execute(conn);
+            break;
+          } catch (error) {
+            if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+            await sleep(delay);
+          }
+        }
+      } finally {
+        await sql.raw(`pragma busy_timeout = ${Math.floor(busyTimeoutMs)}`).execute(conn);
+      }
       try {
         const result = await fn(conn);
         await sql`commit`.execute(conn);
@@ -603,9 +622,20 @@ export class SqlAccountStore implements AccountStore {
    * read, so a concurrent write (a refresh, a reconnect) is never overwritten: that row is read
    * again (and is usually already under the current key, since writers encrypt with it).
    */
-  async rotateKeys(): Promise<{ reencrypted: number }> {
+  async rotateKeys(): Promise<{ reencrypted: number; undecryptable: string[] }> {
     const current = this.#keyring.current.kid;
     let reencrypted = 0;
+    const undecryptable: string[] = [];
+    /** Re-seals, or records the row as undecryptable (returns undefined). */
+    const reseal = (label: string, ciphertext: string, kid: string, kind: RecordKind, recordId: string): Sealed | undefined => {
+      try {
+        return this.#seal(this.#open(ciphertext, kid, kind, recordId), kind, recordId);
+      } catch (error) {
+        if (!(error instanceof AdsOAuthError && error.code === 'DECRYPT')) throw error;
+        if (!undecryptable.includes(label)) undecryptable.push(label);
+        return undefined;
+      }
+    };
 
     // accounts: refresh token and cached access token
     for (let after = ''; ; ) {
@@ -623,13 +653,12 @@ export class SqlAccountStore implements AccountStore {
           const refreshStale = row.refresh_token_kid !== current;
           const accessStale = row.access_token_ct !== null && row.access_token_kid !== current;
           if (!refreshStale && !accessStale) break;
-          const refresh = refreshStale
-            ? this.#seal(this.#open(row.refresh_token_ct, row.refresh_token_kid, 'refresh_token', row.id), 'refresh_token', row.id)
-            : undefined;
+          const refresh = refreshStale ? reseal(row.id, row.refresh_token_ct, row.refresh_token_kid, 'refresh_token', row.id) : undefined;
           const access =
             accessStale && row.access_token_ct !== null && row.access_token_kid !== null
-              ? this.#seal(this.#open(row.access_token_ct, row.access_token_kid, 'access_token', row.id), 'access_token', row.id)
+              ? reseal(row.id, row.access_token_ct, row.access_token_kid, 'access_token', row.id)
               : undefined;
+          if (!refresh && !access) break; // nothing that decrypts to re-encrypt
           const seen = row;
           const result = await this.#guard('re-encrypt an account', () =>
             this.#db
@@ -677,7 +706,8 @@ export class SqlAccountStore implements AccountStore {
       );
       for (const row of rows) {
         if (row.secret_kid === current) continue;
-        const sealed = this.#seal(this.#open(row.secret_ct, row.secret_kid, 'pending', row.state_hash), 'pending', row.state_hash);
+        const sealed = reseal(`pending:${row.state_hash.slice(0, 12)}`, row.secret_ct, row.secret_kid, 'pending', row.state_hash);
+        if (!sealed) continue;
         const result = await this.#guard('re-encrypt a pending authorization', () =>
           this.#db
             .updateTable('pending_authorizations')
@@ -705,7 +735,8 @@ export class SqlAccountStore implements AccountStore {
       );
       for (const row of rows) {
         if (row.csrf_kid === current) continue;
-        const sealed = this.#seal(this.#open(row.csrf_ct, row.csrf_kid, 'admin_csrf', row.id_hash), 'admin_csrf', row.id_hash);
+        const sealed = reseal(`admin_session:${row.id_hash.slice(0, 12)}`, row.csrf_ct, row.csrf_kid, 'admin_csrf', row.id_hash);
+        if (!sealed) continue;
         const result = await this.#guard('re-encrypt an admin session', () =>
           this.#db
             .updateTable('admin_sessions')
@@ -721,7 +752,7 @@ export class SqlAccountStore implements AccountStore {
       after = last.id_hash;
     }
 
-    return { reencrypted };
+    return { reencrypted, undecryptable };
   }
 }
 

@@ -148,6 +148,11 @@ export interface AccountStore {
   getAdminSession(id: string, now?: Date): Promise<AdminSession | undefined>;
   deleteAdminSession(id: string): Promise<void>;
 
-  /** Re-encrypts every record under the keyring's current key; safe while servers run. */
-  rotateKeys(): Promise<{ reencrypted: number }>;
+  /**
+   * Re-encrypts every record under the keyring's current key; safe while servers run. A record
+   * that does not decrypt (tampered, or its key is gone) is left as it is and listed in
+   * `undecryptable` (account ids; `pending:`/`admin_session:` + a hash prefix for the others),
+   * so one bad row does not stop the rotation of the rest.
+   */
+  rotateKeys(): Promise<{ reencrypted: number; undecryptable: string[] }>;
 }

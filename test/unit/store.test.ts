@@ -1,0 +1,434 @@
+// One suite, run against both engines: a SQLite file and a fresh Postgres schema.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { isAdsOAuthError, type ErrorCode } from '../../src/errors.js';
+import { parseKeyring } from '../../src/stores/accounts/keyring.js';
+import type { AccountConnection, AccountStore, PendingAuthorization } from '../../src/stores/accounts/types.js';
+import { createEngineFixture, ENGINES, keyValue, type EngineFixture } from '../support/store-engines.js';
+
+const WORKER = fileURLToPath(new URL('../support/store-worker.ts', import.meta.url));
+const HOUR = 3_600_000;
+
+let counter = 0;
+function connection(overrides: Partial<AccountConnection> = {}): AccountConnection {
+  counter++;
+  return {
+    issuer: 'https://accounts.google.com',
+    subject: `1000${counter}`,
+    email: `user${counter}@example.com`,
+    emailVerified: true,
+    scopes: ['https://www.googleapis.com/auth/adwords', 'openid'],
+    refreshToken: `1//refresh-${counter}-${'x'.repeat(40)}`,
+    accessToken: { token: `ya29.access-${counter}`, expiresAt: new Date(Date.now() + HOUR), scopes: ['https://www.googleapis.com/auth/adwords'] },
+    ...overrides,
+  };
+}
+
+function pending(overrides: Partial<PendingAuthorization> = {}): PendingAuthorization {
+  return {
+    flow: 'connect',
+    codeVerifier: `verifier-${'v'.repeat(43)}`,
+    nonce: 'nonce-123',
+    redirectUri: 'https://ads.example.com/oauth/callback',
+    bindingHash: 'binding-hash',
+    returnTo: '/accounts',
+    expiresAt: new Date(Date.now() + 600_000),
+    ...overrides,
+  };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, pattern?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isAdsOAuthError(error, code), `expected ${code}, got ${String(error)}`);
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+function worker(args: string[], keys: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: keys },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as Record<string, unknown>) : reject(new Error(`worker exited ${code}: ${err}`))));
+  });
+}
+
+for (const kind of ENGINES) {
+  describe(`account store (${kind})`, () => {
+    const keys = keyValue('k1');
+    const keyring = parseKeyring(keys);
+    let fx: EngineFixture;
+    let store: AccountStore;
+    before(async () => {
+      fx = await createEngineFixture(kind, keyring);
+      store = await fx.open();
+    });
+    after(async () => {
+      await fx.cleanup();
+    });
+
+    it('reports its engine and answers a ping', async () => {
+      assert.equal(store.kind, kind);
+      await store.ping();
+    });
+
+    it('connects an account, and the same subject again replaces the token in the same record', async () => {
+      const first = connection();
+      const saved = await store.saveConnection(first);
+      assert.equal(saved.created, true);
+      assert.match(saved.account.id, /^acc_[A-Za-z0-9_-]{22}$/);
+      assert.equal(saved.account.status, 'active');
+      assert.deepEqual(saved.account.scopes, ['https://www.googleapis.com/auth/adwords', 'openid']);
+      assert.equal(await store.getRefreshToken(saved.account.id), first.refreshToken);
+
+      await store.setStatus(saved.account.id, 'reconnect_required', 'invalid_grant: revoked');
+      const again = await store.saveConnection({ ...first, refreshToken: '1//newer-refresh-token', email: 'renamed@example.com', scopes: ['openid'] });
+      assert.equal(again.created, false);
+      assert.equal(again.account.id, saved.account.id);
+      assert.equal(again.account.status, 'active');
+      assert.equal(again.account.statusReason, null);
+      assert.equal(again.account.email, 'renamed@example.com');
+      assert.deepEqual(again.account.scopes, ['openid']);
+      assert.equal(await store.getRefreshToken(saved.account.id), '1//newer-refresh-token');
+      const rows = await fx.query<{ n: number | string }>('select count(*) as n from accounts where subject = ?', [first.subject]);
+      assert.equal(Number(rows[0]!.n), 1);
+    });
+
+    it('gets, finds and lists accounts; unknown ids are undefined', async () => {
+      const a = (await store.saveConnection(connection())).account;
+      const b = (await store.saveConnection(connection({ email: null, emailVerified: false }))).account;
+      assert.deepEqual(await store.getAccount(a.id), a);
+      assert.deepEqual(await store.findAccount(b.issuer, b.subject), b);
+      assert.equal((await store.getAccount(b.id))?.email, null);
+      assert.equal((await store.getAccount(b.id))?.emailVerified, false);
+      const ids = (await store.listAccounts()).map((x) => x.id);
+      assert.ok(ids.includes(a.id) && ids.includes(b.id));
+      assert.equal(await store.getAccount('acc_doesnotexistdoesnotex'), undefined);
+      assert.equal(await store.getAccount("' or 1=1 --"), undefined);
+      assert.equal(await store.findAccount(a.issuer, 'nobody'), undefined);
+      assert.equal(await store.getRefreshToken('acc_doesnotexistdoesnotex'), undefined);
+    });
+
+    it('keeps tokens only as ciphertext, and they decrypt', async () => {
+      const c = connection();
+      const { account } = await store.saveConnection(c);
+      const [row] = await fx.query<Record<string, unknown>>('select * from accounts where id = ?', [account.id]);
+      const raw = JSON.stringify(row);
+      assert.ok(!raw.includes(c.refreshToken) && !raw.includes(c.accessToken!.token), 'a token is in the row in clear');
+      assert.equal(row!['refresh_token_kid'], 'k1');
+      assert.equal(await store.getRefreshToken(account.id), c.refreshToken);
+      const cached = await store.getCachedAccessToken(account.id);
+      assert.equal(cached?.token, c.accessToken!.token);
+      assert.equal(cached?.expiresAt.getTime(), c.accessToken!.expiresAt.getTime());
+      assert.deepEqual(cached?.scopes, ['https://www.googleapis.com/auth/adwords']);
+    });
+
+    it('records a refresh (with a rotated refresh token) and a status', async () => {
+      const { account } = await store.saveConnection(connection({ accessToken: undefined }));
+      assert.equal(await store.getCachedAccessToken(account.id), undefined);
+      const refreshedAt = new Date(Date.now() - 1000);
+      const expiresAt = new Date(Date.now() + HOUR);
+      await store.recordRefresh(account.id, { accessToken: { token: 'ya29.fresh', expiresAt, scopes: ['openid'] }, refreshedAt, rotatedRefreshToken: '1//rotated' });
+      assert.equal((await store.getCachedAccessToken(account.id))?.token, 'ya29.fresh');
+      assert.equal(await store.getRefreshToken(account.id), '1//rotated');
+      assert.equal((await store.getAccount(account.id))?.lastRefreshedAt?.getTime(), refreshedAt.getTime());
+      await store.setStatus(account.id, 'revoked', 'revoked by an admin');
+      const revoked = await store.getAccount(account.id);
+      assert.equal(revoked?.status, 'revoked');
+      assert.equal(revoked?.statusReason, 'revoked by an admin');
+      assert.equal(await store.getCachedAccessToken(account.id), undefined, 'a revoked account keeps no access token');
+      await rejectsWith(store.recordRefresh('acc_doesnotexistdoesnotex', { accessToken: { token: 't', expiresAt, scopes: [] }, refreshedAt }), 'NOT_FOUND');
+      await rejectsWith(store.setStatus('acc_doesnotexistdoesnotex', 'revoked', null), 'NOT_FOUND');
+      assert.equal(await store.deleteAccount(account.id), true);
+      assert.equal(await store.deleteAccount(account.id), false);
+      assert.equal(await store.getAccount(account.id), undefined);
+    });
+
+    it('refuses to decrypt with a wrong key, and names the missing key id', async () => {
+      const c = connection();
+      const { account } = await store.saveConnection(c);
+      const sameKidOtherKey = await fx.open({ keyring: parseKeyring(keyValue('k1')) });
+      await rejectsWith(sameKidOtherKey.getRefreshToken(account.id), 'DECRYPT', new RegExp(`key id "k1".*${account.id}|${account.id}.*key id "k1"`));
+      const otherKid = await fx.open({ keyring: parseKeyring(keyValue('k9')) });
+      await rejectsWith(otherKid.getRefreshToken(account.id), 'DECRYPT', /"k1", which is not in ADS_OAUTH_ENCRYPTION_KEYS/);
+      await assert.rejects(otherKid.getCachedAccessToken(account.id), (e: unknown) => {
+        assert.ok(isAdsOAuthError(e, 'DECRYPT'));
+        assert.ok(!e.message.includes(c.accessToken!.token) && !e.message.includes(keys.split(':')[1]!));
+        return true;
+      });
+    });
+
+    it('refuses a tampered ciphertext', async () => {
+      const { account } = await store.saveConnection(connection());
+      const [row] = await fx.query<{ refresh_token_ct: string }>('select refresh_token_ct from accounts where id = ?', [account.id]);
+      const bytes = Buffer.from(row!.refresh_token_ct, 'base64url');
+      bytes[20] = bytes[20]! ^ 1;
+      await fx.query('update accounts set refresh_token_ct = ? where id = ?', [bytes.toString('base64url'), account.id]);
+      await rejectsWith(store.getRefreshToken(account.id), 'DECRYPT', /does not authenticate/);
+      await fx.query('update accounts set refresh_token_ct = ? where id = ?', ['AAAA', account.id]);
+      await rejectsWith(store.getRefreshToken(account.id), 'DECRYPT');
+    });
+
+    it("refuses a ciphertext copied onto another account, or read with another OAuth client's id", async () => {
+      const victim = (await store.saveConnection(connection())).account;
+      const attacker = (await store.saveConnection(connection())).account;
+      const [row] = await fx.query<{ refresh_token_ct: string; refresh_token_kid: string }>(
+        'select refresh_token_ct, refresh_token_kid from accounts where id = ?',
+        [victim.id],
+      );
+      await fx.query('update accounts set refresh_token_ct = ?, refresh_token_kid = ? where id = ?', [row!.refresh_token_ct, row!.refresh_token_kid, attacker.id]);
+      await rejectsWith(store.getRefreshToken(attacker.id), 'DECRYPT');
+      // Nor can the refresh-token ciphertext stand in for the access token of the same account.
+      await fx.query('update accounts set access_token_ct = ?, access_token_kid = ? where id = ?', [row!.refresh_token_ct, row!.refresh_token_kid, victim.id]);
+      await rejectsWith(store.getCachedAccessToken(victim.id), 'DECRYPT');
+      const otherClient = await fx.open({ clientId: 'client-2.apps.example.com' });
+      await rejectsWith(otherClient.getRefreshToken(victim.id), 'DECRYPT');
+      assert.ok(await store.getRefreshToken(victim.id));
+    });
+
+    it('consumes a pending authorization once, refuses an expired one, and keeps only the state hash', async () => {
+      const p = pending();
+      await store.savePending('state-abc', p);
+      const raw = JSON.stringify(await fx.query('select * from pending_authorizations'));
+      assert.ok(!raw.includes('state-abc') && !raw.includes(p.codeVerifier) && !raw.includes(p.nonce));
+      assert.deepEqual(await store.consumePending('state-abc'), p);
+      assert.equal(await store.consumePending('state-abc'), undefined);
+      await store.savePending('state-old', pending({ expiresAt: new Date(Date.now() + 1000) }));
+      assert.equal(await store.consumePending('state-old', new Date(Date.now() + 2000)), undefined);
+      assert.equal(await store.consumePending('state-old'), undefined, 'an expired state is gone, not kept for later');
+      assert.equal(await store.consumePending('never-saved'), undefined);
+      assert.equal(await store.consumePending(''), undefined);
+    });
+
+    it('lets exactly one of two stores consume one state', async () => {
+      const other = await fx.open();
+      for (let i = 0; i < 10; i++) {
+        await store.savePending(`race-${i}`, pending({ flow: 'admin' }));
+        const results = await Promise.all([store.consumePending(`race-${i}`), other.consumePending(`race-${i}`)]);
+        assert.equal(results.filter(Boolean).length, 1, `state ${i}: ${results.filter(Boolean).length} winners`);
+      }
+    });
+
+    it('purges expired pending authorizations and admin sessions', async () => {
+      await store.savePending('purge-me', pending({ expiresAt: new Date(Date.now() + 1000) }));
+      await store.savePending('keep-me', pending({ expiresAt: new Date(Date.now() + HOUR) }));
+      const { id } = await store.createAdminSession({ email: 'admin@example.com', ttlMs: 1000 });
+      const purged = await store.purgeExpired(new Date(Date.now() + 60_000));
+      assert.ok(purged >= 2, `purged ${purged}`);
+      assert.equal(await store.getAdminSession(id), undefined);
+      assert.ok(await store.consumePending('keep-me'));
+    });
+
+    it('creates, verifies and revokes API keys, keeping only their hash', async () => {
+      const { record, key } = await store.createApiKey('reporting service');
+      assert.match(key, /^aok_[A-Za-z0-9_-]{43}$/);
+      assert.equal(record.name, 'reporting service');
+      assert.equal(record.revokedAt, null);
+      const raw = JSON.stringify(await fx.query('select * from api_keys'));
+      assert.ok(!raw.includes(key) && !raw.includes(key.slice(4)), 'the API key is in the table');
+      const verified = await store.verifyApiKey(key);
+      assert.equal(verified?.id, record.id);
+      assert.ok(verified?.lastUsedAt instanceof Date);
+      assert.equal(await store.verifyApiKey(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`), undefined);
+      assert.equal(await store.verifyApiKey('not a key'), undefined);
+      assert.ok((await store.listApiKeys()).some((k) => k.id === record.id));
+      assert.equal(await store.revokeApiKey(record.id), true);
+      assert.equal(await store.revokeApiKey(record.id), false);
+      assert.equal(await store.verifyApiKey(key), undefined);
+      assert.ok((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt instanceof Date);
+      const unnamed = await store.createApiKey(null);
+      assert.equal((await store.verifyApiKey(unnamed.key))?.name, null);
+    });
+
+    it('keeps admin sessions server-side until they expire or are deleted', async () => {
+      const { id, session } = await store.createAdminSession({ email: 'admin@example.com', ttlMs: 60_000 });
+      assert.match(id, /^[A-Za-z0-9_-]{43}$/);
+      const raw = JSON.stringify(await fx.query('select * from admin_sessions'));
+      assert.ok(!raw.includes(id) && !raw.includes(session.csrfToken));
+      assert.deepEqual(await store.getAdminSession(id), session);
+      assert.equal(await store.getAdminSession(id, new Date(Date.now() + 61_000)), undefined);
+      assert.equal(await store.getAdminSession('forged'), undefined);
+      await store.deleteAdminSession(id);
+      assert.equal(await store.getAdminSession(id), undefined);
+    });
+
+    it('holds the refresh lock of one account across two stores, not of others', async () => {
+      const other = await fx.open();
+      const { account } = await store.saveConnection(connection());
+      const events: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = store.withRefreshLock(account.id, async () => {
+        events.push('first in');
+        await held;
+        events.push('first out');
+        return 1;
+      });
+      while (!events.includes('first in')) await new Promise((resolve) => setTimeout(resolve, 10));
+      await rejectsWith(other.withRefreshLock(account.id, async () => 0, { waitMs: 200 }), 'STORE', /refresh lock/);
+      assert.equal(await other.withRefreshLock('acc_someotheraccountxxxxx', async () => 'other account', { waitMs: 200 }), 'other account');
+      const second = other.withRefreshLock(account.id, async () => {
+        events.push('second in');
+        return 2;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      assert.deepEqual(await Promise.all([first, second]), [1, 2]);
+      assert.deepEqual(events, ['first in', 'first out', 'second in']);
+      // Released on error too.
+      await assert.rejects(store.withRefreshLock(account.id, async () => Promise.reject(new Error('boom'))), /boom/);
+      assert.equal(await other.withRefreshLock(account.id, async () => 'free', { waitMs: 1000 }), 'free');
+    });
+
+    it('rotates every ciphertext to the current key while another store writes', async () => {
+      const k1 = keyValue('k1');
+      const k2 = keyValue('k2');
+      const fxr = await createEngineFixture(kind, parseKeyring(k1));
+      try {
+        const old = await fxr.open();
+        const ids: string[] = [];
+        for (let i = 0; i < 150; i++) ids.push((await old.saveConnection(connection({ refreshToken: `1//rt-${i}` }))).account.id);
+        await old.savePending('rotate-state', pending());
+        const session = await old.createAdminSession({ email: 'admin@example.com', ttlMs: HOUR });
+        // One damaged row: skipped and reported, not a reason to stop.
+        const damaged = (await old.saveConnection(connection({ accessToken: undefined }))).account.id;
+        await fxr.query('update accounts set refresh_token_ct = ? where id = ?', ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', damaged]);
+
+        const rotator = await fxr.open({ keyring: parseKeyring(`${k2},${k1}`) });
+        const writer = await fxr.open({ keyring: parseKeyring(`${k2},${k1}`) });
+        let stop = false;
+        let writes = 0;
+        const writing = (async () => {
+          while (!stop) {
+            const id = ids[writes % ids.length]!;
+            await writer.recordRefresh(id, {
+              accessToken: { token: `ya29.during-${writes}`, expiresAt: new Date(Date.now() + HOUR), scopes: [] },
+              refreshedAt: new Date(),
+              rotatedRefreshToken: `1//written-during-rotation-${writes}`,
+            });
+            writes++;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        })();
+        let result: { reencrypted: number; undecryptable: string[] };
+        try {
+          result = await rotator.rotateKeys();
+        } finally {
+          stop = true;
+          await writing;
+        }
+        assert.ok(result.reencrypted > 0, 'nothing re-encrypted');
+        assert.deepEqual(result.undecryptable, [damaged]);
+        assert.ok(writes > 0, 'the writer did not write during the rotation');
+
+        const kids = await fxr.query<{ kid: string }>(
+          `select refresh_token_kid as kid from accounts where id <> '${damaged}' union all select access_token_kid from accounts where access_token_kid is not null union all select secret_kid from pending_authorizations union all select csrf_kid from admin_sessions`,
+        );
+        assert.deepEqual([...new Set(kids.map((r) => r.kid))], ['k2']);
+        // Every write made during the rotation survived it.
+        for (let w = Math.max(0, writes - ids.length); w < writes; w++) {
+          assert.equal(await rotator.getRefreshToken(ids[w % ids.length]!), `1//written-during-rotation-${w}`);
+        }
+        // k1 is no longer needed.
+        const k2only = await fxr.open({ keyring: parseKeyring(k2) });
+        assert.ok(await k2only.getRefreshToken(ids[ids.length - 1]!));
+        assert.ok(await k2only.consumePending('rotate-state'));
+        assert.equal((await k2only.getAdminSession(session.id))?.csrfToken, session.session.csrfToken);
+        assert.deepEqual(await rotator.rotateKeys(), { reencrypted: 0, undecryptable: [damaged] });
+        // The old store (k1 only) cannot read the rotated rows any more, and says which key it lacks.
+        await rejectsWith(old.getRefreshToken(ids[0]!), 'DECRYPT', /"k2"/);
+      } finally {
+        await fxr.cleanup();
+      }
+    });
+
+    it('keeps everything across close and reopen, and migrating again changes nothing', async () => {
+      const k = keyValue('r1');
+      const fx2 = await createEngineFixture(kind, parseKeyring(k));
+      try {
+        const s1 = await fx2.open();
+        const { account } = await s1.saveConnection(connection({ refreshToken: '1//survives' }));
+        const { key } = await s1.createApiKey('survivor');
+        const { id } = await s1.createAdminSession({ email: 'admin@example.com', ttlMs: HOUR });
+        await s1.savePending('survives', pending());
+        await s1.close();
+        await rejectsWith(s1.ping(), 'STORE', /closed/);
+        const s2 = await fx2.open();
+        await s2.migrate();
+        assert.deepEqual(await s2.getAccount(account.id), account);
+        assert.equal(await s2.getRefreshToken(account.id), '1//survives');
+        assert.equal((await s2.verifyApiKey(key))?.name, 'survivor');
+        assert.equal((await s2.getAdminSession(id))?.email, 'admin@example.com');
+        assert.ok(await s2.consumePending('survives'));
+        const versions = await fx2.query<{ version: number }>('select version from ads_oauth_migrations');
+        assert.deepEqual(versions.map((v) => Number(v.version)), [1]);
+      } finally {
+        await fx2.cleanup();
+      }
+    });
+
+    it('migrates concurrently: two stores and two processes on one fresh database', async () => {
+      const k = keyValue('m1');
+      const fx2 = await createEngineFixture(kind, parseKeyring(k));
+      const fx3 = await createEngineFixture(kind, parseKeyring(k));
+      try {
+        const [a, b] = await Promise.all([fx2.open({ migrate: false }), fx2.open({ migrate: false })]);
+        await Promise.all([a.migrate(), b.migrate()]);
+        const { account } = await a.saveConnection(connection());
+        assert.ok(await b.getRefreshToken(account.id));
+
+        const start = String(Date.now() + 1500);
+        const results = await Promise.all(
+          [0, 1, 2].map(() => worker(['migrate', fx3.database, fx3.schema ?? '-', start], k)),
+        );
+        assert.deepEqual(results, [{ migrated: true }, { migrated: true }, { migrated: true }]);
+        const versions = await fx3.query<{ version: number }>('select version from ads_oauth_migrations');
+        assert.deepEqual(versions.map((v) => Number(v.version)), [1]);
+        const s = await fx3.open();
+        assert.equal((await s.saveConnection(connection())).created, true);
+      } finally {
+        await fx2.cleanup();
+        await fx3.cleanup();
+      }
+    });
+
+    it('reports database failures as STORE without SQL parameters', async () => {
+      await fx.query('drop table api_keys');
+      await assert.rejects(store.verifyApiKey(`aok_${'A'.repeat(43)}`), (e: unknown) => {
+        assert.ok(isAdsOAuthError(e, 'STORE'), String(e));
+        assert.match(e.message, /failed to verify an API key/);
+        assert.ok(!e.message.includes('A'.repeat(43)));
+        assert.ok(e.cause);
+        return true;
+      });
+    });
+  });
+}
+
+describe('account store: opening', () => {
+  it('reports an unreachable Postgres as STORE, without the password', async () => {
+    const { openAccountStore } = await import('../../src/stores/accounts/index.js');
+    const store = await openAccountStore({ database: 'postgres://u:s3cret-pw@127.0.0.1:1/db', keyring: parseKeyring(keyValue()), clientId: 'c' });
+    await assert.rejects(store.migrate(), (e: unknown) => {
+      assert.ok(isAdsOAuthError(e, 'STORE'), String(e));
+      assert.ok(!e.message.includes('s3cret-pw'));
+      return true;
+    });
+    await store.close();
+  });
+
+  it('refuses a bad schema name and a schema for SQLite', async () => {
+    const { openAccountStore } = await import('../../src/stores/accounts/index.js');
+    const keyring = parseKeyring(keyValue());
+    await rejectsWith(openAccountStore({ database: 'postgres://127.0.0.1/test', keyring, clientId: 'c', schema: 'x; drop' }), 'USAGE');
+    await rejectsWith(openAccountStore({ database: '/tmp/never.db', keyring, clientId: 'c', schema: 'x' }), 'USAGE');
+  });
+});
