@@ -28,6 +28,8 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
   let app: FastifyInstance;
   let base: string;
   let apiKey: string;
+  let client: ReturnType<typeof parseClientSecrets>;
+  let server: Awaited<ReturnType<typeof discoverServer>>;
 
   before(async () => {
     const port = await getFreePort();
@@ -35,8 +37,8 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     provider = await startGoogleLikeProvider({ webRedirectUris: [`${base}/oauth2callback`] });
     browser = await launchBrowser();
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-'));
-    const client = parseClientSecrets(JSON.stringify(provider.clientSecrets('web')), 'web.json');
-    const server = await discoverServer(client);
+    client = parseClientSecrets(JSON.stringify(provider.clientSecrets('web')), 'web.json');
+    server = await discoverServer(client);
     assert.equal(server.discovered, true);
     const keyring = parseKeyring(`k1:${randomBytes(32).toString('base64')}`);
     store = await openAccountStore({ database: join(dir, 'serve.sqlite'), keyring, clientId: client.clientId });
@@ -186,5 +188,57 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     assert.match(await noCookie.text(), /another browser/);
     const wrongCookie = await fetch(`${base}/oauth2callback?state=${state}&code=x`, { redirect: 'manual', headers: { cookie: 'ads_oauth_preauth=forged' } });
     assert.equal(wrongCookie.status, 400);
+  });
+
+  /** Runs one consent whose callback is handed to a flow on a store whose saveConnection fails. */
+  async function connectWithFailingStore(): Promise<{ status: number; body: string; newToken: string }> {
+    let newToken = '';
+    const failing = new Proxy(store, {
+      get(target, name) {
+        if (name === 'saveConnection') {
+          return async (connection: { refreshToken: string }) => {
+            newToken = connection.refreshToken;
+            throw new Error('disk full');
+          };
+        }
+        const value = Reflect.get(target, name, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const flow = createWebFlow({ client, server, store: failing, publicUrl: base, revocationUri: new URL(provider.revokeUri) });
+    const { response } = await flow.start({ method: 'GET', url: '/connect', headers: {} });
+    const cookie = String(response.headers['Set-Cookie']).split(';')[0]!;
+    const page = await browser.page();
+    let finalUrl: string;
+    try {
+      // The browser lacks this cookie, so the real app refuses the callback without consuming it.
+      finalUrl = (await completeConsent(page, response.location!, { ...provider.user })).finalUrl;
+    } finally {
+      await page.close();
+    }
+    const { response: answer, result } = await flow.callback({ method: 'GET', url: finalUrl, headers: { cookie } });
+    assert.equal(result.ok, false);
+    return { status: answer.status, body: result.ok ? '' : result.error.message, newToken };
+  }
+
+  test('a store failure after the exchange: no success; a new account\'s token is revoked, an existing account\'s grant is left alone', async () => {
+    for (const a of await store.listAccounts()) await store.deleteAccount(a.id); // the user is new again
+    const fresh = await connectWithFailingStore();
+    assert.equal(fresh.status, 503);
+    assert.match(fresh.body, /try again/);
+    assert.ok(fresh.newToken);
+    await assert.rejects(refreshAccessToken(new URL(provider.tokenUri), client, fresh.newToken), /invalid_grant|revoked|no longer/i);
+    assert.equal((await store.listAccounts()).length, 0);
+
+    const connected = await connect();
+    assert.equal(connected.status, 200);
+    const [account] = await store.listAccounts();
+    const again = await connectWithFailingStore();
+    assert.equal(again.status, 503);
+    // The new token was not revoked, so the grant of the stored connection lives on.
+    const live = await store.getRefreshToken(account!.id);
+    const refreshed = await refreshAccessToken(new URL(provider.tokenUri), client, live!);
+    assert.ok(refreshed.accessToken);
+    await refreshAccessToken(new URL(provider.tokenUri), client, again.newToken);
   });
 });
