@@ -11,7 +11,6 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'public-url', kind: 'string', value: 'URL', description: 'The public URL (https, or http on loopback); the redirect URI is <URL>/oauth2callback.' },
   { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'Where to listen (default 127.0.0.1:8080).' },
   DATABASE_FLAG,
-  { name: 'admin', kind: 'list', value: 'EMAIL', description: 'An admin email (repeatable).' },
   { name: 'issuer', kind: 'string', value: 'URL', description: 'Discover the provider at this issuer instead of the authorization endpoint\'s origin.' },
 ];
 
