@@ -82,7 +82,11 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     const page = await browser.page();
     try {
       await page.goto(`${base}/`);
-      if (options.shot) await screenshot(page, join('test-artifacts', `serve-connect.png`));
+      if (options.shot) {
+        await screenshot(page, join('test-artifacts', 'serve-connect.png'));
+        await page.setViewportSize({ width: 390, height: 844 }); // a phone; the result page is shot at this width too
+        await screenshot(page, join('test-artifacts', 'serve-connect-phone.png'));
+      }
       const outcome = await completeConsent(page, await startUrl(), { ...provider.user, ...options });
       if (options.shot) await screenshot(page, join('test-artifacts', `serve-${options.shot}.png`));
       return outcome;
@@ -159,7 +163,7 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     assert.doesNotMatch(denied.bodyText, /Connected as/);
     const unticked = await connect({ untick: [ADWORDS_SCOPE] });
     assert.equal(unticked.status, 400);
-    assert.match(unticked.bodyText, /adwords/);
+    assert.match(unticked.bodyText, /Google Ads permission was left unticked/);
     assert.doesNotMatch(unticked.bodyText, /Connected as/);
     assert.equal((await store.listAccounts()).length, 0);
   });

@@ -66,6 +66,18 @@ export function page(kind: 'ok' | 'fail' | 'plain', title: string, paragraphs: r
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main class="${kind}"><h1>${escapeHtml(title)}</h1>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${extraHtml}</main></body></html>`;
 }
 
+/** The protocol layer's messages speak to CLI users ("run the command again"); the pages speak to browser users. */
+function webMessage(error: AdsOAuthError): string {
+  switch (error.code) {
+    case 'ACCESS_DENIED':
+      return 'Access was denied on the Google consent screen, so nothing was connected. Press "Try again" and choose Allow, signed in with the Google account that has access to Google Ads.';
+    case 'SCOPE_NOT_GRANTED':
+      return 'The Google Ads permission was left unticked on the consent screen, so nothing was connected. Press "Try again" and tick every box.';
+    default:
+      return error.message;
+  }
+}
+
 function accountJson(account: StoredAccount) {
   return {
     id: account.id,
@@ -137,7 +149,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       return html(reply, 403, page('fail', 'Not allowed', ['Admin sign-in is not available here.']));
     }
     const retry = '<a class="button" href="connect">Try again</a>';
-    return html(reply, response.status, page('fail', 'Not connected', [result.error.message], retry));
+    return html(reply, response.status, page('fail', 'Not connected', [webMessage(result.error)], retry));
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
