@@ -22,8 +22,8 @@ export interface ServeAppOptions {
 }
 
 const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f8fa;color:#1f2328}
-main{max-width:36rem;margin:8vh auto;padding:1.5rem 1.25rem;background:#fff;border:1px solid #d0d7de;border-radius:12px}
-@media (min-width:40rem){main{padding:2rem 2.5rem}}
+main{max-width:36rem;margin:8vh 1rem;padding:1.5rem 1.25rem;background:#fff;border:1px solid #d0d7de;border-radius:12px}
+@media (min-width:40rem){main{margin:8vh auto;padding:2rem 2.5rem}}
 h1{font-size:1.35rem;margin:0 0 .75rem}.ok h1{color:#1a7f37}.fail h1{color:#cf222e}
 p{margin:.5rem 0}a.button{display:inline-block;margin-top:1rem;padding:.75rem 1.25rem;background:#0969da;color:#fff;border-radius:8px;text-decoration:none;font-weight:600}
 a.button:focus-visible{outline:3px solid #1f2328;outline-offset:2px}`;
