@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'config set: write credentials you already have into a config file',
     load: async () => (await import('./commands/config.js')).configCommand,
   },
+  serve: {
+    summary: 'Run the web flow as a multi-user server with a token broker API',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
 };
 
 const HELP = () => `Usage: ads-oauth <command> [options]

@@ -21,6 +21,8 @@ export interface AuthorizationRequestOptions {
   redirectUri: string;
   scopes: readonly string[];
   loginHint?: string;
+  /** An OIDC nonce to send (`nonce` parameter); the caller keeps it and passes it to exchangeCode as `expectedNonce`. */
+  nonce?: string;
   /** Extra parameters (e.g. `hd`); cannot override the ones this function sets. */
   extraParams?: Record<string, string>;
 }
@@ -59,6 +61,7 @@ export async function createAuthorizationRequest(
     code_challenge_method: 'S256',
   };
   if (options.loginHint) params['login_hint'] = options.loginHint;
+  if (options.nonce) params['nonce'] = options.nonce;
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return { url, state, codeVerifier, redirectUri: options.redirectUri, scopes: [...options.scopes] };
 }

@@ -18,6 +18,8 @@ export interface UserCredentials {
   /** Granted scopes (the response's `scope`, or the requested ones when it has none). */
   scopes: string[];
   idToken?: string;
+  /** The validated ID token's claims (iss, aud, exp, nonce checked by oauth4webapi); only with `expectedNonce`. */
+  idTokenClaims?: Record<string, unknown>;
 }
 
 function clientOf(client: ClientCredentials): oauth.Client {
@@ -48,9 +50,12 @@ export async function exchangeCode(
   server: ServerInfo,
   client: OAuthClientConfig,
   callbackParams: URLSearchParams,
-  request: { codeVerifier: string; redirectUri: string; scopes: readonly string[] },
+  request: { codeVerifier: string; redirectUri: string; scopes: readonly string[]; expectedNonce?: string },
   options: RequestOptions = {},
 ): Promise<UserCredentials> {
+  if (request.expectedNonce !== undefined && !server.discovered) {
+    throw new AdsOAuthError('USAGE', 'Validating an ID token needs the provider\'s discovered metadata (issuer and JWKS).');
+  }
   const endpoint = new URL(server.as.token_endpoint ?? client.tokenUri.href);
   let result: oauth.TokenEndpointResponse;
   try {
@@ -64,8 +69,9 @@ export async function exchangeCode(
       httpOptions(endpoint, options),
     );
     result = await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), server.discovered ? response : await withoutIdToken(response), {
-      expectedNonce: oauth.expectNoNonce,
+      expectedNonce: request.expectedNonce ?? oauth.expectNoNonce,
       maxAge: oauth.skipAuthTimeCheck,
+      ...(request.expectedNonce !== undefined ? { requireIdToken: true } : {}),
     });
   } catch (error) {
     throw tokenEndpointError(error, 'exchange', endpoint, {
@@ -90,6 +96,7 @@ export async function exchangeCode(
     ...(typeof result.expires_in === 'number' ? { expiresIn: result.expires_in } : {}),
     scopes: result.scope ? result.scope.split(/\s+/).filter(Boolean) : [...request.scopes],
     ...(typeof result.id_token === 'string' ? { idToken: result.id_token } : {}),
+    ...(request.expectedNonce !== undefined ? { idTokenClaims: { ...oauth.getValidatedIdTokenClaims(result) } } : {}),
   };
 }
 

@@ -322,6 +322,8 @@ export async function startGoogleLikeProvider(
     // client_secret_basic (oidc-provider treats the two as interchangeable).
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     scopes: Object.keys(SCOPE_DESCRIPTIONS),
+    // Google puts the scope's claims (email, email_verified) in the ID token too.
+    conformIdTokenClaims: false,
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],

@@ -1,0 +1,134 @@
+import { AdsOAuthError } from '../../errors.js';
+import { formatFlags, parseCommandArgs, stringFlag, type FlagSpec } from '../args.js';
+import type { CliContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+
+const DATABASE_FLAG: FlagSpec = { name: 'database', kind: 'string', value: 'PATH|URL', description: 'SQLite file (default ads-oauth.sqlite) or a postgres:// URL.' };
+const JSON_FLAG: FlagSpec = { name: 'json', kind: 'boolean', description: 'Print JSON.' };
+
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  { name: 'client-secrets-path', kind: 'string', value: 'PATH', description: 'The "web" OAuth client JSON.' },
+  { name: 'public-url', kind: 'string', value: 'URL', description: 'The public URL (https, or http on loopback); the redirect URI is <URL>/oauth2callback.' },
+  { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'Where to listen (default 127.0.0.1:8080).' },
+  DATABASE_FLAG,
+  { name: 'issuer', kind: 'string', value: 'URL', description: 'Discover the provider at this issuer instead of the authorization endpoint\'s origin.' },
+];
+
+const HELP = `Usage: ads-oauth serve --client_secrets_path web.json --public-url URL [--listen HOST:PORT] [--database PATH|postgres://…]
+       ads-oauth serve api-key create [--name NAME] | api-key list | api-key revoke ID [--database …] [--json]
+       ads-oauth serve rotate-keys [--database …] [--json]
+
+Runs the web-application flow as a multi-user server with a token broker API.
+Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS.
+
+Options:
+${formatFlags(SERVE_FLAGS)}
+`;
+
+async function openStore(ctx: CliContext, database: string | undefined, clientId: string) {
+  const { openAccountStore, parseKeyring } = await import('../../stores/accounts/index.js');
+  const keyring = parseKeyring(ctx.env['ADS_OAUTH_ENCRYPTION_KEYS']);
+  const store = await openAccountStore({ database: database ?? `${ctx.cwd}/ads-oauth.sqlite`, keyring, clientId });
+  await store.migrate();
+  return store;
+}
+
+/** `ads-oauth serve` and its management subcommands. */
+export async function serveCommand(args: string[], ctx: CliContext): Promise<number> {
+  if (args[0] === 'api-key' || args[0] === 'rotate-keys') return manage(args, ctx);
+  const flags = parseCommandArgs(args, SERVE_FLAGS, { name: 'ads-oauth serve', help: () => HELP, write: (text) => ctx.stdout.write(text) });
+  if (flags === undefined) return ExitCode.OK;
+  const clientPath = stringFlag(flags, 'client-secrets-path');
+  const publicUrlText = stringFlag(flags, 'public-url');
+  if (!clientPath || !publicUrlText) throw new AdsOAuthError('USAGE', 'serve needs --client_secrets_path and --public-url.');
+  const publicUrl = new URL(publicUrlText);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(publicUrl.hostname);
+  if (publicUrl.protocol !== 'https:' && !(publicUrl.protocol === 'http:' && loopback)) {
+    throw new AdsOAuthError('INSECURE_ENDPOINT', `--public-url must be https (http only on a loopback host): ${publicUrl.href}`);
+  }
+  const { readClientSecretsFile } = await import('../../stores/client-secrets.js');
+  const client = await readClientSecretsFile(clientPath);
+  if (client.kind !== 'web') {
+    throw new AdsOAuthError('CLIENT_FILE', `${clientPath} is an "installed" (Desktop app) client; serve needs a "Web application" client, whose redirect URIs a server can receive.`);
+  }
+  const redirectUri = `${publicUrl.href.replace(/\/+$/, '')}/oauth2callback`;
+  if (!client.redirectUris.includes(redirectUri)) {
+    throw new AdsOAuthError('NO_REDIRECT_URI', `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`);
+  }
+  const env = ctx.env;
+  if (env['ADS_OAUTH_TOKEN_URI']) client.tokenUri = new URL(env['ADS_OAUTH_TOKEN_URI']);
+  const store = await openStore(ctx, stringFlag(flags, 'database'), client.clientId);
+
+  const [{ discoverServer }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
+    import('../../protocol/authorization-server.js'),
+    import('../../flows/web.js'),
+    import('../../broker/index.js'),
+    import('../../protocol/tokens.js'),
+    import('../../server/serve/app.js'),
+    import('../../lifecycle/diagnosis.js'),
+  ]);
+  const issuer = stringFlag(flags, 'issuer');
+  const server = await discoverServer(issuer ? { ...client, authUri: new URL(issuer) } : client);
+  if (!server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
+  server.as = { ...server.as, authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href };
+  const revokeText = env['ADS_OAUTH_REVOKE_URI'] ?? server.as.revocation_endpoint;
+  const revocationUri = revokeText ? new URL(revokeText) : undefined;
+  const flow = createWebFlow({ client, server, store, publicUrl, ...(revocationUri ? { revocationUri } : {}) });
+  const broker = createTokenBroker({
+    store,
+    refresh: (token, { signal }) => refreshAccessToken(client.tokenUri, client, token, signal ? { signal } : {}),
+    diagnose: (error) => { const p = diagnoseRefreshError(error); return `${p.cause} ${p.fix ?? ''}`.trim(); },
+  });
+  const app = await createServeApp({
+    flow, store, broker, publicUrl,
+    revoke: async (token) => { if (revocationUri) await revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }); },
+    logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
+  });
+  const [host, port] = (() => {
+    const listen = stringFlag(flags, 'listen') ?? '127.0.0.1:8080';
+    const i = listen.lastIndexOf(':');
+    return [listen.slice(0, i).replace(/^\[|\]$/g, ''), Number(listen.slice(i + 1))] as const;
+  })();
+  await app.listen({ host, port });
+  ctx.err(`ads-oauth serve listening on ${publicUrl.href.replace(/\/+$/, '')} (${store.kind})`);
+  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await app.close();
+  await store.close();
+  return ExitCode.OK;
+}
+
+async function manage(args: string[], ctx: CliContext): Promise<number> {
+  const [group, action, ...rest] = args[0] === 'rotate-keys' ? ['rotate-keys', '', ...args.slice(1)] : args;
+  const specs: FlagSpec[] = [DATABASE_FLAG, JSON_FLAG, SERVE_FLAGS[0]!, { name: 'name', kind: 'string', value: 'NAME', description: 'A name for the key.' }];
+  const parsed = (await import('../args.js')).parseArgs(rest, specs);
+  const json = parsed.flags['json'] === true;
+  // Every ciphertext is bound to the client id: rotate-keys needs the server's client.
+  const clientPath = stringFlag(parsed.flags, 'client-secrets-path');
+  let clientId = ctx.env['ADS_OAUTH_CLIENT_ID'];
+  if (clientPath) clientId = (await (await import('../../stores/client-secrets.js')).readClientSecretsFile(clientPath)).clientId;
+  if (!clientId && group === 'rotate-keys') throw new AdsOAuthError('USAGE', 'rotate-keys needs the server\'s --client_secrets_path (or ADS_OAUTH_CLIENT_ID).');
+  const store = await openStore(ctx, stringFlag(parsed.flags, 'database'), clientId || 'ads-oauth-serve');
+  try {
+    if (group === 'rotate-keys') {
+      const result = await store.rotateKeys();
+      ctx.out(json ? JSON.stringify(result) : `re-encrypted ${result.reencrypted} records`);
+    } else if (action === 'create') {
+      const { record, key } = await store.createApiKey(stringFlag(parsed.flags, 'name') ?? null);
+      ctx.out(json ? JSON.stringify({ id: record.id, name: record.name, key }) : key);
+    } else if (action === 'list') {
+      const keys = await store.listApiKeys();
+      if (json) ctx.out(JSON.stringify({ api_keys: keys }));
+      else for (const k of keys) ctx.out(`${k.id}\t${k.name ?? ''}\t${k.revokedAt ? 'revoked' : 'live'}`);
+    } else if (action === 'revoke') {
+      const id = parsed.positionals[0];
+      if (!id) throw new AdsOAuthError('USAGE', 'api-key revoke needs the key id.');
+      if (!(await store.revokeApiKey(id))) throw new AdsOAuthError('NOT_FOUND', `No live API key ${id}.`);
+      ctx.out(json ? JSON.stringify({ id, revoked: true }) : `revoked ${id}`);
+    } else {
+      throw new AdsOAuthError('USAGE', 'Usage: ads-oauth serve api-key create|list|revoke, or ads-oauth serve rotate-keys.');
+    }
+  } finally {
+    await store.close();
+  }
+  return ExitCode.OK;
+}
