@@ -35,6 +35,21 @@ function withPath(error: unknown, path: string): never {
   throw error;
 }
 
+/**
+ * Refuses a file whose owner has no write bit (0400, 0444): the user made it read-only on purpose.
+ * The mode bits are checked, not access(): root may write anything.
+ */
+async function refuseReadOnly(target: string, display: string): Promise<void> {
+  const info = await stat(target).catch(() => undefined);
+  if (info === undefined || !info.isFile() || (info.mode & 0o200) !== 0) return;
+  const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
+  throw new AdsOAuthError(
+    'CONFIG_WRITE',
+    `Refusing to write ${display}: it is read-only (mode ${mode}). Make it writable (chmod u+w) if ads-oauth should update it. The file is unchanged.`,
+    { details: { path: display, reason: 'read-only', mode } },
+  );
+}
+
 async function resolveTarget(path: string): Promise<string> {
   try {
     return await resolveWriteTarget(path);
@@ -50,7 +65,7 @@ async function resolveTarget(path: string): Promise<string> {
  * learn the file was wrong. A symbolic link is checked at its target.
  *
  * @throws AdsOAuthError('USAGE') unknown or undetectable format; ('CONFIG') missing directory,
- *   unreadable or unparsable file; ('CONFIG_WRITE') directory not writable.
+ *   unreadable or unparsable file; ('CONFIG_WRITE') directory not writable, or a read-only file.
  */
 export async function validateConfigTarget(path: string, format?: string): Promise<{ path: string; format: ConfigFormat; exists: boolean }> {
   const chosen = resolveFormat(path, format);
@@ -67,6 +82,7 @@ export async function validateConfigTarget(path: string, format?: string): Promi
   }
   const text = await readText(target, path);
   if (text !== undefined) {
+    await refuseReadOnly(target, path);
     try {
       chosen.read(text);
       // A dry run with stand-in values finds what update() would refuse (e.g. a Ruby expression).
@@ -120,7 +136,7 @@ function mismatched(values: ConfigValues, changes: ConfigChanges): CredentialFie
  * - The write is atomic (see {@link writeFileAtomic}); if `path` is a symbolic link, the file it
  *   points to is updated and the link kept.
  * - A new file gets mode 0600; an existing file readable or writable by group or others is
- *   tightened to 0600 (`tightened: true`).
+ *   tightened to 0600 (`tightened: true`). A read-only file (no owner write bit) is refused.
  * - After writing, the file is read back and parsed; values that do not match are a
  *   `CONFIG_WRITE` error and the previous content is put back.
  *
@@ -152,6 +168,7 @@ export async function updateConfig(
     let mode = 0o600;
     let tightened = false;
     if (existing !== undefined) {
+      await refuseReadOnly(target, path);
       const current = (await stat(target)).mode & 0o7777;
       if (current & 0o077) tightened = true;
       else mode = current;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { AdsOAuthError } from '../errors.js';
 import { reasonOf } from './atomic-write.js';
@@ -10,6 +10,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock older than this is taken over even if its holder seems alive. Default 60 s. */
   staleMs?: number;
+  /** The file operations used to look at an existing lock; a test seam (default node:fs/promises). */
+  fs?: { open?: typeof open };
 }
 
 interface LockInfo {
@@ -50,15 +52,31 @@ interface Observation {
   holder: LockInfo | undefined;
 }
 
-async function observe(path: string): Promise<Observation | undefined> {
+/** A lock path that exists but is no lock we can read: waiting would never end. */
+function unusableLock(path: string, what: string, cause?: unknown): AdsOAuthError {
+  return new AdsOAuthError(
+    'CONFIG_WRITE',
+    `The lock file ${path} exists but ${what}. Remove it if no other process is writing the config. The old file, if any, is unchanged.`,
+    { cause, details: { path, reason: what } },
+  );
+}
+
+async function observe(path: string, openFile: typeof open = open): Promise<Observation | undefined> {
   let handle;
   try {
-    handle = await open(path, constants.O_RDONLY);
-  } catch {
-    return undefined; // released meanwhile
+    handle = await openFile(path, constants.O_RDONLY);
+  } catch (error) {
+    // Released meanwhile, unless the path is still there (a dangling symlink, another user's lock).
+    const entry = await lstat(path).catch(() => undefined);
+    if (entry === undefined) return undefined;
+    if (entry.isSymbolicLink() && (await stat(path).catch(() => undefined)) === undefined) {
+      throw unusableLock(path, 'is a symbolic link to nothing', error);
+    }
+    throw unusableLock(path, `cannot be opened (${reasonOf(error)})`, error);
   }
   try {
     const info = await handle.stat();
+    if (!info.isFile()) throw unusableLock(path, info.isDirectory() ? 'is a directory' : 'is not a regular file');
     return { ino: info.ino, mtimeMs: info.mtimeMs, holder: parseInfo(await handle.readFile('utf8')) };
   } finally {
     await handle.close();
@@ -108,9 +126,10 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
         });
       }
     }
-    const seen = await observe(path);
+    const seen = await observe(path, options.fs?.open);
     holder = seen?.holder;
-    if (seen === undefined || (await takeOverIfStale(path, seen, staleMs))) continue;
+    const retryNow = seen === undefined || (await takeOverIfStale(path, seen, staleMs, options.fs?.open));
+    if (retryNow && Date.now() < deadline) continue;
     if (Date.now() >= deadline) {
       throw new AdsOAuthError(
         'CONFIG_WRITE',
@@ -128,7 +147,7 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
  * only the very file judged stale (same inode, still stale) is removed. Without that, a breaker
  * acting on an old observation could remove a lock another process had just taken.
  */
-async function takeOverIfStale(path: string, seen: Observation, staleMs: number): Promise<boolean> {
+async function takeOverIfStale(path: string, seen: Observation, staleMs: number, openFile?: typeof open): Promise<boolean> {
   if (!isStale(seen, staleMs)) return false;
   const breakPath = `${path}.break`;
   let breaker;
@@ -141,7 +160,7 @@ async function takeOverIfStale(path: string, seen: Observation, staleMs: number)
     return false;
   }
   try {
-    const again = await observe(path);
+    const again = await observe(path, openFile);
     if (again && again.ino === seen.ino && isStale(again, staleMs)) await unlink(path).catch(() => undefined);
   } finally {
     await breaker.close();

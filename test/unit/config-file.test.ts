@@ -66,10 +66,29 @@ describe('updateConfig', () => {
     assert.equal(result.created, false);
     assert.equal(modeOf(path), 0o600);
     assert.equal(readFileSync(path, 'utf8'), `# mine\nclientId=old\nrefreshToken=${TOKEN}\n`);
-    chmodSync(path, 0o400);
-    const again = await updateConfig(path, { refreshToken: 'other' });
+    chmodSync(path, 0o640);
+    await updateConfig(path, { refreshToken: 'other' });
+    chmodSync(path, 0o700);
+    const again = await updateConfig(path, { refreshToken: 'third' });
     assert.equal(again.tightened, false);
-    assert.equal(modeOf(path), 0o400, 'an owner-only mode is kept');
+    assert.equal(modeOf(path), 0o700, 'an owner-only mode is kept');
+  });
+
+  it('refuses a read-only file (0400, 0444) with CONFIG_WRITE and leaves its content and mode', async () => {
+    // Before the fix a 0444 file was replaced and made 0600, a 0400 one replaced (root ignores modes).
+    for (const readOnly of [0o400, 0o444]) {
+      const dir = fresh();
+      const path = join(dir, 'google-ads.yaml');
+      const before = '# kept read-only on purpose\nclient_id: old\n';
+      writeFileSync(path, before);
+      chmodSync(path, readOnly);
+      const refused = (e: unknown): boolean =>
+        isAdsOAuthError(e, 'CONFIG_WRITE') && /read-only/.test((e as Error).message) && (e as Error).message.includes(path) && noSecrets(e);
+      await assert.rejects(updateConfig(path, { refreshToken: TOKEN }), refused);
+      await assert.rejects(validateConfigTarget(path), refused, 'the pre-flight check refuses it before any consent');
+      assert.equal(readFileSync(path, 'utf8'), before);
+      assert.equal(modeOf(path), readOnly);
+    }
   });
 
   it('writes through a symlink to its target and keeps the link', async () => {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+
+import { AdsOAuthError } from '../../src/errors.js';
+import { acquireLock } from '../../src/stores/lock.js';
 
 const WORKER = fileURLToPath(new URL('../support/lock-worker.ts', import.meta.url));
 let dir: string;
@@ -44,5 +47,47 @@ describe('acquireLock: breaking a stale lock', () => {
     assert.equal(results.length, 24);
     // Nothing is left behind: no lock, no .break file, no marker.
     assert.deepEqual((await readdir(dir)).filter((name) => /\.(lock|break|critical)/.test(name)), []);
+  });
+});
+
+describe('acquireLock: a lock path that exists but is no usable lock', () => {
+  // Before the fix each of these spun at full CPU forever, past the timeout (the directory case
+  // threw a raw EISDIR: exit 1 instead of 8).
+  it('a dangling symlink is CONFIG_WRITE at once, naming the path and the problem', async () => {
+    const target = join(dir, 'dangling');
+    await symlink(join(dir, 'nowhere'), `${target}.lock`);
+    await assert.rejects(acquireLock(target, { timeoutMs: 60_000 }), (error: unknown) => {
+      assert.ok(error instanceof AdsOAuthError);
+      assert.equal(error.code, 'CONFIG_WRITE');
+      assert.ok(error.message.includes(`${target}.lock`), error.message);
+      assert.match(error.message, /symbolic link to nothing/);
+      return true;
+    });
+  });
+
+  it('a lock that cannot be opened (another user\'s 0600 file) is CONFIG_WRITE, not a wait', async () => {
+    const target = join(dir, 'foreign');
+    await writeFile(`${target}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere', token: 'x', time: Date.now() }));
+    // Tests run as root, who can open anything: the EACCES a normal user gets is injected.
+    const denied = (async () => {
+      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    }) as unknown as typeof import('node:fs/promises').open;
+    await assert.rejects(acquireLock(target, { timeoutMs: 60_000, fs: { open: denied } }), (error: unknown) => {
+      assert.ok(error instanceof AdsOAuthError);
+      assert.equal(error.code, 'CONFIG_WRITE');
+      assert.match(error.message, /foreign\.lock exists but cannot be opened/);
+      return true;
+    });
+  });
+
+  it('a directory at the lock path is CONFIG_WRITE', async () => {
+    const target = join(dir, 'isdir');
+    await mkdir(`${target}.lock`);
+    await assert.rejects(acquireLock(target, { timeoutMs: 60_000 }), (error: unknown) => {
+      assert.ok(error instanceof AdsOAuthError);
+      assert.equal(error.code, 'CONFIG_WRITE');
+      assert.match(error.message, /is a directory/);
+      return true;
+    });
   });
 });
