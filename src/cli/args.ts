@@ -76,6 +76,10 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
         break;
       }
       case 'optional-string': {
+        // `--config=` (an unset shell variable, say) would name the working directory.
+        if (inline === '') {
+          throw new AdsOAuthError('USAGE', `--${spec.name}= has an empty value: give ${spec.value ?? 'a value'} after the =, or write --${spec.name} alone for the default.`);
+        }
         const value = inline ?? (args[index] !== undefined && !isFlag(args[index]) ? args[index++] : undefined);
         if (flags[key] !== undefined) throw new AdsOAuthError('USAGE', `--${spec.name} was given twice.`);
         flags[key] = value ?? true;

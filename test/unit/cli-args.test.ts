@@ -116,6 +116,10 @@ describe('parseArgs: list flags', () => {
 });
 
 describe('parseArgs: optional-string flags', () => {
+  it('refuses --config= (an empty value would name the working directory)', () => {
+    assert.throws(() => parseArgs(['--config='], SPECS), (e) => e instanceof AdsOAuthError && e.code === 'USAGE' && /--config alone/.test(e.message));
+  });
+
   it('alone: true', () => {
     assert.equal(parseArgs(['--config'], SPECS).flags['config'], true);
     assert.equal(parseArgs(['--config', '--json'], SPECS).flags['config'], true);
