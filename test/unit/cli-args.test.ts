@@ -204,6 +204,15 @@ describe('formatFlags', () => {
     assert.match(text, /--additional-scopes SCOPE…/);
     assert.match(text, /--login-hint, --email EMAIL/);
   });
+
+  it('wraps descriptions to 80 columns (a pipe) or the given width', () => {
+    const long: FlagSpec[] = [{ name: 'config', kind: 'optional-string', value: 'PATH', description: 'word '.repeat(60).trim() }];
+    for (const columns of [80, 50]) {
+      const lines = formatFlags(long, columns).split('\n');
+      assert.ok(lines.length > 1);
+      for (const line of lines) assert.ok(line.length <= columns, `${line.length} > ${columns}: ${line}`);
+    }
+  });
 });
 
 describe('exitCodeFor', () => {

@@ -63,3 +63,30 @@ describe('runMain in a real process', () => {
     assert.equal(exit.stdout, '');
   });
 });
+
+describe('ads-oauth help and --version', () => {
+  const BIN = fileURLToPath(new URL('../../src/cli/ads-oauth.ts', import.meta.url));
+  function cli(args: string[]): Promise<{ code: number | null; stdout: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+  }
+
+  it('`help verify` prints verify\'s help, with option lines that fit 80 columns', async () => {
+    const exit = await cli(['help', 'verify']);
+    assert.equal(exit.code, 0);
+    assert.match(exit.stdout, /^Usage: ads-oauth verify/);
+    const options = exit.stdout.slice(exit.stdout.indexOf('Options'), exit.stdout.indexOf('Output:'));
+    for (const line of options.split('\n')) assert.ok(line.length <= 80, `${line.length}: ${line}`);
+  });
+
+  it('`verify --version` prints the version', async () => {
+    const exit = await cli(['verify', '--version']);
+    assert.equal(exit.code, 0);
+    assert.match(exit.stdout, /^\d+\.\d+\.\d+/);
+  });
+});
