@@ -54,6 +54,13 @@ ${EXIT_CODE_HELP}
 
 await runMain(process.argv.slice(2), async (argv, ctx) => {
   const [name, ...rest] = argv;
+  // `ads-oauth help verify` is `ads-oauth verify --help`.
+  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) return (await COMMANDS[rest[0]]!.load())(['--help'], ctx);
+  // `--version` answers the same for every command, before any command code loads.
+  if (name !== undefined && COMMANDS[name] && rest.includes('--version') && !rest.includes('--')) {
+    ctx.out(version());
+    return ExitCode.OK;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ctx.stdout.write(HELP());
     return name === undefined ? ExitCode.USAGE : ExitCode.OK;

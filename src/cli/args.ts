@@ -76,6 +76,10 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
         break;
       }
       case 'optional-string': {
+        // `--config=` (an unset shell variable, say) would name the working directory.
+        if (inline === '') {
+          throw new AdsOAuthError('USAGE', `--${spec.name}= has an empty value: give ${spec.value ?? 'a value'} after the =, or write --${spec.name} alone for the default.`);
+        }
         const value = inline ?? (args[index] !== undefined && !isFlag(args[index]) ? args[index++] : undefined);
         if (flags[key] !== undefined) throw new AdsOAuthError('USAGE', `--${spec.name} was given twice.`);
         flags[key] = value ?? true;
@@ -120,16 +124,38 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Renders the option list of a --help text. */
-export function formatFlags(specs: readonly FlagSpec[]): string {
+/** Breaks `text` into lines of at most `width` characters, at spaces (a longer word stays whole). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** Renders the option list of a --help text, wrapped to `columns` (80: what a pipe gets). */
+export function formatFlags(specs: readonly FlagSpec[], columns = 80): string {
   const rows = specs.map((spec) => {
     const names = [`--${spec.name}`, ...(spec.aliases ?? []).map((a) => `--${a}`)].join(', ');
     const value = spec.value ? (spec.kind === 'optional-string' ? ` [${spec.value}]` : spec.kind === 'list' ? ` ${spec.value}…` : ` ${spec.value}`) : '';
     return [`${names}${value}`, spec.description] as const;
   });
-  const width = Math.min(44, Math.max(...rows.map(([left]) => left.length)) + 2);
+  const width = Math.min(32, Math.max(...rows.map(([left]) => left.length)) + 2);
+  const textWidth = Math.max(20, columns - 2 - width);
+  const indent = ' '.repeat(2 + width);
   return rows
-    .map(([left, right]) => (left.length + 2 > width ? `  ${left}\n  ${' '.repeat(width)}${right}` : `  ${left.padEnd(width)}${right}`))
+    .map(([left, right]) => {
+      const lines = wrapText(right, textWidth);
+      const head = left.length + 2 > width ? `  ${left}\n${indent}${lines[0] ?? ''}` : `  ${left.padEnd(width)}${lines[0] ?? ''}`;
+      return [head, ...lines.slice(1).map((l) => `${indent}${l}`)].join('\n');
+    })
     .join('\n');
 }
 

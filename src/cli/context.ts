@@ -29,7 +29,8 @@ export interface CliContext {
 }
 
 /** Builds the context of the running process; the only place signals are hooked. */
-export function processContext(argv: readonly string[]): { ctx: CliContext; dispose(): void } {
+export function processContext(argv: readonly string[]): { ctx: CliContext; stdoutWritten(): boolean; finish(): void; dispose(): void } {
+  const state = { finished: false };
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     controller.abort(new AdsOAuthError('INTERRUPTED', `Interrupted (${signal}).`));
@@ -39,13 +40,19 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; disp
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // A reader that went away (`| head -1`) is not a crash: stop quietly, as other tools do.
+  // A reader that went away (`| true`, `| head -c0`) while the command still runs means the
+  // result (a refresh token, a report) was never received: stop at once, non-zero, as a process
+  // killed by SIGPIPE would. Once the command has finished, its own exit code stands.
   const onOutputError = (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
+    if (error.code === 'EPIPE') {
+      if (state.finished) process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
+      process.exit(ExitCode.OUTPUT_CLOSED);
+    }
     throw error;
   };
   process.stdout.on('error', onOutputError);
   process.stderr.on('error', onOutputError);
+  let stdoutWritten = false;
   const env = process.env;
   const platform = process.platform;
   const ctx: CliContext = {
@@ -60,11 +67,18 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; disp
     hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY'] || env['WSL_DISTRO_NAME']),
     platform,
     debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
-    out: (line) => void process.stdout.write(`${line}\n`),
+    out: (line) => {
+      stdoutWritten = true;
+      process.stdout.write(`${line}\n`);
+    },
     err: (line) => void process.stderr.write(`${line}\n`),
   };
   return {
     ctx,
+    stdoutWritten: () => stdoutWritten,
+    finish: () => {
+      state.finished = true;
+    },
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -94,18 +108,40 @@ function formatCause(cause: unknown): string {
 }
 
 /**
+ * The one object `--json` prints on stdout for a failed run: the stable code, the message (never
+ * a secret: see src/errors.ts) and the exit code.
+ */
+export function jsonError(error: unknown, exitCode: number): string {
+  const code = isAdsOAuthError(error) ? error.code : 'INTERNAL';
+  const message = isAdsOAuthError(error) ? error.message : `unexpected failure: ${(error as Error)?.message ?? String(error)}`;
+  return JSON.stringify({ error: { code, message, exit_code: exitCode } });
+}
+
+/** Whether argv asks for JSON output (`--json` before any `--`). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
  * Runs a command in the real process: builds the context, maps errors to exit codes and sets
- * `process.exitCode` (never `process.exit()`, so pending output is flushed).
+ * `process.exitCode` (never `process.exit()`, so pending output is flushed). With `--json`, a
+ * failure that printed nothing on stdout prints {@link jsonError} there.
  */
 export async function runMain(argv: readonly string[], command: (args: string[], ctx: CliContext) => Promise<number>): Promise<void> {
-  const { ctx, dispose } = processContext(argv);
+  const { ctx, stdoutWritten, finish, dispose } = processContext(argv);
   let code: number;
   try {
     code = await command([...argv], ctx);
   } catch (error) {
     code = reportError(error, ctx);
+    if (wantsJson(argv) && !stdoutWritten()) ctx.out(jsonError(error, code));
   } finally {
     dispose();
   }
+  // A write to a reader that is gone reports EPIPE on a later tick: let it arrive while the run
+  // still counts as unfinished, so a token written into a closed pipe is not a success.
+  await new Promise((resolve) => setImmediate(resolve));
+  finish();
   process.exitCode = code;
 }

@@ -25,6 +25,11 @@ export const ExitCode = {
   VERIFY: 9,
   /** Interrupted by Ctrl-C or SIGTERM. */
   INTERRUPTED: 130,
+  /**
+   * The reader of stdout (or stderr) went away before the result was printed (`… | true`): the
+   * user never got it. 128 + SIGPIPE, what a shell reports for a process killed by a closed pipe.
+   */
+  OUTPUT_CLOSED: 141,
 } as const;
 
 const byCode: Record<ErrorCode, number> = {
@@ -65,16 +70,21 @@ export function exitCodeFor(code: ErrorCode): number {
   return byCode[code];
 }
 
-/** The table for `--help` and the README. */
-export const EXIT_CODE_HELP = `Exit codes:
-  0    success
-  1    unexpected failure (a bug: please report it with --debug output)
-  2    usage: unknown or malformed flags
-  3    input: the client secrets file, config file, redirect set-up or pasted address is unusable
-  4    timeout: no answer from the browser in time
-  5    consent: access denied, a scope left unticked, or no refresh token issued
-  6    provider: the token endpoint, the authorization server or the Ads API refused or answered badly
-  7    network: the provider could not be reached, or the local listener could not start
-  8    write: the config file cannot be written (after a finished flow the token was still printed)
-  9    verify: the token works only partly, or not at all (see the listed causes)
-  130  interrupted (Ctrl-C or SIGTERM)`;
+/** The exit-code table of every `--help` (and the README's). */
+export const EXIT_CODE_ROWS: ReadonlyArray<readonly [string, string]> = [
+  ['0', 'success'],
+  ['1', 'unexpected failure (a bug: please report it with --debug output)'],
+  ['2', 'usage: unknown or malformed flags'],
+  ['3', 'input: the client secrets file, config file, redirect set-up or pasted address is unusable'],
+  ['4', 'timeout: no answer from the browser (or the paste) in time'],
+  ['5', 'consent: access denied, a scope left unticked, or no refresh token issued'],
+  ['6', 'provider: the token endpoint, the authorization server or the Ads API refused or answered badly'],
+  ['7', 'network: the provider could not be reached, or the local listener could not start'],
+  ['8', 'write: the config file cannot be written (after a finished flow the token was still printed)'],
+  ['9', 'verify: the token works only partly, or not at all (see the listed causes)'],
+  ['130', 'interrupted (Ctrl-C or SIGTERM)'],
+  ['141', 'output closed: the reader of stdout or stderr went away before the result was printed'],
+];
+
+/** The table as plain text. */
+export const EXIT_CODE_HELP = `Exit codes:\n${EXIT_CODE_ROWS.map(([code, text]) => `  ${code.padEnd(5)}${text}`).join('\n')}`;

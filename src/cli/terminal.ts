@@ -36,18 +36,29 @@ export function lineReader(ctx: CliContext, prompt: string | (() => string)): { 
   };
 }
 
-/** A single self-updating status line on a TTY stderr (a countdown); a no-op elsewhere. */
-export function statusLine(ctx: CliContext): { update(text: string): void; clear(): void } {
-  const tty = Boolean(ctx.stderr.isTTY);
+/**
+ * A single self-updating status line (a countdown) where the terminal can redraw one: stderr is
+ * a TTY and TERM is not `dumb`. The text is cut to the terminal's width, since a line that wraps
+ * cannot be redrawn and would scroll a new line each tick. `live` says whether it draws at all.
+ */
+export function statusLine(ctx: Pick<CliContext, 'stderr' | 'env'>): { readonly live: boolean; update(text: string): void; clear(): void } {
+  const live = Boolean(ctx.stderr.isTTY) && ctx.env['TERM'] !== 'dumb';
   let shown = false;
+  const fit = (text: string): string => {
+    const columns = ctx.stderr.columns;
+    if (!columns || columns < 2) return text;
+    const chars = [...text];
+    return chars.length < columns ? text : `${chars.slice(0, columns - 2).join('')}…`;
+  };
   return {
+    live,
     update(text) {
-      if (!tty) return;
-      ctx.stderr.write(`\r\x1b[2K${text}`);
+      if (!live) return;
+      ctx.stderr.write(`\r\x1b[2K${fit(text)}`);
       shown = true;
     },
     clear() {
-      if (tty && shown) ctx.stderr.write('\r\x1b[2K');
+      if (live && shown) ctx.stderr.write('\r\x1b[2K');
       shown = false;
     },
   };

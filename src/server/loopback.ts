@@ -68,11 +68,14 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-function listenError(error: unknown, where: string, port: number | undefined): AdsOAuthError {
+function listenError(error: unknown, where: string, port: number | undefined, registered: string | undefined): AdsOAuthError {
   const code = (error as NodeJS.ErrnoException).code;
   const hint =
     code === 'EADDRINUSE'
-      ? port
+      ? registered !== undefined
+        ? // The port of a registered redirect URI is fixed: --port cannot move it.
+          `Port ${port} of the registered redirect URI ${registered} is held by another program (perhaps another run of this command still waiting). Stop it and try again, register another loopback redirect URI for this client, or use --headless.`
+        : port
         ? `Port ${port} is in use by another program. Stop it, or choose another port with --port (installed clients), or omit --port for a free one.`
         : 'The port is in use by another program.'
       : code === 'EACCES'
@@ -131,7 +134,7 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
       }
       if (redirect !== undefined && host === '::1' && bound.length > 0 && unavailable) continue; // localhost: IPv4 is enough
       await Promise.all(servers.map((s) => closeServer(s)));
-      throw listenError(error, `${hostForUrl(host)}:${port}`, port || options.port);
+      throw listenError(error, `${hostForUrl(host)}:${port}`, port || options.port, options.redirectUri);
     }
   }
   const redirectUri = redirect !== undefined ? options.redirectUri! : `http://${hostForUrl(bound[0]!)}:${port}/`;

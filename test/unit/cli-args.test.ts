@@ -116,6 +116,10 @@ describe('parseArgs: list flags', () => {
 });
 
 describe('parseArgs: optional-string flags', () => {
+  it('refuses --config= (an empty value would name the working directory)', () => {
+    assert.throws(() => parseArgs(['--config='], SPECS), (e) => e instanceof AdsOAuthError && e.code === 'USAGE' && /--config alone/.test(e.message));
+  });
+
   it('alone: true', () => {
     assert.equal(parseArgs(['--config'], SPECS).flags['config'], true);
     assert.equal(parseArgs(['--config', '--json'], SPECS).flags['config'], true);
@@ -199,6 +203,15 @@ describe('formatFlags', () => {
     assert.match(text, /--config \[PATH\]/);
     assert.match(text, /--additional-scopes SCOPE…/);
     assert.match(text, /--login-hint, --email EMAIL/);
+  });
+
+  it('wraps descriptions to 80 columns (a pipe) or the given width', () => {
+    const long: FlagSpec[] = [{ name: 'config', kind: 'optional-string', value: 'PATH', description: 'word '.repeat(60).trim() }];
+    for (const columns of [80, 50]) {
+      const lines = formatFlags(long, columns).split('\n');
+      assert.ok(lines.length > 1);
+      for (const line of lines) assert.ok(line.length <= columns, `${line.length} > ${columns}: ${line}`);
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { CliContext } from '../../src/cli/context.js';
-import { formatRemaining, readSecretLine } from '../../src/cli/terminal.js';
+import { formatRemaining, readSecretLine, statusLine } from '../../src/cli/terminal.js';
 import { AdsOAuthError } from '../../src/errors.js';
 
 function ttyContext(): { ctx: CliContext; stdin: PassThrough & { isTTY: boolean; raw: boolean[] }; stderr: () => string; abort: () => void } {
@@ -78,5 +78,35 @@ describe('formatRemaining', () => {
     assert.equal(formatRemaining(300_000), '5:00');
     assert.equal(formatRemaining(61_001), '1:02');
     assert.equal(formatRemaining(-5), '0:00');
+  });
+});
+
+describe('statusLine', () => {
+  function terminal(columns: number, env: Record<string, string | undefined>) {
+    let text = '';
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns });
+    stderr.on('data', (d) => (text += d));
+    return { ctx: { stderr, env } as unknown as CliContext, written: () => text };
+  }
+
+  it('cuts the line to the terminal width, so a redraw never wraps', async () => {
+    const { ctx, written } = terminal(20, { TERM: 'xterm' });
+    const status = statusLine(ctx);
+    assert.equal(status.live, true);
+    status.update('Waiting for the browser… 4:59 left (Ctrl-C to cancel)');
+    await new Promise((resolve) => setImmediate(resolve));
+    const line = written().replace('\r\x1b[2K', '');
+    assert.ok([...line].length < 20, JSON.stringify(line));
+    assert.ok(line.endsWith('…'));
+  });
+
+  it('sends no escape codes with TERM=dumb', async () => {
+    const { ctx, written } = terminal(80, { TERM: 'dumb' });
+    const status = statusLine(ctx);
+    assert.equal(status.live, false);
+    status.update('Waiting…');
+    status.clear();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(written(), '');
   });
 });

@@ -90,4 +90,31 @@ describe('ads-oauth config set', () => {
     await assert.rejects(configCommand(['set', '--config', 'a.env'], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
     await assert.rejects(configCommand(['get', '--config', 'a.env'], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
   });
+
+  it('accepts --debug like every command', async () => {
+    const { ctx } = context('1//0debug-token\n');
+    assert.equal(await configCommand(['set', '--config', 'debug.yaml', '--client_secrets_path', SECRETS, '--debug'], ctx), 0);
+  });
+
+  it('refuses --config= with an empty value instead of writing to the working directory', async () => {
+    await assert.rejects(
+      configCommand(['set', '--config=', '--client_secrets_path', SECRETS], context('1//0t\n').ctx),
+      (e) => isAdsOAuthError(e, 'USAGE') && /empty value/.test((e as Error).message),
+    );
+  });
+
+  it('takes the token out of a pasted "Your refresh token is:" line, and says so', async () => {
+    const { ctx, err } = context('Your refresh token is: 1//0pasted-token\n');
+    assert.equal(await configCommand(['set', '--config', 'pasted.yaml', '--client_secrets_path', SECRETS], ctx), 0);
+    assert.equal(getFormat('yaml').read(readFileSync(join(dir, 'pasted.yaml'), 'utf8')).refreshToken, '1//0pasted-token');
+    assert.match(err(), /labelled line/);
+    assert.ok(!err().includes('1//0pasted-token'));
+  });
+
+  it('refuses a pasted value with spaces and no known label, without echoing it', async () => {
+    await assert.rejects(
+      configCommand(['set', '--config', 'spaces.yaml', '--client_secrets_path', SECRETS], context('here it is 1//0secret-bit\n').ctx),
+      (e) => isAdsOAuthError(e, 'USAGE') && /contains spaces/.test((e as Error).message) && !(e as Error).message.includes('secret-bit'),
+    );
+  });
 });

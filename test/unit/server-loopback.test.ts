@@ -229,6 +229,9 @@ describe('startLoopbackListener: binding', () => {
       const { error } = await settle(startLoopbackListener({ redirectUri: `http://127.0.0.1:${port}/oauth2callback` }));
       assert.ok(error instanceof AdsOAuthError && error.code === 'LISTEN_FAILED', String(error));
       assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
+      // A registered port cannot be moved with --port (web clients): say who holds it instead.
+      assert.doesNotMatch(error.message, /--port/);
+      assert.match(error.message, /another program \(perhaps another run/);
     } finally {
       await closeNet(blocker);
     }

@@ -18,6 +18,7 @@ export const CONFIG_SET_FLAGS: readonly FlagSpec[] = [
   { name: 'format', kind: 'string', value: 'FORMAT', description: `Config format when the file name does not tell: ${FORMAT_IDS.join(', ')}.` },
   { name: 'client-secrets-path', kind: 'string', value: 'PATH', description: 'The OAuth client secrets JSON downloaded from the Google Cloud console (client ID and secret).' },
   { name: 'json', kind: 'boolean', description: 'Print one JSON object instead of text.' },
+  { name: 'debug', kind: 'boolean', description: 'Show error causes and stack traces (never secrets).' },
   { name: 'help', kind: 'boolean', short: 'h', description: 'Show this help.' },
 ];
 
@@ -45,15 +46,34 @@ ${EXIT_CODE_HELP}
 `;
 }
 
+/**
+ * The token out of what was pasted: a bare token, or a whole line with a known label such as
+ * generate's `Your refresh token is: 1//…` or `refresh_token: 1//…`. Anything else with spaces
+ * in it is refused (saying so, never echoing it): a token has none.
+ */
+export function extractRefreshToken(text: string, source: string, ctx: Pick<CliContext, 'err'>): string {
+  const value = text.trim().replace(/^["']|["'],?$/g, '');
+  if (!/\s/.test(value)) return value;
+  const labelled = /^(?:your\s+)?["']?refresh[\s_-]?token["']?(?:\s+is)?\s*[:=]\s*["']?([^\s"']+)["']?,?$/i.exec(value);
+  if (labelled) {
+    ctx.err(`Note: ${source} held a labelled line ("refresh token: …"); the value after the label is used as the token.`);
+    return labelled[1]!;
+  }
+  throw new AdsOAuthError(
+    'USAGE',
+    `The refresh token from ${source} contains spaces, so it is not a token (a token is one word, like 1//0g…). Pass only the token, or the line "Your refresh token is: …" as generate printed it.`,
+  );
+}
+
 async function readRefreshToken(ctx: CliContext): Promise<string> {
   const fromEnv = ctx.env['GOOGLE_ADS_REFRESH_TOKEN']?.trim();
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return extractRefreshToken(fromEnv, 'GOOGLE_ADS_REFRESH_TOKEN', ctx);
   // On a terminal the token is read without echo, so it stays out of the scrollback.
   const token = (await readSecretLine(ctx, 'Refresh token (input hidden): '))?.trim() ?? '';
   if (token === '') {
     throw new AdsOAuthError('USAGE', 'No refresh token: pass it as one line on standard input, or set GOOGLE_ADS_REFRESH_TOKEN.');
   }
-  return token;
+  return extractRefreshToken(token, 'standard input', ctx);
 }
 
 /** `ads-oauth config set`: write credentials into a client-library config file. */

@@ -110,7 +110,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   const onEvent = (event: FlowEvent): void => {
     switch (event.type) {
       case 'waiting':
-        if (plan.mode === 'loopback' && ctx.stderr.isTTY) {
+        if (plan.mode === 'loopback' && status.live) {
           const tick = (): void => status.update(`Waiting for the browser… ${formatRemaining(event.deadline - Date.now())} left (Ctrl-C to cancel)`);
           tick();
           countdown = setInterval(tick, 1000);
