@@ -273,7 +273,7 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     assert.ok(await canBind(port), `port ${port} is still in use after the run`);
   });
 
-  test('deny (with --json): exit 5, the page says access was denied, stdout stays empty', { timeout: 60_000 }, async (t) => {
+  test('deny (with --json): exit 5, the page says access was denied, stdout holds one error object', { timeout: 60_000 }, async (t) => {
     const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--no-open', '--json'], { t });
     const url = await cli.consentUrl();
     const outcome = await consent(url, { action: 'deny' });
@@ -284,7 +284,11 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     const exit = await cli.waitForExit();
     assert.equal(exit.code, 5, exit.stderr);
     assert.match(exit.stderr, /Access was denied at the consent screen/);
-    assert.equal(exit.stdout, '', 'with --json a failure prints nothing on stdout');
+    const printed = JSON.parse(exit.stdout) as { error: { code: string; message: string; exit_code: number } };
+    assert.deepEqual(Object.keys(printed), ['error'], 'with --json a failure prints exactly one error object on stdout');
+    assert.equal(printed.error.code, 'ACCESS_DENIED');
+    assert.equal(printed.error.exit_code, 5);
+    assert.match(printed.error.message, /Access was denied at the consent screen/);
     assertNoSecrets(exit, { clientSecret: provider.installed.client_secret, callback: outcome.finalUrl, consentUrl: url });
     assert.ok(await canBind(portOf(url.searchParams.get('redirect_uri')!)));
   });
