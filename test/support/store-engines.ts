@@ -1,9 +1,11 @@
 // Real databases for the account-store and broker tests: a SQLite file in a fresh temp directory,
 // or a fresh Postgres schema (dropped by cleanup()) at ADS_OAUTH_TEST_POSTGRES_URL.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openAccountStore } from '../../src/stores/accounts/index.js';
 import { parseKeyring, type Keyring } from '../../src/stores/accounts/keyring.js';
@@ -85,4 +87,21 @@ export async function createEngineFixture(kind: StoreKind, keyring: Keyring = pa
       await drop();
     },
   };
+}
+
+const STORE_WORKER = fileURLToPath(new URL('./store-worker.ts', import.meta.url));
+
+/** Runs test/support/store-worker.ts in its own process with the given keys; resolves its one JSON line. */
+export function runStoreWorker<T>(args: string[], keys: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', STORE_WORKER, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: keys },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as T) : reject(new Error(`worker exited ${code}: ${err}`))));
+  });
 }

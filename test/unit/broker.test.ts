@@ -1,16 +1,13 @@
 // The token broker on real stores (SQLite file, Postgres schema); only the upstream refresh is injected.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createTokenBroker, type UpstreamRefreshResult } from '../../src/broker/index.js';
 import { AdsOAuthError, isAdsOAuthError } from '../../src/errors.js';
 import { parseKeyring } from '../../src/stores/accounts/keyring.js';
 import type { AccountStore } from '../../src/stores/accounts/types.js';
-import { createEngineFixture, ENGINES, keyValue, type EngineFixture } from '../support/store-engines.js';
+import { createEngineFixture, ENGINES, keyValue, runStoreWorker, type EngineFixture } from '../support/store-engines.js';
 
-const WORKER = fileURLToPath(new URL('../support/store-worker.ts', import.meta.url));
 const HOUR = 3_600_000;
 let counter = 0;
 
@@ -43,17 +40,7 @@ function countingRefresh(result: (n: number, refreshToken: string) => UpstreamRe
 }
 
 function worker(args: string[], keys: string): Promise<{ refreshes: number; tokens: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: keys },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as { refreshes: number; tokens: string[] }) : reject(new Error(`worker exited ${code}: ${err}`))));
-  });
+  return runStoreWorker(args, keys);
 }
 
 for (const kind of ENGINES) {

@@ -1,14 +1,11 @@
 // One suite, run against both engines: a SQLite file and a fresh Postgres schema.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { isAdsOAuthError, type ErrorCode } from '../../src/errors.js';
 import { parseKeyring } from '../../src/stores/accounts/keyring.js';
 import type { AccountConnection, AccountStore, PendingAuthorization } from '../../src/stores/accounts/types.js';
-import { createEngineFixture, ENGINES, keyValue, type EngineFixture } from '../support/store-engines.js';
+import { createEngineFixture, ENGINES, keyValue, runStoreWorker, type EngineFixture } from '../support/store-engines.js';
 
-const WORKER = fileURLToPath(new URL('../support/store-worker.ts', import.meta.url));
 const HOUR = 3_600_000;
 
 let counter = 0;
@@ -48,17 +45,7 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, pattern?:
 }
 
 function worker(args: string[], keys: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: keys },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as Record<string, unknown>) : reject(new Error(`worker exited ${code}: ${err}`))));
-  });
+  return runStoreWorker(args, keys);
 }
 
 for (const kind of ENGINES) {
