@@ -251,7 +251,7 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
 
     const revoke = await runCli('revoke', ['--config', config, '--remove'], fake.env());
     assert.equal(revoke.code, 0, revoke.stderr);
-    assert.match(revoke.stdout, /^Revoked the refresh token at .*\nRemoved refresh_token from /);
+    assert.match(revoke.stdout, /^Revoked the refresh token at .*\n.*whole grant.*\nRemoved refresh_token from /);
     const text = await readFile(config, 'utf8');
     assert.ok(!text.includes('refresh_token'));
     assert.match(text, /developer_token: devtoken-e2e-123456/);
