@@ -229,6 +229,17 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
     assert.match(r.stderr, /\[network\]/);
   });
 
+  test('verify: an Ads API error whose codes carry terminal escapes is printed escaped, never obeyed (issue 10 defect 5)', async () => {
+    await writeConfig();
+    fake.reset();
+    fake.on('listAccessibleCustomers', adsError(403, 'PERMISSION\x1b[2J_DENIED', { authorizationError: 'NOT\x1b]0;owned\x07_APPROVED' }, 'No\x1b[31m red \u202eevil'));
+    const r = await runCli('verify', ['--config', config], fake.env());
+    assert.equal(r.code, 9, r.stderr);
+    assert.match(r.stderr, /NOT\\x1b\]0;owned\\x07_APPROVED/);
+    assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f\u202e]/);
+    assertClean(r, secrets);
+  });
+
   test('customers --json --details, then --set-login-customer-id, then revoke --remove', async () => {
     await writeConfig();
     fake.reset();
