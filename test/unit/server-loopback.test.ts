@@ -601,6 +601,43 @@ describe('startLoopbackListener: handle()', () => {
     await second.close();
   });
 
+  it('a genuine callback whose page cannot be sent still ends the flow at once with its outcome (issue 10 defect 6)', async () => {
+    for (const outcome of ['resolve', 'reject'] as const) {
+      const listener = await startLoopbackListener();
+      const started = Date.now();
+      let decided = 0;
+      const result = settle(
+        listener.handle<string>(async () => {
+          decided += 1;
+          await sleep(50); // the exchange
+          if (outcome === 'reject') throw new AdsOAuthError('TOKEN_ENDPOINT', 'The exchange failed.');
+          return { done: true, page: successPage(), value: 'the token' };
+        }, { timeoutMs: 5_000, timeoutMessage: 'timed out' }),
+      );
+      // The genuine callback pipelined behind another request on a connection the client closes
+      // once the first answer arrives: the callback's answer waits behind it and has nowhere to go.
+      const host = `127.0.0.1:${listener.port}`;
+      await new Promise<void>((resolve) => {
+        const socket = connect({ port: listener.port, host: '127.0.0.1' }, () =>
+          socket.write(`GET /nope HTTP/1.1\r\nHost: ${host}\r\n\r\nGET /?state=s&code=c HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
+        );
+        socket.once('data', () => socket.destroy()); // the first answer arrives: the client goes away
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+      });
+      const { value, error } = await result;
+      const elapsed = Date.now() - started;
+      if (decided === 0) {
+        // Node did not hand the pipelined request over at all: nothing was exchanged, nothing to prove.
+        assert.fail('the pipelined callback never reached the flow; the test does not exercise the defect');
+      }
+      if (outcome === 'resolve') assert.equal(value, 'the token', String(error));
+      else assert.ok(error instanceof AdsOAuthError && error.code === 'TOKEN_ENDPOINT', `an exchange failure is reported as itself, not ${String(error)}`);
+      assert.ok(elapsed < 4_000, `the flow ended ${elapsed} ms after start, waiting for a page nobody could receive`);
+      assert.notEqual(await tryConnect(listener.port, '127.0.0.1'), 'connected');
+    }
+  });
+
   it('the callback page carries the protective headers and closes the connection', async () => {
     const listener = await startLoopbackListener();
     const result = listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), HANDLE);
