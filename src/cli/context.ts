@@ -21,7 +21,6 @@ export interface CliContext {
   signal: AbortSignal;
   /** Whether a browser may be opened: DISPLAY / WAYLAND_DISPLAY on Linux, WSL, macOS and Windows. */
   hasDisplay: boolean;
-  platform: NodeJS.Platform;
   debug: boolean;
   /** A line to stdout (data: tokens, snippets, JSON). */
   out(line: string): void;
@@ -66,7 +65,6 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     signal: controller.signal,
     // WSL opens the Windows browser (the open package knows how) even without an X display.
     hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY'] || env['WSL_DISTRO_NAME']),
-    platform,
     debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
     // Every line may quote something from outside (a provider's error, a customer name, a file):
     // control characters are shown escaped, never obeyed by the terminal.

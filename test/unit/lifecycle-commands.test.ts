@@ -14,6 +14,7 @@ import type { CliContext } from '../../src/cli/context.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { isAdsOAuthError, type AdsOAuthError } from '../../src/errors.js';
 import { ADWORDS_SCOPE, adsError, oauthError, startFakeGoogleApis, type FakeGoogleApis } from '../support/fake-google-apis.js';
+import { assertNoSecrets as assertNoneOf } from '../support/secrets.js';
 
 let fake: FakeGoogleApis;
 let dir: string;
@@ -58,7 +59,6 @@ async function run(
     stderr: err.stream,
     signal: new AbortController().signal,
     hasDisplay: false,
-    platform: process.platform,
     debug: false,
     out: (line) => void out.stream.write(`${line}\n`),
     err: (line) => void err.stream.write(`${line}\n`),
@@ -74,10 +74,7 @@ async function run(
 }
 
 function assertNoSecrets(r: Run, extra: string[] = []): void {
-  for (const text of [r.stdout, r.stderr]) {
-    for (const secret of [fake.clientSecret, fake.refreshToken, ...extra]) assert.ok(!text.includes(secret), `secret leaked in: ${text}`);
-    assert.ok(!/ya29\.fake-access/.test(text), 'access token leaked');
-  }
+  assertNoneOf(r, [fake.clientSecret, fake.refreshToken, ...extra], { patterns: [/ya29\.fake-access/] });
 }
 
 function onlyJson(stdout: string): Record<string, unknown> {
