@@ -115,7 +115,7 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
-    server.on('clientError', (_error, socket) => socket.destroy());
+    server.on('clientError', (error, socket) => answerClientError(error, socket));
     return server;
   };
 
@@ -266,6 +266,33 @@ function send(res: ServerResponse, page: Page, done?: () => void): void {
   }
   res.writeHead(page.status, { ...page.headers, 'Content-Length': Buffer.byteLength(page.body) });
   res.end(page.body, done);
+}
+
+/**
+ * A request Node's parser refused: answer it with a plain status (431 for oversized headers, 414
+ * when the request line alone is too long, 408 for a request that timed out, 400 otherwise),
+ * then close. The flow never sees it and keeps waiting for the genuine callback.
+ */
+function answerClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  let status = 400;
+  let text = 'Bad request.';
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    const packet = error.rawPacket;
+    const lineTooLong = packet !== undefined && !packet.subarray(0, 16 * 1024).includes('\r\n');
+    [status, text] = lineTooLong ? [414, 'URI too long.'] : [431, 'Request header fields too large.'];
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    [status, text] = [408, 'Request timeout.'];
+  }
+  const page = plainPage(status, text, { Connection: 'close' });
+  const head = Object.entries({ ...page.headers, 'Content-Length': String(Buffer.byteLength(page.body)) })
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\r\n');
+  socket.end(`HTTP/1.1 ${status} ${text.replace(/\.$/, '')}\r\n${head}\r\n\r\n${page.body}`);
+  setTimeout(() => socket.destroy(), 1_000).unref(); // a peer that never reads must not hold the socket
 }
 
 /** How long the last page may take to reach the browser before the listener closes anyway. */

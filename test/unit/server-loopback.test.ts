@@ -365,6 +365,28 @@ describe('startLoopbackListener: request rules', () => {
     }
   }
 
+  it('a 64 KiB URL → 414, 32 KiB of headers → 431, 10k parameters → 414, garbage → 400: answered with the protective headers, never handed to the flow, and the genuine callback is still served', async () => {
+    const listener = await startLoopbackListener();
+    const host = `127.0.0.1:${listener.port}`;
+    const result = listener.handle<string>(async (url) => ({ done: true, page: successPage(), value: url.searchParams.get('code') ?? '' }), HANDLE);
+    const cases: [string, number][] = [
+      [`GET /?state=s&pad=${'A'.repeat(64 * 1024)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 414],
+      [`GET /?state=s HTTP/1.1\r\nHost: ${host}\r\nX-Pad: ${'B'.repeat(32 * 1024)}\r\n\r\n`, 431],
+      [`GET /?state=s${'&p=1'.repeat(10_000)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 414],
+      [`GET /?a=\u00e9\u202e HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 400],
+      ['\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03', 400], // a TLS ClientHello
+    ];
+    for (const [request, status] of cases) {
+      const answer = await raw(listener.port, request);
+      assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${request.slice(0, 40)} → ${answer.slice(0, 80)}`);
+      assert.match(answer, /\r\ncontent-security-policy: default-src 'none'/i);
+      assert.match(answer, /\r\nx-content-type-options: nosniff/i);
+    }
+    const page = await get(listener.port, '/?state=s&code=genuine');
+    assert.equal(page.status, 200);
+    assert.equal(await result, 'genuine');
+  });
+
   it('another path → 404, and the flow never sees it', async () => {
     await withListener(async (listener, calls) => {
       const answer = await get(listener.port, '/favicon.ico');
