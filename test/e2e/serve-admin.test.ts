@@ -143,6 +143,9 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
     assert.equal(location.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(location.searchParams.get('nonce'));
     assert.match(start.headers.get('set-cookie') ?? '', /Path=\/oauth2callback/);
+    // After a refusal the 403 page offers the provider's account chooser.
+    const choose = await fetch(`${base}/admin/sign-in?choose=account`, { redirect: 'manual' });
+    assert.equal(new URL(choose.headers.get('location')!).searchParams.get('prompt'), 'select_account');
   });
 
   test('an admin sign-in stores no account and no refresh token; the session cookie is HttpOnly, SameSite=Lax, 8 h', async () => {
@@ -272,6 +275,7 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       await page.waitForLoadState('domcontentloaded');
       assert.match(await page.innerText('body'), /revoked at the provider/);
       assert.equal((await store.getAccount(account.id))?.status, 'revoked');
+      await screenshot(page, join(ARTIFACTS, 'serve-admin-after-revoke.png'));
       await assert.rejects(refreshAccessToken(new URL(provider.tokenUri), client, refreshToken), /invalid_grant|revoked/i);
 
       // Delete it.
@@ -384,6 +388,7 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
         assert.equal(outcome.status, 403, outcome.text);
         assert.match(outcome.text, /Not allowed/);
         assert.match(outcome.text, pattern);
+        assert.equal(await page.getByRole('link', { name: 'Sign in with another account' }).getAttribute('href'), '/admin/sign-in?choose=account');
         if (shot) await screenshot(page, join(ARTIFACTS, shot));
       } finally {
         provider.setUserClaims({});

@@ -41,12 +41,12 @@ const FILE_NAMES: Record<FormatId, { name: string; type: string; label: string }
   yaml: { name: 'google-ads.yaml', type: 'application/yaml', label: 'google-ads.yaml (Python)' },
   java: { name: 'ads.properties', type: 'text/plain', label: 'ads.properties (Java)' },
   php: { name: 'google_ads_php.ini', type: 'text/plain', label: 'google_ads_php.ini (PHP)' },
-  ruby: { name: 'google_ads_config.rb', type: 'text/plain', label: 'google_ads_config.rb (Ruby)' },
+  ruby: { name: 'google_ads_config.rb', type: 'text/plain', label: 'google_ads_config.rb' },
   perl: { name: 'googleads.properties', type: 'text/plain', label: 'googleads.properties (Perl)' },
-  dotenv: { name: 'google-ads.env', type: 'text/plain', label: '.env (environment variables)' },
+  dotenv: { name: 'google-ads.env', type: 'text/plain', label: '.env' },
   appsettings: { name: 'appsettings.json', type: 'application/json', label: 'appsettings.json (.NET)' },
-  appconfig: { name: 'App.config', type: 'application/xml', label: 'App.config (.NET Framework)' },
-  adc: { name: 'application_default_credentials.json', type: 'application/json', label: 'Application Default Credentials (JSON)' },
+  appconfig: { name: 'App.config', type: 'application/xml', label: 'App.config (.NET)' },
+  adc: { name: 'application_default_credentials.json', type: 'application/json', label: 'ADC JSON (gcloud)' },
 };
 
 const NOTICES: Record<string, string> = {
@@ -138,7 +138,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AdminContext): AdminRou
 
   function shell(session: AdminSession, title: string, body: string): string {
     const signOut = `<form method="post" action="${escapeHtml(url('/admin/sign-out'))}">${csrfField(session)}<button type="submit">Sign out</button></form>`;
-    return widePage(title, `<header class="bar"><p class="muted">Signed in as <strong>${escapeHtml(session.email)}</strong></p>${signOut}</header>${body}`);
+    return widePage(title, `<header class="bar"><p class="brand">ads-oauth admin</p><div class="actions"><p class="muted">Signed in as <strong>${escapeHtml(session.email)}</strong></p>${signOut}</div></header>${body}`);
   }
 
   const backLink = `<p><a href="${escapeHtml(url('/admin'))}">← Back to admin</a></p>`;
@@ -159,7 +159,7 @@ export function registerAdmin(app: FastifyInstance, ctx: AdminContext): AdminRou
 <td data-label="Last refreshed">${fmtTime(a.lastRefreshedAt)}</td>
 <td data-label="Actions"><div class="actions">
 <form method="post" action="${escapeHtml(base)}/verify">${csrfField(session)}<button type="submit" aria-label="Verify ${name}">Verify</button></form>
-<form method="post" action="${escapeHtml(base)}/config" class="actions">${csrfField(session)}<label class="sr-only" for="format-${i}">Config format for ${name}</label><select id="format-${i}" name="format">${options}</select><button type="submit" aria-label="Download config for ${name}">Download config</button></form>
+${a.status === 'revoked' ? '' : `<form method="post" action="${escapeHtml(base)}/config" class="actions">${csrfField(session)}<label class="sr-only" for="format-${i}">Config format for ${name}</label><select id="format-${i}" name="format">${options}</select><button type="submit" aria-label="Download config for ${name}">Download config</button></form>`}
 ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}/revoke" aria-label="Revoke ${name}">Revoke…</a>`}
 <a class="btn danger" href="${escapeHtml(base)}/delete" aria-label="Delete ${name}">Delete…</a>
 </div></td></tr>`;
@@ -192,7 +192,7 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
     return shell(
       session,
       'Admin',
-      `<h1>ads-oauth admin</h1>${noticeHtml}
+      `<h1>Accounts and API keys</h1>${noticeHtml}
 <h2 id="accounts">Connected accounts (${accounts.length})</h2>${accountsHtml}
 <h2 id="api-keys">API keys</h2><p class="muted">Services call the token broker API with <code>Authorization: Bearer &lt;api key&gt;</code>.</p>${keysHtml}${create}`,
     );
@@ -218,7 +218,10 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
   app.get('/admin/sign-in', { config: { rateLimit: {} } }, async (request, reply) => {
     const { response } = await ctx.flow.start({ method: request.method, url: request.url, headers: request.headers }, { flow: 'admin', returnTo: '/admin' });
     for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
-    return reply.redirect(response.location!, 302);
+    const location = new URL(response.location!);
+    // "Sign in with another account" after a refusal: the provider's account chooser.
+    if ((request.query as Record<string, string | undefined>)['choose'] === 'account') location.searchParams.set('prompt', 'select_account');
+    return reply.redirect(location.href, 302);
   });
 
   app.post('/admin/sign-out', async (request, reply) => {
@@ -238,16 +241,17 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
       reply.header('set-cookie', sessionCookie('', 0));
     }
     const retry = `<a class="button" href="${escapeHtml(url('/admin/sign-in'))}">Try again</a>`;
+    const another = `<a class="button" href="${escapeHtml(url('/admin/sign-in?choose=account'))}">Sign in with another account</a>`;
     if (!result.ok) {
       return html(reply, reply.statusCode >= 400 ? reply.statusCode : 400, page('fail', 'Not signed in', [result.error.message], retry));
     }
     if (result.flow !== 'admin') throw new AdsOAuthError('INTERNAL', 'Not an admin sign-in.');
     const email = result.email ?? '';
     if (!result.emailVerified || !email) {
-      return html(reply, 403, page('fail', 'Not allowed', [`The provider has not verified the email address ${email || '(none)'} of this Google account, so it cannot sign in as an admin.`]));
+      return html(reply, 403, page('fail', 'Not allowed', [`The provider has not verified the email address ${email || '(none)'} of this Google account, so it cannot sign in as an admin.`], another));
     }
     if (!admins.has(email.toLowerCase())) {
-      return html(reply, 403, page('fail', 'Not allowed', [`${email} is not an admin of this server.`, 'An operator can add it with --admin EMAIL when starting ads-oauth serve.']));
+      return html(reply, 403, page('fail', 'Not allowed', [`${email} is not an admin of this server.`, 'An operator can add it with --admin EMAIL when starting ads-oauth serve.'], another));
     }
     const { id } = await store.createAdminSession({ email, ttlMs: ctx.sessionTtlMs });
     reply.header('set-cookie', sessionCookie(id, Math.floor(ctx.sessionTtlMs / 1000)));

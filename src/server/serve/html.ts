@@ -12,12 +12,12 @@ p{margin:.5rem 0}a.button{display:inline-block;margin-top:1rem;padding:.75rem 1.
 a.button:focus-visible{outline:3px solid #1f2328;outline-offset:2px}
 main.wide{max-width:72rem;margin:1rem .5rem}@media (min-width:40rem){main.wide{margin:2rem auto}}
 h2{font-size:1.1rem;margin:1.75rem 0 .5rem}a{color:#0969da}
-.bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;margin-bottom:.5rem}.bar h1{margin:0}
+.bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;margin:0 0 1rem;padding-bottom:.75rem;border-bottom:1px solid #d0d7de}.brand{font-weight:700;margin:0}.bar .actions p{margin:0}
 .muted{color:#59636e;font-size:.9rem}code,.secret{font:14px/1.4 ui-monospace,Menlo,Consolas,monospace}
 .secret{display:block;word-break:break-all;padding:.6rem .75rem;background:#eff1f3;border:1px solid #d0d7de;border-radius:6px;margin:.5rem 0}
 table{border-collapse:collapse;width:100%;font-size:.95rem}caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{text-align:left;vertical-align:top;padding:.5rem .5rem;border-bottom:1px solid #d0d7de}thead th{background:#f6f8fa;font-size:.85rem}
-tbody th{font-weight:600;word-break:break-word}
+tbody th{font-weight:600;overflow-wrap:break-word}@media (min-width:48rem){tbody th{min-width:13rem}td select{max-width:15rem}}
 button,a.btn{font:inherit;font-size:.9rem;line-height:1.2;padding:.45rem .75rem;border-radius:6px;border:1px solid #8c959f;background:#f6f8fa;color:#1f2328;cursor:pointer;text-decoration:none;display:inline-block}
 button.primary{background:#0969da;border-color:#0969da;color:#fff}button.danger,a.btn.danger{background:#fff;border-color:#cf222e;color:#a40e26}
 button:hover{filter:brightness(.95)}
