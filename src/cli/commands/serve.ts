@@ -13,6 +13,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   DATABASE_FLAG,
   { name: 'admin', kind: 'list', value: 'EMAIL', description: 'May sign in at /admin (repeatable; a verified email of the provider, compared case-insensitively). Without it /admin lets nobody in.' },
   { name: 'issuer', kind: 'string', value: 'URL', description: 'Discover the provider at this issuer instead of the authorization endpoint\'s origin.' },
+  { name: 'help', kind: 'boolean', short: 'h', description: 'Show this help.' },
 ];
 
 const HELP = `Usage: ads-oauth serve --client_secrets_path web.json --public-url URL [--listen HOST:PORT] [--database PATH|postgres://…]
