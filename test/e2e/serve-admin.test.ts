@@ -401,6 +401,30 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
     });
   }
 
+  test('verify of a dead refresh token: failed, with the diagnosis, and the account is marked reconnect_required', async () => {
+    for (const a of await store.listAccounts()) await store.deleteAccount(a.id);
+    await connectAccount();
+    const [account] = await store.listAccounts();
+    // The grant ends at the provider behind the server's back (e.g. the user removed the app).
+    await revokeToken(new URL(provider.revokeUri), (await store.getRefreshToken(account!.id))!, client, { tokenTypeHint: 'refresh_token' });
+    const page = await browser.page();
+    try {
+      // Revoking ended the provider-side grant, so the admin sign-in asks for consent again.
+      await signIn(page);
+      await page.locator('tbody tr', { hasText: 'ads-user@example.com' }).getByRole('button', { name: /^Verify/ }).click();
+      await page.waitForLoadState('domcontentloaded');
+      const text = await page.innerText('body');
+      assert.match(text, /Verification failed/);
+      assert.match(text, /invalid_grant/);
+      await screenshot(page, join(ARTIFACTS, 'serve-admin-verify-failed.png'));
+    } finally {
+      await page.close();
+    }
+    const after = await store.getAccount(account!.id);
+    assert.equal(after?.status, 'reconnect_required');
+    assert.ok(after?.statusReason);
+  });
+
   test('the admin pages carry the security headers', async () => {
     const page = await browser.page();
     try {

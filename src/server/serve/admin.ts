@@ -49,6 +49,14 @@ const FILE_NAMES: Record<FormatId, { name: string; type: string; label: string }
   adc: { name: 'application_default_credentials.json', type: 'application/json', label: 'ADC JSON (gcloud)' },
 };
 
+const CHECK_LABELS: Record<string, string> = {
+  refresh: 'Refresh',
+  tokeninfo: 'tokeninfo',
+  scope: 'Google Ads scope',
+  client: 'OAuth client',
+  ads_api: 'Google Ads API',
+};
+
 const NOTICES: Record<string, string> = {
   revoked: 'The account was revoked at the provider. It stays listed as revoked until it is deleted or connects again.',
   deleted: 'The account was deleted (its refresh token was revoked at the provider first).',
@@ -267,10 +275,19 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
     if (!account) return reply;
     const result = await ctx.verify(account);
     const checks = result.checks
-      .map((c) => `<li><span class="${c.status === 'pass' ? 'pass' : c.status === 'fail' ? 'fail-check' : 'muted'}">${c.status === 'pass' ? 'Passed' : c.status === 'fail' ? 'Failed' : 'Skipped'}</span>: ${escapeHtml(c.summary)}</li>`)
+      .map((c) => {
+        const state = c.status === 'pass' ? '<span class="pass">Passed</span>' : c.status === 'fail' ? '<span class="fail-check">Failed</span>' : '<span class="muted">Skipped</span>';
+        const summary = c.summary.replace(/^Skipped:\s*/, '');
+        return `<li><strong>${escapeHtml(CHECK_LABELS[c.id] ?? c.id)}</strong> — ${state}: ${escapeHtml(summary)}</li>`;
+      })
       .join('');
     const problems = result.problems
-      .map((p) => `<li><strong>${escapeHtml(p.code)}</strong>: ${escapeHtml(p.cause)} <em>Fix:</em> ${escapeHtml(p.fix)}</li>`)
+      .map((p) => {
+        const causes = p.causes && p.causes.length > 1
+          ? `<p>Possible causes, most likely first:</p><ol>${p.causes.map((c) => `<li>${escapeHtml(c.cause)} <em>Fix:</em> ${escapeHtml(c.fix)}</li>`).join('')}</ol>`
+          : `<p>${escapeHtml(p.cause)} <em>Fix:</em> ${escapeHtml(p.fix)}</p>`;
+        return `<li><strong>${escapeHtml(p.code)}</strong>${p.summary ? `: ${escapeHtml(p.summary)}` : ''}${causes}</li>`;
+      })
       .join('');
     const facts = [
       result.scopes.length ? `<li>Scopes: ${escapeHtml(result.scopes.join(' '))}</li>` : '',
