@@ -91,6 +91,19 @@ export function registerAdmin(app: FastifyInstance, ctx: AdminContext): AdminRou
   const admins = new Set(ctx.admins.map((email) => email.trim().toLowerCase()));
   const url = (path: string) => `${basePath}${path}`;
 
+  // Failures of the admin routes answer a page, not Fastify's JSON; the message is one of ours
+  // (secret-free) or a generic one.
+  app.setErrorHandler(async (error, request, reply) => {
+    const status = error instanceof AdsOAuthError
+      ? (error.code === 'STORE' || error.code === 'NETWORK' ? 503 : error.code === 'NOT_FOUND' ? 404 : 500)
+      : typeof (error as { statusCode?: unknown }).statusCode === 'number' && (error as { statusCode: number }).statusCode >= 400
+        ? (error as { statusCode: number }).statusCode
+        : 500;
+    if (status >= 500) request.log.error({ err: error }, 'admin request failed');
+    const message = error instanceof AdsOAuthError && error.code !== 'INTERNAL' ? error.message : status < 500 && error instanceof Error ? error.message : 'Something went wrong on the server.';
+    return html(reply, status, page('fail', status === 429 ? 'Too many requests' : 'Something went wrong', [message, 'Reload the admin page to see the current state, then try again.'], `<a class="button" href="${escapeHtml(url('/admin'))}">Back to admin</a>`));
+  });
+
   function sessionCookie(value: string, maxAgeSeconds: number): string {
     return `${cookieName}=${value}; Path=${cookiePath}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${https ? '; Secure' : ''}`;
   }

@@ -162,16 +162,20 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
     return result;
   }
 
-  const admin: AdminRoutes = registerAdmin(app, {
-    store: options.store,
-    broker: options.broker,
-    flow: options.flow,
-    publicUrl,
-    client: requireClient,
-    admins: options.admins ?? [],
-    sessionTtlMs: options.adminSessionTtlMs ?? 8 * 3600_000,
-    revoke: options.revoke,
-    verify: verifyAccount,
+  // In its own encapsulated context, for its HTML error handler.
+  let admin!: AdminRoutes;
+  await app.register(async (scope) => {
+    admin = registerAdmin(scope, {
+      store: options.store,
+      broker: options.broker,
+      flow: options.flow,
+      publicUrl,
+      client: requireClient,
+      admins: options.admins ?? [],
+      sessionTtlMs: options.adminSessionTtlMs ?? 8 * 3600_000,
+      revoke: options.revoke,
+      verify: verifyAccount,
+    });
   });
 
   app.get('/', async (_request, reply) =>
