@@ -95,11 +95,27 @@ function accountJson(account: StoredAccount) {
   };
 }
 
+/**
+ * Request log lines without the query string: the callback's carries the authorization code and
+ * the state, which must never reach a log. A caller's own serializers win.
+ */
+function withSafeSerializers(logger: boolean | object): boolean | object {
+  if (logger === false) return false;
+  const base = logger === true ? {} : (logger as { serializers?: object });
+  return {
+    ...base,
+    serializers: {
+      req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: (req.url ?? '').split('?')[0], remoteAddress: req.ip }),
+      ...(base.serializers ?? {}),
+    },
+  };
+}
+
 export async function createServeApp(options: ServeAppOptions): Promise<FastifyInstance> {
   const publicUrl = new URL(String(options.publicUrl));
   const https = publicUrl.protocol === 'https:';
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withSafeSerializers(options.logger ?? false),
     trustProxy: false,
     forceCloseConnections: true,
   });
