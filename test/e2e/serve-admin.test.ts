@@ -191,6 +191,13 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await screenshot(page, join(ARTIFACTS, 'serve-admin-phone.png'));
       await page.setViewportSize({ width: 1280, height: 720 });
+      // Keyboard focus is visible: Tab past "Sign out" to the first Verify button.
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Verify');
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      assert.equal(outline, 'solid');
+      await screenshot(page, join(ARTIFACTS, 'serve-admin-focus.png'));
 
       // Verify: the lifecycle verify, against the provider (refresh) and the fakes (tokeninfo, Ads API).
       fake.reset();
@@ -355,6 +362,19 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
     const postExpired = await post('/admin/api-keys', { name: 'late', csrf: short.session.csrfToken }, {}, short.id);
     assert.equal(postExpired.status, 403);
     assert.equal((await store.listApiKeys()).length, keys);
+    // In the browser: /admin with the expired cookie goes through the sign-in (the provider still
+    // knows the browser and the grant, so no page is shown) and lands back on /admin, with a new id.
+    await browser.context.addCookies([{ name: COOKIE, value: short.id, url: base }]);
+    const page = await browser.page();
+    try {
+      await page.goto(`${base}/admin`);
+      assert.equal(new URL(page.url()).pathname, '/admin');
+      assert.match(await page.innerText('body'), /Signed in as ads-user@example\.com/);
+    } finally {
+      await page.close();
+    }
+    const renewed = await sessionCookie();
+    assert.ok(renewed && renewed !== short.id);
   });
 
   test('sign-out ends the session server-side', async () => {
