@@ -78,3 +78,41 @@ test('serve admin on https: __Host- session cookie, https Origin, rate-limited s
   assert.match(broken.body, /The database did not answer/);
   assert.equal(broken.headers['cache-control'], 'no-store');
 });
+
+test('serve admin sessions: an idle timeout that slides on use, and an absolute lifetime that does not', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-admin-idle-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const publicUrl = 'http://127.0.0.1:8080';
+  const client = parseClientSecrets(
+    JSON.stringify({ web: { client_id: 'c.apps.googleusercontent.com', client_secret: 's', auth_uri: 'https://accounts.example.test/o/oauth2/auth', token_uri: 'https://oauth2.example.test/token', redirect_uris: [`${publicUrl}/oauth2callback`] } }),
+    'web.json',
+  );
+  const server = { discovered: true, as: { issuer: 'https://accounts.example.test', authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href } };
+  const store = await openAccountStore({ database: join(dir, 's.sqlite'), keyring: parseKeyring(`k1:${randomBytes(32).toString('base64')}`), clientId: client.clientId });
+  await store.migrate();
+  t.after(() => store.close());
+  const flow = createWebFlow({ client, server, store, publicUrl });
+  const broker = createTokenBroker({ store, refresh: async () => { throw new Error('not called'); } });
+  const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, client, admins: ['root@example.test'], adminSessionIdleMs: 600, adminSessionTtlMs: 1_500 });
+  t.after(() => app.close());
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const get = async (id: string) => (await app.inject({ method: 'GET', url: '/admin', headers: { cookie: `ads_oauth_admin=${id}` } })).statusCode;
+
+  // Used every 300 ms: alive past its first 600 ms (it slides), then gone at the absolute 1.5 s.
+  const busy = await store.createAdminSession({ email: 'root@example.test', ttlMs: 600 });
+  const started = Date.now();
+  const seen: number[] = [];
+  while (Date.now() - started < 1_200) {
+    seen.push(await get(busy.id));
+    await sleep(300);
+  }
+  assert.deepEqual([...new Set(seen)], [200], JSON.stringify(seen));
+  await sleep(Math.max(0, 1_600 - (Date.now() - started)));
+  assert.equal(await get(busy.id), 302);
+
+  // Left alone: gone after the idle time.
+  const idle = await store.createAdminSession({ email: 'root@example.test', ttlMs: 600 });
+  assert.equal(await get(idle.id), 200);
+  await sleep(900);
+  assert.equal(await get(idle.id), 302);
+});

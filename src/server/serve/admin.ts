@@ -2,7 +2,7 @@
  * The admin part of `ads-oauth serve`: sign-in with the same provider through the same
  * `/oauth2callback` (the stored pending state says it is an admin sign-in), allowed only for a
  * verified email on the `--admin` list; server-side sessions (the cookie holds only a random id, the
- * store keeps its hash), a new id at every sign-in, an absolute expiry and sign-out; and the
+ * store keeps its hash), a new id at every sign-in, an idle and an absolute expiry, and sign-out; and the
  * admin page: accounts (verify, revoke, delete, download a config), API keys (create, revoke).
  *
  * Every state change is a POST that carries the session's CSRF token and comes from our own
@@ -26,7 +26,10 @@ export interface AdminContext {
   /** The OAuth client (throws when the app was made without one). */
   client: () => { clientId: string; clientSecret: string };
   admins: readonly string[];
+  /** Absolute lifetime of a session. */
   sessionTtlMs: number;
+  /** Idle timeout: each use moves the expiry to now + this (never past the absolute one). */
+  sessionIdleMs: number;
   revoke: (refreshToken: string) => Promise<void>;
   verify: (account: StoredAccount) => Promise<VerifyResult>;
 }
@@ -115,9 +118,17 @@ export function registerAdmin(app: FastifyInstance, ctx: AdminContext): AdminRou
   async function currentSession(request: FastifyRequest): Promise<{ id: string; session: AdminSession } | undefined> {
     const id = readCookie(request.headers, cookieName);
     if (!id) return undefined;
-    const session = await store.getAdminSession(id);
+    const now = new Date();
+    const session = await store.getAdminSession(id, now);
     // A session of an email since removed from --admin is no longer honoured.
     if (!session || !admins.has(session.email.toLowerCase())) return undefined;
+    // The absolute lifetime counts from the sign-in; the idle one from the last use.
+    const absolute = session.createdAt.getTime() + ctx.sessionTtlMs;
+    if (absolute <= now.getTime()) {
+      await store.deleteAdminSession(id);
+      return undefined;
+    }
+    await store.touchAdminSession(id, new Date(Math.min(absolute, now.getTime() + ctx.sessionIdleMs)), now);
     return { id, session };
   }
 
@@ -274,7 +285,7 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
     if (!admins.has(email.toLowerCase())) {
       return html(reply, 403, page('fail', 'Not allowed', [`${email} is not an admin of this server.`, 'An operator can add it with --admin EMAIL when starting ads-oauth serve.'], another));
     }
-    const { id } = await store.createAdminSession({ email, ttlMs: ctx.sessionTtlMs });
+    const { id } = await store.createAdminSession({ email, ttlMs: Math.min(ctx.sessionIdleMs, ctx.sessionTtlMs) });
     reply.header('set-cookie', sessionCookie(id, Math.floor(ctx.sessionTtlMs / 1000)));
     return reply.code(303).redirect(url(result.returnTo ?? '/admin'), 303);
   }

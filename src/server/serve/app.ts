@@ -40,6 +40,8 @@ export interface ServeAppOptions {
   admins?: readonly string[];
   /** Absolute lifetime of an admin session; default 8 hours. */
   adminSessionTtlMs?: number;
+  /** An admin session unused for this long ends; default 1 hour. */
+  adminSessionIdleMs?: number;
 }
 
 /** One table from error code to HTTP status for the whole server. */
@@ -189,6 +191,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       client: requireClient,
       admins: options.admins ?? [],
       sessionTtlMs: options.adminSessionTtlMs ?? 8 * 3600_000,
+      sessionIdleMs: options.adminSessionIdleMs ?? 3600_000,
       revoke: options.revoke,
       verify: verifyAccount,
     });
