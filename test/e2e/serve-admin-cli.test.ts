@@ -54,6 +54,11 @@ describe('ads-oauth serve --admin and the endpoint overrides (the CLI)', { timeo
     await store.migrate();
     const { account } = await store.saveConnection({ issuer: provider.issuer, subject: '4242', email: 'seeded@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE, 'email', 'openid'], refreshToken: seeded });
     const { key } = await store.createApiKey('cli-test');
+    // Two more accounts whose tokens died, and an admin session (as a sign-in would make it).
+    const { account: deadOne } = await store.saveConnection({ issuer: provider.issuer, subject: '5151', email: 'dead1@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE], refreshToken: 'rt-dead-1' });
+    const { account: deadTwo } = await store.saveConnection({ issuer: provider.issuer, subject: '6161', email: 'dead2@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE], refreshToken: 'rt-dead-2' });
+    const { account: other } = await store.saveConnection({ issuer: provider.issuer, subject: '7171', email: 'other@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE], refreshToken: 'rt-other' });
+    const adminSession = await store.createAdminSession({ email: 'boss@example.com', ttlMs: 600_000 });
     await store.close();
     fake.on('token', (req) => (req.form?.['refresh_token'] === seeded ? { json: { access_token: 'ya29.fake-for-seeded', expires_in: 3599, scope: ADWORDS_SCOPE, token_type: 'Bearer' } } : oauthError('invalid_grant', 'Token has been expired or revoked.')));
 
@@ -83,6 +88,28 @@ describe('ads-oauth serve --admin and the endpoint overrides (the CLI)', { timeo
     const revoked = fake.requestsTo('revoke');
     assert.equal(revoked.length, 1);
     assert.equal(revoked[0]!.form?.['token'], seeded);
+
+    // Google answers 400 invalid_token for a token that is already dead: that counts as revoked,
+    // so the account can still be deleted (API and admin page).
+    fake.on('revoke', oauthError('invalid_token', 'Token expired or revoked'));
+    assert.equal((await fetch(`${base}/api/v1/accounts/${deadOne.id}`, { method: 'DELETE', headers: auth })).status, 204);
+    const cookie = `ads_oauth_admin=${adminSession.id}`;
+    const page = await fetch(`${base}/admin`, { headers: { cookie } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /dead2@example\.com/);
+    const del = await fetch(`${base}/admin/accounts/${deadTwo.id}/delete`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: adminSession.session.csrfToken }).toString(),
+    });
+    assert.equal(del.status, 303);
+    assert.equal((await fetch(`${base}/api/v1/accounts/${deadTwo.id}`, { headers: auth })).status, 404);
+    // Any other refusal is not success: nothing is deleted.
+    fake.on('revoke', oauthError('invalid_client', 'The OAuth client was not found.', 401));
+    assert.notEqual((await fetch(`${base}/api/v1/accounts/${other.id}`, { method: 'DELETE', headers: auth })).status, 204);
+    assert.equal((await fetch(`${base}/api/v1/accounts/${other.id}`, { headers: auth })).status, 200);
+    assert.deepEqual(fake.requestsTo('revoke').map((r) => r.form?.['token']), [seeded, 'rt-dead-1', 'rt-dead-2', 'rt-other']);
 
     run.kill('SIGTERM');
     const exit = await run.waitForExit(20_000);

@@ -156,6 +156,21 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
    * The lifecycle verify of one stored account. A refresh token that died (invalid_grant) marks an
    * active account `reconnect_required`, as the broker would.
    */
+  /**
+   * Revokes a stored refresh token. A token the provider calls already invalid (HTTP 400
+   * `invalid_token`/`invalid_grant`, which Google answers for a dead token) counts as revoked, as
+   * in `ads-oauth revoke`: otherwise an account whose token died could never be deleted.
+   */
+  async function revokeStored(refreshToken: string): Promise<void> {
+    try {
+      await options.revoke(refreshToken);
+    } catch (error) {
+      const code = error instanceof AdsOAuthError ? error.details['error'] : undefined;
+      if (error instanceof AdsOAuthError && error.details['status'] === 400 && (code === 'invalid_token' || code === 'invalid_grant')) return;
+      throw error;
+    }
+  }
+
   function requireClient() {
     if (!options.client) throw new AdsOAuthError('INTERNAL', 'createServeApp was started without its OAuth client (options.client).');
     return options.client;
@@ -192,7 +207,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       admins: options.admins ?? [],
       sessionTtlMs: options.adminSessionTtlMs ?? 8 * 3600_000,
       sessionIdleMs: options.adminSessionIdleMs ?? 3600_000,
-      revoke: options.revoke,
+      revoke: revokeStored,
       verify: verifyAccount,
     });
   });
@@ -258,7 +273,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
     api.delete<{ Params: { id: string } }>('/accounts/:id', async (request, reply) => {
       const account = await getAccount(request.params.id);
       const refreshToken = await options.store.getRefreshToken(account.id);
-      if (refreshToken && account.status !== 'revoked') await options.revoke(refreshToken);
+      if (refreshToken && account.status !== 'revoked') await revokeStored(refreshToken);
       await options.store.deleteAccount(account.id);
       options.broker.forget(account.id);
       return reply.code(204).send();
