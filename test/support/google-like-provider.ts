@@ -36,6 +36,11 @@ export interface GoogleLikeProvider {
   clientSecrets(kind: 'installed' | 'web'): object;
   /** Writes clientSecrets(kind) to dir/client_secret_<id>.json with mode 0600 and returns the path. */
   writeClientFile(kind: 'installed' | 'web', dir: string): Promise<string>;
+  /**
+   * Changes what the ID token and userinfo say about the user from now on (e.g. another `email`,
+   * or `email_verified: false`); `{}` goes back to the defaults. The login stays the same.
+   */
+  setUserClaims(overrides: { email?: string; email_verified?: boolean }): void;
   /** Closes the server and every open socket. */
   close(): Promise<void>;
 }
@@ -275,6 +280,7 @@ export async function startGoogleLikeProvider(
     password: `pw-${randomString(12)}`,
     sub: String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000_000, 999_999_999)),
   };
+  let claimOverrides: { email?: string; email_verified?: boolean } = {};
   const installed = { client_id: googleLikeClientId(), client_secret: `GOCSPX-${randomString(21)}` };
   const webRedirectUris = options.webRedirectUris
     ?? [`http://127.0.0.1:${await getFreePort()}/oauth2callback`];
@@ -358,7 +364,7 @@ export async function startGoogleLikeProvider(
       if (sub !== user.sub) return undefined;
       return {
         accountId: sub,
-        claims: () => ({ sub, email: user.login, email_verified: true, name: 'Ads Test User' }),
+        claims: () => ({ sub, email: user.login, email_verified: true, name: 'Ads Test User', ...claimOverrides }),
       };
     },
     features: {
@@ -571,6 +577,9 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
     installed: { ...installed },
     web: { ...web, redirect_uris: [...web.redirect_uris] },
     clientSecrets,
+    setUserClaims(overrides) {
+      claimOverrides = { ...overrides };
+    },
     async writeClientFile(kind, dir) {
       const c = kind === 'installed' ? installed : web;
       const path = join(dir, `client_secret_${c.client_id}.json`);
