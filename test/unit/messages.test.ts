@@ -27,7 +27,8 @@ const MISSPELLINGS = /\b(teh|recieve\w*|occured|seperat\w*|adress\w*|accesible|w
 function problems(text: string): string[] {
   const found: string[] = [];
   // Comments and prose alike: a doubled word is a slip wherever it is.
-  for (const m of text.matchAll(/\b([A-Za-z]+)(?:\s|\s*(?:\/\/|\*|')?\s*\+?\s*'?)\s*\1\b/g)) {
+  // (The second word must end there: `status status-active` is two CSS classes, not a slip.)
+  for (const m of text.matchAll(/(?<![\w-])([A-Za-z]+)(?:\s|\s*(?:\/\/|\*|')?\s*\+?\s*'?)\s*\1(?![\w-])/g)) {
     const word = m[1]!.toLowerCase();
     if (ALLOWED_DOUBLES.has(word) || word.length < 2 && word !== 'a') continue;
     if (/^[A-Z]+$/.test(m[1]!) && m[1]!.length > 1) continue; // constants such as ID ID in tables
