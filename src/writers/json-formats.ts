@@ -229,7 +229,9 @@ export const appsettingsFormat = jsonFormat(
     required: [{ key: 'OAuth2Mode', value: 'APPLICATION', before: 'clientId' }],
   },
   (changes) => {
-    const section: Record<string, string> = { DeveloperToken: changes.developerToken ?? PLACEHOLDERS.developerToken };
+    // No DeveloperToken unless given: optional since the 2026-09-09 sunset (strict JSON has no comments to hint at it).
+    const section: Record<string, string> = {};
+    if (typeof changes.developerToken === 'string') section['DeveloperToken'] = changes.developerToken;
     if (typeof changes.loginCustomerId === 'string') section['LoginCustomerId'] = changes.loginCustomerId;
     section['OAuth2Mode'] = 'APPLICATION';
     section['OAuth2ClientId'] = changes.clientId ?? PLACEHOLDERS.clientId;

@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
+import { indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote } from './text.js';
 import { editLines, findTemplate, insertAt, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -181,9 +181,8 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '# See https://developers.google.com/google-ads/api/docs/client-libs/ruby/configuration',
     '',
     'Google::Ads::GoogleAds::Config.new do |c|',
-    '  # The developer token is required to authenticate that you are allowed to',
-    '  # make API calls.',
-    `  c.developer_token = ${v('developerToken')}`,
+    ...commentLines('  # ', developerTokenNote()),
+    typeof changes.developerToken === 'string' ? `  c.developer_token = ${v('developerToken')}` : "  # c.developer_token = 'INSERT_DEVELOPER_TOKEN_HERE'",
     '',
     `  c.client_id = ${v('clientId')}`,
     `  c.client_secret = ${v('clientSecret')}`,

@@ -31,13 +31,13 @@ afterEach(() => {
 });
 
 describe('updateConfig', () => {
-  it('creates a new file with mode 0600, confirms it, and names the placeholders', async () => {
+  it('creates a new file with mode 0600, confirms it, and names no placeholder (the developer token is optional)', async () => {
     const path = join(fresh(), 'google-ads.yaml');
     const result = await updateConfig(path, { clientId: 'cid', clientSecret: SECRET, refreshToken: TOKEN });
     assert.equal(result.created, true);
     assert.equal(result.tightened, false);
     assert.equal(result.format.id, 'yaml');
-    assert.deepEqual(result.placeholders, ['developer_token']);
+    assert.deepEqual(result.placeholders, []);
     assert.equal(modeOf(path), 0o600);
     assert.equal((await readConfig(path)).values.refreshToken, TOKEN);
     assert.ok(!existsSync(`${path}.lock`), 'the lock is released');

@@ -191,30 +191,45 @@ describe('adversarial values round-trip exactly', () => {
 
 describe('new files', () => {
   const values = { clientId: 'cid.apps.googleusercontent.com', clientSecret: 'GOCSPX-s', refreshToken: '1//0tok' };
-  const expected: Record<FormatId, string[]> = {
-    yaml: ['developer_token'],
-    java: ['api.googleads.developerToken'],
-    php: ['developerToken'],
-    ruby: ['c.developer_token'],
-    perl: ['developerToken'],
-    dotenv: ['GOOGLE_ADS_DEVELOPER_TOKEN'],
-    appsettings: ['GoogleAdsApi:DeveloperToken'],
-    appconfig: ['DeveloperToken'],
-    adc: [],
+  // Developer tokens were sunset on 2026-09-09: the key is optional (commented out) and never
+  // "still to fill in". Before, every new file carried INSERT_DEVELOPER_TOKEN_HERE and named it.
+  const devTokenKey: Record<FormatId, string | undefined> = {
+    yaml: 'developer_token',
+    java: 'api.googleads.developerToken',
+    php: 'developerToken',
+    ruby: 'c.developer_token',
+    perl: 'developerToken',
+    dotenv: 'GOOGLE_ADS_DEVELOPER_TOKEN',
+    appsettings: 'GoogleAdsApi:DeveloperToken',
+    appconfig: 'DeveloperToken',
+    adc: undefined,
   };
   for (const id of FORMAT_IDS) {
-    it(`${id}: minimal valid file with the developer token as a named placeholder`, () => {
+    it(`${id}: minimal valid file, nothing left to fill in, no developer token required`, () => {
       const { text, placeholders } = getFormat(id).update(undefined, values);
-      assert.deepEqual(placeholders, expected[id]);
+      assert.deepEqual(placeholders, []);
       const read = getFormat(id).read(text);
       for (const [k, v] of Object.entries(values)) assert.equal(read[k as CredentialField], v);
-      if (id !== 'adc') assert.equal(read.developerToken, 'INSERT_DEVELOPER_TOKEN_HERE');
+      assert.equal(read.developerToken, undefined, 'the developer token is not set (the API ignores it)');
       assert.equal(read.loginCustomerId, undefined, 'no login customer ID placeholder the library would reject');
       assert.equal(renderSnippet(id, values), text);
-      // With a developer token given, nothing is left to fill in.
-      if (id !== 'adc') assert.deepEqual(getFormat(id).update(undefined, { ...values, developerToken: 'dev' }).placeholders, []);
+      if (id === 'adc') return;
+      assert.equal(getFormat(id).keyFor('developerToken'), devTokenKey[id]);
+      // A developer token given is written and read back; still nothing to fill in.
+      const withToken = getFormat(id).update(undefined, { ...values, developerToken: 'dev' });
+      assert.deepEqual(withToken.placeholders, []);
+      assert.equal(getFormat(id).read(withToken.text).developerToken, 'dev');
+      // Set later into a new file, it lands readable (at the commented template where there is one).
+      const later = getFormat(id).update(text, { developerToken: 'dev2' }).text;
+      assert.equal(getFormat(id).read(later).developerToken, 'dev2');
     });
   }
+
+  it('a leftover INSERT_DEVELOPER_TOKEN_HERE in an existing file is not reported as still to fill in', () => {
+    const f = getFormat('yaml');
+    const out = f.update('developer_token: INSERT_DEVELOPER_TOKEN_HERE\nlogin_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE\n', { refreshToken: 't' });
+    assert.deepEqual(out.placeholders, ['login_customer_id']);
+  });
 
   it('real parsers accept every new file', () => {
     const y = parseYaml(renderSnippet('yaml', values), { version: '1.1' });
