@@ -21,7 +21,15 @@ const KEYS: Record<CredentialField, string> = {
   loginCustomerId: 'login_customer_id',
 };
 const FIELD_BY_KEY = new Map(Object.entries(KEYS).map(([field, key]) => [key, field as CredentialField]));
-const HEADER = /Google::Ads::GoogleAds::Config\.new\s*(?:do\s*|\{\s*)\|\s*([A-Za-z_]\w*)\s*\|/;
+/**
+ * The line that opens the config block. google-ads-ruby `eval`s the file inside
+ * `Google::Ads::GoogleAds::GoogleAdsClient#initialize`, so the class resolves through that lexical
+ * scope: `Config`, `GoogleAds::Config`, `Ads::GoogleAds::Config`, `Google::Ads::GoogleAds::Config`
+ * and `::Google::Ads::GoogleAds::Config` all name it; `.new` or `::new`, with or without `()`, and a
+ * `do |x|` or `{ |x|` block whose variable may have any local-variable name.
+ */
+const HEADER =
+  /(?<![\w:])(?:(?:::)?Google::Ads::GoogleAds::|Ads::GoogleAds::|GoogleAds::)?Config(?:\.|::)new(?:\s*\(\s*\))?\s*(?:do\s*|\{\s*)\|\s*([a-z_]\w*)\s*\|/;
 
 interface RubyEntry extends LineEntry {
   quote: '"' | "'" | undefined;
@@ -127,7 +135,7 @@ function parse(lines: readonly Line[]): Parsed {
     });
   }
   if (header === -1) {
-    throw parseError('Ruby config file', undefined, 'it has no `Google::Ads::GoogleAds::Config.new do |c|` block');
+    throw parseError('Ruby config file', undefined, 'it has no `Google::Ads::GoogleAds::Config.new do |c|` block (or `Config.new { |config|`, as google-ads-ruby evaluates it)');
   }
   return { variable, header, entries };
 }

@@ -90,6 +90,36 @@ function check(id: FormatId, cmd: string, args: (files: string[]) => string[]): 
   });
 }
 
+/**
+ * google-ads-ruby's own loading, reduced to what reads the file: `GoogleAdsClient#initialize`
+ * `eval`s it with the binding of that method (so `Config`, `GoogleAds::Config` … resolve through
+ * the lexical scope of `Google::Ads::GoogleAds::GoogleAdsClient`) and refuses any result that is not
+ * a `Config`. Prints the client secret of each file, hex-encoded, as a JSON array.
+ */
+const RUBY_LOADER = [
+  'require "json"',
+  'module Google',
+  '  module Ads',
+  '    module GoogleAds',
+  '      class Config',
+  '        attr_accessor :client_id, :client_secret, :refresh_token, :developer_token, :login_customer_id',
+  '        def initialize(&block); yield self if block_given?; end',
+  '      end',
+  '      class GoogleAdsClient',
+  '        attr_reader :config',
+  '        def initialize(config_path)',
+  '          file = File.read(config_path, encoding: "UTF-8")',
+  '          eval_result = eval(file, binding, config_path)',
+  '          raise ArgumentError, "not a Config: #{eval_result.class}" unless eval_result.instance_of?(Google::Ads::GoogleAds::Config)',
+  '          @config = eval_result',
+  '        end',
+  '      end',
+  '    end',
+  '  end',
+  'end',
+  'puts JSON.generate(ARGV.map { |p| c = Google::Ads::GoogleAds::GoogleAdsClient.new(p).config; [c.client_id, c.client_secret, c.refresh_token, c.developer_token].map { |v| v.nil? ? nil : v.unpack1("H*") } })',
+].join('\n');
+
 describe('client libraries read back exactly what was written', () => {
   it('python: yaml.safe_load (google-ads-python)', { skip: !has('python3', ['-c', 'import yaml']) && 'python3 with PyYAML not installed' }, () => {
     const script = 'import sys, yaml, json\nprint(json.dumps([yaml.safe_load(open(p, "rb").read())["client_secret"].encode("utf-8").hex() for p in sys.argv[1:]]))';
@@ -102,15 +132,9 @@ describe('client libraries read back exactly what was written', () => {
   });
 
   it('ruby: eval of the Config.new block (google-ads-ruby)', { skip: !has('ruby', ['-v']) && 'ruby not installed' }, () => {
-    const script = [
-      'require "json"',
-      'module Google; module Ads; module GoogleAds; class Config',
-      '  attr_accessor :client_id, :client_secret, :refresh_token, :developer_token, :login_customer_id',
-      '  def initialize; yield self if block_given?; end',
-      'end; end; end; end',
-      'puts JSON.generate(ARGV.map { |p| eval(File.read(p, encoding: "UTF-8"), binding, p).client_secret.unpack1("H*") })',
-    ].join('\n');
-    check('ruby', 'ruby', (files) => ['-e', script, ...files]);
+    const files = generate('ruby');
+    const got = native<Array<string | null>>('ruby', () => ['-e', RUBY_LOADER, ...files], []);
+    VALUES.forEach((value, i) => assert.equal(Buffer.from(got[i]![1]!, 'hex').toString('utf8'), value, `ruby: ${JSON.stringify(value)}`));
   });
 
   it('java: Properties.load(InputStream) (google-ads-java)', { skip: !has('java', ['-version']) && 'java not installed' }, () => {
@@ -200,6 +224,33 @@ describe('edits of existing files read back exactly in the client libraries', ()
     before.forEach((t, i) => {
       const original = native<Record<string, unknown>>('python3', (files) => ['-c', script, ...files], [t])[0]!;
       assert.deepEqual(got[i], { ...original, refresh_token: '1//new' }, texts[i]);
+    });
+  });
+
+  it('ruby: every Config.new header google-ads-ruby accepts loads, after ads-oauth edits it', { skip: !has('ruby', ['-v']) && 'ruby not installed' }, () => {
+    const f = getFormat('ruby');
+    const headers = [
+      'Google::Ads::GoogleAds::Config.new do |c|',
+      '::Google::Ads::GoogleAds::Config.new do |c|',
+      'GoogleAds::Config.new do |c|',
+      'Ads::GoogleAds::Config.new do |config|',
+      'Config.new do |cfg|',
+      'Google::Ads::GoogleAds::Config.new() do |config|',
+      'GoogleAds::Config::new do | _c |',
+      'Config.new { |conf|',
+    ];
+    const texts = headers.map((header) => {
+      const v = /\|\s*(\w+)\s*\|/.exec(header)![1]!;
+      const close = header.endsWith('|') && header.includes('{') ? '}' : 'end';
+      const before = `# frozen_string_literal: true\n${header}\n  ${v}.client_id = 'old'\n  ${v}.developer_token = "dev"\n${close}\n`;
+      return f.update(before, { clientId: 'cid', clientSecret: `a'b"c\\d#{x}`, refreshToken: '1//tok' }).text;
+    });
+    const got = native<Array<string | null>>('ruby', (files) => ['-e', RUBY_LOADER, ...files], texts);
+    texts.forEach((text, i) => {
+      const read = f.read(text);
+      const [clientId, clientSecret, refreshToken, developerToken] = got[i]!.map((h) => (h === null ? undefined : Buffer.from(h, 'hex').toString('utf8')));
+      assert.deepEqual({ clientId, clientSecret, refreshToken, developerToken }, { clientId: 'cid', clientSecret: `a'b"c\\d#{x}`, refreshToken: '1//tok', developerToken: 'dev' }, text);
+      assert.deepEqual(read, { clientId, clientSecret, refreshToken, developerToken }, 'our reader agrees with Ruby');
     });
   });
 

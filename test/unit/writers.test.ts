@@ -525,3 +525,35 @@ describe('yaml block scalars', () => {
     });
   }
 });
+
+describe('ruby: every header google-ads-ruby accepts', () => {
+  // The library evals the file inside Google::Ads::GoogleAds::GoogleAdsClient#initialize, so every
+  // constant path that resolves from there names Config, and the block variable is the user's choice.
+  // Before, anything but `Google::Ads::GoogleAds::Config.new do |c|` was refused as not parseable.
+  const headers = [
+    'Google::Ads::GoogleAds::Config.new do |c|',
+    '::Google::Ads::GoogleAds::Config.new do |c|',
+    'GoogleAds::Config.new do |c|',
+    'Ads::GoogleAds::Config.new do |config|',
+    'Config.new do |cfg|',
+    'Google::Ads::GoogleAds::Config.new() do |config|',
+    'GoogleAds::Config::new do | _c |',
+  ];
+  const f = getFormat('ruby');
+  for (const header of headers) {
+    it(header, () => {
+      const variable = /\|\s*(\w+)\s*\|/.exec(header)![1]!;
+      const before = `# mine\n${header}\n  ${variable}.client_id = 'old'\n  ${variable}.developer_token = "dev"\nend\n`;
+      assert.deepEqual(f.read(before), { clientId: 'old', developerToken: 'dev' });
+      const out = f.update(before, { clientId: 'new', refreshToken: '1//tok' }).text;
+      assert.equal(out, `# mine\n${header}\n  ${variable}.client_id = 'new'\n  ${variable}.refresh_token = '1//tok'\n  ${variable}.developer_token = "dev"\nend\n`);
+    });
+  }
+
+  it('a brace block, and names that only look alike, stay distinct', () => {
+    assert.deepEqual(f.read("Config.new { |c|\n  c.refresh_token = 'r'\n}\n"), { refreshToken: 'r' });
+    for (const wrong of ['MyConfig.new do |c|', 'Foo::Config.new do |c|', 'Google::Ads::Config.new do |c|', '# Config.new do |c|']) {
+      assert.throws(() => f.read(`${wrong}\n  c.refresh_token = 'r'\nend\n`), (e) => isAdsOAuthError(e, 'CONFIG'), wrong);
+    }
+  });
+});
