@@ -91,7 +91,7 @@ function inject(step: NonNullable<typeof faults.step>): void {
  * @throws AdsOAuthError('CONFIG_WRITE') naming the path and the reason (EACCES, ENOENT, ENOSPC,
  *   EROFS, …); the target is untouched and the temp file removed.
  */
-export async function writeFileAtomic(path: string, data: string, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
   let target: string;
   try {
     target = await resolveWriteTarget(path);
@@ -120,7 +120,7 @@ export async function writeFileAtomic(path: string, data: string, options: { mod
         await handle.chown(existing.uid, existing.gid).catch(() => undefined);
       }
       inject('write');
-      await handle.writeFile(data, 'utf8');
+      await handle.writeFile(data);
       inject('sync');
       await handle.sync();
     } finally {

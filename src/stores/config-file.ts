@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, stat, access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AdsOAuthError } from '../errors.js';
-import { resolveFormat, FIELD_LABELS, FIELD_ORDER } from '../writers/index.js';
+import { decodeConfig, resolveFormat, updateConfigBytes, FIELD_LABELS, FIELD_ORDER } from '../writers/index.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from '../writers/index.js';
 import { reasonOf, resolveWriteTarget, writeError, writeFileAtomic } from './atomic-write.js';
 import { acquireLock } from './lock.js';
@@ -13,12 +13,15 @@ import { acquireLock } from './lock.js';
  * logic itself is pure and lives in `src/writers`.
  */
 
-/** Reads a file as UTF-8 text; `undefined` when it does not exist. */
-async function readText(path: string, display: string): Promise<string | undefined> {
+/**
+ * Reads a file's bytes (decoded later by the format, in the encoding its library reads);
+ * `undefined` when it does not exist.
+ */
+async function readBytes(path: string, display: string): Promise<Uint8Array | undefined> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new AdsOAuthError('CONFIG', `${display} is not a regular file.`, { details: { path: display } });
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if (error instanceof AdsOAuthError) throw error;
@@ -80,18 +83,18 @@ export async function validateConfigTarget(path: string, format?: string): Promi
   } catch (error) {
     throw writeError(path, error, 'write to the directory of');
   }
-  const text = await readText(target, path);
-  if (text !== undefined) {
+  const bytes = await readBytes(target, path);
+  if (bytes !== undefined) {
     await refuseReadOnly(target, path);
     try {
-      chosen.read(text);
+      chosen.read(decodeConfig(chosen, bytes).text);
       // A dry run with stand-in values finds what update() would refuse (e.g. a Ruby expression).
-      chosen.update(text, { clientId: 'x', clientSecret: 'x', refreshToken: 'x' });
+      updateConfigBytes(chosen, bytes, { clientId: 'x', clientSecret: 'x', refreshToken: 'x' });
     } catch (error) {
       withPath(error, path);
     }
   }
-  return { path: target, format: chosen, exists: text !== undefined };
+  return { path: target, format: chosen, exists: bytes !== undefined };
 }
 
 /**
@@ -101,10 +104,10 @@ export async function validateConfigTarget(path: string, format?: string): Promi
 export async function readConfig(path: string, format?: string): Promise<{ path: string; format: ConfigFormat; values: ConfigValues }> {
   const chosen = resolveFormat(path, format);
   const target = await resolveTarget(path);
-  const text = await readText(target, path);
-  if (text === undefined) throw new AdsOAuthError('CONFIG', `The config file ${path} does not exist.`, { details: { path } });
+  const bytes = await readBytes(target, path);
+  if (bytes === undefined) throw new AdsOAuthError('CONFIG', `The config file ${path} does not exist.`, { details: { path } });
   try {
-    return { path: target, format: chosen, values: chosen.read(text) };
+    return { path: target, format: chosen, values: chosen.read(decodeConfig(chosen, bytes).text) };
   } catch (error) {
     return withPath(error, path);
   }
@@ -164,7 +167,7 @@ export async function updateConfig(
 
   const release = await acquireLock(target, { timeoutMs: options.lockTimeoutMs });
   try {
-    const existing = await readText(target, path);
+    const existing = await readBytes(target, path);
     let mode = 0o600;
     let tightened = false;
     if (existing !== undefined) {
@@ -175,9 +178,9 @@ export async function updateConfig(
     }
     let result;
     try {
-      result = format.update(existing, changes);
-      // Check the text before it reaches the disk: a writer bug must not cost the old file.
-      const planned = mismatched(format.read(result.text), changes);
+      result = updateConfigBytes(format, existing, changes);
+      // Check the bytes before they reach the disk: a writer bug must not cost the old file.
+      const planned = mismatched(format.read(decodeConfig(format, result.bytes).text), changes);
       if (planned.length > 0) {
         throw new AdsOAuthError('CONFIG_WRITE', `Refusing to write ${path}: the new text would not read back the ${planned.map((f) => FIELD_LABELS[f]).join(', ')}. The old file is unchanged.`, {
           details: { path, fields: planned },
@@ -186,8 +189,8 @@ export async function updateConfig(
     } catch (error) {
       return withPath(error, path);
     }
-    if (existing !== result.text || tightened) {
-      await writeFileAtomic(target, result.text, { mode });
+    if (existing === undefined || !sameBytes(existing, result.bytes) || tightened) {
+      await writeFileAtomic(target, result.bytes, { mode });
       await confirm(target, path, format, changes, existing, mode);
     }
     return { path: target, format, created: existing === undefined, tightened, placeholders: result.placeholders };
@@ -196,12 +199,16 @@ export async function updateConfig(
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
 /** Reads the file back and compares; on a mismatch restores the previous content and throws. */
-async function confirm(target: string, display: string, format: ConfigFormat, changes: ConfigChanges, previous: string | undefined, mode: number): Promise<void> {
+async function confirm(target: string, display: string, format: ConfigFormat, changes: ConfigChanges, previous: Uint8Array | undefined, mode: number): Promise<void> {
   let wrong: CredentialField[];
   try {
-    const text = await readFile(target, 'utf8');
-    wrong = mismatched(format.read(text), changes);
+    const bytes = await readFile(target);
+    wrong = mismatched(format.read(decodeConfig(format, bytes).text), changes);
   } catch (error) {
     throw writeError(display, error, 'read back');
   }

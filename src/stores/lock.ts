@@ -72,6 +72,8 @@ async function observe(path: string, openFile: typeof open = open): Promise<Obse
     if (entry.isSymbolicLink() && (await stat(path).catch(() => undefined)) === undefined) {
       throw unusableLock(path, 'is a symbolic link to nothing', error);
     }
+    // ENOENT on open and a file there now: released and taken again between the two calls; look again.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw unusableLock(path, `cannot be opened (${reasonOf(error)})`, error);
   }
   try {

@@ -233,6 +233,7 @@ export const appconfigFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-dotnet',
   description: 'App.config / Web.config (<GoogleAdsApi> section) for the Google Ads API client library for .NET',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/dotnet/configuration',
+  charset: { kind: 'xml', skipsBom: true },
   read,
   create: newFile,
   edit: (existing, changes) => update(existing, changes),

@@ -175,6 +175,7 @@ export const dotenvFormat: ConfigFormat = keyedFormat({
   library: 'GOOGLE_ADS_* environment variables',
   description: '.env file with GOOGLE_ADS_* variables (google-ads-python, google-ads-perl and apps using dotenv)',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration#environment_variables',
+  charset: { kind: 'bytes', skipsBom: true },
   read(text: string): ConfigValues {
     return valuesOf(scan(splitLines(text)));
   },

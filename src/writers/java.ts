@@ -198,6 +198,7 @@ export const javaFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-java',
   description: 'ads.properties for the Google Ads API client library for Java',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/java/config-file',
+  charset: { kind: 'latin1', skipsBom: false },
   read(text: string): ConfigValues {
     return valuesOf(scan(splitLines(text)));
   },

@@ -70,6 +70,7 @@ export const perlFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-perl',
   description: 'googleads.properties for the Google Ads API client library for Perl',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/perl/configuration',
+  charset: { kind: 'bytes', skipsBom: false },
   read(text: string): ConfigValues {
     // Perl assigns into a hash line by line: the last occurrence wins.
     return valuesOf(scan(splitLines(text)));

@@ -266,6 +266,7 @@ export const phpFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-php',
   description: 'google_ads_php.ini for the Google Ads API client library for PHP',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/php/configuration',
+  charset: { kind: 'bytes', skipsBom: true },
   read(text: string): ConfigValues {
     // parse_ini_file: a repeated key overwrites the earlier one.
     return valuesOf(scan(splitLines(text)));

@@ -208,6 +208,7 @@ export const rubyFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-ruby',
   description: 'google_ads_config.rb for the Google Ads API client library for Ruby',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/ruby/configuration',
+  charset: { kind: 'utf-8', skipsBom: true },
   read(text: string): ConfigValues {
     // Later assignments overwrite earlier ones when Ruby runs the block (nil or an expression included).
     const values: ConfigValues = {};

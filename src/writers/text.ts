@@ -158,7 +158,7 @@ export function reEscape(text: string): string {
 }
 
 /** What a format with one fixed key per field defines; {@link keyedFormat} adds the shared rest. */
-export interface KeyedFormatSpec extends Pick<ConfigFormat, 'id' | 'library' | 'description' | 'docsUrl' | 'read'> {
+export interface KeyedFormatSpec extends Pick<ConfigFormat, 'id' | 'library' | 'description' | 'docsUrl' | 'charset' | 'read'> {
   keys: Record<CredentialField, string>;
   /** How a key is shown to users, when it differs from `keys` (e.g. Ruby's `c.client_id`). */
   displayKey?: (key: string) => string;
@@ -179,6 +179,7 @@ export function keyedFormat(spec: KeyedFormatSpec): ConfigFormat {
     library: spec.library,
     description: spec.description,
     docsUrl: spec.docsUrl,
+    charset: spec.charset,
     read: spec.read,
     update(existing, changes) {
       checkValues(changes);

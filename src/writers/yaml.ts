@@ -281,6 +281,7 @@ export const yamlFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-python',
   description: 'google-ads.yaml for the Google Ads API client library for Python',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration',
+  charset: { kind: 'utf-8', skipsBom: true },
   read,
   create: newFile,
   edit: (existing, changes) => update(existing, changes),

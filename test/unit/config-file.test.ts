@@ -138,6 +138,35 @@ describe('updateConfig', () => {
     assert.equal(readFileSync(path, 'utf8'), 'A=1\n');
   });
 
+  it('keeps bytes that are not UTF-8 byte for byte (ISO-8859-1 ads.properties, cp1252 App.config, 8-bit .ini) and a BOM at the start', async () => {
+    // Before, every file was read as UTF-8: each such byte became U+FFFD, and a .env BOM moved inside the file.
+    const enc = join(import.meta.dirname, '..', 'fixtures', 'writers', 'encoding');
+    const cases: Array<[string, string, Record<string, string>]> = [
+      ['java-latin1.before.properties', 'ads.properties', { clientId: 'new-id', clientSecret: 'GOCSPX-café-€' }],
+      ['appconfig-cp1252.before.config', 'App.config', { clientId: 'new-id', clientSecret: 'GOCSPX-café-€-☃' }],
+      ['php-8bit.before.ini', 'google_ads_php.ini', { clientId: 'new-id', clientSecret: 'GOCSPX-new' }],
+      ['dotenv-bom.before.env', '.env', { clientId: 'new-id', clientSecret: 'GOCSPX-new', refreshToken: '1//new' }],
+    ];
+    for (const [fixture, name, changes] of cases) {
+      const path = join(fresh(), name);
+      writeFileSync(path, readFileSync(join(enc, fixture)), { mode: 0o600 });
+      await updateConfig(path, changes);
+      assert.deepEqual(readFileSync(path), readFileSync(join(enc, fixture.replace('.before.', '.after.'))), fixture);
+      const { values } = await readConfig(path);
+      for (const [field, value] of Object.entries(changes)) assert.equal(values[field as keyof typeof values], value, `${fixture} ${field}`);
+    }
+  });
+
+  it('refuses, before any flow, a google-ads.yaml that is not UTF-8, and leaves it as it was', async () => {
+    const path = join(fresh(), 'google-ads.yaml');
+    const before = Buffer.from('# caf\xe9\nclient_id: old\n', 'latin1');
+    writeFileSync(path, before, { mode: 0o600 });
+    const notUtf8 = (e: unknown): boolean => isAdsOAuthError(e, 'CONFIG') && /not valid UTF-8/.test((e as Error).message) && (e as Error).message.includes(path);
+    await assert.rejects(validateConfigTarget(path), notUtf8);
+    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }), notUtf8);
+    assert.deepEqual(readFileSync(path), before);
+  });
+
   for (const [step, code] of [['open', 'EACCES'], ['write', 'ENOSPC'], ['sync', 'EIO'], ['rename', 'EROFS']] as const) {
     it(`a failed ${step} (${code}) is CONFIG_WRITE naming path and reason; the old file is intact and no temp file remains`, async () => {
       const dir = fresh();
