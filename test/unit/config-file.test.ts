@@ -3,11 +3,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { isAdsOAuthError } from '../../src/errors.js';
-import { faults, writeFileAtomic } from '../../src/stores/atomic-write.js';
+import { processInfo } from '../../src/cli/process-info.js';
+import { writeFileAtomic } from '../../src/stores/atomic-write.js';
 import { readConfig, updateConfig, validateConfigTarget } from '../../src/stores/config-file.js';
 import { acquireLock } from '../../src/stores/lock.js';
+import { faultyFs } from '../support/faulty-fs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ads-oauth-config-'));
 chmodSync(root, 0o755); // the read-only-directory case runs a child as another user
@@ -24,11 +26,6 @@ const CHILD = join(import.meta.dirname, '..', 'support', 'kill-writer.ts');
 const SECRET = 'GOCSPX-SECRET-must-not-leak';
 const TOKEN = '1//0-REFRESH-must-not-leak';
 const noSecrets = (error: unknown): boolean => !String((error as Error).message).includes('must-not-leak') && !JSON.stringify((error as { details?: unknown }).details ?? {}).includes('must-not-leak');
-
-afterEach(() => {
-  delete faults.step;
-  delete faults.code;
-});
 
 describe('updateConfig', () => {
   it('creates a new file with mode 0600, confirms it, and names no placeholder (the developer token is optional)', async () => {
@@ -173,9 +170,7 @@ describe('updateConfig', () => {
       const path = join(dir, 'google_ads_php.ini');
       const before = '[OAUTH2]\nclientId = "old"\n';
       writeFileSync(path, before, { mode: 0o600 });
-      faults.step = step;
-      faults.code = code;
-      await assert.rejects(updateConfig(path, { clientSecret: SECRET, refreshToken: TOKEN }), (e) => {
+      await assert.rejects(updateConfig(path, { clientSecret: SECRET, refreshToken: TOKEN }, { fs: faultyFs(step, code), process: processInfo }), (e) => {
         assert.ok(isAdsOAuthError(e, 'CONFIG_WRITE'));
         assert.ok((e as Error).message.includes(path), 'names the path');
         assert.ok((e as Error).message.includes(code), 'names the reason');
@@ -252,17 +247,17 @@ describe('validateConfigTarget and readConfig', () => {
 describe('lock', () => {
   it('waits for a holder, then times out with CONFIG_WRITE naming the pid', async () => {
     const path = join(fresh(), 'google-ads.yaml');
-    const release = await acquireLock(path);
-    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150 }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(String(process.pid)) && noSecrets(e));
+    const release = await acquireLock(path, { process: processInfo });
+    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(String(process.pid)) && noSecrets(e));
     await release();
-    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150 });
+    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150, process: processInfo });
   });
 
   it('takes over a stale lock whose process is gone', async () => {
     const path = join(fresh(), 'google-ads.yaml');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: Number(dead.stdout), host: (await import('node:os')).hostname(), token: 'x', time: Date.now() }));
-    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 2_000 });
+    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 2_000, process: processInfo });
     assert.ok(!existsSync(`${path}.lock`));
   });
 });
@@ -320,7 +315,7 @@ describe('concurrency and crashes', () => {
       const { values } = await readConfig(path);
       assert.equal(values.clientId, 'keep-me');
       assert.ok(values.refreshToken?.startsWith('1//') || values.refreshToken === 'first');
-      await updateConfig(path, { developerToken: `dev-${round}` }, { lockTimeoutMs: 5_000 });
+      await updateConfig(path, { developerToken: `dev-${round}` }, { lockTimeoutMs: 5_000, process: processInfo });
       assert.equal((await readConfig(path)).values.developerToken, `dev-${round}`);
     }
   });
