@@ -215,7 +215,7 @@ export async function updateConfig(
     }
     if (existing === undefined || !sameBytes(existing, result.bytes) || tightened) {
       await writeFileAtomic(target, result.bytes, { ...writeOptions, mode });
-      await confirm(fs, target, path, format, changes, existing, { ...writeOptions, mode });
+      await confirm(fs, target, path, format, changes, result.bytes, existing, { ...writeOptions, mode });
     }
     return { path: target, format, created: existing === undefined, tightened, placeholders: result.placeholders };
   } finally {
@@ -227,30 +227,36 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-/** Reads the file back and compares; on a mismatch restores the previous content and throws. */
+/**
+ * Reads the file back and compares it with the bytes written, byte for byte (so a change outside
+ * the managed keys cannot slip through), and its values with the changes; on a mismatch restores
+ * the previous content and throws.
+ */
 async function confirm(
   fs: FileSystem,
   target: string,
   display: string,
   format: ConfigFormat,
   changes: ConfigChanges,
+  written: Uint8Array,
   previous: Uint8Array | undefined,
   writeOptions: WriteOptions,
 ): Promise<void> {
   let wrong: CredentialField[];
+  let same: boolean;
   try {
     const bytes = await fs.readFile(target);
+    same = sameBytes(bytes, written);
     wrong = mismatched(format.read(decodeConfig(format, bytes).text), changes);
   } catch (error) {
     throw writeError(display, error, 'read back');
   }
-  if (wrong.length === 0) return;
+  if (same && wrong.length === 0) return;
   if (previous !== undefined) await writeFileAtomic(target, previous, writeOptions).catch(() => undefined);
-  throw new AdsOAuthError(
-    'CONFIG_WRITE',
-    `Wrote ${display} but reading it back did not give the ${wrong.map((f) => FIELD_LABELS[f]).join(', ')}; the previous content was restored.`,
-    { details: { path: display, fields: wrong } },
-  );
+  const what = wrong.length > 0 ? `the ${wrong.map((f) => FIELD_LABELS[f]).join(', ')}` : 'the bytes written';
+  throw new AdsOAuthError('CONFIG_WRITE', `Wrote ${display} but reading it back did not give ${what}; the previous content was restored.`, {
+    details: { path: display, fields: wrong },
+  });
 }
 
 /** Creates missing directories with mode 0700 whatever the umask. */

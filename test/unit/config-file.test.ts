@@ -164,6 +164,30 @@ describe('updateConfig', () => {
     assert.deepEqual(readFileSync(path), before);
   });
 
+  it('the read-back compares bytes: a write that mangles an untouched byte is caught and the old file restored', async () => {
+    // Before, the read-back compared only the managed values, so bytes turned into U+FFFD passed.
+    const path = join(fresh(), 'ads.properties');
+    const before = Buffer.from('# caf\xe9\napi.googleads.clientId=old\n', 'latin1');
+    writeFileSync(path, before, { mode: 0o600 });
+    let writes = 0;
+    const { nodeFileSystem } = await import('../../src/stores/fs.js');
+    const open = (async (file: string, ...rest: unknown[]) => {
+      const handle = await (nodeFileSystem.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(file, ...rest);
+      if (!file.endsWith('.tmp') || writes++ > 0) return handle;
+      // The first temp file is written the way a UTF-8-only writer would: every non-UTF-8 byte becomes U+FFFD.
+      const writeFile = async (data: Uint8Array): Promise<void> => handle.writeFile(Buffer.from(Buffer.from(data).toString('utf8'), 'utf8'));
+      return new Proxy(handle, {
+        get(t, p) {
+          if (p === 'writeFile') return writeFile;
+          const value = Reflect.get(t, p) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+        },
+      });
+    }) as unknown as typeof import('node:fs/promises').open;
+    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { fs: { open }, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /did not give the bytes written/.test((e as Error).message) && noSecrets(e));
+    assert.deepEqual(readFileSync(path), before, 'the previous content was restored');
+  });
+
   for (const [step, code] of [['open', 'EACCES'], ['write', 'ENOSPC'], ['sync', 'EIO'], ['rename', 'EROFS']] as const) {
     it(`a failed ${step} (${code}) is CONFIG_WRITE naming path and reason; the old file is intact and no temp file remains`, async () => {
       const dir = fresh();

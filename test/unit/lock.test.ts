@@ -95,6 +95,32 @@ describe('acquireLock: a lock path that exists but is no usable lock', () => {
   });
 });
 
+describe('acquireLock: a lock released and re-taken while it is looked at', () => {
+  it('is looked at again (a wait), not reported as a lock that cannot be opened', async () => {
+    // Before, an ENOENT from opening the lock followed by lstat finding a new lock (another process
+    // took it in between) was reported as "exists but cannot be opened (the directory does not exist)".
+    const { open } = await import('node:fs/promises');
+    const { constants } = await import('node:fs');
+    const target = join(dir, 'retaken');
+    await writeFile(`${target}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), token: 'live', time: Date.now() }));
+    let first = true;
+    const racing = (async (path: string, flags: number, mode?: number) => {
+      if (flags === constants.O_RDONLY && first) {
+        first = false; // as if the holder released it just before, and another process took it again
+        throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+      }
+      return open(path, flags, mode);
+    }) as unknown as typeof import('node:fs/promises').open;
+    const { processInfo } = await import('../../src/cli/process-info.js');
+    await assert.rejects(acquireLock(target, { timeoutMs: 300, fs: { open: racing }, process: processInfo }), (error: unknown) => {
+      assert.ok(error instanceof AdsOAuthError);
+      assert.match(error.message, /Another process is writing .*held by pid/);
+      return true;
+    });
+    assert.equal(first, false, 'the race was injected');
+  });
+});
+
 describe('src/stores does not reach for process', () => {
   it('pid, uid and liveness come from the caller (cli/process-info.ts); no process.* under src/stores', async () => {
     // Before, lock.ts read process.pid and process.kill, atomic-write.ts process.getuid, and the
