@@ -76,6 +76,22 @@ describe('ads-oauth config set', () => {
     assert.equal(getFormat('yaml').read(readFileSync(result.path, 'utf8')).refreshToken, '1//0env-token');
   });
 
+  it('a .env that starts with a UTF-8 BOM and a managed key: the key is updated in place and the BOM stays first', async () => {
+    // Before, the key behind the BOM was not recognised: the new lines went above it and the BOM into the file.
+    const path = join(dir, 'bom.env');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('GOOGLE_ADS_REFRESH_TOKEN=old\n# caf\xe9\n', 'latin1')]));
+    const { ctx } = context('1//0bom-token\n');
+    assert.equal(await configCommand(['set', '--config', path, '--client_secrets_path', SECRETS], ctx), 0);
+    const bytes = readFileSync(path);
+    assert.deepEqual(
+      bytes,
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('GOOGLE_ADS_CLIENT_ID=cid-123.apps.googleusercontent.com\nGOOGLE_ADS_CLIENT_SECRET=GOCSPX-cmd-secret\nGOOGLE_ADS_REFRESH_TOKEN=1//0bom-token\n# caf\xe9\n', 'latin1'),
+      ]),
+    );
+  });
+
   it('refuses a refresh token on the command line, and an empty stdin', async () => {
     await assert.rejects(
       configCommand(['set', '--config', 'x.yaml', '--client_secrets_path', SECRETS, '--refresh_token=1//0argv'], context('').ctx),
