@@ -1,3 +1,4 @@
+import { processInfo } from '../process-info.js';
 import { AdsOAuthError } from '../../errors.js';
 import { listCustomers, type CustomerEntry, type ListCustomersResult } from '../../lifecycle/customers.js';
 import { formatProblem } from '../../lifecycle/diagnosis.js';
@@ -134,7 +135,7 @@ export async function customersCommand(args: string[], ctx: CliContext): Promise
       ctx.err(`Warning: ${chosen} is not among the customers this user can access directly; API calls through it may fail with USER_PERMISSION_DENIED.`);
     }
     const { path, format } = loaded.config;
-    await updateConfig(path, { loginCustomerId: chosen }, { format });
+    await updateConfig(path, { loginCustomerId: chosen }, { format, process: processInfo });
     written = { id: chosen, path, key: loginKey! };
   }
 

@@ -1,3 +1,4 @@
+import { processInfo } from '../process-info.js';
 import { randomInt } from 'node:crypto';
 import { AdsOAuthError } from '../../errors.js';
 import { runHeadlessFlow, headlessInstructions } from '../../flows/headless.js';
@@ -196,7 +197,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
     written = await configStore!.updateConfig(
       configTarget.path,
       { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken: result.refreshToken },
-      { format: configTarget.format.id },
+      { format: configTarget.format.id, process: processInfo },
     );
   } catch (error) {
     // The consent is done and the token is valid: never lose it because a file could not be written.

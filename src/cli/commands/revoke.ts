@@ -1,3 +1,4 @@
+import { processInfo } from '../process-info.js';
 import { AdsOAuthError } from '../../errors.js';
 import { revokeRefreshToken, type RevokeResult } from '../../lifecycle/revoke.js';
 import { updateConfig } from '../../stores/config-file.js';
@@ -64,7 +65,7 @@ export async function revokeCommand(args: string[], ctx: CliContext): Promise<nu
     const { path, format } = loaded.config;
     const key = getFormat(format).keyFor('refreshToken');
     try {
-      await updateConfig(path, { refreshToken: null }, { format });
+      await updateConfig(path, { refreshToken: null }, { format, process: processInfo });
     } catch (error) {
       const why = error instanceof AdsOAuthError ? error.message : String((error as Error)?.message ?? error);
       throw new AdsOAuthError(
