@@ -1,4 +1,4 @@
-import { AdsOAuthError } from '../errors.js';
+import { isAdsOAuthError, type AdsOAuthError } from '../errors.js';
 import { discoverServer, serverFromClient, type ServerInfo } from '../protocol/authorization-server.js';
 import { createAuthorizationRequest, type AuthorizationRequest } from '../protocol/authorize.js';
 import { checkCallbackState, validateCallback } from '../protocol/callback.js';
@@ -85,6 +85,6 @@ function requestOptions(options: FlowOptions): RequestOptions {
 }
 
 /** Callbacks that are not this run's: answer and keep waiting rather than end the run. */
-export function isForeignCallback(error: unknown): error is AdsOAuthError {
-  return error instanceof AdsOAuthError && error.code === 'INVALID_CALLBACK';
+export function isForeignCallback(error: unknown): error is AdsOAuthError<'INVALID_CALLBACK'> {
+  return isAdsOAuthError(error, 'INVALID_CALLBACK');
 }

@@ -9,11 +9,10 @@
  * policies with `error_subtype: invalid_rapt`), and
  * https://developers.google.com/google-ads/api/docs/get-started/common-errors for the Ads API.
  */
-import * as oauth from 'oauth4webapi';
 import { AdsOAuthError, type ErrorCode } from '../errors.js';
 import type { AdsApiErrorDetails } from '../protocol/ads-api.js';
 import { ADWORDS_SCOPE } from '../protocol/scopes.js';
-import { isTimeoutError } from '../protocol/tokeninfo.js';
+import { isTimeoutError } from '../protocol/http.js';
 import type { CheckId, LikelyCause, Problem } from './types.js';
 
 const NEW_TOKEN = 'generate a new refresh token (run generate-user-credentials again)';
@@ -87,17 +86,10 @@ function problem(
   };
 }
 
-/** The OAuth error body behind a TOKEN_ENDPOINT error (for `error_subtype`), when there is one. */
-function oauthBody(error: AdsOAuthError): Record<string, unknown> | undefined {
-  const cause = error.cause;
-  if (cause instanceof oauth.ResponseBodyError) return cause.cause as Record<string, unknown>;
-  return undefined;
-}
-
 function endpointFacts(error: AdsOAuthError): Record<string, unknown> {
   const d = error.details;
   const facts: Record<string, unknown> = {};
-  for (const key of ['error', 'error_description', 'status', 'operation', 'endpoint', 'reason']) {
+  for (const key of ['error', 'error_description', 'error_subtype', 'status', 'operation', 'endpoint', 'reason']) {
     if (d[key] !== undefined) facts[key] = d[key];
   }
   return facts;
@@ -146,9 +138,9 @@ export function diagnoseRefreshError(raw: unknown): Problem {
   if (error.code !== 'TOKEN_ENDPOINT') {
     return problem('refresh_failed', error.code, 'refresh', error.message, 'Run again with --debug and report it if it persists.');
   }
-  const code = String(error.details['error'] ?? 'unknown');
-  const body = oauthBody(error);
-  const subtype = typeof body?.['error_subtype'] === 'string' ? body['error_subtype'] : undefined;
+  const oauthError = error as AdsOAuthError<'TOKEN_ENDPOINT'>;
+  const code = oauthError.details.error ?? 'unknown';
+  const subtype = oauthError.details.error_subtype;
   const details: Record<string, unknown> = { ...endpointFacts(error), ...(subtype ? { error_subtype: subtype } : {}) };
   switch (code) {
     case 'invalid_grant': {

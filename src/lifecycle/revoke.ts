@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
-import type { RequestOptions } from '../protocol/http.js';
-import { assertSecureEndpoint, isTimeoutError } from '../protocol/tokeninfo.js';
-import { revokeToken, tokenEndpointError } from '../protocol/tokens.js';
+import { isTimeoutError, type RequestOptions } from '../protocol/http.js';
+import { revokeToken } from '../protocol/tokens.js';
 import { resolveEndpoints } from './endpoints.js';
 import type { LifecycleOptions } from './types.js';
 
@@ -61,30 +59,6 @@ function alreadyInvalid(error: unknown): boolean {
 }
 
 /**
- * Revocation without client authentication (Google's endpoint takes the token alone). The shared
- * `revokeToken` cannot do this: oauth4webapi insists on a non-empty client_id. The response still
- * goes through oauth4webapi's processor.
- */
-async function revokeUnauthenticated(uri: URL, token: string, options: RequestOptions): Promise<void> {
-  assertSecureEndpoint(uri, 'revocation endpoint');
-  const fetchImpl = options.fetch ?? ((input: string | URL, init?: RequestInit) => fetch(input, init));
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  try {
-    const response = await fetchImpl(uri.href, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', accept: 'application/json' },
-      body: new URLSearchParams({ token, token_type_hint: 'refresh_token' }).toString(),
-      redirect: 'manual',
-      signal,
-    });
-    await oauth.processRevocationResponse(response);
-  } catch (error) {
-    throw tokenEndpointError(error, 'revoke', uri, { secrets: [token] });
-  }
-}
-
-/**
  * Revokes a refresh token (RFC 7009: POST `token=…`). Google's endpoint takes the token alone;
  * with the client known, the request also authenticates it (client_secret_post). A token that is
  * already invalid (`invalid_token` or `invalid_grant` with HTTP 400) counts as revoked, with a
@@ -108,8 +82,7 @@ export async function revokeRefreshToken(credentials: RevokeCredentials, options
   const base = { revoked: true as const, clientAuthenticated: client !== undefined, endpoint: `${uri.origin}${uri.pathname}` };
   for (let attempt = 1; ; attempt++) {
     try {
-      if (client) await revokeToken(uri, credentials.refreshToken, client, request);
-      else await revokeUnauthenticated(uri, credentials.refreshToken, request);
+      await revokeToken(uri, credentials.refreshToken, client, request);
       return { ...base, alreadyInvalid: false, attempts: attempt };
     } catch (error) {
       if (alreadyInvalid(error)) {

@@ -18,8 +18,7 @@
  */
 import { redact } from './redact.js';
 import { AdsOAuthError } from '../errors.js';
-import type { RequestOptions } from './http.js';
-import { assertSecureEndpoint, sendRequest } from './tokeninfo.js';
+import { sendRequest, type RequestOptions } from './http.js';
 
 /**
  * The Google Ads API version this release calls (the latest active version when it was written).
@@ -150,8 +149,7 @@ export function adsApiError(what: string, details: AdsApiErrorDetails): AdsOAuth
 }
 
 async function call(target: AdsApiTarget, url: URL, init: RequestInit, what: string, options: RequestOptions): Promise<unknown> {
-  assertSecureEndpoint(url, 'Google Ads API endpoint');
-  const { response, text } = await sendRequest(url, init, what, options);
+  const { response, text } = await sendRequest(url, init, what, options, { endpointName: 'Google Ads API endpoint', details: { operation: 'ads_api' } });
   if (response.status < 200 || response.status >= 300) {
     const details = parseAdsError(response.status, text, [target.accessToken, target.developerToken]);
     const requestId = response.headers.get('request-id');

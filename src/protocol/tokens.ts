@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
 import type { ServerInfo } from './authorization-server.js';
 import type { OAuthClientConfig } from './client-file.js';
-import { httpOptions, type RequestOptions } from './http.js';
+import { DEFAULT_TIMEOUT_MS, httpOptions, isTransportFailure, requestSignal, transportError, type RequestOptions } from './http.js';
 import { missingScopes } from './scopes.js';
 
 /** The credentials a token call needs: the client and where its token endpoint is. */
@@ -66,7 +66,7 @@ export async function exchangeCode(
       callbackParams,
       request.redirectUri,
       request.codeVerifier,
-      httpOptions(endpoint, options),
+      httpOptions(endpoint, options, 'token endpoint'),
     );
     result = await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), server.discovered ? response : await withoutIdToken(response), {
       expectedNonce: request.expectedNonce ?? oauth.expectNoNonce,
@@ -75,6 +75,7 @@ export async function exchangeCode(
     });
   } catch (error) {
     throw tokenEndpointError(error, 'exchange', endpoint, {
+      request: options,
       redirectUri: request.redirectUri,
       secrets: [callbackParams.get('code') ?? undefined, request.codeVerifier, client.clientSecret, callbackParams.get('state') ?? undefined],
     });
@@ -149,7 +150,7 @@ export async function refreshAccessToken(
       clientOf(client),
       oauth.ClientSecretPost(client.clientSecret),
       refreshToken,
-      httpOptions(tokenUri, options),
+      httpOptions(tokenUri, options, 'token endpoint'),
     );
     const result = await oauth.processRefreshTokenResponse(as, clientOf(client), response);
     return {
@@ -161,7 +162,7 @@ export async function refreshAccessToken(
         : {}),
     };
   } catch (error) {
-    throw tokenEndpointError(error, 'refresh', tokenUri, { secrets: [refreshToken, client.clientSecret] });
+    throw tokenEndpointError(error, 'refresh', tokenUri, { request: options, secrets: [refreshToken, client.clientSecret] });
   }
 }
 
@@ -177,18 +178,33 @@ export async function refreshAccessToken(
 export async function revokeToken(
   revocationUri: URL,
   token: string,
-  client: ClientCredentials,
+  client: ClientCredentials | undefined,
   options: RequestOptions & { tokenTypeHint?: 'refresh_token' | 'access_token' } = {},
 ): Promise<void> {
   const as: oauth.AuthorizationServer = { issuer: revocationUri.origin, revocation_endpoint: revocationUri.href };
+  const http = httpOptions(revocationUri, options, 'revocation endpoint');
   try {
-    const response = await oauth.revocationRequest(as, clientOf(client), oauth.ClientSecretPost(client.clientSecret), token, {
-      ...httpOptions(revocationUri, options),
-      ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
-    });
+    let response: Response;
+    if (client) {
+      response = await oauth.revocationRequest(as, clientOf(client), oauth.ClientSecretPost(client.clientSecret), token, {
+        ...http,
+        ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
+      });
+    } else {
+      // Without a client (Google's endpoint takes the token alone). oauth4webapi insists on a
+      // non-empty client_id, so this request is built here; its answer still goes through oauth4webapi.
+      const fetchImpl = options.fetch ?? ((input: string | URL, init?: RequestInit) => fetch(input, init));
+      response = await fetchImpl(revocationUri.href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', accept: 'application/json' },
+        body: new URLSearchParams({ token, ...(options.tokenTypeHint ? { token_type_hint: options.tokenTypeHint } : {}) }).toString(),
+        redirect: 'manual',
+        signal: requestSignal(options),
+      });
+    }
     await oauth.processRevocationResponse(response);
   } catch (error) {
-    throw tokenEndpointError(error, 'revoke', revocationUri, { secrets: [token, client.clientSecret] });
+    throw tokenEndpointError(error, 'revoke', revocationUri, { request: options, secrets: [token, client?.clientSecret] });
   }
 }
 
@@ -200,22 +216,29 @@ export function tokenEndpointError(
   error: unknown,
   operation: TokenOperation,
   endpoint: URL,
-  context: { redirectUri?: string; secrets?: readonly (string | undefined)[] } = {},
+  context: { redirectUri?: string; secrets?: readonly (string | undefined)[]; request?: RequestOptions } = {},
 ): AdsOAuthError {
   if (error instanceof AdsOAuthError) return error;
   const where = `${endpoint.origin}${endpoint.pathname}`;
-  const refusal = (rawCode: string, status: number, rawDescription: string | undefined): AdsOAuthError => {
+  const refusal = (rawCode: string, status: number, rawDescription: string | undefined, rawSubtype?: unknown): AdsOAuthError => {
     // Provider text is shown to the user: a provider that echoes the request must not leak it.
     const code = providerText(rawCode, context.secrets ?? [], 80);
     const errorDescription = rawDescription === undefined ? undefined : providerText(rawDescription, context.secrets ?? []);
     const description = errorDescription ? ` (${errorDescription})` : '';
     return new AdsOAuthError('TOKEN_ENDPOINT', `${where} refused the ${operationName(operation)}: ${code}${description}. ${oauthErrorHint(code, operation, context)}`.trim(), {
       cause: error,
-      details: { error: code, status, operation, ...(errorDescription ? { error_description: errorDescription } : {}) },
+      details: {
+        error: code,
+        status,
+        operation,
+        endpoint: endpoint.origin,
+        ...(errorDescription ? { error_description: errorDescription } : {}),
+        ...(typeof rawSubtype === 'string' ? { error_subtype: providerText(rawSubtype, context.secrets ?? [], 80) } : {}),
+      },
     });
   };
   if (error instanceof oauth.ResponseBodyError) {
-    return refusal(error.error, error.status, error.error_description);
+    return refusal(error.error, error.status, error.error_description, (error.cause as Record<string, unknown> | undefined)?.['error_subtype']);
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     // A 401 with WWW-Authenticate (RFC 6749 §5.2: failed client authentication).
@@ -242,31 +265,21 @@ export function tokenEndpointError(
       details: { operation, ...(status !== undefined ? { status } : {}), reason: error.code },
     });
   }
-  const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  const netCode = err.code ?? err.cause?.code;
-  if (err.name === 'TimeoutError' || netCode === 'ETIMEDOUT' || netCode === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new AdsOAuthError('NETWORK', `The ${operationName(operation)} timed out: no answer from ${endpoint.origin}. Check your network, proxy or firewall, then run again.`, {
-      cause: error,
-      details: { operation, reason: 'timeout' },
+  if (isTransportFailure(error)) {
+    const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+    // The code was sent: after a broken connection, a timeout or an unusable answer it may be spent.
+    const spent =
+      operation === 'exchange' && code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN'
+        ? 'The authorization code may have been spent: it cannot be used again.'
+        : undefined;
+    return transportError(error, operationName(operation), endpoint, {
+      ...(context.request?.signal ? { signal: context.request.signal } : {}),
+      timeoutMs: context.request?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(spent ? { spent } : {}),
+      details: { operation },
     });
   }
-  if (err.name === 'AbortError') {
-    return new AdsOAuthError('INTERRUPTED', `The ${operationName(operation)} was cancelled.`, { cause: error, details: { operation } });
-  }
-  // Transport failures only: our TransportError, fetch's TypeError with a socket-level cause, or a
-  // Node errno / undici code. Anything else with a code (e.g. oauth4webapi's argument checks) is a bug.
-  const isNetCode = typeof netCode === 'string' && /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+)$/.test(netCode) && !netCode.startsWith('ERR_');
-  if (err.name === 'TransportError' || isNetCode) {
-    const spent =
-      operation === 'exchange' && (netCode === 'ECONNRESET' || netCode === 'EPIPE' || netCode === 'UND_ERR_SOCKET')
-        ? ' The connection broke after the code was sent, so it may be spent: run the command again.'
-        : '';
-    return new AdsOAuthError(
-      'NETWORK',
-      `Could not reach ${endpoint.origin} for the ${operationName(operation)}${netCode ? ` (${netCode})` : ''}. Check your network, proxy or firewall, and the endpoint URL.${spent}`,
-      { cause: error, details: { operation, reason: netCode ?? 'network' } },
-    );
-  }
+  const err = error as { message?: string };
   return new AdsOAuthError('INTERNAL', `The ${operationName(operation)} failed unexpectedly: ${err.message ?? String(error)}`, {
     cause: error,
     details: { operation },

@@ -174,7 +174,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       return undefined;
     });
     api.setErrorHandler(async (error, _request, reply) => {
-      const e = error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', 'Internal error.', { cause: error });
+      const e: AdsOAuthError = error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', 'Internal error.', { cause: error });
       return reply.code(HTTP_STATUS[e.code] ?? 500).send({ error: apiCode(e.code), message: e.code === 'INTERNAL' ? 'Internal error.' : e.message });
     });
     const getAccount = async (id: string) => {
