@@ -43,7 +43,7 @@ export async function runHeadlessFlow(options: HeadlessFlowOptions): Promise<Flo
       return await session.complete(url);
     } catch (error) {
       if (!isForeignCallback(error)) throw error;
-      const reason = String(error.details['reason']);
+      const reason = error.details.reason ?? 'invalid';
       const message =
         reason === 'state_mismatch'
           ? 'That address is from another run (its "state" does not match this one). Use the URL printed above, finish the consent, and paste the address you end on.'
@@ -73,8 +73,8 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, signal: AbortSig
               '  1. The consent was not finished in the browser.',
               '  2. The browser showed "Error 400: redirect_uri_mismatch" instead of going on: the redirect URI is not registered for this client.',
               '  3. Nothing was pasted: copy the whole address the browser ends on, paste it here and press Enter.',
-              'Run again (with --timeout SECONDS to wait longer).',
             ].join('\n'),
+            { details: { timeoutMs, mode: 'headless' }, hints: ['timeout'] },
           ),
         );
       },

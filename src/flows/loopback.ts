@@ -31,7 +31,7 @@ export async function runLoopbackFlow(options: LoopbackFlowOptions): Promise<Flo
           return { done: true, page: successPage(), value };
         } catch (error) {
           if (isForeignCallback(error)) {
-            options.onEvent?.({ type: 'callback-rejected', reason: String(error.details['reason']), message: error.message });
+            options.onEvent?.({ type: 'callback-rejected', reason: error.details.reason ?? 'invalid', message: error.message });
             return { done: false, page: failurePage(400, 'Not this request', `${error.message} Still waiting for the authorization response.`) };
           }
           throw error;
@@ -41,6 +41,7 @@ export async function runLoopbackFlow(options: LoopbackFlowOptions): Promise<Flo
         timeoutMs: options.timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
         timeoutMessage: timeoutMessage(options, listener.redirectUri),
+        timeoutHints: ['headless', 'timeout'],
       },
     );
   } finally {
@@ -56,7 +57,6 @@ function timeoutMessage(options: LoopbackFlowOptions, redirectUri: string): stri
     options.client.kind === 'web'
       ? `  2. redirect_uri_mismatch: the browser showed "Error 400: redirect_uri_mismatch". ${redirectUri} must be listed exactly under "Authorized redirect URIs" of this web client.`
       : '  2. redirect_uri_mismatch: the browser showed "Error 400: redirect_uri_mismatch"; loopback redirects work only with a "Desktop app" client.',
-    '  3. The wrong client type, or the browser runs on another machine (over SSH, in a container): use --headless there.',
-    'Run again (with --timeout SECONDS to wait longer).',
+    '  3. The wrong client type, or the browser runs on another machine (over SSH, in a container), where nothing can reach this listener.',
   ].join('\n');
 }

@@ -58,6 +58,7 @@ export async function accessTokenFor(credentials: AdsCredentials, options: Lifec
     throw new AdsOAuthError(p.errorCode, `The token refresh failed.\n${formatProblem(p)}`, {
       cause: base?.cause ?? error,
       details: { ...(base?.details ?? {}), problem: { code: p.code, check: p.check } },
+      hints: p.hints ?? [],
     });
   }
 }
@@ -105,6 +106,7 @@ export async function listCustomers(credentials: AdsCredentials, options: ListCu
     throw new AdsOAuthError(p.errorCode, `Listing the accessible customers failed.\n${formatProblem(p)}`, {
       cause: base?.cause ?? error,
       details: { ...(base?.details ?? {}), problem: { code: p.code, check: p.check } },
+      hints: p.hints ?? [],
     });
   }
   const customers: CustomerEntry[] = ids.map((id) => ({ id, resourceName: `customers/${id}` }));

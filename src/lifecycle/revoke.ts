@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AdsOAuthError } from '../errors.js';
+import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
 import { isTimeoutError, type RequestOptions } from '../protocol/http.js';
 import { revokeToken } from '../protocol/tokens.js';
 import { resolveEndpoints } from './endpoints.js';
@@ -39,23 +39,18 @@ export interface RevokeResult {
 export const DEFAULT_REVOKE_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1000];
 
 function retryable(error: unknown): boolean {
-  if (!(error instanceof AdsOAuthError)) return false;
-  if (error.code === 'NETWORK') return isTimeoutError(error);
-  if (error.code === 'PROVIDER_RESPONSE') {
-    const status = error.details['status'];
-    return typeof status === 'number' && status >= 500;
-  }
-  if (error.code === 'TOKEN_ENDPOINT') {
-    const status = error.details['status'];
+  if (isAdsOAuthError(error, 'NETWORK')) return isTimeoutError(error);
+  if (isAdsOAuthError(error, 'PROVIDER_RESPONSE', 'TOKEN_ENDPOINT')) {
+    const status = error.details.status;
     return typeof status === 'number' && status >= 500;
   }
   return false;
 }
 
-function alreadyInvalid(error: unknown): boolean {
-  if (!(error instanceof AdsOAuthError) || error.code !== 'TOKEN_ENDPOINT') return false;
-  const code = error.details['error'];
-  return error.details['status'] === 400 && (code === 'invalid_token' || code === 'invalid_grant');
+function alreadyInvalid(error: unknown): error is AdsOAuthError<'TOKEN_ENDPOINT'> {
+  if (!isAdsOAuthError(error, 'TOKEN_ENDPOINT')) return false;
+  const code = error.details.error;
+  return error.details.status === 400 && (code === 'invalid_token' || code === 'invalid_grant');
 }
 
 /**
@@ -86,12 +81,12 @@ export async function revokeRefreshToken(credentials: RevokeCredentials, options
       return { ...base, alreadyInvalid: false, attempts: attempt };
     } catch (error) {
       if (alreadyInvalid(error)) {
-        const code = (error as AdsOAuthError).details['error'];
+        const code = error.details.error ?? 'invalid_token';
         return {
           ...base,
           alreadyInvalid: true,
           attempts: attempt,
-          note: `The provider answered ${String(code)}: the token was already expired or revoked, so there is nothing left to revoke.`,
+          note: `The provider answered ${code}: the token was already expired or revoked, so there is nothing left to revoke.`,
         };
       }
       const delay = delays[attempt - 1];

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode, ErrorHint } from '../errors.js';
 import type { FetchLike } from '../protocol/types.js';
 
 /**
@@ -73,6 +73,8 @@ export interface Problem {
   causes?: LikelyCause[];
   /** Secret-free facts: HTTP status, provider message, request ID… */
   details?: Record<string, unknown>;
+  /** What a caller could advise beside `fix` (see {@link ErrorHint}). */
+  hints?: ErrorHint[];
 }
 
 export type CheckId = 'refresh' | 'tokeninfo' | 'scope' | 'client' | 'ads_api' | 'revoke' | 'customers';

@@ -1,6 +1,6 @@
 import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
-import { AdsOAuthError } from '../errors.js';
+import { AdsOAuthError, type ErrorHint } from '../errors.js';
 import type { AuthorizationRequest } from './authorize.js';
 import type { OAuthClientConfig } from './client-file.js';
 import type { ServerInfo } from './authorization-server.js';
@@ -89,14 +89,14 @@ export function validateCallback(
       if (error.error === 'access_denied') {
         throw new AdsOAuthError(
           'ACCESS_DENIED',
-          `Access was denied at the consent screen${description}. Run the command again and click Allow/Continue, signed in with the Google account that has access to Google Ads.`,
-          { details: { error: error.error } },
+          `Access was denied at the consent screen${description}. Access needs Allow/Continue there, signed in with the Google account that has access to Google Ads.`,
+          { details: { error: error.error }, hints: ['retry'] },
         );
       }
       throw new AdsOAuthError(
         'AUTHORIZATION_ERROR',
         `The provider refused the authorization request: ${providerText(error.error ?? 'error', [request.state], 80)}${description}. ${authorizationErrorHint(error.error)}`.trim(),
-        { details: { error: error.error } },
+        { details: { error: providerText(error.error ?? 'error', [request.state], 80) }, hints: authorizationErrorHints(error.error) },
       );
     }
     if (error instanceof oauth.OperationProcessingError && /"iss"/.test(error.message)) {
@@ -122,7 +122,7 @@ export function validateCallback(
 function authorizationErrorHint(error: string | undefined): string {
   switch (error) {
     case 'invalid_scope':
-      return 'One of the requested scopes is unknown to the provider or not enabled for this project: check --scopes / --additional_scopes.';
+      return 'One of the requested scopes is unknown to the provider or not enabled for this project.';
     case 'unauthorized_client':
       return 'This client may not use the authorization code flow: check the client type in the Cloud console (Desktop app or Web application).';
     case 'invalid_request':
@@ -130,10 +130,16 @@ function authorizationErrorHint(error: string | undefined): string {
     case 'consent_required':
     case 'interaction_required':
     case 'login_required':
-      return 'Finish signing in and the consent screen, then run the command again.';
+      return 'The sign-in or the consent screen was not finished.';
     default:
       return '';
   }
+}
+
+function authorizationErrorHints(error: string | undefined): ErrorHint[] {
+  if (error === 'invalid_scope') return ['scopes'];
+  if (error === 'consent_required' || error === 'interaction_required' || error === 'login_required') return ['retry'];
+  return [];
 }
 
 /**

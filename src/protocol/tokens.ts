@@ -1,6 +1,6 @@
 import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
-import { AdsOAuthError } from '../errors.js';
+import { AdsOAuthError, type ErrorHint } from '../errors.js';
 import type { ServerInfo } from './authorization-server.js';
 import type { OAuthClientConfig } from './client-file.js';
 import { DEFAULT_TIMEOUT_MS, httpOptions, isTransportFailure, requestSignal, transportError, type RequestOptions } from './http.js';
@@ -31,9 +31,9 @@ export type TokenOperation = 'exchange' | 'refresh' | 'revoke';
 
 const NO_REFRESH_TOKEN_MESSAGE = [
   'The provider returned no refresh token. This tool already asks for one (access_type=offline with prompt=consent), so the usual causes are:',
-  '  1. An earlier grant of this app to this Google account: remove the app at https://myaccount.google.com/connections (Third-party apps & services), then run again.',
+  '  1. An earlier grant of this app to this Google account: remove the app at https://myaccount.google.com/connections (Third-party apps & services), then consent again.',
   '  2. The wrong client type: use an OAuth client of type "Desktop app" (or "Web application" with a loopback redirect URI), not a TV/limited-input or service-account client.',
-  '  3. A provider that issues refresh tokens only for an "offline_access" scope: add it with --additional_scopes offline_access.',
+  '  3. A provider that issues refresh tokens only for an "offline_access" scope, which was not requested.',
 ].join('\n');
 
 /**
@@ -84,12 +84,12 @@ export async function exchangeCode(
   if (missing.length > 0) {
     throw new AdsOAuthError(
       'SCOPE_NOT_GRANTED',
-      `Not every requested scope was granted: ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} left unticked on the consent screen. Run the command again and tick ${missing.length === 1 ? 'that box' : 'those boxes'} (Google shows a checkbox per scope).`,
-      { details: { missing, granted: (result.scope ?? '').split(/\s+/).filter(Boolean) } },
+      `Not every requested scope was granted: ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} left unticked on the consent screen (Google shows a checkbox per scope): ${missing.length === 1 ? 'that box needs' : 'those boxes need'} a tick.`,
+      { details: { missing, granted: (result.scope ?? '').split(/\s+/).filter(Boolean) }, hints: ['retry'] },
     );
   }
   if (typeof result.refresh_token !== 'string' || result.refresh_token === '') {
-    throw new AdsOAuthError('NO_REFRESH_TOKEN', NO_REFRESH_TOKEN_MESSAGE);
+    throw new AdsOAuthError('NO_REFRESH_TOKEN', NO_REFRESH_TOKEN_MESSAGE, { hints: ['retry', 'scopes'] });
   }
   return {
     refreshToken: result.refresh_token,
@@ -235,6 +235,7 @@ export function tokenEndpointError(
         ...(errorDescription ? { error_description: errorDescription } : {}),
         ...(typeof rawSubtype === 'string' ? { error_subtype: providerText(rawSubtype, context.secrets ?? [], 80) } : {}),
       },
+      hints: oauthErrorHints(code, operation),
     });
   };
   if (error instanceof oauth.ResponseBodyError) {
@@ -259,10 +260,11 @@ export function tokenEndpointError(
     } else {
       problem = `sent a response that is not a valid OAuth response: ${error.message}.`;
     }
-    const retry = operation === 'exchange' ? ' The authorization code cannot be reused: run the command again.' : '';
+    const retry = operation === 'exchange' ? ' The authorization code may have been spent: it cannot be used again.' : '';
     return new AdsOAuthError('PROVIDER_RESPONSE', `The ${operationName(operation)} failed: ${where} ${problem}${retry}`, {
       cause: error,
-      details: { operation, ...(status !== undefined ? { status } : {}), reason: error.code },
+      details: { operation, endpoint: endpoint.origin, ...(status !== undefined ? { status } : {}), reason: error.code },
+      ...(operation === 'exchange' ? { hints: ['retry'] as const } : {}),
     });
   }
   if (isTransportFailure(error)) {
@@ -290,12 +292,18 @@ function operationName(operation: TokenOperation): string {
   return operation === 'exchange' ? 'code exchange' : operation === 'refresh' ? 'token refresh' : 'token revocation';
 }
 
+function oauthErrorHints(code: string, operation: TokenOperation): ErrorHint[] {
+  if (code === 'invalid_grant') return operation === 'exchange' ? ['retry'] : operation === 'refresh' ? ['regenerate'] : [];
+  if (code === 'invalid_scope' && operation === 'exchange') return ['scopes'];
+  return [];
+}
+
 function oauthErrorHint(code: string, operation: TokenOperation, context: { redirectUri?: string }): string {
   switch (code) {
     case 'invalid_grant':
       return operation === 'exchange'
-        ? 'The authorization code was already used, expired (codes live a few minutes) or does not match the PKCE verifier or redirect URI. Run the command again and finish the consent promptly.'
-        : 'The refresh token is expired or revoked. Run `ads-oauth verify` for the likely cause, then generate a new one.';
+        ? 'The authorization code was already used, expired (codes live a few minutes) or does not match the PKCE verifier or redirect URI.'
+        : 'The refresh token is expired or revoked.';
     case 'invalid_client':
       return 'The client ID or secret is wrong, the secret was reset, or the client was deleted. Download the client JSON again from the Google Cloud console.';
     case 'unauthorized_client':
@@ -307,7 +315,7 @@ function oauthErrorHint(code: string, operation: TokenOperation, context: { redi
     case 'invalid_scope':
       return 'A requested scope is unknown to the provider or not allowed for this client.';
     case 'invalid_request':
-      return 'The provider rejected the request as malformed; run with --debug and report it.';
+      return 'The provider rejected the request as malformed; this may be a bug in ads-oauth: please report it.';
     case 'unsupported_token_type':
       return 'The provider cannot revoke this kind of token.';
     default:

@@ -170,7 +170,7 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     const c = client();
     await assert.rejects(
       exchangeCode(serverFromClient(c), c, exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }, { fetch: createNodeFetch() }),
-      (error: unknown) => error instanceof AdsOAuthError && error.code === 'NETWORK' && /may be spent: run the command again/.test(error.message),
+      (error: unknown) => error instanceof AdsOAuthError && error.code === 'NETWORK' && /may have been spent/.test(error.message) && error.hints.includes('retry'),
     );
   });
 });

@@ -120,7 +120,8 @@ describe('validateCallback: error responses', () => {
     assert.equal(error.details['error'], 'invalid_scope');
     assert.match(error.message, /invalid_scope/);
     assert.match(error.message, /Some requested scopes were invalid/);
-    assert.match(error.message, /--scopes/);
+    assert.doesNotMatch(error.message, /--scopes/);
+    assert.deepEqual(error.hints, ['scopes']);
   });
 
   it('an unknown error code → AUTHORIZATION_ERROR naming it', () => {

@@ -47,7 +47,10 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('INSECURE_ENDPOINT', `--public-url must be https (http only on a loopback host): ${publicUrl.href}`);
   }
   const { readClientSecretsFile } = await import('../../stores/client-secrets.js');
-  const client = await readClientSecretsFile(clientPath);
+  const { defineClient } = await import('../../protocol/client-file.js');
+  const fileClient = await readClientSecretsFile(clientPath);
+  const tokenOverride = ctx.env['ADS_OAUTH_TOKEN_URI'];
+  const client = tokenOverride ? defineClient({ ...fileClient, tokenUri: tokenOverride, source: fileClient.source }) : fileClient;
   if (client.kind !== 'web') {
     throw new AdsOAuthError('CLIENT_FILE', `${clientPath} is an "installed" (Desktop app) client; serve needs a "Web application" client, whose redirect URIs a server can receive.`);
   }
@@ -56,7 +59,6 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('NO_REDIRECT_URI', `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`);
   }
   const env = ctx.env;
-  if (env['ADS_OAUTH_TOKEN_URI']) client.tokenUri = new URL(env['ADS_OAUTH_TOKEN_URI']);
   const store = await openStore(ctx, stringFlag(flags, 'database'), client.clientId);
 
   const [{ discoverServer }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
