@@ -1,6 +1,7 @@
 import { AdsOAuthError } from '../errors.js';
 import { parsePastedCallback } from '../protocol/callback.js';
-import { AuthorizationSession, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
+import type { Configuration } from '../protocol/config.js';
+import { AuthorizationSession, flowSignal, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
 
 export interface HeadlessFlowOptions extends FlowOptions {
   /** The redirect URI to send; nothing listens there (installed) or it is the user's own site (web). */
@@ -26,13 +27,13 @@ export function headlessInstructions(redirectUri: string): string {
  * the user completes consent in any browser and pastes the address it ends on. The pasted URL is
  * validated like a real callback (state included) before the code is exchanged.
  */
-export async function runHeadlessFlow(options: HeadlessFlowOptions): Promise<FlowResult> {
-  const session = await AuthorizationSession.start(options, options.redirectUri);
+export async function runHeadlessFlow(config: Configuration, options: HeadlessFlowOptions): Promise<FlowResult> {
+  const session = await AuthorizationSession.start(config, options, options.redirectUri);
   await options.onAuthorizationUrl(session.request.url, { redirectUri: options.redirectUri });
   const deadline = Date.now() + options.timeoutMs;
   options.onEvent?.({ type: 'waiting', redirectUri: options.redirectUri, deadline });
   for (;;) {
-    const line = await withDeadline(options.readLine(), deadline, options.signal, options.timeoutMs);
+    const line = await withDeadline(options.readLine(), deadline, flowSignal(config, options), options.timeoutMs);
     if (line === null) {
       throw new AdsOAuthError('INVALID_CALLBACK', 'No address was pasted (end of input). Paste the address the browser ends on after consent.', {
         details: { reason: 'eof' },

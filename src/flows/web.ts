@@ -11,27 +11,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
-import type { ServerInfo } from '../protocol/authorization-server.js';
 import { createAuthorizationRequest } from '../protocol/authorize.js';
-import { validateCallback } from '../protocol/callback.js';
-import type { OAuthClientConfig } from '../protocol/client-file.js';
-import type { RequestOptions } from '../protocol/http.js';
+import { validateCallback, type ValidatedCallback } from '../protocol/callback.js';
+import { assertConfiguration, requireClient, type Configuration } from '../protocol/config.js';
 import { ADWORDS_SCOPE } from '../protocol/scopes.js';
 import { exchangeCode, revokeToken } from '../protocol/tokens.js';
 import type { AccountStore, PendingFlow, StoredAccount } from '../stores/accounts/types.js';
 
 export interface WebFlowOptions {
-  client: OAuthClientConfig;
-  /** Discovered metadata (issuer, JWKS, …): ID-token validation needs it. */
-  server: ServerInfo;
+  /**
+   * The configuration of the web client, with the discovered server (issuer, JWKS, …: ID-token
+   * validation needs it). A new token is revoked after a failed save only at a revocation endpoint
+   * the server advertises (or the configuration was given).
+   */
+  config: Configuration;
   store: AccountStore;
   /** The public URL of the app; the redirect URI is `<publicUrl>/oauth2callback`. */
   publicUrl: string | URL;
   /** Scopes of the connect flow; default adwords. `openid email` are always added. */
   scopes?: readonly string[];
-  requestOptions?: RequestOptions;
-  /** The revocation endpoint (default: the discovered `revocation_endpoint`). */
-  revocationUri?: URL;
   /** How long a pending authorization lives (default 10 minutes). */
   pendingTtlMs?: number;
   now?: () => Date;
@@ -86,7 +84,13 @@ function sha256(value: string): string {
 }
 
 export function createWebFlow(options: WebFlowOptions): WebFlow {
-  const { client, server, store } = options;
+  const { config, store } = options;
+  assertConfiguration(config, 'createWebFlow');
+  requireClient(config, 'createWebFlow');
+  const server = config.server;
+  if (!server.discovered) {
+    throw new AdsOAuthError('USAGE', 'createWebFlow needs a configuration with the discovered server (discoverConfiguration): ID tokens are validated against its metadata.');
+  }
   const publicUrl = new URL(String(options.publicUrl));
   const base = publicUrl.href.replace(/\/+$/, '');
   const redirectUri = `${base}/oauth2callback`;
@@ -105,7 +109,7 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     const flow = startOptions.flow ?? 'connect';
     const nonce = oauth.generateRandomNonce();
     const binding = randomBytes(32).toString('base64url');
-    const request = await createAuthorizationRequest(client, {
+    const request = await createAuthorizationRequest(config, {
       redirectUri,
       scopes: flow === 'admin' ? OIDC_SCOPES : connectScopes,
       nonce,
@@ -165,9 +169,9 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     if (pending.bindingHash !== sha256(binding)) {
       return fail(400, pending.flow, new AdsOAuthError('INVALID_CALLBACK', 'This sign-in was started in another browser. Start again from the connect page, in this browser.', { details: { reason: 'state_mismatch' } }));
     }
-    let params: URLSearchParams;
+    let params: ValidatedCallback;
     try {
-      params = validateCallback({ state }, server, client, url);
+      params = validateCallback(config, { state }, url);
     } catch (error) {
       const e = asError(error);
       return fail(e.code === 'ACCESS_DENIED' ? 403 : 400, pending.flow, e);
@@ -175,13 +179,12 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     const scopes = pending.flow === 'admin' ? OIDC_SCOPES : connectScopes;
     let credentials;
     try {
-      credentials = await exchangeCode(
-        server,
-        client,
-        params,
-        { codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, scopes: pending.flow === 'admin' ? ['openid'] : scopes, expectedNonce: pending.nonce },
-        options.requestOptions,
-      );
+      credentials = await exchangeCode(config, params, {
+        codeVerifier: pending.codeVerifier,
+        redirectUri: pending.redirectUri,
+        scopes: pending.flow === 'admin' ? ['openid'] : scopes,
+        expectedNonce: pending.nonce,
+      });
     } catch (error) {
       const e = asError(error);
       // A token response without a refresh token is acceptable for an admin sign-in.
@@ -223,9 +226,8 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       } catch {
         known = false; // cannot tell: leave the token alone rather than kill a live connection
       }
-      const revocationUri = options.revocationUri ?? (server.as.revocation_endpoint ? new URL(server.as.revocation_endpoint) : undefined);
-      if (known && !existing && revocationUri) {
-        await revokeToken(revocationUri, credentials.refreshToken, client, { ...options.requestOptions, tokenTypeHint: 'refresh_token' }).catch(() => undefined);
+      if (known && !existing && server.as.revocation_endpoint) {
+        await revokeToken(config, credentials.refreshToken, { tokenTypeHint: 'refresh_token' }).catch(() => undefined);
       }
       return fail(503, 'connect', new AdsOAuthError('STORE', 'The account could not be saved. Nothing was connected; please try again in a minute.', { cause: error }));
     }

@@ -1,17 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
-import { isTimeoutError, type RequestOptions } from '../protocol/http.js';
+import { assertConfiguration, type Configuration } from '../protocol/config.js';
+import { isTimeoutError } from '../protocol/http.js';
 import { revokeToken } from '../protocol/tokens.js';
-import { resolveEndpoints } from './endpoints.js';
 import type { LifecycleOptions } from './types.js';
-
-/** What to revoke: the token and, when known, the client it belongs to. */
-export interface RevokeCredentials {
-  refreshToken: string;
-  /** With both, the request authenticates (client_secret_post), as RFC 7009 servers require. */
-  clientId?: string;
-  clientSecret?: string;
-}
 
 export interface RevokeOptions extends LifecycleOptions {
   /**
@@ -54,30 +46,24 @@ function alreadyInvalid(error: unknown): error is AdsOAuthError<'TOKEN_ENDPOINT'
 }
 
 /**
- * Revokes a refresh token (RFC 7009: POST `token=…`). Google's endpoint takes the token alone;
- * with the client known, the request also authenticates it (client_secret_post). A token that is
+ * Revokes a refresh token (RFC 7009: POST `token=…`) at the configuration's revocation endpoint.
+ * Google's endpoint takes the token alone; with a client in the configuration, the request also
+ * authenticates it (client_secret_post), as RFC 7009 servers require. A token that is
  * already invalid (`invalid_token` or `invalid_grant` with HTTP 400) counts as revoked, with a
  * note. 5xx answers and timeouts are retried with backoff, at most 3 times.
  *
  * @throws AdsOAuthError `TOKEN_ENDPOINT` (other refusals, e.g. `invalid_client`),
  *   `PROVIDER_RESPONSE`, `NETWORK`, `INTERRUPTED`
  */
-export async function revokeRefreshToken(credentials: RevokeCredentials, options: RevokeOptions = {}): Promise<RevokeResult> {
-  const endpoints = resolveEndpoints(options.endpoints);
-  const uri = endpoints.revokeUri;
-  const client =
-    credentials.clientId && credentials.clientSecret ? { clientId: credentials.clientId, clientSecret: credentials.clientSecret } : undefined;
-  const request: RequestOptions & { tokenTypeHint: 'refresh_token' } = {
-    tokenTypeHint: 'refresh_token',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
+export async function revokeRefreshToken(config: Configuration, refreshToken: string, options: RevokeOptions = {}): Promise<RevokeResult> {
+  assertConfiguration(config, 'revokeRefreshToken');
+  const uri = config.endpoints.revocation;
+  const request = { tokenTypeHint: 'refresh_token' as const, ...(options.signal ? { signal: options.signal } : {}) };
   const delays = options.retryDelaysMs ?? DEFAULT_REVOKE_RETRY_DELAYS_MS;
-  const base = { revoked: true as const, clientAuthenticated: client !== undefined, endpoint: `${uri.origin}${uri.pathname}` };
+  const base = { revoked: true as const, clientAuthenticated: config.client !== null, endpoint: `${uri.origin}${uri.pathname}` };
   for (let attempt = 1; ; attempt++) {
     try {
-      await revokeToken(uri, credentials.refreshToken, client, request);
+      await revokeToken(config, refreshToken, request);
       return { ...base, alreadyInvalid: false, attempts: attempt };
     } catch (error) {
       if (alreadyInvalid(error)) {

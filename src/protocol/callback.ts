@@ -2,14 +2,23 @@ import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError, type ErrorHint } from '../errors.js';
 import type { AuthorizationRequest } from './authorize.js';
-import type { OAuthClientConfig } from './client-file.js';
-import type { ServerInfo } from './authorization-server.js';
+import { assertConfiguration, requireClient, type Configuration } from './config.js';
 
 /** Why a callback was rejected without ending the flow (someone else's or a stale request). */
 export type CallbackRejection = 'state_missing' | 'state_mismatch' | 'duplicate_parameter' | 'code_missing';
 
-function oauthClient(client: OAuthClientConfig): oauth.Client {
-  return { client_id: client.clientId };
+/**
+ * An authorization response that passed {@link validateCallback}: the only input
+ * {@link exchangeCode} accepts. Branded in a module-private WeakSet (as oauth4webapi brands its
+ * validated parameters), so neither a hand-made URLSearchParams nor a copy passes.
+ */
+export type ValidatedCallback = URLSearchParams & { readonly __validated: unique symbol };
+
+const validated = new WeakSet<URLSearchParams>();
+
+/** True for the result of {@link validateCallback}. */
+export function isValidatedCallback(value: unknown): value is ValidatedCallback {
+  return value instanceof URLSearchParams && validated.has(value);
 }
 
 /**
@@ -72,17 +81,25 @@ function sameString(a: string, b: string): boolean {
  * @see https://www.rfc-editor.org/rfc/rfc9207
  */
 export function validateCallback(
+  config: Configuration,
   request: Pick<AuthorizationRequest, 'state'>,
-  server: ServerInfo,
-  client: OAuthClientConfig,
   callback: URL | URLSearchParams,
-): URLSearchParams {
+): ValidatedCallback {
+  assertConfiguration(config, 'validateCallback');
+  const client = requireClient(config, 'validateCallback');
+  const server = config.server;
+  if (request === null || typeof request !== 'object' || typeof request.state !== 'string') {
+    throw new AdsOAuthError('USAGE', 'validateCallback: the request must be the authorization request (with its "state" string).');
+  }
+  if (!(callback instanceof URL) && !(callback instanceof URLSearchParams)) {
+    throw new AdsOAuthError('USAGE', `validateCallback: the callback must be a URL or URLSearchParams object, not ${typeof callback === 'string' ? 'a string (use new URL(…))' : typeof callback}.`);
+  }
   const params = checkCallbackState(request, callback);
   const strictIssuer = server.discovered && server.as.authorization_response_iss_parameter_supported === true;
   if (!strictIssuer) params.delete('iss');
-  let validated: URLSearchParams;
+  let result: URLSearchParams;
   try {
-    validated = oauth.validateAuthResponse(server.as, oauthClient(client), params, request.state);
+    result = oauth.validateAuthResponse(server.as, { client_id: client.clientId }, params, request.state);
   } catch (error) {
     if (error instanceof oauth.AuthorizationResponseError) {
       const description = error.error_description ? ` (${providerText(error.error_description, [request.state])})` : '';
@@ -111,12 +128,13 @@ export function validateCallback(
       details: { reason: 'invalid' },
     });
   }
-  if (!validated.get('code')) {
+  if (!result.get('code')) {
     throw new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "code" parameter: the address looks truncated.', {
       details: { reason: 'code_missing' satisfies CallbackRejection },
     });
   }
-  return validated;
+  validated.add(result);
+  return result as ValidatedCallback;
 }
 
 function authorizationErrorHint(error: string | undefined): string {

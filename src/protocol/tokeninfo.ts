@@ -9,7 +9,8 @@
  * @see https://developers.google.com/identity/protocols/oauth2/native-app (tokeninfo)
  */
 import { AdsOAuthError } from '../errors.js';
-import { sendRequest, type RequestOptions } from './http.js';
+import { assertConfiguration, callRequest, type CallOptions, type Configuration } from './config.js';
+import { sendRequest } from './http.js';
 
 /** Google's tokeninfo endpoint. */
 export const GOOGLE_TOKENINFO_URI = 'https://oauth2.googleapis.com/tokeninfo';
@@ -62,7 +63,10 @@ function stringField(value: unknown): string | undefined {
  * @throws AdsOAuthError `TOKEN_ENDPOINT` (the token is invalid: `details.error` = `invalid_token`),
  *   `PROVIDER_RESPONSE` (5xx, not JSON), `NETWORK`, `INSECURE_ENDPOINT`
  */
-export async function fetchTokenInfo(tokeninfoUri: URL, accessToken: string, options: RequestOptions = {}): Promise<TokenInfo> {
+export async function fetchTokenInfo(config: Configuration, accessToken: string, call: CallOptions = {}): Promise<TokenInfo> {
+  assertConfiguration(config, 'fetchTokenInfo');
+  const tokeninfoUri = config.endpoints.tokeninfo;
+  const options = callRequest(config, call);
   const where = `${tokeninfoUri.origin}${tokeninfoUri.pathname}`;
   const { response, text } = await sendRequest(
     tokeninfoUri,

@@ -1,8 +1,9 @@
 import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError, type ErrorHint } from '../errors.js';
-import type { ServerInfo } from './authorization-server.js';
+import { isValidatedCallback, type ValidatedCallback } from './callback.js';
 import type { OAuthClientConfig } from './client-file.js';
+import { assertConfiguration, callRequest, requireClient, type CallOptions, type Configuration } from './config.js';
 import { DEFAULT_TIMEOUT_MS, httpOptions, isTransportFailure, requestSignal, transportError, type RequestOptions } from './http.js';
 import { missingScopes } from './scopes.js';
 
@@ -47,16 +48,26 @@ const NO_REFRESH_TOKEN_MESSAGE = [
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
  */
 export async function exchangeCode(
-  server: ServerInfo,
-  client: OAuthClientConfig,
-  callbackParams: URLSearchParams,
+  config: Configuration,
+  callback: ValidatedCallback,
   request: { codeVerifier: string; redirectUri: string; scopes: readonly string[]; expectedNonce?: string },
-  options: RequestOptions = {},
+  call: CallOptions = {},
 ): Promise<UserCredentials> {
+  assertConfiguration(config, 'exchangeCode');
+  const client = requireClient(config, 'exchangeCode');
+  const server = config.server;
+  if (!isValidatedCallback(callback)) {
+    throw new AdsOAuthError('USAGE', 'exchangeCode: the callback must be the result of validateCallback; an unchecked callback is never exchanged.');
+  }
+  const callbackParams: URLSearchParams = callback;
+  if (request === null || typeof request !== 'object' || typeof request.codeVerifier !== 'string' || typeof request.redirectUri !== 'string') {
+    throw new AdsOAuthError('USAGE', 'exchangeCode: the request needs the codeVerifier and redirectUri strings of the authorization request.');
+  }
   if (request.expectedNonce !== undefined && !server.discovered) {
     throw new AdsOAuthError('USAGE', 'Validating an ID token needs the provider\'s discovered metadata (issuer and JWKS).');
   }
-  const endpoint = new URL(server.as.token_endpoint ?? client.tokenUri.href);
+  const options = callRequest(config, call);
+  const endpoint = config.endpoints.token;
   let result: oauth.TokenEndpointResponse;
   try {
     const response = await oauth.authorizationCodeGrantRequest(
@@ -137,13 +148,13 @@ export interface RefreshedAccessToken {
  *   `PROVIDER_RESPONSE`, `NETWORK`
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
-export async function refreshAccessToken(
-  tokenUri: URL,
-  client: ClientCredentials,
-  refreshToken: string,
-  options: RequestOptions = {},
-): Promise<RefreshedAccessToken> {
-  const as: oauth.AuthorizationServer = { issuer: tokenUri.origin, token_endpoint: tokenUri.href };
+export async function refreshAccessToken(config: Configuration, refreshToken: string, call: CallOptions = {}): Promise<RefreshedAccessToken> {
+  assertConfiguration(config, 'refreshAccessToken');
+  const client = requireClient(config, 'refreshAccessToken');
+  if (typeof refreshToken !== 'string' || refreshToken === '') throw new AdsOAuthError('USAGE', 'refreshAccessToken: the refresh token must be a non-empty string.');
+  const options = callRequest(config, call);
+  const tokenUri = config.endpoints.token;
+  const as: oauth.AuthorizationServer = { issuer: config.server.as.issuer, token_endpoint: tokenUri.href };
   try {
     const response = await oauth.refreshTokenGrantRequest(
       as,
@@ -152,7 +163,7 @@ export async function refreshAccessToken(
       refreshToken,
       httpOptions(tokenUri, options, 'token endpoint'),
     );
-    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), response);
+    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), config.server.discovered ? response : await withoutIdToken(response));
     return {
       accessToken: result.access_token,
       ...(typeof result.expires_in === 'number' ? { expiresIn: result.expires_in } : {}),
@@ -176,11 +187,15 @@ export async function refreshAccessToken(
  * @see https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke
  */
 export async function revokeToken(
-  revocationUri: URL,
+  config: Configuration,
   token: string,
-  client: ClientCredentials | undefined,
-  options: RequestOptions & { tokenTypeHint?: 'refresh_token' | 'access_token' } = {},
+  call: CallOptions & { tokenTypeHint?: 'refresh_token' | 'access_token' } = {},
 ): Promise<void> {
+  assertConfiguration(config, 'revokeToken');
+  if (typeof token !== 'string' || token === '') throw new AdsOAuthError('USAGE', 'revokeToken: the token must be a non-empty string.');
+  const client = config.client ?? undefined;
+  const options = { ...callRequest(config, call), ...(call.tokenTypeHint ? { tokenTypeHint: call.tokenTypeHint } : {}) };
+  const revocationUri = config.endpoints.revocation;
   const as: oauth.AuthorizationServer = { issuer: revocationUri.origin, revocation_endpoint: revocationUri.href };
   const http = httpOptions(revocationUri, options, 'revocation endpoint');
   try {

@@ -8,6 +8,8 @@ import { headlessInstructions, runHeadlessFlow, type HeadlessFlowOptions } from 
 import { runLoopbackFlow, type LoopbackFlowOptions } from '../../src/flows/loopback.js';
 import { AuthorizationSession, isForeignCallback, type FlowEvent } from '../../src/flows/session.js';
 import { parseClientSecrets, type OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { createConfiguration } from '../../src/protocol/config.js';
+import type { FetchLike } from '../../src/protocol/types.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { oauthErrorResponse, startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
 
@@ -69,14 +71,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 async function loopback(
   visits: Array<(auth: URL) => string>,
-  extra: Partial<LoopbackFlowOptions> = {},
+  setup: Partial<LoopbackFlowOptions> & { client?: OAuthClientConfig; fetch?: FetchLike } = {},
 ): Promise<{ result: Awaited<ReturnType<typeof runLoopbackFlow>> | undefined; error: unknown; pages: Answer[]; events: FlowEvent[]; auth: URL | undefined }> {
   const pages: Answer[] = [];
   const events: FlowEvent[] = [];
   let auth: URL | undefined;
   let browsing: Promise<void> = Promise.resolve();
-  const flow = runLoopbackFlow({
-    client: makeClient(),
+  const { client = makeClient(), fetch: fetchImpl, ...extra } = setup;
+  const flow = runLoopbackFlow(createConfiguration(client, undefined, fetchImpl ? { fetch: fetchImpl } : {}), {
     scopes: [ADWORDS],
     discover: false,
     timeoutMs: 5_000,
@@ -240,8 +242,7 @@ describe('runLoopbackFlow', () => {
   it('an abort ends the wait with INTERRUPTED and frees the port', async () => {
     const controller = new AbortController();
     let redirect: string | undefined;
-    const flow = runLoopbackFlow({
-      client: makeClient(),
+    const flow = runLoopbackFlow(createConfiguration(makeClient()), {
       scopes: [ADWORDS],
       discover: false,
       timeoutMs: 5_000,
@@ -262,7 +263,6 @@ describe('runHeadlessFlow', () => {
     const events: FlowEvent[] = [];
     const queue = [...lines];
     const options: HeadlessFlowOptions = {
-      client: makeClient(),
       scopes: [ADWORDS],
       discover: false,
       redirectUri: 'http://127.0.0.1:49999/',
@@ -281,7 +281,7 @@ describe('runHeadlessFlow', () => {
     let result;
     let error: unknown;
     try {
-      result = await runHeadlessFlow(options);
+      result = await runHeadlessFlow(createConfiguration(makeClient()), options);
     } catch (caught) {
       error = caught;
     }
@@ -352,7 +352,8 @@ describe('runHeadlessFlow', () => {
 describe('AuthorizationSession', () => {
   it('validates state before any token request', async () => {
     const session = await AuthorizationSession.start(
-      { client: makeClient(), scopes: [ADWORDS], discover: false, onAuthorizationUrl: () => {} },
+      createConfiguration(makeClient()),
+      { scopes: [ADWORDS], discover: false, onAuthorizationUrl: () => {} },
       'http://127.0.0.1:1/',
     );
     await assert.rejects(session.complete(new URL(`http://127.0.0.1:1/?state=wrong&code=${CODE}`)), (error: unknown) => isForeignCallback(error));

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { AdsOAuthError } from '../../src/errors.js';
 import { runLoopbackFlow } from '../../src/flows/loopback.js';
 import { planRedirect } from '../../src/flows/redirect.js';
-import { serverFromClient } from '../../src/protocol/authorization-server.js';
-import { validateCallback } from '../../src/protocol/callback.js';
+import { validateCallback, type ValidatedCallback } from '../../src/protocol/callback.js';
 import { parseClientSecrets, type OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 import { exchangeCode } from '../../src/protocol/tokens.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
@@ -62,8 +62,8 @@ function get(url: string): Promise<number> {
 }
 
 /** Callback parameters as validateCallback hands them to exchangeCode (oauth4webapi insists). */
-const exchangeParams = (c: OAuthClientConfig): URLSearchParams =>
-  validateCallback({ state: 'st' }, serverFromClient(c), c, new URLSearchParams({ code: CODE, state: 'st' }));
+const exchangeParams = (c: OAuthClientConfig): ValidatedCallback =>
+  validateCallback(createConfiguration(c), { state: 'st' }, new URLSearchParams({ code: CODE, state: 'st' }));
 
 describe('loopback flow: a stray callback cannot hold up the genuine one', () => {
   it('a wrong-state callback is refused at once even while discovery is still running', async () => {
@@ -77,11 +77,9 @@ describe('loopback flow: a stray callback cannot hold up the genuine one', () =>
     };
     const statuses: number[] = [];
     let browsing: Promise<void> = Promise.resolve();
-    const result = await runLoopbackFlow({
-      client: client(),
+    const result = await runLoopbackFlow(createConfiguration(client(), undefined, { fetch: slowDiscovery }), {
       scopes: [ADWORDS],
       timeoutMs: 10_000,
-      fetch: slowDiscovery,
       onAuthorizationUrl: (url) => {
         const redirect = new URL(url.searchParams.get('redirect_uri')!);
         browsing = (async () => {
@@ -111,8 +109,7 @@ describe('loopback listener: the path is matched as sent', () => {
     it(`GET ${target} → 404, never handed to the flow`, async () => {
       let port = 0;
       let handed = 0;
-      const flow = runLoopbackFlow({
-        client: client(),
+      const flow = runLoopbackFlow(createConfiguration(client()), {
         scopes: [ADWORDS],
         timeoutMs: 1_500,
         discover: false,
@@ -145,7 +142,7 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     ).toString('base64url');
     fake.next({ body: tokenBody({ id_token: `${header}.${claims}.c2ln`, scope: `openid ${ADWORDS}` }) });
     const c = client();
-    const result = await exchangeCode(serverFromClient(c), c, exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] });
+    const result = await exchangeCode(createConfiguration(c, undefined), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] });
     assert.equal(result.refreshToken, '1//fake-refresh-token');
   });
 
@@ -154,7 +151,7 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     fake.next({ status: 400, body: { error: 'invalid_request', error_description: echoed } });
     const c = client();
     await assert.rejects(
-      exchangeCode(serverFromClient(c), c, exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
+      exchangeCode(createConfiguration(c, undefined), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
       (error: unknown) => {
         assert.ok(error instanceof AdsOAuthError && error.code === 'TOKEN_ENDPOINT', String(error));
         const text = `${error.message} ${JSON.stringify(error.details)}`;
@@ -169,7 +166,7 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     fake.next({ hangUp: true });
     const c = client();
     await assert.rejects(
-      exchangeCode(serverFromClient(c), c, exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }, { fetch: createNodeFetch() }),
+      exchangeCode(createConfiguration(c, undefined, { fetch: createNodeFetch() }), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
       (error: unknown) => error instanceof AdsOAuthError && error.code === 'NETWORK' && /may have been spent/.test(error.message) && error.hints.includes('retry'),
     );
   });

@@ -3,21 +3,22 @@ import { describe, it } from 'node:test';
 import { AdsOAuthError, type ErrorCode } from '../../src/errors.js';
 import { serverFromClient, type ServerInfo } from '../../src/protocol/authorization-server.js';
 import { parsePastedCallback, validateCallback } from '../../src/protocol/callback.js';
-import type { OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { defineClient, type OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 
 const STATE = 'Jm1nK4oQ7rS0tU3vW6xY9zA2bC5dE8fG1hI4jK7lM0n';
 const CODE = '4/0AVG7fiQ-the-authorization-code-value';
 const REDIRECT = 'http://127.0.0.1:8080/';
 
-const client: OAuthClientConfig = {
+const client: OAuthClientConfig = defineClient({
   kind: 'installed',
   clientId: '1234-abc.apps.googleusercontent.com',
   clientSecret: 'GOCSPX-secret',
-  authUri: new URL('https://accounts.google.com/o/oauth2/auth'),
-  tokenUri: new URL('https://oauth2.googleapis.com/token'),
+  authUri: 'https://accounts.google.com/o/oauth2/auth',
+  tokenUri: 'https://oauth2.googleapis.com/token',
   redirectUris: ['http://localhost'],
   source: 'test',
-};
+});
 
 /** The server as the client file describes it: Google, no discovery, no RFC 9207 promise. */
 const plain: ServerInfo = serverFromClient(client);
@@ -52,7 +53,7 @@ function rejected(fn: () => unknown, code: ErrorCode, reason?: string): AdsOAuth
   return caught;
 }
 
-const validate = (query: string, server: ServerInfo = plain): URLSearchParams => validateCallback({ state: STATE }, server, client, callback(query));
+const validate = (query: string, server: ServerInfo = plain): URLSearchParams => validateCallback(createConfiguration(client, server), { state: STATE }, callback(query));
 
 describe('validateCallback: state', () => {
   it('accepts a callback with the right state and a code, and returns the code', () => {
@@ -62,13 +63,13 @@ describe('validateCallback: state', () => {
   });
 
   it('accepts URLSearchParams as well as a URL', () => {
-    const params = validateCallback({ state: STATE }, plain, client, new URLSearchParams({ state: STATE, code: CODE }));
+    const params = validateCallback(createConfiguration(client, plain), { state: STATE }, new URLSearchParams({ state: STATE, code: CODE }));
     assert.equal(params.get('code'), CODE);
   });
 
   it('does not modify the URL it was given', () => {
     const url = callback(`state=${STATE}&code=x&iss=https%3A%2F%2Faccounts.google.com`);
-    validateCallback({ state: STATE }, plain, client, url);
+    validateCallback(createConfiguration(client, plain), { state: STATE }, url);
     assert.equal(url.searchParams.get('iss'), 'https://accounts.google.com');
   });
 

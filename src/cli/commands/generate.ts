@@ -1,9 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { AdsOAuthError } from '../../errors.js';
 import { runHeadlessFlow, headlessInstructions } from '../../flows/headless.js';
 import { runLoopbackFlow } from '../../flows/loopback.js';
 import { planRedirect } from '../../flows/redirect.js';
 import type { FlowEvent, FlowOptions, FlowResult } from '../../flows/session.js';
+import { createConfiguration } from '../../protocol/config.js';
 import { resolveScopes } from '../../protocol/scopes.js';
 import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
 import type { updateConfig } from '../../stores/config-file.js';
@@ -96,8 +96,9 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   const plan = planRedirect(client, {
     headless: flags['headless'] === true,
     ...(port !== undefined ? { port } : {}),
-    randomPort: () => randomInt(49152, 65536),
   });
+  // --timeout bounds the code exchange too: a hung token endpoint must not hold the run longer.
+  const config = createConfiguration(client, undefined, { fetch: createNodeFetch(), signal: ctx.signal, timeoutMs: timeoutSeconds * 1000 });
   if (plan.mode === 'headless' && plan.reason) ctx.err(`Note: ${plan.reason}`);
 
   const status = statusLine(ctx);
@@ -136,11 +137,8 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   // client without a loopback redirect still has the browser here, ending on the user's own site.
   const mayOpen = flags['no-open'] !== true && flags['headless'] !== true && ctx.hasDisplay;
   const common: FlowOptions = {
-    client,
     scopes,
     ...(loginHint ? { loginHint } : {}),
-    fetch: createNodeFetch(),
-    signal: ctx.signal,
     onEvent,
     onAuthorizationUrl: async (url, info) => {
       ctx.err('Paste this URL in your browser:');
@@ -155,9 +153,8 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   let result: FlowResult;
   try {
     if (plan.mode === 'loopback') {
-      result = await runLoopbackFlow({
+      result = await runLoopbackFlow(config, {
         ...common,
-        ...(plan.redirectUri !== undefined ? { redirectUri: plan.redirectUri } : {}),
         ...(plan.port !== undefined ? { port: plan.port } : {}),
         timeoutMs: timeoutSeconds * 1000,
       });
@@ -166,7 +163,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
       const deadline = Date.now() + timeoutSeconds * 1000;
       const reader = lineReader(ctx, () => `Paste the address here (${formatRemaining(deadline - Date.now())} left): `);
       try {
-        result = await runHeadlessFlow({
+        result = await runHeadlessFlow(config, {
           ...common,
           redirectUri: plan.redirectUri,
           readLine: () => reader.readLine(),

@@ -61,8 +61,8 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   const env = ctx.env;
   const store = await openStore(ctx, stringFlag(flags, 'database'), client.clientId);
 
-  const [{ discoverServer }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
-    import('../../protocol/authorization-server.js'),
+  const [{ discoverConfiguration }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
+    import('../../protocol/config.js'),
     import('../../flows/web.js'),
     import('../../broker/index.js'),
     import('../../protocol/tokens.js'),
@@ -70,20 +70,22 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     import('../../lifecycle/diagnosis.js'),
   ]);
   const issuer = stringFlag(flags, 'issuer');
-  const server = await discoverServer(issuer ? { ...client, authUri: new URL(issuer) } : client);
-  if (!server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
-  server.as = { ...server.as, authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href };
-  const revokeText = env['ADS_OAUTH_REVOKE_URI'] ?? server.as.revocation_endpoint;
-  const revocationUri = revokeText ? new URL(revokeText) : undefined;
-  const flow = createWebFlow({ client, server, store, publicUrl, ...(revocationUri ? { revocationUri } : {}) });
+  const revokeText = env['ADS_OAUTH_REVOKE_URI'];
+  const config = await discoverConfiguration(client, {
+    ...(issuer ? { issuer: new URL(issuer) } : {}),
+    ...(revokeText ? { endpoints: { revocationUri: new URL(revokeText) } } : {}),
+  });
+  if (!config.server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
+  const canRevoke = config.server.as.revocation_endpoint !== undefined;
+  const flow = createWebFlow({ config, store, publicUrl });
   const broker = createTokenBroker({
     store,
-    refresh: (token, { signal }) => refreshAccessToken(client.tokenUri, client, token, signal ? { signal } : {}),
+    refresh: (token, { signal }) => refreshAccessToken(config, token, signal ? { signal } : {}),
     diagnose: (error) => { const p = diagnoseRefreshError(error); return `${p.cause} ${p.fix ?? ''}`.trim(); },
   });
   const app = await createServeApp({
     flow, store, broker, publicUrl,
-    revoke: async (token) => { if (revocationUri) await revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }); },
+    revoke: async (token) => { if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' }); },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   });
   const [host, port] = (() => {
