@@ -11,6 +11,7 @@
 import { AdsOAuthError } from '../errors.js';
 import { assertConfiguration, callRequest, type CallOptions, type Configuration } from './config.js';
 import { sendRequest } from './http.js';
+import { providerText } from './redact.js';
 
 /** Google's tokeninfo endpoint. */
 export const GOOGLE_TOKENINFO_URI = 'https://oauth2.googleapis.com/tokeninfo';
@@ -86,8 +87,10 @@ export async function fetchTokenInfo(config: Configuration, accessToken: string,
     });
   }
   if (response.status !== 200) {
-    const error = stringField(body?.['error']) ?? 'invalid_token';
-    const description = stringField(body?.['error_description']);
+    // Provider text is shown to the user: a tokeninfo endpoint that echoes the request must not leak the token.
+    const error = providerText(stringField(body?.['error']) ?? 'invalid_token', [accessToken], 80);
+    const rawDescription = stringField(body?.['error_description']);
+    const description = rawDescription === undefined ? undefined : providerText(rawDescription, [accessToken]);
     throw new AdsOAuthError(
       'TOKEN_ENDPOINT',
       `${where} rejected the access token: ${error}${description ? ` (${description})` : ''}. A token that was just issued should be valid: check that ADS_OAUTH_TOKENINFO_URI belongs to the same provider as the token endpoint.`,
