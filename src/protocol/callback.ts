@@ -69,14 +69,14 @@ function sameString(a: string, b: string): boolean {
  * 1. `state` must be present and equal the request's (CSRF / stale or foreign callbacks):
  *    `INVALID_CALLBACK` with `details.reason` `state_missing` or `state_mismatch`. Loopback servers
  *    answer these with 400 and keep waiting.
- * 2. `iss` (RFC 9207) must name the expected issuer when the server advertises
- *    `authorization_response_iss_parameter_supported`: `ISSUER_MISMATCH`. When it does not
- *    advertise it, `iss` is tolerated and ignored, like Google's other extra parameters
- *    (`scope`, `authuser`, `prompt`, `hd`).
+ * 2. `iss` (RFC 9207 §2.4), whenever present, must name the server the request went to (its
+ *    issuer after discovery, else the authorization endpoint's origin), and it must be present
+ *    when the server advertises `authorization_response_iss_parameter_supported`:
+ *    `ISSUER_MISMATCH` with `details.reason` `mismatch` or `missing`.
  * 3. `error` ends the flow: `ACCESS_DENIED` for `access_denied`, else `AUTHORIZATION_ERROR`.
  * 4. `code` must be present: `INVALID_CALLBACK` (`code_missing`).
  *
- * Returns the parameters to pass to {@link exchangeCode}.
+ * Returns the {@link ValidatedCallback} to pass to `exchangeCode`, the only input it accepts.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc9207
  */
@@ -95,8 +95,9 @@ export function validateCallback(
     throw new AdsOAuthError('USAGE', `validateCallback: the callback must be a URL or URLSearchParams object, not ${typeof callback === 'string' ? 'a string (use new URL(…))' : typeof callback}.`);
   }
   const params = checkCallbackState(request, callback);
-  const strictIssuer = server.discovered && server.as.authorization_response_iss_parameter_supported === true;
-  if (!strictIssuer) params.delete('iss');
+  checkIssuer(server, params);
+  // Checked above; oauth4webapi compares it again only where the server promised it.
+  if (!(server.discovered && server.as.authorization_response_iss_parameter_supported === true)) params.delete('iss');
   let result: URLSearchParams;
   try {
     result = oauth.validateAuthResponse(server.as, { client_id: client.clientId }, params, request.state);
@@ -117,11 +118,7 @@ export function validateCallback(
       );
     }
     if (error instanceof oauth.OperationProcessingError && /"iss"/.test(error.message)) {
-      throw new AdsOAuthError(
-        'ISSUER_MISMATCH',
-        `The callback's "iss" parameter does not name ${server.as.issuer}, the server this run sent you to. The response may come from another authorization server (a mix-up attack, RFC 9207); it was not used.`,
-        { details: { expected: server.as.issuer } },
-      );
+      throw issuerMismatch(server.as.issuer, 'mismatch');
     }
     throw new AdsOAuthError('INVALID_CALLBACK', `The callback is not a valid authorization response: ${(error as Error).message}.`, {
       cause: error,
@@ -135,6 +132,44 @@ export function validateCallback(
   }
   validated.add(result);
   return result as ValidatedCallback;
+}
+
+function issuerMismatch(expected: string, reason: 'mismatch' | 'missing'): AdsOAuthError<'ISSUER_MISMATCH'> {
+  return new AdsOAuthError(
+    'ISSUER_MISMATCH',
+    reason === 'missing'
+      ? `The callback has no "iss" parameter, although ${expected} promises one in every authorization response (RFC 9207). It may come from another authorization server (a mix-up attack); it was not used.`
+      : `The callback's "iss" parameter does not name ${expected}, the server this run sent you to. The response may come from another authorization server (a mix-up attack, RFC 9207); it was not used.`,
+    { details: { expected, reason } },
+  );
+}
+
+/**
+ * RFC 9207 §2.4: an `iss` that is present is compared whether or not the server advertises the
+ * parameter; when it advertises it, `iss` must be present. The issuer is known exactly after
+ * discovery; without it only its origin is (the authorization endpoint's), so an `iss` on that
+ * origin passes and one naming any other server does not.
+ */
+function checkIssuer(server: Configuration['server'], params: URLSearchParams): void {
+  const iss = params.get('iss');
+  const expected = server.as.issuer;
+  if (iss === null) {
+    if (server.discovered && server.as.authorization_response_iss_parameter_supported === true) throw issuerMismatch(expected, 'missing');
+    return;
+  }
+  if (iss === expected) return;
+  if (!server.discovered) {
+    const origin = new URL(server.as.authorization_endpoint ?? expected).origin;
+    let issOrigin: string | undefined;
+    try {
+      const url = new URL(iss);
+      issOrigin = url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+    } catch {
+      issOrigin = undefined;
+    }
+    if (issOrigin === origin) return;
+  }
+  throw issuerMismatch(server.discovered ? expected : new URL(server.as.authorization_endpoint ?? expected).origin, 'mismatch');
 }
 
 function authorizationErrorHint(error: string | undefined): string {

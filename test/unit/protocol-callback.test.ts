@@ -155,8 +155,11 @@ describe('validateCallback: issuer (RFC 9207)', () => {
     assert.match(error.message, /https:\/\/accounts\.google\.com/);
   });
 
-  it('strict server: iss missing → ISSUER_MISMATCH', () => {
-    rejected(() => validate(`state=${STATE}&code=${CODE}`, strict), 'ISSUER_MISMATCH');
+  it('strict server: iss missing → ISSUER_MISMATCH whose message says it is missing (issue 10, defect 8)', () => {
+    const error = rejected(() => validate(`state=${STATE}&code=${CODE}`, strict), 'ISSUER_MISMATCH');
+    assert.equal(error.details.reason, 'missing');
+    assert.match(error.message, /no "iss" parameter/);
+    assert.doesNotMatch(error.message, /does not name/);
   });
 
   it('strict server: a mismatched iss wins over an error in the response', () => {
@@ -167,17 +170,26 @@ describe('validateCallback: issuer (RFC 9207)', () => {
     rejected(() => validate(`state=other&code=${CODE}&iss=https%3A%2F%2Fevil.example`, strict), 'INVALID_CALLBACK', 'state_mismatch');
   });
 
-  it('server that does not advertise RFC 9207: iss is tolerated and ignored, even a foreign one', () => {
-    for (const iss of ['https://accounts.google.com', 'https://evil.example', 'accounts.google.com']) {
+  it('server that does not advertise RFC 9207: a present iss is still compared (RFC 9207 §2.4; issue 10, defect 8)', () => {
+    // The authorization server's own iss passes; without discovery the issuer is only known by origin.
+    for (const iss of ['https://accounts.google.com', 'https://accounts.google.com/']) {
       const params = validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent(iss)}`);
       assert.equal(params.get('code'), CODE);
     }
+    // One naming another server is a mix-up: refused before the exchange.
+    for (const iss of ['https://evil.example', 'accounts.google.com', 'https://accounts.google.com.evil.example']) {
+      const error = rejected(() => validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent(iss)}`), 'ISSUER_MISMATCH');
+      assert.equal(error.details.reason, 'mismatch');
+    }
+    // Absent is fine when nothing was promised.
+    assert.equal(validate(`state=${STATE}&code=${CODE}`).get('code'), CODE);
   });
 
-  it('a discovered server without the flag: iss ignored', () => {
+  it('a discovered server without the flag: a present iss must be its issuer, exactly', () => {
     const discovered: ServerInfo = { discovered: true, as: { ...strict.as, authorization_response_iss_parameter_supported: false } };
-    const params = validate(`state=${STATE}&code=${CODE}&iss=https%3A%2F%2Fevil.example`, discovered);
-    assert.equal(params.get('code'), CODE);
+    rejected(() => validate(`state=${STATE}&code=${CODE}&iss=https%3A%2F%2Fevil.example`, discovered), 'ISSUER_MISMATCH');
+    assert.equal(validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent('https://accounts.google.com')}`, discovered).get('code'), CODE);
+    assert.equal(validate(`state=${STATE}&code=${CODE}`, discovered).get('code'), CODE);
   });
 });
 
