@@ -16,7 +16,7 @@ function advice(hint: ErrorHint, error: AdsOAuthError): string | undefined {
       return 'If the browser runs on another machine (over SSH, in a container), use --headless: open the URL there and paste the address it ends on.';
     case 'timeout':
       return error.code === 'NETWORK'
-        ? 'Run again; --timeout SECONDS sets how long to wait for an answer.'
+        ? 'How long to wait is --timeout SECONDS (it bounds the code exchange too).'
         : 'Run again (with --timeout SECONDS to wait longer).';
     case 'port':
       if (error.code === 'USAGE' && typeof details['registered'] === 'string') {

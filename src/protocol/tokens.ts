@@ -262,6 +262,17 @@ export function tokenEndpointError(
     const code = parameters?.['error'] ?? (error.status === 401 ? 'invalid_client' : `http_${error.status}`);
     return refusal(code, error.status, parameters?.['error_description']);
   }
+  if (error instanceof oauth.UnsupportedOperationError && /token_type/.test(error.message)) {
+    // oauth4webapi accepts Bearer and DPoP access tokens only; the response was a success otherwise.
+    const body = (error.cause as { body?: { token_type?: unknown } } | undefined)?.body;
+    const type = typeof body?.token_type === 'string' ? providerText(body.token_type, context.secrets ?? [], 40) : 'unknown';
+    const retry = operation === 'exchange' ? ' The authorization code was spent: it cannot be used again.' : '';
+    return new AdsOAuthError(
+      'PROVIDER_RESPONSE',
+      `The ${operationName(operation)} failed: ${where} answered with token_type "${type}"; only Bearer access tokens can be used.${retry}`,
+      { cause: error, details: { operation, endpoint: endpoint.origin, reason: 'unsupported_token_type' }, ...(operation === 'exchange' ? { hints: ['retry'] as const } : {}) },
+    );
+  }
   if (error instanceof oauth.OperationProcessingError) {
     const response = (error.cause as { status?: number } | undefined) ?? undefined;
     const status = response && typeof response.status === 'number' ? response.status : undefined;
