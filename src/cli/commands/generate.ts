@@ -24,7 +24,7 @@ export const GENERATE_FLAGS: readonly FlagSpec[] = [
   { name: 'port', kind: 'string', value: 'N', description: 'Loopback port for the redirect (installed clients). Default: a free ephemeral port.' },
   { name: 'no-open', kind: 'boolean', description: 'Never launch a browser; just print the URL.' },
   { name: 'headless', kind: 'boolean', description: 'No listener: open the URL anywhere, then paste the address the browser ends on (SSH, containers).' },
-  { name: 'timeout', kind: 'string', value: 'SECONDS', description: 'How long to wait for the browser or the paste. Default 300.' },
+  { name: 'timeout', kind: 'string', value: 'SECONDS', description: 'How long to wait for the browser or the paste, and at most for the code exchange. Default 300.' },
   { name: 'login-hint', kind: 'string', value: 'EMAIL', description: 'Pre-select this Google account on the sign-in screen.' },
   { name: 'config', kind: 'optional-string', value: 'PATH', description: 'Write client_id, client_secret and refresh_token into this client-library config file (checked before the browser opens). Without PATH: $GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml.' },
   { name: 'format', kind: 'string', value: 'FORMAT', description: `Config format when the file name does not tell: ${FORMAT_IDS.join(', ')}.` },
