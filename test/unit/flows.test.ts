@@ -255,6 +255,38 @@ describe('runLoopbackFlow', () => {
     await assert.rejects(flow, (error: unknown) => error instanceof AdsOAuthError && error.code === 'INTERRUPTED');
     await assert.rejects(browserGet(redirect!), /ECONNREFUSED/);
   });
+  it("the configuration's own signal ends the wait too (INTERRUPTED, port freed)", async () => {
+    const controller = new AbortController();
+    let redirect: string | undefined;
+    const flow = runLoopbackFlow(createConfiguration(makeClient(), undefined, { signal: controller.signal }), {
+      scopes: [ADWORDS],
+      discover: false,
+      timeoutMs: 5_000,
+      onAuthorizationUrl: (url) => {
+        redirect = url.searchParams.get('redirect_uri')!;
+        setTimeout(() => controller.abort(), 50);
+      },
+    });
+    await assert.rejects(flow, (error: unknown) => error instanceof AdsOAuthError && error.code === 'INTERRUPTED');
+    await assert.rejects(browserGet(redirect!), /ECONNREFUSED/);
+  });
+
+  it('a web client without a redirect given: the registered loopback redirect URI is planned, not a random port', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const registered = `http://127.0.0.1:${port}/cb`;
+    fake.next({ body: tokenBody() });
+    const { result, error, auth } = await loopback([(a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE })], {
+      client: makeClient('web', ['https://example.com/cb', registered]),
+    });
+    assert.equal(error, undefined, String(error));
+    assert.equal(auth!.searchParams.get('redirect_uri'), registered);
+    assert.equal(result!.redirectUri, registered);
+  });
 });
 
 describe('runHeadlessFlow', () => {
