@@ -1,4 +1,4 @@
-import type { AdsOAuthError, ErrorHint } from '../errors.js';
+import { isAdsOAuthError, type AdsOAuthError, type ErrorHint } from '../errors.js';
 
 /**
  * The CLI's own advice for the hints of an {@link AdsOAuthError}: the library says what happened
@@ -10,7 +10,6 @@ export function adviceFor(error: AdsOAuthError): string[] {
 }
 
 function advice(hint: ErrorHint, error: AdsOAuthError): string | undefined {
-  const details = error.details as Record<string, unknown>;
   switch (hint) {
     case 'headless':
       return 'If the browser runs on another machine (over SSH, in a container), use --headless: open the URL there and paste the address it ends on.';
@@ -19,8 +18,8 @@ function advice(hint: ErrorHint, error: AdsOAuthError): string | undefined {
         ? 'How long to wait is --timeout SECONDS (it bounds the code exchange too).'
         : 'Run again (with --timeout SECONDS to wait longer).';
     case 'port':
-      if (error.code === 'USAGE' && typeof details['registered'] === 'string') {
-        return `Drop --port, or register http://127.0.0.1:${String(details['port'])} for this client in the Cloud console.`;
+      if (isAdsOAuthError(error, 'USAGE') && typeof error.details.registered === 'string') {
+        return `Drop --port, or register http://127.0.0.1:${error.details.port ?? '<port>'} for this client in the Cloud console.`;
       }
       return 'Choose another port with --port (installed clients), or omit --port for a free one.';
     case 'scopes':

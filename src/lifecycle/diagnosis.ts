@@ -150,7 +150,7 @@ export function diagnoseRefreshError(raw: unknown): Problem {
   const details: Record<string, unknown> = { ...endpointFacts(error), ...(subtype ? { error_subtype: subtype } : {}) };
   switch (code) {
     case 'invalid_grant': {
-      const description = typeof details['error_description'] === 'string' ? `: "${details['error_description']}"` : '';
+      const description = oauthError.details.error_description ? `: "${oauthError.details.error_description}"` : '';
       const summary = `The provider refused the refresh token (invalid_grant${description}): it expired or was revoked.`;
       if (subtype === 'invalid_rapt') {
         return problem('invalid_grant', 'TOKEN_ENDPOINT', 'refresh', INVALID_RAPT.cause, INVALID_RAPT.fix, {

@@ -25,8 +25,8 @@ function literals(text: string): string[] {
 }
 
 describe('library messages say what happened, not which CLI flag to use', () => {
-  it('no string in protocol/, flows/, lifecycle/, server/loopback.ts or broker/ names a CLI flag or command', () => {
-    const library = files(SRC).filter((p) => /\/src\/(protocol|flows|lifecycle|broker)\//.test(p) || p.endsWith('/src/server/loopback.ts'));
+  it('no string in protocol/, flows/, lifecycle/, broker/, server/loopback.ts or stores/client-secrets.ts names a CLI flag or command', () => {
+    const library = files(SRC).filter((p) => /\/src\/(protocol|flows|lifecycle|broker)\//.test(p) || p.endsWith('/src/server/loopback.ts') || p.endsWith('/src/stores/client-secrets.ts'));
     assert.ok(library.length > 20);
     const offenders: string[] = [];
     for (const path of library) {
