@@ -69,6 +69,8 @@ export interface CallOptions {
 }
 
 const configurations = new WeakSet<Configuration>();
+/** The endpoint overrides each configuration was made with, for {@link withServer}. */
+const overridesOf = new WeakMap<Configuration, EndpointOverrides>();
 
 function usage(message: string): never {
   throw new AdsOAuthError('USAGE', message);
@@ -150,6 +152,7 @@ export function createConfiguration(client: OAuthClientConfig | null, server?: S
     request: Object.freeze(request),
   });
   configurations.add(config);
+  overridesOf.set(config, { ...overrides });
   return config;
 }
 
@@ -174,17 +177,12 @@ export async function discoverConfiguration(
 /** The same configuration with another server description (e.g. once discovery finished). */
 export function withServer(config: Configuration, server: ServerInfo): Configuration {
   assertConfiguration(config, 'withServer');
-  const { token, revocation, tokeninfo, adsApiBase, apiVersion } = config.endpoints;
+  // The overrides carry over; otherwise the new server's own endpoints apply (the token
+  // endpoint stays the one in use: the client file's always wins).
+  const overrides = overridesOf.get(config) ?? {};
   return createConfiguration(config.client, server, {
     ...config.request,
-    endpoints: {
-      // Only overrides carry over; the new server's own endpoints apply otherwise.
-      tokenUri: token,
-      ...(server.as.revocation_endpoint ? {} : { revocationUri: revocation }),
-      tokeninfoUri: tokeninfo,
-      adsApiBase,
-      apiVersion,
-    },
+    endpoints: { ...overrides, tokenUri: overrides.tokenUri ?? config.endpoints.token },
   });
 }
 
