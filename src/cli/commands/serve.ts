@@ -55,7 +55,10 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('INSECURE_ENDPOINT', `--public-url must be https (http only on a loopback host): ${publicUrl.href}`);
   }
   const { readClientSecretsFile } = await import('../../stores/client-secrets.js');
-  const client = await readClientSecretsFile(clientPath);
+  const { defineClient } = await import('../../protocol/client-file.js');
+  const fileClient = await readClientSecretsFile(clientPath);
+  const tokenOverride = ctx.env['ADS_OAUTH_TOKEN_URI'];
+  const client = tokenOverride ? defineClient({ ...fileClient, tokenUri: tokenOverride, source: fileClient.source }) : fileClient;
   if (client.kind !== 'web') {
     throw new AdsOAuthError('CLIENT_FILE', `${clientPath} is an "installed" (Desktop app) client; serve needs a "Web application" client, whose redirect URIs a server can receive.`);
   }
@@ -64,11 +67,10 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('NO_REDIRECT_URI', `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`);
   }
   const env = ctx.env;
-  if (env['ADS_OAUTH_TOKEN_URI']) client.tokenUri = new URL(env['ADS_OAUTH_TOKEN_URI']);
   const store = await openStore(ctx, stringFlag(flags, 'database'), client.clientId);
 
-  const [{ discoverServer }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
-    import('../../protocol/authorization-server.js'),
+  const [{ discoverConfiguration }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
+    import('../../protocol/config.js'),
     import('../../flows/web.js'),
     import('../../broker/index.js'),
     import('../../protocol/tokens.js'),
@@ -76,26 +78,23 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     import('../../lifecycle/diagnosis.js'),
   ]);
   const issuer = stringFlag(flags, 'issuer');
-  const server = await discoverServer(issuer ? { ...client, authUri: new URL(issuer) } : client);
-  if (!server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
-  server.as = { ...server.as, authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href };
-  const revokeText = env['ADS_OAUTH_REVOKE_URI'] ?? server.as.revocation_endpoint;
-  const revocationUri = revokeText ? new URL(revokeText) : undefined;
-  // The lifecycle verify of /admin and POST /api/v1/accounts/{id}/verify: the same overrides as `ads-oauth verify`.
+  // The endpoint overrides of the lifecycle commands (token, revocation, tokeninfo, Ads API) apply
+  // here too: the broker's refresh, DELETE's revocation and the verify of /admin and the API.
   const { resolveCliEndpoints } = await import('../credentials.js');
-  const endpoints = { ...resolveCliEndpoints(env, {}, client.tokenUri), ...(revocationUri ? { revokeUri: revocationUri } : {}) };
-  const flow = createWebFlow({ client, server, store, publicUrl, ...(revocationUri ? { revocationUri } : {}) });
+  const config = await discoverConfiguration(client, { ...(issuer ? { issuer: new URL(issuer) } : {}), endpoints: resolveCliEndpoints(env, {}) });
+  if (!config.server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
+  const canRevoke = config.server.as.revocation_endpoint !== undefined;
+  const flow = createWebFlow({ config, store, publicUrl });
   const broker = createTokenBroker({
     store,
-    refresh: (token, { signal }) => refreshAccessToken(client.tokenUri, client, token, signal ? { signal } : {}),
+    refresh: (token, { signal }) => refreshAccessToken(config, token, signal ? { signal } : {}),
     diagnose: (error) => { const p = diagnoseRefreshError(error); return `${p.cause} ${p.fix ?? ''}`.trim(); },
   });
   const app = await createServeApp({
     flow, store, broker, publicUrl,
-    client: { clientId: client.clientId, clientSecret: client.clientSecret },
-    endpoints,
+    config,
     admins,
-    revoke: async (token) => { if (revocationUri) await revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }); },
+    revoke: async (token) => { if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' }); },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   });
   const [host, port] = (() => {
