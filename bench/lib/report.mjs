@@ -1,0 +1,169 @@
+// latest.md from latest.json: tables, and each target of issue 9 met or not, with the figure.
+// Nothing here is typed by hand: every number comes from `results`.
+const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const verdict = (ok) => (ok === null || ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**');
+
+function partState(part) {
+  if (!part) return 'not run in this run.';
+  if (part.error) return `failed: \`${part.error.split('\n')[0]}\``;
+  return null;
+}
+
+export function targets(r) {
+  const out = [];
+  const cli = r.cli && !r.cli.error ? Object.fromEntries(r.cli.programs.map((p) => [p.id, p])) : null;
+  if (cli) {
+    const x = cli.ours.totalMs.median / cli.minimal.totalMs.median;
+    out.push(['CLI full flow ≤ 1.15× the minimal flow (median)', `${f(cli.ours.totalMs.median)} ms vs ${f(cli.minimal.totalMs.median)} ms = ${f(x, 2)}×`, x <= 1.15]);
+    const xr = cli.ours.peakRssMiB.median / cli.minimal.peakRssMiB.median;
+    out.push(['CLI peak RSS ≤ 1.15× the minimal flow', `${f(cli.ours.peakRssMiB.median)} MiB vs ${f(cli.minimal.peakRssMiB.median)} MiB = ${f(xr, 2)}×`, xr <= 1.15]);
+    const xu = cli.ours.toUrlMs.median / cli['node-e'].totalMs.median;
+    out.push(["Time to URL ≤ 1.15× `node -e ''`", `${f(cli.ours.toUrlMs.median)} ms vs ${f(cli['node-e'].totalMs.median)} ms = ${f(xu, 2)}×`, xu <= 1.15]);
+    out.push(['Process gone ≤ 10 ms after sending the browser its page', `median ${f(cli.ours.exitAfterPageMs.median)} ms, max ${f(cli.ours.exitAfterPageMs.max)} ms (page received → exit)`, cli.ours.exitAfterPageMs.median <= 10]);
+  } else {
+    out.push(['CLI full flow ≤ 1.15× the minimal flow', partState(r.cli), null]);
+  }
+  const st = r.startup && !r.startup.error ? Object.fromEntries(r.startup.commands.map((c) => [c.id, c])) : null;
+  if (st) {
+    for (const id of ['help', 'version']) out.push([`${st[id].label} ≤ 1.1× \`node -e ''\``, `${f(st[id].wallMs.median)} ms = ${f(st[id].xNode, 2)}×`, st[id].xNode <= 1.1]);
+  } else {
+    out.push(['`--help` and `--version` ≤ 1.1×', partState(r.startup), null]);
+  }
+  const sv = r.serve && !r.serve.error ? r.serve : null;
+  if (sv?.summary) {
+    for (const s of sv.summary) {
+      out.push([`serve (${s.store}, ${s.concurrency} concurrent): cost beyond the floor ≤ ⅓ of the baseline's`, `${f(s.oursCostMs, 2)} vs ${f(s.baselineCostMs, 2)} ms/auth = ${f(s.costRatio, 2)} of it`, s.costRatio === null ? null : s.costRatio <= 1 / 3]);
+    }
+    for (const s of sv.summary.filter((x) => x.concurrency === Math.max(...sv.summary.map((y) => y.concurrency)))) {
+      out.push([`serve (${s.store}, ${s.concurrency} concurrent): p99 ≤ 1.3× the floor's`, `${f(s.oursP99)} vs ${f(s.floorP99)} ms = ${f(s.p99Ratio, 2)}×`, s.p99Ratio <= 1.3]);
+    }
+    for (const p of sv.paced ?? []) out.push([`serve paced (${p.store}, ${p.users} users, ~${p.consentMs} ms consent): p99 < 25 ms`, `${f(p.latency.p99)} ms`, p.latency.p99 < 25]);
+    const lost = sv.runs.filter((x) => x.accounts && x.accounts.expected !== undefined);
+    out.push(['Zero lost or duplicated accounts', lost.map((x) => `${x.server}/${x.store}/${x.concurrency}: ${x.accounts.stored}/${x.accounts.expected}`).join('; '), lost.length > 0 && lost.every((x) => x.accounts.stored === x.accounts.expected)]);
+  } else {
+    out.push(['serve: cost beyond the floor ≤ ⅓ of the baseline; p99; paced p99; no lost accounts', partState(r.serve) ?? 'no summary', null]);
+  }
+  const br = r.broker && !r.broker.error ? r.broker : null;
+  if (br) {
+    out.push(['Broker ≥ 10k cached answers/s', `${f(br.cached.rps, 0)} /s`, br.cached.rps >= 10_000]);
+    out.push(['Herd of stale-token requests → exactly 1 refresh', `${br.herd.requests} requests → ${br.herd.refreshes} refresh(es), ${br.herd.ok} ok`, br.herd.refreshes === 1]);
+  } else {
+    out.push(['Broker ≥ 10k cached answers/s; herd → 1 refresh', partState(r.broker), null]);
+  }
+  return out;
+}
+
+function cliSection(r) {
+  const s = partState(r.cli);
+  if (s) return `## CLI full flow\n\n${s}\n`;
+  const base = r.cli.programs;
+  const lines = [
+    '## CLI full flow',
+    '',
+    `${r.cli.runs} runs each, round-robin; process start → URL printed → the "browser" (plain node:http) follows the provider's instant redirect → callback → exchange → exit. Peak RSS: ${r.cli.rssSource}.`,
+    '',
+    table(['program', 'median ms', 'min', 'max', "× `node -e ''`", 'peak RSS MiB'], base.map((p) => [p.label, f(p.totalMs.median), f(p.totalMs.min), f(p.totalMs.max), f(p.xNode, 2), f(p.peakRssMiB.median)])),
+    '',
+    '### Time to URL and after the callback',
+    '',
+    table(['program', 'to URL median ms', 'min', 'max', 'callback sent → exit median ms', 'max', 'page received → exit median ms', 'max'],
+      base.filter((p) => p.toUrlMs).map((p) => [p.label, f(p.toUrlMs.median), f(p.toUrlMs.min), f(p.toUrlMs.max), f(p.afterCallbackMs.median), f(p.afterCallbackMs.max), f(p.exitAfterPageMs.median), f(p.exitAfterPageMs.max)])),
+  ];
+  if (r.cli.profileOurs) {
+    lines.push('', `### Profile of one full flow of ours (--cpu-prof, ${f(r.cli.profileOurs.totalMs)} ms profiled), self time by group`, '',
+      table(['group', 'self ms'], Object.entries(r.cli.profileOurs.byGroup).map(([k, v]) => [k, f(v)])), '',
+      'Top files by self time:', '', table(['file', 'self ms'], r.cli.profileOurs.top.map((t) => [`\`${t.file}\``, f(t.selfMs)])));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function startupSection(r) {
+  const s = partState(r.startup);
+  if (s) return `## Start-up\n\n${s}\n`;
+  const lines = [
+    '## Start-up',
+    '',
+    `${r.startup.runs} runs each, round-robin. Modules: files loaded through the ESM loader (count, KiB on disk) and \`node:\` built-ins loaded beyond \`node -e ''\` (process.moduleLoadList).`,
+    '',
+    table(['command', 'median ms', 'min', 'max', "× `node -e ''`", 'files', 'KiB', 'extra built-ins'],
+      r.startup.commands.map((c) => [c.failed ? `${c.label} (**${c.failed}**)` : c.label, f(c.wallMs.median), f(c.wallMs.min), f(c.wallMs.max), f(c.xNode, 2), c.modules.files, f(c.modules.kib), c.modules.builtinsBeyondNode])),
+  ];
+  if (r.startup.profileHelp) {
+    lines.push('', `### Profile of \`ads-oauth --help\` (--cpu-prof, ${f(r.startup.profileHelp.totalMs)} ms profiled), self time by group`, '',
+      table(['group', 'self ms'], Object.entries(r.startup.profileHelp.byGroup).map(([k, v]) => [k, f(v)])));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function serveSection(r) {
+  const s = partState(r.serve);
+  if (s) return `## serve: authorizations per second\n\n${s}\n`;
+  const sv = r.serve;
+  const lines = [
+    '## serve: authorizations per second',
+    '',
+    `\`/connect\` → provider (own process, instant consent) → \`/oauth2callback\` → exchange → stored; load from a third process (raw-socket driver, one cookie jar per virtual browser). ${sv.durationS} s per run after ${sv.warmupS} s warm-up. CPU: the server process's utime+stime from /proc.`,
+    '',
+    table(['server', 'store', 'concurrent', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/auth', 'cost beyond floor ms/auth', 'accounts stored/completed'],
+      sv.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p50), f(x.latency.p99), x.errors, f(x.cpuMsPerAuth, 2), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), x.accounts ? `${x.accounts.stored}/${x.accounts.expected}` : '–'])),
+  ];
+  if (sv.paced?.length) {
+    lines.push('', '### Paced load', '', table(['server', 'store', 'users', 'consent ms', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'accounts stored/completed'],
+      sv.paced.map((p) => [p.server, p.store, p.users, p.consentMs, f(p.throughput, 1), f(p.latency.p50), f(p.latency.p99), p.errors, p.accounts ? `${p.accounts.stored}/${p.accounts.expected}` : '–'])));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function brokerSection(r) {
+  const s = partState(r.broker);
+  if (s) return `## Token broker\n\n${s}\n`;
+  const b = r.broker;
+  return `${[
+    '## Token broker',
+    '',
+    table(['measure', 'value'], [
+      ['cached `access-token` answers/s', f(b.cached.rps, 0)],
+      ['connections × pipelining', `${b.cached.connections} × ${b.cached.pipelining}`],
+      ['p50 / p99 ms', `${f(b.cached.latency.p50, 2)} / ${f(b.cached.latency.p99, 2)}`],
+      ['errors (non-200)', b.cached.errors],
+      ['herd: concurrent requests for a stale token', b.herd.requests],
+      ['herd: upstream refreshes', b.herd.refreshes],
+      ['herd: 200 answers', b.herd.ok],
+    ]),
+  ].join('\n')}\n`;
+}
+
+function scalingSection(r) {
+  const s = partState(r.scaling);
+  if (s) return `## Scaling\n\n${s}\n`;
+  const sc = r.scaling;
+  return `${[
+    '## Scaling',
+    '',
+    `Accounts stored before the server starts; ${sc.pending} pending authorization states created through \`/connect\`. Latency: cached access-token answers and \`/connect\` at ${sc.connections} connections.${sc.chart ? ` Chart: [${sc.chart}](${sc.chart}).` : ''}`,
+    '',
+    table(['accounts', 'RSS MiB (idle)', 'RSS MiB (after load)', 'access-token p99 ms', 'access-token answers/s', '/connect p99 ms'],
+      sc.points.map((p) => [p.accounts, f(p.rssIdleMiB), f(p.rssAfterMiB), f(p.tokenP99, 2), f(p.tokenRps, 0), f(p.connectP99, 2)])),
+  ].join('\n')}\n`;
+}
+
+export function renderMarkdown(r) {
+  const m = r.meta;
+  const rows = targets(r).map(([what, figure, ok]) => [what, figure ?? '–', verdict(ok)]);
+  return [
+    '# ads-oauth benchmarks (issue 9)',
+    '',
+    `Run ${m.date}${m.quick ? ' with **--quick** (tiny sizes: these numbers prove the scripts run and mean nothing)' : ''}; Node ${m.node}, ${m.cpus} × ${m.cpuModel}, commit ${m.commit ?? '?'}; load average at start ${m.loadavgAtStart.join(' ')}${m.loadavgAtEnd ? `, at end ${m.loadavgAtEnd.join(' ')}` : ''}${m.elapsedS ? `; ${m.elapsedS} s in all` : ''}. Written by \`npm run bench\`; do not edit.`,
+    '',
+    '## Targets',
+    '',
+    table(['target', 'figure', 'verdict'], rows),
+    '',
+    cliSection(r),
+    startupSection(r),
+    serveSection(r),
+    brokerSection(r),
+    scalingSection(r),
+  ].join('\n');
+}
