@@ -57,15 +57,24 @@ export function startProcess(args, { env = {}, cwd = ROOT, ready = /^\{.*\}$/m, 
       child.kill('SIGKILL');
       reject(new Error(`${name} not ready within ${timeoutMs} ms\n${out}\n${err}`));
     }, timeoutMs);
+    let isReady = false;
     const check = () => {
+      if (isReady) {
+        // After start-up only the tail is kept (serve logs a line a request).
+        if (out.length > 100_000) out = out.slice(-20_000);
+        if (err.length > 100_000) err = err.slice(-20_000);
+        return;
+      }
       const m = (out + err).match(ready);
       if (m) {
+        isReady = true;
         clearTimeout(timer);
         let info = {};
         try { info = JSON.parse(m[0]); } catch { /* a non-JSON ready line */ }
         resolve({
           child, info, pid: child.pid,
           get stderr() { return err; },
+          get stdout() { return out; },
           stop: () => new Promise((res) => {
             if (child.exitCode !== null || child.signalCode !== null) return res();
             child.once('exit', () => res());
@@ -76,8 +85,8 @@ export function startProcess(args, { env = {}, cwd = ROOT, ready = /^\{.*\}$/m, 
       }
     };
     child.stdout.setEncoding('utf8').on('data', (c) => { out += c; check(); });
-    child.stderr.setEncoding('utf8').on('data', (c) => { err += c; if (err.length > 100_000) err = err.slice(-50_000); check(); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited (${code}) before it was ready\n${out}\n${err}`)); });
+    child.stderr.setEncoding('utf8').on('data', (c) => { err += c; check(); });
+    child.once('exit', (code) => { clearTimeout(timer); if (!isReady) reject(new Error(`${name} exited (${code}) before it was ready\n${out}\n${err}`)); });
   });
 }
 
