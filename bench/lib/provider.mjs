@@ -1,5 +1,5 @@
 // An instant-consent OAuth 2.0 / OpenID Connect provider for the benchmarks (no dependencies).
-// Run it as its own process: `node bench/lib/provider.mjs [--refresh-delay-ms N]`; it prints one
+// Run it as its own process: `node bench/lib/provider.mjs [--refresh-delay-ms N] [--code-expires-in S]`; it prints one
 // JSON line {"port":…,"issuer":…} on stdout once it listens on 127.0.0.1.
 //
 // - GET  /.well-known/openid-configuration, /jwks
@@ -21,6 +21,8 @@ const flag = (name, fallback) => {
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
 const refreshDelayMs = flag('--refresh-delay-ms', 0);
+// Lifetime of the access token an authorization-code exchange returns (1: stale at once, for the herd).
+const codeExpiresIn = flag('--code-expires-in', 3599);
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const kid = randomBytes(8).toString('hex');
@@ -83,7 +85,7 @@ function token(req, res, body) {
     const sub = `${runId}-${++subjects}`;
     const result = {
       access_token: `ya29.bench-${randomBytes(12).toString('base64url')}`,
-      expires_in: 3599,
+      expires_in: codeExpiresIn,
       refresh_token: `1//bench-${randomBytes(18).toString('base64url')}`,
       scope: entry.scope,
       token_type: 'Bearer',
