@@ -138,6 +138,7 @@ async function oneAuthorization(consentMs) {
     const start = await server.request(config.connectPath ?? '/connect', cookieHeader());
     keep(start.cookies);
     if (start.status !== 302 || !start.headers.location) throw new Error(`/connect answered ${start.status}`);
+    if (config.connectOnly) return { ok: true, latencyMs: nowMs() - t0, callbackMs: 0 };
     const consent = pathOf(start.headers.location, target);
     let waited = 0;
     if (consentMs > 0) {
@@ -152,7 +153,7 @@ async function oneAuthorization(consentMs) {
     const tCb = nowMs();
     const page = await server.request(callback.path, cookieHeader());
     const t1 = nowMs();
-    if (page.status !== 200 || !page.body.includes('Connected as')) throw new Error(`callback answered ${page.status}: ${page.body.slice(0, 200).replace(/\s+/g, ' ')}`);
+    if (page.status !== 200 || !/Connected as/.test(page.body)) throw new Error(`callback answered ${page.status}: ${page.body.slice(0, 200).replace(/\s+/g, ' ')}`);
     return { ok: true, latencyMs: t1 - t0 - waited, callbackMs: t1 - tCb };
   } catch (error) {
     return { ok: false, error: String(error.message ?? error) };
@@ -226,7 +227,10 @@ async function runAuth() {
 }
 
 async function runGet() {
-  const { concurrency, pipelining = 1, durationMs, warmupMs = 0, path, headers = {} } = config;
+  const { concurrency, pipelining = 1, durationMs, warmupMs = 0, headers = {} } = config;
+  // One path, or a random one of pathPrefix + each line of idsFile + pathSuffix.
+  const ids = config.idsFile ? (await import('node:fs')).readFileSync(config.idsFile, 'utf8').split('\n').filter(Boolean) : null;
+  const pick = ids ? () => `${config.pathPrefix}${ids[Math.floor(Math.random() * ids.length)]}${config.pathSuffix ?? ''}` : () => config.path;
   const tStart = nowMs();
   const tMeasure = tStart + warmupMs;
   const tEnd = tMeasure + durationMs;
@@ -239,7 +243,7 @@ async function runGet() {
     while (nowMs() < tEnd) {
       const t0 = nowMs();
       try {
-        const r = await conn.request(path, headers);
+        const r = await conn.request(pick(), headers);
         const t1 = nowMs();
         if (t1 >= tMeasure && t1 <= tEnd) {
           if (r.status === 200) ok++;

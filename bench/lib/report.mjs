@@ -147,10 +147,10 @@ function scalingSection(r) {
   return `${[
     '## Scaling',
     '',
-    `Accounts stored before the server starts; ${sc.pending} pending authorization states created through \`/connect\`. Latency: cached access-token answers and \`/connect\` at ${sc.connections} connections.${sc.chart ? ` Chart: [${sc.chart}](${sc.chart}).` : ''}`,
+    `${sc.store}. Accounts seeded through the store's API before serve starts (restarted at each size, same database); ${sc.pending} pending authorization states made through \`/connect\` first (the \`/connect\` load of each step adds more: the pending column is the count at the end of the step). Latency at ${sc.connections} connections: access-token answers for a random account (mostly cache misses: a store read and a decryption) and \`/connect\` (a pending state written).${sc.chart ? ` Chart: [${sc.chart}](${sc.chart}).` : ''}`,
     '',
-    table(['accounts', 'RSS MiB (idle)', 'RSS MiB (after load)', 'access-token p99 ms', 'access-token answers/s', '/connect p99 ms'],
-      sc.points.map((p) => [p.accounts, f(p.rssIdleMiB), f(p.rssAfterMiB), f(p.tokenP99, 2), f(p.tokenRps, 0), f(p.connectP99, 2)])),
+    table(['accounts', 'pending states', 'RSS MiB (idle)', 'RSS MiB (after load)', 'access-token p50 ms', 'access-token p99 ms', 'access-token answers/s', '/connect p99 ms', '/connect/s', 'errors'],
+      sc.points.map((p) => [p.accounts, p.pendingStates, f(p.rssIdleMiB), f(p.rssAfterMiB), f(p.tokenP50, 2), f(p.tokenP99, 2), f(p.tokenRps, 0), f(p.connectP99, 2), f(p.connectRps, 0), p.tokenErrors + p.connectErrors])),
   ].join('\n')}\n`;
 }
 
