@@ -7,10 +7,10 @@
 // Everything listens on 127.0.0.1; load is bounded in count and time. Needs `npm run build` first
 // (it builds dist/ when missing).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { renderMarkdown } from './lib/report.mjs';
+import { renderMarkdown, renderReadmeBlock } from './lib/report.mjs';
 import { ROOT } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
@@ -67,4 +67,18 @@ results.meta.elapsedS = Math.round((Date.now() - started) / 100) / 10;
 results.meta.loadavgAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
 write();
 log(`wrote ${join(outDir, 'latest.md')} and latest.json in ${results.meta.elapsedS} s`);
+
+// A full run of every part into bench/results also refreshes README.md's Performance block.
+const README = join(ROOT, 'README.md');
+const START = '<!-- bench:latest:start (written by npm run bench) -->';
+const END = '<!-- bench:latest:end -->';
+if (!quick && !only && outDir === join(ROOT, 'bench/results') && existsSync(README)) {
+  const text = readFileSync(README, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a >= 0 && b > a) {
+    writeFileSync(README, `${text.slice(0, a + START.length)}\n${renderReadmeBlock(results)}\n${text.slice(b)}`);
+    log('updated the Performance section of README.md');
+  }
+}
 process.exit(chosen.some((p) => results[p]?.error) ? 1 : 0);

@@ -173,3 +173,23 @@ export function renderMarkdown(r) {
     scalingSection(r),
   ].join('\n');
 }
+
+/** The block of README.md's "Performance" section between the bench markers. */
+export function renderReadmeBlock(r) {
+  const rows = targets(r).map(([what, figure, ok]) => [what, figure ?? '–', verdict(ok)]);
+  const parts = [
+    `Latest full run: ${r.meta.date.slice(0, 10)}, Node ${r.meta.node}, ${r.meta.cpus} cores (shared: load average ${r.meta.loadavgAtStart.join(' ')} at start, so absolute numbers are noisy), commit ${r.meta.commit ?? '?'}. All tables: [bench/results/latest.md](bench/results/latest.md); every number: [latest.json](bench/results/latest.json).`,
+    '',
+    table(['target (issue 9)', 'figure', 'verdict'], rows),
+  ];
+  if (r.cli && !r.cli.error) {
+    parts.push('', table(['CLI full flow', 'median ms', "× `node -e ''`", 'to URL ms', 'peak RSS MiB'],
+      r.cli.programs.map((p) => [p.label, f(p.totalMs.median), f(p.xNode, 2), p.toUrlMs ? f(p.toUrlMs.median) : '–', f(p.peakRssMiB.median)])));
+  }
+  if (r.serve && !r.serve.error) {
+    parts.push('', table(['serve', 'store', 'concurrent', 'auth/s', 'p99 ms', 'cost beyond floor ms/auth', 'server CPU ms/auth'],
+      r.serve.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p99), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), f(x.cpuMsPerAuth, 2)])));
+  }
+  if (r.scaling && !r.scaling.error && r.scaling.chart) parts.push('', `![serve as data grows](bench/results/${r.scaling.chart})`);
+  return parts.join('\n');
+}
