@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { summarizeProfile } from './startup.mjs';
+import { moduleHook, readModules, summarizeProfile } from './startup.mjs';
 import { readdirSync } from 'node:fs';
 import { HAS_TIME, nowMs, ROOT, round, rssKiB, startProvider, summary } from './util.mjs';
 
@@ -105,13 +105,22 @@ export async function benchCliFlow({ quick, log }) {
         if (round_ >= 0) samples[p.id].push(r);
       }
     }
+    // And the modules each flow loads (an --import hook; not timed).
+    const { hook, log: modLog } = moduleHook(dir);
+    const modules = {};
+    for (const p of programs) {
+      rmSync(modLog, { force: true });
+      await runOnce([`--import=${hook}`, ...p.args], { flow: p.flow, env, cwd: dir });
+      const m = readModules(modLog);
+      modules[p.id] = { files: m.files, kib: m.kib, builtins: m.builtins.length, undici: m.builtins.some((b) => b.includes('undici')), byPackage: m.byPackage };
+    }
     const base = summary(samples['node-e'].map((r) => r.totalMs)).median;
     const results = programs.map((p) => {
       const s = samples[p.id];
       const total = summary(s.map((r) => r.totalMs));
       const rss = summary(s.map((r) => r.peakRssKiB));
       return {
-        id: p.id, label: p.label, runs: s.length, totalMs: total, xNode: round(total.median / base, 2),
+        id: p.id, label: p.label, runs: s.length, modules: modules[p.id], totalMs: total, xNode: round(total.median / base, 2),
         peakRssMiB: { median: round(rss.median / 1024, 1), max: round(rss.max / 1024, 1) },
         ...(p.flow ? {
           toUrlMs: summary(s.map((r) => r.toUrlMs)),

@@ -230,7 +230,10 @@ async function runGet() {
   const { concurrency, pipelining = 1, durationMs, warmupMs = 0, headers = {} } = config;
   // One path, or a random one of pathPrefix + each line of idsFile + pathSuffix.
   const ids = config.idsFile ? (await import('node:fs')).readFileSync(config.idsFile, 'utf8').split('\n').filter(Boolean) : null;
-  const pick = ids ? () => `${config.pathPrefix}${ids[Math.floor(Math.random() * ids.length)]}${config.pathSuffix ?? ''}` : () => config.path;
+  const asked = new Set();
+  const pick = ids
+    ? () => { const i = Math.floor(Math.random() * ids.length); asked.add(i); return `${config.pathPrefix}${ids[i]}${config.pathSuffix ?? ''}`; }
+    : () => config.path;
   const tStart = nowMs();
   const tMeasure = tStart + warmupMs;
   const tEnd = tMeasure + durationMs;
@@ -261,7 +264,7 @@ async function runGet() {
   await Promise.all(conns.flatMap((c) => Array.from({ length: pipelining }, () => lane(c))));
   for (const c of conns) c.close();
   process.stderr.write('MEASURE_END\n');
-  return { mode: 'get', concurrency, pipelining, rps: ok / (durationMs / 1000), ok, errors: bad, statuses, latency: quantiles(latencies) };
+  return { mode: 'get', concurrency, pipelining, distinctPaths: ids ? asked.size : 1, rps: ok / (durationMs / 1000), ok, errors: bad, statuses, latency: quantiles(latencies) };
 }
 
 /** `count` requests at once, each on its own connection; the answers' statuses. */

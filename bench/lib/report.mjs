@@ -65,6 +65,10 @@ function cliSection(r) {
     '',
     table(['program', 'median ms', 'min', 'max', "× `node -e ''`", 'peak RSS MiB'], base.map((p) => [p.label, f(p.totalMs.median), f(p.totalMs.min), f(p.totalMs.max), f(p.xNode, 2), f(p.peakRssMiB.median)])),
     '',
+    '### Modules each flow loads',
+    '',
+    table(['program', 'files', 'KiB', 'node built-ins (moduleLoadList)', 'undici loaded'], base.map((p) => [p.label, p.modules?.files ?? '–', f(p.modules?.kib), p.modules?.builtins ?? '–', p.modules ? (p.modules.undici ? 'yes' : 'no') : '–'])),
+    '',
     '### Time to URL and after the callback',
     '',
     table(['program', 'to URL median ms', 'min', 'max', 'callback sent → exit median ms', 'max', 'page received → exit median ms', 'max'],
@@ -84,11 +88,15 @@ function startupSection(r) {
   const lines = [
     '## Start-up',
     '',
-    `${r.startup.runs} runs each, round-robin. Modules: files loaded through the ESM loader (count, KiB on disk) and \`node:\` built-ins loaded beyond \`node -e ''\` (process.moduleLoadList).`,
+    `${r.startup.runs} runs each, round-robin. Modules: files loaded, ESM and CommonJS (count, KiB on disk) and \`node:\` built-ins loaded beyond \`node -e ''\` (process.moduleLoadList).`,
     '',
     table(['command', 'median ms', 'min', 'max', "× `node -e ''`", 'files', 'KiB', 'extra built-ins'],
       r.startup.commands.map((c) => [c.failed ? `${c.label} (**${c.failed}**)` : c.label, f(c.wallMs.median), f(c.wallMs.min), f(c.wallMs.max), f(c.xNode, 2), c.modules.files, f(c.modules.kib), c.modules.builtinsBeyondNode])),
   ];
+  if (r.startup.leads) {
+    lines.push('', '### What pieces of the start-up path cost alone (leads)', '', `Each a process of its own, ${r.startup.runs} runs round-robin; "beyond" is its median minus \`node -e ''\`'s.`, '',
+      table(['piece', 'median ms', 'beyond `node -e \'\'` ms'], r.startup.leads.map((l) => [l.label, f(l.wallMs.median), f(l.beyondNodeMs)])));
+  }
   if (r.startup.profileHelp) {
     lines.push('', `### Profile of \`ads-oauth --help\` (--cpu-prof, ${f(r.startup.profileHelp.totalMs)} ms profiled), self time by group`, '',
       table(['group', 'self ms'], Object.entries(r.startup.profileHelp.byGroup).map(([k, v]) => [k, f(v)])));
@@ -108,6 +116,12 @@ function serveSection(r) {
     table(['server', 'store', 'concurrent', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/auth', 'cost beyond floor ms/auth', 'accounts stored/completed'],
       sv.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p50), f(x.latency.p99), x.errors, f(x.cpuMsPerAuth, 2), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), x.accounts ? `${x.accounts.stored}/${x.accounts.expected}` : '–'])),
   ];
+  if (sv.profileOurs) {
+    const pr = sv.profileOurs;
+    lines.push('', `### Where serve's CPU goes (--cpu-prof of ours, ${pr.store}, ${pr.concurrency} concurrent, ${pr.authorizations} authorizations, the ${f(pr.totalMs)} ms of load only)`, '',
+      table(['group', 'self ms', 'ms per authorization'], Object.entries(pr.byGroup).map(([k, v]) => [k, f(v), f(pr.msPerAuthByGroup[k], 3)])), '',
+      'Top files by self time:', '', table(['file', 'self ms'], pr.top.map((t) => [`\`${t.file}\``, f(t.selfMs)])));
+  }
   if (sv.paced?.length) {
     lines.push('', '### Paced load', '', table(['server', 'store', 'users', 'consent ms', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'accounts stored/completed'],
       sv.paced.map((p) => [p.server, p.store, p.users, p.consentMs, f(p.throughput, 1), f(p.latency.p50), f(p.latency.p99), p.errors, p.accounts ? `${p.accounts.stored}/${p.accounts.expected}` : '–'])));
@@ -149,8 +163,8 @@ function scalingSection(r) {
     '',
     `${sc.store}. Accounts seeded through the store's API before serve starts (restarted at each size, same database); ${sc.pending} pending authorization states made through \`/connect\` first (the \`/connect\` load of each step adds more: the pending column is the count at the end of the step). Latency at ${sc.connections} connections: access-token answers for a random account (mostly cache misses: a store read and a decryption) and \`/connect\` (a pending state written).${sc.chart ? ` Chart: [${sc.chart}](${sc.chart}).` : ''}`,
     '',
-    table(['accounts', 'pending states', 'RSS MiB (idle)', 'RSS MiB (after load)', 'access-token p50 ms', 'access-token p99 ms', 'access-token answers/s', '/connect p99 ms', '/connect/s', 'errors'],
-      sc.points.map((p) => [p.accounts, p.pendingStates, f(p.rssIdleMiB), f(p.rssAfterMiB), f(p.tokenP50, 2), f(p.tokenP99, 2), f(p.tokenRps, 0), f(p.connectP99, 2), f(p.connectRps, 0), p.tokenErrors + p.connectErrors])),
+    table(['accounts', 'pending states', 'RSS MiB (idle)', 'RSS MiB (after load)', 'access-token requests / distinct accounts', 'access-token p50 ms', 'access-token p99 ms', 'access-token answers/s', '/connect p99 ms', '/connect/s', 'errors'],
+      sc.points.map((p) => [p.accounts, p.pendingStates, f(p.rssIdleMiB), f(p.rssAfterMiB), `${p.tokenRequests ?? '–'} / ${p.tokenDistinctAccounts ?? '–'}`, f(p.tokenP50, 2), f(p.tokenP99, 2), f(p.tokenRps, 0), f(p.connectP99, 2), f(p.connectRps, 0), p.tokenErrors + p.connectErrors])),
   ].join('\n')}\n`;
 }
 

@@ -89,7 +89,7 @@ export async function benchScaling({ quick, log, outDir }) {
         const accounts = await db.count('accounts');
         points.push({
           accounts, pendingStates: pendingRows, rssIdleMiB: round(idle.rss / 1024, 1), rssAfterMiB: round(after.rss / 1024, 1), peakRssMiB: round(after.hwm / 1024, 1),
-          tokenRps: round(token.rps, 0), tokenP50: round(token.latency.p50, 2), tokenP99: round(token.latency.p99, 2), tokenErrors: token.errors,
+          tokenRps: round(token.rps, 0), tokenRequests: token.ok + token.errors, tokenDistinctAccounts: token.distinctPaths, tokenP50: round(token.latency.p50, 2), tokenP99: round(token.latency.p99, 2), tokenErrors: token.errors,
           connectRps: round(connect.throughput, 0), connectP99: round(connect.latency.p99, 2), connectErrors: connect.errors,
         });
         log(`scaling ${accounts} accounts, ${pendingRows} pending: RSS ${points.at(-1).rssIdleMiB}→${points.at(-1).rssAfterMiB} MiB, token p99 ${points.at(-1).tokenP99} ms (${points.at(-1).tokenRps}/s, ${token.errors} errors), /connect p99 ${points.at(-1).connectP99} ms`);

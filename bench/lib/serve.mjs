@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { cpuMs, ROOT, round, rssKiB, startProcess, startProvider } from './util.mjs';
+import { readdirSync } from 'node:fs';
+import { summarizeProfile } from './startup.mjs';
+import { cpuMs, nowMs, ROOT, round, rssKiB, startProcess, startProvider } from './util.mjs';
 
 export const POSTGRES_URL = process.env.ADS_OAUTH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ADS = join(ROOT, 'dist/cli/ads-oauth.js');
@@ -79,7 +81,7 @@ export function writeWebClient(dir, provider, port) {
 export const ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
 /** Starts one of the servers; resolves {pid, stop, accountsTable}. */
-export async function startServer(kind, { dir, provider, db, port, extraEnv = {} }) {
+export async function startServer(kind, { dir, provider, db, port, extraEnv = {}, nodeArgs = [] }) {
   const client = writeWebClient(dir, provider, port);
   const publicUrl = `http://127.0.0.1:${port}`;
   if (kind === 'floor') {
@@ -87,7 +89,7 @@ export async function startServer(kind, { dir, provider, db, port, extraEnv = {}
     return { ...p, accountsTable: null, publicUrl };
   }
   if (kind === 'ours') {
-    const p = await startProcess([ADS, 'serve', '--client_secrets_path', client, '--public-url', publicUrl, '--listen', `127.0.0.1:${port}`, '--database', db.url], {
+    const p = await startProcess([...nodeArgs, ADS, 'serve', '--client_secrets_path', client, '--public-url', publicUrl, '--listen', `127.0.0.1:${port}`, '--database', db.url], {
       name: 'serve', cwd: dir, ready: /serve listening on/, env: { ADS_OAUTH_ENCRYPTION_KEYS: ENCRYPTION_KEYS, ...extraEnv }, timeoutMs: 60_000,
     });
     return { ...p, accountsTable: 'accounts', publicUrl, client };
@@ -202,9 +204,37 @@ export async function benchServe({ quick, log }) {
     for (const [server, store] of [['floor', null], ['ours', 'sqlite'], ['ours', 'postgres'], ['baseline', 'sqlite']]) {
       paced.push(await oneRun({ server, store: store ?? 'sqlite', concurrency: users, users, consentMs, spreadMs, durationMs: 0, warmupMs: 0, dir, provider, log }));
     }
-    return { durationS: durationMs / 1000, warmupS: warmupMs / 1000, runs, summary, paced: paced.map((p) => ({ ...p, store: p.server === 'floor' ? '–' : p.store })) };
+    // Where serve's CPU goes under load: one more run of ours (SQLite, the first level) under --cpu-prof.
+    const profile = await profileServe({ dir, provider, concurrency: levels[0], durationMs: quick ? 500 : 4_000 });
+    log(`serve profile: ${Object.entries(profile.byGroup).slice(0, 5).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+    return { durationS: durationMs / 1000, warmupS: warmupMs / 1000, runs, summary, profileOurs: profile, paced: paced.map((p) => ({ ...p, store: p.server === 'floor' ? '–' : p.store })) };
   } finally {
     await provider.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function profileServe({ dir, provider, concurrency, durationMs }) {
+  const db = await freshDatabase('sqlite', dir);
+  const port = await freePort();
+  const profDir = join(dir, `serve-prof-${port}`);
+  const srv = await startServer('ours', { dir, provider, db, port, nodeArgs: ['--cpu-prof', '--cpu-prof-interval', '500', '--cpu-prof-dir', profDir] });
+  let r;
+  let tLoad;
+  let tLoadEnd;
+  let tExit;
+  try {
+    tLoad = nowMs();
+    r = await runDriver({ mode: 'auth', target: srv.publicUrl, concurrency, durationMs, warmupMs: 0 }, srv.pid);
+    tLoadEnd = nowMs();
+  } finally {
+    await srv.stop();
+    tExit = nowMs();
+    await db.drop();
+  }
+  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('serve wrote no CPU profile');
+  // Only the load phase: start-up (module loading) and shut-down are left out.
+  const summary = summarizeProfile(join(profDir, file), 15, { fromEndMs: tExit - tLoad, toEndMs: tExit - tLoadEnd });
+  return { ...summary, authorizations: r.completed, concurrency, store: 'sqlite', msPerAuthByGroup: Object.fromEntries(Object.entries(summary.byGroup).map(([k, v]) => [k, round(v / Math.max(1, r.completed), 3)])) };
 }

@@ -33,7 +33,7 @@ function run(args, env, cwd) {
   });
 }
 
-function moduleHook(dir) {
+export function moduleHook(dir) {
   const log = join(dir, 'modules.log');
   const hook = join(dir, 'hook.mjs');
   const resolver = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }`;
@@ -41,12 +41,15 @@ function moduleHook(dir) {
     "import { register } from 'node:module';",
     "import { appendFileSync } from 'node:fs';",
     `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolver)}));`,
-    `process.on('exit', () => appendFileSync(${JSON.stringify(log)}, 'BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n'));`,
+    "import { createRequire } from 'node:module';",
+    "import { pathToFileURL } from 'node:url';",
+    // CommonJS files do not pass the ESM resolve hook: take them from require.cache at exit.
+    `process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(createRequire(import.meta.url).cache).map((f) => pathToFileURL(f).href + '\\n').join('') + 'BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n'));`,
   ].join('\n'));
   return { hook, log };
 }
 
-function readModules(log) {
+export function readModules(log) {
   const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   const files = new Set();
   let builtins = [];
@@ -67,27 +70,34 @@ function readModules(log) {
 }
 
 /** Self time per file from a .cpuprofile, top `n`, plus the profile's total. */
-export function summarizeProfile(path, n = 12) {
+export function summarizeProfile(path, n = 12, window = null) {
+  // (program), (garbage collector), (idle) are V8's own buckets; native calls have no URL.
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map();
+  // window: only the samples between fromEndMs and toEndMs before the profile's end (a load phase).
+  const from = window ? profile.endTime - window.fromEndMs * 1000 : -Infinity;
+  const to = window ? profile.endTime - window.toEndMs * 1000 : Infinity;
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t < from || t > to) continue;
     const node = byId.get(profile.samples[i]);
     const dt = (profile.timeDeltas[i] ?? 0) / 1000;
     const url = node.callFrame.url || node.callFrame.functionName || '(unknown)';
     const key = url.replace(`file://${ROOT}`, '').replace(/^.*\/node_modules\//, 'node_modules/');
     self.set(key, (self.get(key) ?? 0) + dt);
   }
-  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  const totalMs = window ? window.fromEndMs - window.toEndMs : (profile.endTime - profile.startTime) / 1000;
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([file, ms]) => ({ file, selfMs: round(ms, 1) }));
   const byGroup = {};
   for (const [file, ms] of self) {
     const group = file.startsWith('node:internal/deps/undici') ? 'undici (node:internal/deps/undici)'
       : file.startsWith('node:') ? 'node: built-ins'
-      : file.startsWith('node_modules/') ? `node_modules/${file.split('/')[1]}`
-      : file.startsWith('dist/') ? 'dist/ (ours)'
+      : file.startsWith('node_modules/') ? `node_modules/${file.split('/')[1].startsWith('@') ? file.split('/').slice(1, 3).join('/') : file.split('/')[1]}`
+      : file.startsWith('dist/') ? `dist/${file.split('/')[1]}/ (ours)`
       : file.startsWith('(') ? file
-      : 'native calls (fs reads for module loading, compile…)';
+      : 'native calls (no JS file: fs, compile, sockets, sqlite, crypto…)';
     byGroup[group] = round((byGroup[group] ?? 0) + ms, 1);
   }
   return { totalMs: round(totalMs, 1), top, byGroup: Object.fromEntries(Object.entries(byGroup).sort((a, b) => b[1] - a[1]).slice(0, n)) };
@@ -102,6 +112,32 @@ export async function profileRun(args, env, cwd) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What single pieces of the start-up path cost on their own, measured beside `node -e ''`. */
+export const LEADS = [
+  { id: 'node-e', label: "`node -e ''`", args: ['-e', ''] },
+  { id: 'http', label: "`import('node:http')`", args: ['--input-type=module', '-e', "await import('node:http')"] },
+  { id: 'https', label: "`import('node:https')` (tls)", args: ['--input-type=module', '-e', "await import('node:https')"] },
+  { id: 'crypto', label: "`import('node:crypto')`", args: ['--input-type=module', '-e', "await import('node:crypto')"] },
+  { id: 'headers', label: '`new Headers()` (loads undici)', args: ['-e', 'new Headers()'] },
+  { id: 'oauth4webapi', label: "`import('oauth4webapi')`", args: ['--input-type=module', '-e', "await import('oauth4webapi')"] },
+  { id: 'generate', label: "`import('dist/cli/commands/generate.js')` (no call)", args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/cli/commands/generate.js'))})`] },
+  { id: 'loopback', label: "`import('dist/flows/loopback.js')`", args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/flows/loopback.js'))})`] },
+  { id: 'node-fetch', label: "`import('dist/transport/node-fetch.js')`", args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/transport/node-fetch.js'))})`] },
+];
+
+async function measureLeads(runs, env, cwd) {
+  const samples = Object.fromEntries(LEADS.map((c) => [c.id, []]));
+  for (let i = -1; i < runs; i++) {
+    for (const c of LEADS) {
+      const { ms, code, err } = await run(c.args, env, cwd);
+      if (code !== 0) throw new Error(`${c.label}: exit ${code}: ${err}`);
+      if (i >= 0) samples[c.id].push(ms);
+    }
+  }
+  const base = summary(samples['node-e']).median;
+  return LEADS.map((c) => ({ id: c.id, label: c.label, wallMs: summary(samples[c.id]), beyondNodeMs: round(summary(samples[c.id]).median - base, 1) }));
 }
 
 export async function benchStartup({ quick, log }) {
@@ -135,8 +171,9 @@ export async function benchStartup({ quick, log }) {
       };
     });
     const profile = await profileRun([ADS, '--help'], env, dir);
+    const leads = await measureLeads(runs, env, ROOT);
     log(`startup: ${commands.map((c) => `${c.id} ${c.wallMs.median} ms`).join(', ')}`);
-    return { runs, commands, profileHelp: profile };
+    return { runs, commands, profileHelp: profile, leads };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
