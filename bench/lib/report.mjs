@@ -111,10 +111,10 @@ function serveSection(r) {
   const lines = [
     '## serve: authorizations per second',
     '',
-    `\`/connect\` → provider (own process, instant consent) → \`/oauth2callback\` → exchange → stored; load from a third process (raw-socket driver, one cookie jar per virtual browser). ${sv.durationS} s per run after ${sv.warmupS} s warm-up. CPU: the server process's utime+stime from /proc.`,
+    `\`/connect\` → provider (own process, instant consent) → \`/oauth2callback\` → exchange → stored; load from a third process (raw-socket driver, one cookie jar per virtual browser). ${sv.durationS} s per run after ${sv.warmupS} s warm-up. CPU: utime+stime from /proc of the server, the provider and the driver over the measured window (Postgres's own processes are not counted).`,
     '',
-    table(['server', 'store', 'concurrent', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/auth', 'cost beyond floor ms/auth', 'accounts stored/completed'],
-      sv.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p50), f(x.latency.p99), x.errors, f(x.cpuMsPerAuth, 2), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), x.accounts ? `${x.accounts.stored}/${x.accounts.expected}` : '–'])),
+    table(['server', 'store', 'concurrent', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/auth', 'provider / driver CPU ms/auth', 'peak RSS MiB', 'cost beyond floor ms/auth', 'accounts stored/completed'],
+      sv.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p50), f(x.latency.p99), x.errors, f(x.cpuMsPerAuth, 2), `${f(x.providerCpuMsPerAuth, 2)} / ${f(x.driverCpuMsPerAuth, 2)}`, f(x.serverRssPeakMiB), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), x.accounts ? `${x.accounts.stored}/${x.accounts.expected}` : '–'])),
   ];
   if (sv.profileOurs) {
     const pr = sv.profileOurs;

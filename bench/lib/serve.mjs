@@ -104,7 +104,7 @@ export async function startServer(kind, { dir, provider, db, port, extraEnv = {}
 }
 
 /** Runs the driver in its own process; reads the server's CPU at the start and end of the measured window. */
-export function runDriver(config, serverPid) {
+export function runDriver(config, serverPid, { providerPid } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bench/lib/driver.mjs'), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -112,19 +112,27 @@ export function runDriver(config, serverPid) {
     let cpuStart = null;
     let cpuEnd = null;
     let rssPeak = 0;
+    const others = {};
     const sampler = setInterval(() => { const r = rssKiB(serverPid); if (r) rssPeak = Math.max(rssPeak, r.rss); }, 200);
     child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
     child.stderr.setEncoding('utf8').on('data', (c) => {
       err += c;
-      if (cpuStart === null && err.includes('MEASURE_START')) cpuStart = cpuMs(serverPid);
-      if (cpuEnd === null && err.includes('MEASURE_END')) cpuEnd = cpuMs(serverPid);
+      if (cpuStart === null && err.includes('MEASURE_START')) {
+        cpuStart = cpuMs(serverPid);
+        others.start = { provider: providerPid ? cpuMs(providerPid) : null, driver: cpuMs(child.pid) };
+      }
+      if (cpuEnd === null && err.includes('MEASURE_END')) {
+        cpuEnd = cpuMs(serverPid);
+        others.end = { provider: providerPid ? cpuMs(providerPid) : null, driver: cpuMs(child.pid) };
+      }
     });
     child.once('close', (code) => {
       clearInterval(sampler);
       cpuEnd ??= cpuMs(serverPid);
       if (code !== 0) return reject(new Error(`driver exit ${code}: ${err.replace(/MEASURE_\w+\n/g, '').slice(0, 2000)}`));
       try {
-        resolve({ ...JSON.parse(out.trim().split('\n').at(-1)), serverCpuMs: cpuStart !== null && cpuEnd !== null ? cpuEnd - cpuStart : null, serverRssPeakMiB: round(rssPeak / 1024, 1) });
+        const delta = (k) => (others.start?.[k] != null && others.end?.[k] != null ? others.end[k] - others.start[k] : null);
+        resolve({ ...JSON.parse(out.trim().split('\n').at(-1)), serverCpuMs: cpuStart !== null && cpuEnd !== null ? cpuEnd - cpuStart : null, providerCpuMs: delta('provider'), driverCpuMs: delta('driver'), serverRssPeakMiB: round(rssPeak / 1024, 1) });
       } catch (error) {
         reject(error);
       }
@@ -140,7 +148,7 @@ async function oneRun({ server, store, concurrency, consentMs = 0, users, spread
   let srv;
   try {
     srv = await startServer(server, { dir, provider, db, port });
-    const r = await runDriver({ mode: 'auth', target: srv.publicUrl, concurrency, durationMs, warmupMs, consentMs, ...(users ? { users } : {}), ...(spreadMs ? { spreadMs } : {}) }, srv.pid);
+    const r = await runDriver({ mode: 'auth', target: srv.publicUrl, concurrency, durationMs, warmupMs, consentMs, ...(users ? { users } : {}), ...(spreadMs ? { spreadMs } : {}) }, srv.pid, { providerPid: provider.pid });
     let accounts = null;
     if (db) {
       await new Promise((res) => setTimeout(res, 100));
@@ -151,6 +159,8 @@ async function oneRun({ server, store, concurrency, consentMs = 0, users, spread
       throughput: round(r.throughput, 1), completed: r.completed, measured: r.measured, windowMs: round(r.windowMs, 0),
       latency: latencyOf(r.latency), callbackLatency: latencyOf(r.callbackLatency), errors: r.errors, errorKinds: r.errorKinds,
       serverCpuMs: r.serverCpuMs, cpuMsPerAuth: r.serverCpuMs !== null && r.measured ? round(r.serverCpuMs / r.measured, 3) : null,
+      providerCpuMsPerAuth: r.providerCpuMs !== null && r.measured ? round(r.providerCpuMs / r.measured, 3) : null,
+      driverCpuMsPerAuth: r.driverCpuMs !== null && r.measured ? round(r.driverCpuMs / r.measured, 3) : null,
       serverRssPeakMiB: r.serverRssPeakMiB, accounts,
     };
     log(`serve ${server}/${row.store}/${concurrency}${consentMs ? ` paced ${users}×${consentMs}ms` : ''}: ${row.throughput}/s p99 ${row.latency.p99} ms, ${row.errors} errors${accounts ? `, accounts ${accounts.stored}/${accounts.expected}` : ''}`);
