@@ -111,7 +111,7 @@ function serveSection(r) {
   const lines = [
     '## serve: authorizations per second',
     '',
-    `\`/connect\` → provider (own process, instant consent) → \`/oauth2callback\` → exchange → stored; load from a third process (raw-socket driver, one cookie jar per virtual browser). ${sv.durationS} s per run after ${sv.warmupS} s warm-up. CPU: utime+stime from /proc of the server, the provider and the driver over the measured window (Postgres's own processes are not counted).`,
+    `\`/connect\` → provider (own process, instant consent) → \`/oauth2callback\` → exchange → stored; load from a third process (raw-socket driver, one cookie jar per virtual browser). Each configuration ran ${sv.rounds ?? 1} × ${sv.durationS} s (after ${sv.warmupS} s warm-up each, a fresh server and database each), interleaved with the others; auth/s and latencies are the median slice (slices' auth/s in latest.json), CPU and accounts are summed over the slices. CPU: utime+stime from /proc of the server, the provider and the driver over the measured window (Postgres's own processes are not counted).`,
     '',
     table(['server', 'store', 'concurrent', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/auth', 'provider / driver CPU ms/auth', 'peak RSS MiB', 'cost beyond floor ms/auth', 'accounts stored/completed'],
       sv.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p50), f(x.latency.p99), x.errors, f(x.cpuMsPerAuth, 2), `${f(x.providerCpuMsPerAuth, 2)} / ${f(x.driverCpuMsPerAuth, 2)}`, f(x.serverRssPeakMiB), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), x.accounts ? `${x.accounts.stored}/${x.accounts.expected}` : '–'])),
@@ -137,7 +137,8 @@ function brokerSection(r) {
     '## Token broker',
     '',
     table(['measure', 'value'], [
-      ['cached `access-token` answers/s', f(b.cached.rps, 0)],
+      ['cached `access-token` answers/s (median slice)', f(b.cached.rps, 0)],
+      ['slices', (b.cached.sliceRps ?? [b.cached.rps]).join(', ')],
       ['connections × pipelining', `${b.cached.connections} × ${b.cached.pipelining}`],
       ['p50 / p99 ms', `${f(b.cached.latency.p50, 2)} / ${f(b.cached.latency.p99, 2)}`],
       ['errors (non-200)', b.cached.errors],

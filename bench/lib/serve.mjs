@@ -174,17 +174,22 @@ async function oneRun({ server, store, concurrency, consentMs = 0, users, spread
 export async function benchServe({ quick, log }) {
   const dir = mkdtempSync(join(tmpdir(), 'ads-oauth-bench-serve-'));
   const provider = await startProvider();
-  const durationMs = quick ? 1_000 : 8_000;
-  const warmupMs = quick ? 300 : 2_000;
+  // The machine is shared: each configuration runs in `rounds` short slices, interleaved with the
+  // others, and the median slice counts, so a burst of foreign load does not land on one server.
+  const rounds = quick ? 1 : 3;
+  const durationMs = quick ? 1_000 : 3_000;
+  const warmupMs = quick ? 300 : 1_000;
   const levels = quick ? [4] : [50, 200];
   const stores = ['sqlite', 'postgres'];
   try {
     const runs = [];
+    const slices = [];
     for (const concurrency of levels) {
-      runs.push(await oneRun({ server: 'floor', store: null, concurrency, durationMs, warmupMs, dir, provider, log }));
-      for (const store of stores) {
-        for (const server of ['ours', 'baseline']) runs.push(await oneRun({ server, store, concurrency, durationMs, warmupMs, dir, provider, log }));
+      const configs = [['floor', null], ...stores.flatMap((store) => [['ours', store], ['baseline', store]])];
+      for (let round_ = 0; round_ < rounds; round_++) {
+        for (const [server, store] of configs) slices.push(await oneRun({ server, store, concurrency, durationMs, warmupMs, dir, provider, log }));
       }
+      for (const [server, store] of configs) runs.push(combine(slices.filter((x) => x.server === server && x.concurrency === concurrency && (store === null || x.store === store))));
     }
     const floorOf = (c) => runs.find((r) => r.server === 'floor' && r.concurrency === c);
     for (const r of runs) {
@@ -217,7 +222,7 @@ export async function benchServe({ quick, log }) {
     // Where serve's CPU goes under load: one more run of ours (SQLite, the first level) under --cpu-prof.
     const profile = await profileServe({ dir, provider, concurrency: levels[0], durationMs: quick ? 500 : 4_000 });
     log(`serve profile: ${Object.entries(profile.byGroup).slice(0, 5).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
-    return { durationS: durationMs / 1000, warmupS: warmupMs / 1000, runs, summary, profileOurs: profile, paced: paced.map((p) => ({ ...p, store: p.server === 'floor' ? '–' : p.store })) };
+    return { rounds, durationS: durationMs / 1000, warmupS: warmupMs / 1000, runs, slices, summary, profileOurs: profile, paced: paced.map((p) => ({ ...p, store: p.server === 'floor' ? '–' : p.store })) };
   } finally {
     await provider.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -247,4 +252,28 @@ async function profileServe({ dir, provider, concurrency, durationMs }) {
   // Only the load phase: start-up (module loading) and shut-down are left out.
   const summary = summarizeProfile(join(profDir, file), 15, { fromEndMs: tExit - tLoad, toEndMs: tExit - tLoadEnd });
   return { ...summary, authorizations: r.completed, concurrency, store: 'sqlite', msPerAuthByGroup: Object.fromEntries(Object.entries(summary.byGroup).map(([k, v]) => [k, round(v / Math.max(1, r.completed), 3)])) };
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sum = (xs) => xs.reduce((a, b) => a + (b ?? 0), 0);
+
+/** One row from the slices of a configuration: median throughput and latencies, CPU and accounts summed. */
+function combine(slices) {
+  const first = slices[0];
+  const measured = sum(slices.map((x) => x.measured));
+  const perAuth = (key) => (slices.every((x) => x[key] !== null) && measured ? round(sum(slices.map((x) => x[key] * x.measured)) / measured, 3) : null);
+  return {
+    server: first.server, store: first.store, concurrency: first.concurrency, slices: slices.length,
+    throughput: round(median(slices.map((x) => x.throughput)), 1), sliceThroughputs: slices.map((x) => x.throughput),
+    completed: sum(slices.map((x) => x.completed)), measured,
+    latency: Object.fromEntries(['p50', 'p90', 'p99', 'max'].map((k) => [k, round(median(slices.map((x) => x.latency[k])), 2)])),
+    callbackLatency: Object.fromEntries(['p50', 'p99'].map((k) => [k, round(median(slices.map((x) => x.callbackLatency[k])), 2)])),
+    errors: sum(slices.map((x) => x.errors)), errorKinds: Object.assign({}, ...slices.map((x) => x.errorKinds)),
+    cpuMsPerAuth: perAuth('cpuMsPerAuth'), providerCpuMsPerAuth: perAuth('providerCpuMsPerAuth'), driverCpuMsPerAuth: perAuth('driverCpuMsPerAuth'),
+    serverRssPeakMiB: Math.max(...slices.map((x) => x.serverRssPeakMiB ?? 0)),
+    accounts: first.accounts ? { stored: sum(slices.map((x) => x.accounts.stored)), expected: sum(slices.map((x) => x.accounts.expected)) } : null,
+  };
 }
