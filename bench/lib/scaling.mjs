@@ -20,7 +20,7 @@ function seed(database, from, to, idsFile, apiKey) {
 }
 
 export function lineChartSvg({ title, points, series, xLabel }) {
-  const W = 900;
+  const W = 980;
   const H = 360;
   const panelW = 400;
   const panelH = 250;
@@ -75,12 +75,12 @@ export async function benchScaling({ quick, log, outDir }) {
       const port = await freePort();
       const srv = await startServer('ours', { dir, provider, db, port });
       try {
+        await sleep(1_000);
+        const idle = rssKiB(srv.pid); // before any request of this step
         if (points.length === 0) {
           const made = await runDriver({ mode: 'auth', connectOnly: true, target: srv.publicUrl, concurrency: 32, users: pending, durationMs: 0 }, srv.pid);
           if (made.completed !== pending) throw new Error(`made ${made.completed} of ${pending} pending states: ${JSON.stringify(made.errorKinds)}`);
         }
-        await sleep(1_000);
-        const idle = rssKiB(srv.pid);
         const headers = { Authorization: `Bearer ${key}` };
         const token = await runDriver({ mode: 'get', target: srv.publicUrl, idsFile, pathPrefix: '/api/v1/accounts/', pathSuffix: '/access-token', headers, concurrency: connections, pipelining: 1, durationMs: quick ? 500 : 3_000, warmupMs: quick ? 100 : 500 }, srv.pid);
         const connect = await runDriver({ mode: 'auth', connectOnly: true, target: srv.publicUrl, concurrency: connections, durationMs: quick ? 500 : 2_000, warmupMs: quick ? 100 : 300 }, srv.pid);
@@ -102,7 +102,7 @@ export async function benchScaling({ quick, log, outDir }) {
       xLabel: 'stored accounts (log scale)',
       points: points.map((p) => ({ ...p, x: p.accounts })),
       series: [
-        { title: 'RSS MiB', lines: [{ key: 'rssIdleMiB', label: 'idle' }, { key: 'rssAfterMiB', label: 'after load' }] },
+        { title: 'RSS MiB', lines: [{ key: 'rssIdleMiB', label: 'idle, before any request' }, { key: 'rssAfterMiB', label: 'after load' }] },
         { title: 'p99 latency ms', lines: [{ key: 'tokenP99', label: 'access-token (random account)' }, { key: 'connectP99', label: '/connect' }] },
       ],
     });

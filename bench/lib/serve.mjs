@@ -204,7 +204,10 @@ export async function benchServe({ quick, log }) {
         const floor = floorOf(concurrency);
         summary.push({
           store, concurrency, oursCostMs: ours.costBeyondFloorMs, baselineCostMs: base.costBeyondFloorMs,
-          costRatio: ours.costBeyondFloorMs !== null && base.costBeyondFloorMs ? round(ours.costBeyondFloorMs / base.costBeyondFloorMs, 3) : null,
+          costRatio: ours.costBeyondFloorMs !== null && base.costBeyondFloorMs > 0 ? round(ours.costBeyondFloorMs / base.costBeyondFloorMs, 3) : null,
+          oursCpuBeyondMs: ours.cpuMsPerAuth !== null && floor.cpuMsPerAuth !== null ? round(ours.cpuMsPerAuth - floor.cpuMsPerAuth, 3) : null,
+          baselineCpuBeyondMs: base.cpuMsPerAuth !== null && floor.cpuMsPerAuth !== null ? round(base.cpuMsPerAuth - floor.cpuMsPerAuth, 3) : null,
+          cpuRatio: ours.cpuMsPerAuth !== null && base.cpuMsPerAuth !== null && floor.cpuMsPerAuth !== null && base.cpuMsPerAuth > floor.cpuMsPerAuth ? round((ours.cpuMsPerAuth - floor.cpuMsPerAuth) / (base.cpuMsPerAuth - floor.cpuMsPerAuth), 3) : null,
           oursP99: ours.latency.p99, floorP99: floor.latency.p99, baselineP99: base.latency.p99,
           p99Ratio: ours.latency.p99 && floor.latency.p99 ? round(ours.latency.p99 / floor.latency.p99, 2) : null,
           baselineP99Ratio: base.latency.p99 && floor.latency.p99 ? round(base.latency.p99 / floor.latency.p99, 2) : null,

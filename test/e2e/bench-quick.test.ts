@@ -56,8 +56,8 @@ describe('npm run bench -- --quick', { timeout: 600_000 }, () => {
       assert.ok(md.includes(label), `no row for ${label}`);
     }
     // Every target of the issue gets a verdict.
-    for (const target of ['CLI full flow ≤ 1.15×', 'CLI peak RSS ≤ 1.15×', 'Time to URL ≤ 1.15×', 'Process gone ≤ 10 ms', '≤ 1.1×', 'cost beyond the floor ≤ ⅓', 'p99 ≤ 1.3× the floor', 'paced', 'Zero lost or duplicated accounts', 'Broker ≥ 10k cached answers/s', 'exactly 1 refresh']) {
-      assert.match(md, new RegExp(`^\\| [^\\n]*${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\*\\*(met|not met)\\*\\* \\|$`, 'm'), `no verdict for "${target}"`);
+    for (const target of ['CLI full flow ≤ 1.15×', 'CLI peak RSS ≤ 1.15×', 'Time to URL ≤ 1.15×', 'Process gone ≤ 10 ms', '≤ 1.1×', 'cost beyond the floor ≤ ⅓', 'in server CPU: ours beyond the floor ≤ ⅓', 'p99 ≤ 1.3× the floor', 'paced', 'Zero lost or duplicated accounts', 'Broker ≥ 10k cached answers/s', 'exactly 1 refresh']) {
+      assert.match(md, new RegExp(`^\\| [^\\n]*${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\*\\*(met|not met|inconclusive)\\*\\*[^|\\n]* \\|$`, 'm'), `no verdict for "${target}"`);
     }
   });
 
