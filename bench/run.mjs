@@ -15,7 +15,10 @@ import { ROOT } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
-const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const outDir = argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(ROOT, 'bench/results');
 const PARTS = ['cli', 'startup', 'serve', 'broker', 'scaling'];
 const chosen = only ?? PARTS;
@@ -36,8 +39,14 @@ const gitCommit = (() => {
 
 const results = {
   meta: {
-    date: new Date().toISOString(), quick, node: process.version, commit: gitCommit,
-    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100), parts: chosen,
+    date: new Date().toISOString(),
+    quick,
+    node: process.version,
+    commit: gitCommit,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
+    loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+    parts: chosen,
   },
 };
 
@@ -53,7 +62,9 @@ for (const part of chosen) {
   const t0 = Date.now();
   log(`${part}…`);
   try {
-    const mod = await import(`./lib/${{ cli: 'cli-flow', startup: 'startup', serve: 'serve', broker: 'broker', scaling: 'scaling' }[part]}.mjs`);
+    const mod = await import(
+      `./lib/${{ cli: 'cli-flow', startup: 'startup', serve: 'serve', broker: 'broker', scaling: 'scaling' }[part]}.mjs`
+    );
     const fn = { cli: 'benchCliFlow', startup: 'benchStartup', serve: 'benchServe', broker: 'benchBroker', scaling: 'benchScaling' }[part];
     results[part] = await mod[fn]({ quick, log, outDir });
   } catch (error) {

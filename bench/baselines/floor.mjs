@@ -15,14 +15,32 @@ const pending = new Map();
 const SCOPE = 'https://www.googleapis.com/auth/adwords openid email';
 
 function exchange(code) {
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: client.client_id, client_secret: client.client_secret }).toString();
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+  }).toString();
   return new Promise((resolve, reject) => {
-    const req = request(client.token_uri, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), accept: 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`token endpoint ${res.statusCode}`))));
-    });
+    const req = request(
+      client.token_uri,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          accept: 'application/json',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`token endpoint ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -34,8 +52,19 @@ const server = createServer((req, res) => {
     const state = randomBytes(16).toString('base64url');
     pending.set(state, true);
     const auth = new URL(client.auth_uri);
-    auth.search = new URLSearchParams({ client_id: client.client_id, redirect_uri: redirectUri, response_type: 'code', scope: SCOPE, state, access_type: 'offline' }).toString();
-    res.writeHead(302, { Location: auth.href, 'Set-Cookie': `floor_state=${state}; Path=/oauth2callback; HttpOnly; SameSite=Lax`, 'Content-Length': 0 });
+    auth.search = new URLSearchParams({
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: SCOPE,
+      state,
+      access_type: 'offline',
+    }).toString();
+    res.writeHead(302, {
+      Location: auth.href,
+      'Set-Cookie': `floor_state=${state}; Path=/oauth2callback; HttpOnly; SameSite=Lax`,
+      'Content-Length': 0,
+    });
     res.end();
     return;
   }
@@ -50,7 +79,11 @@ const server = createServer((req, res) => {
       (tokens) => {
         const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString());
         const body = `<!doctype html><p>Connected as ${claims.email}.</p>`;
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Set-Cookie': 'floor_state=; Path=/oauth2callback; Max-Age=0' });
+        res.writeHead(200, {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Length': Buffer.byteLength(body),
+          'Set-Cookie': 'floor_state=; Path=/oauth2callback; Max-Age=0',
+        });
         res.end(body);
       },
       (error) => res.writeHead(502).end(String(error.message)),

@@ -33,14 +33,20 @@ let state;
 server.listen(0, '127.0.0.1', async () => {
   const redirectUri = `http://127.0.0.1:${server.address().port}/`;
   client = new OAuth2Client({
-    clientId: c.client_id, clientSecret: c.client_secret, redirectUri,
+    clientId: c.client_id,
+    clientSecret: c.client_secret,
+    redirectUri,
     endpoints: { oauth2AuthBaseUrl: c.auth_uri, oauth2TokenUrl: c.token_uri },
   });
   codes = await client.generateCodeVerifierAsync();
   state = randomBytes(32).toString('base64url');
   const url = client.generateAuthUrl({
-    access_type: 'offline', prompt: 'consent', scope: ['https://www.googleapis.com/auth/adwords'],
-    state, code_challenge: codes.codeChallenge, code_challenge_method: 'S256',
+    access_type: 'offline',
+    prompt: 'consent',
+    scope: ['https://www.googleapis.com/auth/adwords'],
+    state,
+    code_challenge: codes.codeChallenge,
+    code_challenge_method: 'S256',
   });
   process.stderr.write(`Paste this URL in your browser:\n\n${url}\n\n`);
 });

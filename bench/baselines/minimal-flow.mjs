@@ -17,25 +17,36 @@ const server = createServer((req, res) => {
     return;
   }
   const body = new URLSearchParams({
-    grant_type: 'authorization_code', code: url.searchParams.get('code'), code_verifier: verifier,
-    redirect_uri: redirectUri, client_id: client.client_id, client_secret: client.client_secret,
+    grant_type: 'authorization_code',
+    code: url.searchParams.get('code'),
+    code_verifier: verifier,
+    redirect_uri: redirectUri,
+    client_id: client.client_id,
+    client_secret: client.client_secret,
   }).toString();
-  const post = request(client.token_uri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (tokenRes) => {
-    let text = '';
-    tokenRes.setEncoding('utf8');
-    tokenRes.on('data', (c) => (text += c));
-    tokenRes.on('end', () => {
-      const tokens = JSON.parse(text);
-      const ok = tokenRes.statusCode === 200 && typeof tokens.refresh_token === 'string';
-      res.writeHead(ok ? 200 : 502, { 'content-type': 'text/html', connection: 'close' });
-      res.end(ok ? 'Done. You can close this tab.' : 'Failed.', () => {
-        if (ok) process.stdout.write(`Your refresh token is: ${tokens.refresh_token}\n`);
-        else process.stderr.write(`token endpoint: ${tokenRes.statusCode}\n`);
-        process.exit(ok ? 0 : 1);
+  const post = request(
+    client.token_uri,
+    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+    (tokenRes) => {
+      let text = '';
+      tokenRes.setEncoding('utf8');
+      tokenRes.on('data', (c) => (text += c));
+      tokenRes.on('end', () => {
+        const tokens = JSON.parse(text);
+        const ok = tokenRes.statusCode === 200 && typeof tokens.refresh_token === 'string';
+        res.writeHead(ok ? 200 : 502, { 'content-type': 'text/html', connection: 'close' });
+        res.end(ok ? 'Done. You can close this tab.' : 'Failed.', () => {
+          if (ok) process.stdout.write(`Your refresh token is: ${tokens.refresh_token}\n`);
+          else process.stderr.write(`token endpoint: ${tokenRes.statusCode}\n`);
+          process.exit(ok ? 0 : 1);
+        });
       });
-    });
+    },
+  );
+  post.on('error', (e) => {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
   });
-  post.on('error', (e) => { process.stderr.write(`${e.message}\n`); process.exit(1); });
   post.end(body);
 });
 let redirectUri = '';

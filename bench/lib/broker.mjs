@@ -23,14 +23,42 @@ export async function servedAccount({ dir, provider, store, extraEnv }) {
   try {
     const connected = await runDriver({ mode: 'auth', target: srv.publicUrl, concurrency: 1, users: 1, durationMs: 0 }, srv.pid);
     if (connected.completed !== 1) throw new Error(`could not connect an account: ${JSON.stringify(connected.errorKinds)}`);
-    const { stdout } = await run(process.execPath, [join(ROOT, 'dist/cli/ads-oauth.js'), 'serve', 'api-key', 'create', '--json', '--name', 'bench', '--database', db.url, '--client_secrets_path', srv.client], {
-      cwd: dir, env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: ENCRYPTION_KEYS, NODE_NO_WARNINGS: '1' },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(ROOT, 'dist/cli/ads-oauth.js'),
+        'serve',
+        'api-key',
+        'create',
+        '--json',
+        '--name',
+        'bench',
+        '--database',
+        db.url,
+        '--client_secrets_path',
+        srv.client,
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: ENCRYPTION_KEYS, NODE_NO_WARNINGS: '1' },
+      },
+    );
     const { key } = JSON.parse(stdout);
     const headers = { Authorization: `Bearer ${key}` };
     const list = await httpJson(`${srv.publicUrl}/api/v1/accounts`, { headers });
     const id = JSON.parse(list.body).accounts[0].id;
-    return { db, srv, key, headers, id, path: `/api/v1/accounts/${id}/access-token`, async stop() { await srv.stop(); await db.drop(); } };
+    return {
+      db,
+      srv,
+      key,
+      headers,
+      id,
+      path: `/api/v1/accounts/${id}/access-token`,
+      async stop() {
+        await srv.stop();
+        await db.drop();
+      },
+    };
   } catch (error) {
     await srv.stop();
     await db.drop();
@@ -53,14 +81,36 @@ export async function benchBroker({ quick, log }) {
       // Three slices (one in --quick); the median slice counts (the machine is shared).
       const slices = [];
       for (let i = 0; i < (quick ? 1 : 3); i++) {
-        slices.push(await runDriver({ mode: 'get', target: s.srv.publicUrl, path: s.path, headers: s.headers, concurrency: connections, pipelining, durationMs: quick ? 500 : 2_000, warmupMs: quick ? 100 : 500 }, s.srv.pid));
+        slices.push(
+          await runDriver(
+            {
+              mode: 'get',
+              target: s.srv.publicUrl,
+              path: s.path,
+              headers: s.headers,
+              concurrency: connections,
+              pipelining,
+              durationMs: quick ? 500 : 2_000,
+              warmupMs: quick ? 100 : 500,
+            },
+            s.srv.pid,
+          ),
+        );
       }
       const r = [...slices].sort((a, b) => a.rps - b.rps)[Math.floor(slices.length / 2)];
       const ok = slices.reduce((a, x) => a + x.ok, 0);
       const cpu = slices.every((x) => x.serverCpuMs !== null) ? slices.reduce((a, x) => a + x.serverCpuMs, 0) : null;
       result.cached = {
-        store: 'sqlite', rps: round(r.rps, 0), sliceRps: slices.map((x) => round(x.rps, 0)), connections, pipelining, ok, errors: slices.reduce((a, x) => a + x.errors, 0), statuses: r.statuses,
-        latency: { p50: round(r.latency.p50, 3), p99: round(r.latency.p99, 3) }, serverCpuMs: cpu,
+        store: 'sqlite',
+        rps: round(r.rps, 0),
+        sliceRps: slices.map((x) => round(x.rps, 0)),
+        connections,
+        pipelining,
+        ok,
+        errors: slices.reduce((a, x) => a + x.errors, 0),
+        statuses: r.statuses,
+        latency: { p50: round(r.latency.p50, 3), p99: round(r.latency.p99, 3) },
+        serverCpuMs: cpu,
         cpuMsPerAnswer: cpu !== null && ok ? round(cpu / ok, 4) : null,
       };
       log(`broker cached: ${result.cached.rps}/s, p99 ${result.cached.latency.p99} ms, ${r.errors} errors`);
@@ -78,7 +128,15 @@ export async function benchBroker({ quick, log }) {
         const count = quick ? 50 : 1_000;
         const r = await runDriver({ mode: 'burst', target: s.srv.publicUrl, path: s.path, headers: s.headers, count }, s.srv.pid);
         const stats = JSON.parse((await httpJson(`${provider.issuer}/stats`)).body);
-        result.herds.push({ store, requests: count, ok: r.ok, statuses: r.statuses, distinctTokens: r.distinctTokens, refreshes: stats.refreshes, elapsedMs: round(r.elapsedMs, 0) });
+        result.herds.push({
+          store,
+          requests: count,
+          ok: r.ok,
+          statuses: r.statuses,
+          distinctTokens: r.distinctTokens,
+          refreshes: stats.refreshes,
+          elapsedMs: round(r.elapsedMs, 0),
+        });
         log(`broker herd (${store}): ${count} requests → ${stats.refreshes} refreshes, ${r.ok} ok, ${r.distinctTokens} distinct tokens`);
       } finally {
         await s.stop();

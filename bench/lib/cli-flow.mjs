@@ -39,7 +39,12 @@ function runOnce(args, { flow, env, cwd }) {
     let tPage = null;
     let hwm = null;
     let browsing = null;
-    const sampler = HAS_TIME ? null : setInterval(() => { const r = rssKiB(child.pid); if (r) hwm = r.hwm; }, 2);
+    const sampler = HAS_TIME
+      ? null
+      : setInterval(() => {
+          const r = rssKiB(child.pid);
+          if (r) hwm = r.hwm;
+        }, 2);
     child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c) => {
       stderr += c;
@@ -52,7 +57,10 @@ function runOnce(args, { flow, env, cwd }) {
         tCallbackSent = nowMs();
         const page = await get(consent.location);
         tPage = nowMs();
-        if (!HAS_TIME) { const r = rssKiB(child.pid); if (r) hwm = r.hwm; }
+        if (!HAS_TIME) {
+          const r = rssKiB(child.pid);
+          if (r) hwm = r.hwm;
+        }
         if (page.status !== 200) throw new Error(`callback answered ${page.status}`);
       })();
       browsing.catch(() => {});
@@ -85,18 +93,41 @@ export async function benchCliFlow({ quick, log }) {
   const provider = await startProvider();
   try {
     const clientFile = join(dir, 'client_secret_bench-cli.json');
-    writeFileSync(clientFile, JSON.stringify({
-      installed: {
-        client_id: 'bench-cli', project_id: 'bench', auth_uri: `${provider.issuer}/o/oauth2/auth`, token_uri: `${provider.issuer}/token`,
-        client_secret: 'bench-secret-bench-cli', redirect_uris: ['http://localhost'],
-      },
-    }), { mode: 0o600 });
+    writeFileSync(
+      clientFile,
+      JSON.stringify({
+        installed: {
+          client_id: 'bench-cli',
+          project_id: 'bench',
+          auth_uri: `${provider.issuer}/o/oauth2/auth`,
+          token_uri: `${provider.issuer}/token`,
+          client_secret: 'bench-secret-bench-cli',
+          redirect_uris: ['http://localhost'],
+        },
+      }),
+      { mode: 0o600 },
+    );
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', NODE_NO_WARNINGS: '1' };
     const programs = [
       { id: 'node-e', label: "`node -e ''`", args: ['-e', ''], flow: false },
-      { id: 'minimal', label: 'minimal flow (bench/baselines/minimal-flow.mjs)', args: [join(ROOT, 'bench/baselines/minimal-flow.mjs'), clientFile], flow: true },
-      { id: 'ours', label: '`generate-user-credentials`', args: [join(ROOT, 'dist/cli/generate-user-credentials.js'), `--client_secrets_path=${clientFile}`, '--no-open'], flow: true },
-      { id: 'google-auth-library', label: 'google-auth-library OAuth2Client', args: [join(ROOT, 'bench/baselines/google-auth-library-flow.mjs'), clientFile], flow: true },
+      {
+        id: 'minimal',
+        label: 'minimal flow (bench/baselines/minimal-flow.mjs)',
+        args: [join(ROOT, 'bench/baselines/minimal-flow.mjs'), clientFile],
+        flow: true,
+      },
+      {
+        id: 'ours',
+        label: '`generate-user-credentials`',
+        args: [join(ROOT, 'dist/cli/generate-user-credentials.js'), `--client_secrets_path=${clientFile}`, '--no-open'],
+        flow: true,
+      },
+      {
+        id: 'google-auth-library',
+        label: 'google-auth-library OAuth2Client',
+        args: [join(ROOT, 'bench/baselines/google-auth-library-flow.mjs'), clientFile],
+        flow: true,
+      },
     ];
     const samples = Object.fromEntries(programs.map((p) => [p.id, []]));
     for (let round_ = -1; round_ < runs; round_++) {
@@ -112,7 +143,13 @@ export async function benchCliFlow({ quick, log }) {
       rmSync(modLog, { force: true });
       await runOnce([`--import=${hook}`, ...p.args], { flow: p.flow, env, cwd: dir });
       const m = readModules(modLog);
-      modules[p.id] = { files: m.files, kib: m.kib, builtins: m.builtins.length, undici: m.builtins.some((b) => b.includes('undici')), byPackage: m.byPackage };
+      modules[p.id] = {
+        files: m.files,
+        kib: m.kib,
+        builtins: m.builtins.length,
+        undici: m.builtins.some((b) => b.includes('undici')),
+        byPackage: m.byPackage,
+      };
     }
     const base = summary(samples['node-e'].map((r) => r.totalMs)).median;
     const results = programs.map((p) => {
@@ -120,22 +157,39 @@ export async function benchCliFlow({ quick, log }) {
       const total = summary(s.map((r) => r.totalMs));
       const rss = summary(s.map((r) => r.peakRssKiB));
       return {
-        id: p.id, label: p.label, runs: s.length, modules: modules[p.id], totalMs: total, xNode: round(total.median / base, 2),
+        id: p.id,
+        label: p.label,
+        runs: s.length,
+        modules: modules[p.id],
+        totalMs: total,
+        xNode: round(total.median / base, 2),
         peakRssMiB: { median: round(rss.median / 1024, 1), max: round(rss.max / 1024, 1) },
-        ...(p.flow ? {
-          toUrlMs: summary(s.map((r) => r.toUrlMs)),
-          afterCallbackMs: summary(s.map((r) => r.afterCallbackMs)),
-          exitAfterPageMs: summary(s.map((r) => r.exitAfterPageMs)),
-        } : {}),
+        ...(p.flow
+          ? {
+              toUrlMs: summary(s.map((r) => r.toUrlMs)),
+              afterCallbackMs: summary(s.map((r) => r.afterCallbackMs)),
+              exitAfterPageMs: summary(s.map((r) => r.exitAfterPageMs)),
+            }
+          : {}),
       };
     });
     // One more run of ours under --cpu-prof: where its time goes (not counted above).
     const profDir = join(dir, 'prof');
     const ours = programs.find((p) => p.id === 'ours');
     await runOnce(['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', profDir, ...ours.args], { flow: true, env, cwd: dir });
-    const profile = summarizeProfile(join(profDir, readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'))));
+    const profile = summarizeProfile(
+      join(
+        profDir,
+        readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')),
+      ),
+    );
     log(`cli flow: ${results.map((r) => `${r.id} ${r.totalMs.median} ms`).join(', ')}`);
-    return { runs, profileOurs: profile, rssSource: HAS_TIME ? '/usr/bin/time %M (wait4 rusage)' : '/proc VmHWM sampling', programs: results };
+    return {
+      runs,
+      profileOurs: profile,
+      rssSource: HAS_TIME ? '/usr/bin/time %M (wait4 rusage)' : '/proc VmHWM sampling',
+      programs: results,
+    };
   } finally {
     await provider.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -29,7 +29,12 @@ class Conn {
     this.socket = null;
   }
   open() {
-    const socket = connect({ host: this.host, port: this.port, ...(this.localAddress ? { localAddress: this.localAddress } : {}), noDelay: true });
+    const socket = connect({
+      host: this.host,
+      port: this.port,
+      ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+      noDelay: true,
+    });
     this.socket = socket;
     socket.on('data', (chunk) => this.onData(chunk));
     const fail = (error) => {
@@ -48,8 +53,20 @@ class Conn {
     let head = `GET ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nUser-Agent: ads-oauth-bench\r\nAccept: */*\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error('timeout')); this.close(); }, config.requestTimeoutMs ?? 10_000);
-      this.queue.push({ resolve: (r) => { clearTimeout(timer); resolve(r); }, reject: (e) => { clearTimeout(timer); reject(e); } });
+      const timer = setTimeout(() => {
+        reject(new Error('timeout'));
+        this.close();
+      }, config.requestTimeoutMs ?? 10_000);
+      this.queue.push({
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       this.socket.write(`${head}\r\n`);
     });
   }
@@ -70,7 +87,7 @@ class Conn {
         if (name === 'set-cookie') cookies.push(value);
         else headers[name] = value;
       }
-      let bodyStart = end + 4;
+      const bodyStart = end + 4;
       let body;
       let consumed;
       if (headers['transfer-encoding']?.includes('chunked')) {
@@ -81,7 +98,10 @@ class Conn {
           if (lineEnd < 0) return;
           const size = parseInt(this.buf.subarray(at, lineEnd).toString('latin1'), 16);
           if (this.buf.length < lineEnd + 2 + size + 2) return;
-          if (size === 0) { consumed = lineEnd + 4; break; }
+          if (size === 0) {
+            consumed = lineEnd + 4;
+            break;
+          }
           parts.push(this.buf.subarray(lineEnd + 2, lineEnd + 2 + size));
           at = lineEnd + 2 + size + 2;
         }
@@ -153,7 +173,8 @@ async function oneAuthorization(consentMs) {
     const tCb = nowMs();
     const page = await server.request(callback.path, cookieHeader());
     const t1 = nowMs();
-    if (page.status !== 200 || !/Connected as/.test(page.body)) throw new Error(`callback answered ${page.status}: ${page.body.slice(0, 200).replace(/\s+/g, ' ')}`);
+    if (page.status !== 200 || !/Connected as/.test(page.body))
+      throw new Error(`callback answered ${page.status}: ${page.body.slice(0, 200).replace(/\s+/g, ' ')}`);
     return { ok: true, latencyMs: t1 - t0 - waited, callbackMs: t1 - tCb };
   } catch (error) {
     return { ok: false, error: String(error.message ?? error) };
@@ -189,7 +210,10 @@ async function runAuth() {
       const r = await oneAuthorization(consentMs);
       const t = nowMs();
       if (r.ok) okAll++;
-      else { errorCount++; errors[r.error] = (errors[r.error] ?? 0) + 1; }
+      else {
+        errorCount++;
+        errors[r.error] = (errors[r.error] ?? 0) + 1;
+      }
       if (t >= tMeasure && (durationMs === 0 || t <= tEnd)) {
         if (r.ok) {
           measuredOk++;
@@ -207,22 +231,41 @@ async function runAuth() {
   if (config.spreadMs) {
     // Paced: `users` people arriving evenly over spreadMs, each reading the consent screen for
     // consentMs × 0.75–1.25, one authorization each.
-    await Promise.all(Array.from({ length: users }, async (_, i) => {
-      await sleep((i * config.spreadMs) / users);
-      started++;
-      const r = await oneAuthorization(consentMs * (0.75 + Math.random() * 0.5));
-      if (r.ok) { okAll++; measuredOk++; latencies.push(r.latencyMs); callbacks.push(r.callbackMs); }
-      else { errorCount++; errors[r.error] = (errors[r.error] ?? 0) + 1; }
-      lastMeasured = nowMs();
-    }));
+    await Promise.all(
+      Array.from({ length: users }, async (_, i) => {
+        await sleep((i * config.spreadMs) / users);
+        started++;
+        const r = await oneAuthorization(consentMs * (0.75 + Math.random() * 0.5));
+        if (r.ok) {
+          okAll++;
+          measuredOk++;
+          latencies.push(r.latencyMs);
+          callbacks.push(r.callbackMs);
+        } else {
+          errorCount++;
+          errors[r.error] = (errors[r.error] ?? 0) + 1;
+        }
+        lastMeasured = nowMs();
+      }),
+    );
   } else {
     await Promise.all(Array.from({ length: concurrency }, worker));
   }
-  const windowMs = durationMs || (lastMeasured - tStart);
+  const windowMs = durationMs || lastMeasured - tStart;
   return {
-    mode: 'auth', concurrency, consentMs, started, completed: okAll, measured: measuredOk, windowMs,
-    throughput: measuredOk / (windowMs / 1000), latency: quantiles(latencies), callbackLatency: quantiles(callbacks),
-    errors: errorCount, errorKinds: Object.fromEntries(Object.entries(errors).slice(0, 5)), elapsedMs: nowMs() - tStart,
+    mode: 'auth',
+    concurrency,
+    consentMs,
+    started,
+    completed: okAll,
+    measured: measuredOk,
+    windowMs,
+    throughput: measuredOk / (windowMs / 1000),
+    latency: quantiles(latencies),
+    callbackLatency: quantiles(callbacks),
+    errors: errorCount,
+    errorKinds: Object.fromEntries(Object.entries(errors).slice(0, 5)),
+    elapsedMs: nowMs() - tStart,
   };
 }
 
@@ -232,7 +275,11 @@ async function runGet() {
   const ids = config.idsFile ? (await import('node:fs')).readFileSync(config.idsFile, 'utf8').split('\n').filter(Boolean) : null;
   const asked = new Set();
   const pick = ids
-    ? () => { const i = Math.floor(Math.random() * ids.length); asked.add(i); return `${config.pathPrefix}${ids[i]}${config.pathSuffix ?? ''}`; }
+    ? () => {
+        const i = Math.floor(Math.random() * ids.length);
+        asked.add(i);
+        return `${config.pathPrefix}${ids[i]}${config.pathSuffix ?? ''}`;
+      }
     : () => config.path;
   const tStart = nowMs();
   const tMeasure = tStart + warmupMs;
@@ -250,7 +297,10 @@ async function runGet() {
         const t1 = nowMs();
         if (t1 >= tMeasure && t1 <= tEnd) {
           if (r.status === 200) ok++;
-          else { bad++; statuses[r.status] = (statuses[r.status] ?? 0) + 1; }
+          else {
+            bad++;
+            statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+          }
           if (latencies.length < 2_000_000) latencies.push(t1 - t0);
         }
       } catch (error) {
@@ -264,27 +314,46 @@ async function runGet() {
   await Promise.all(conns.flatMap((c) => Array.from({ length: pipelining }, () => lane(c))));
   for (const c of conns) c.close();
   process.stderr.write('MEASURE_END\n');
-  return { mode: 'get', concurrency, pipelining, distinctPaths: ids ? asked.size : 1, rps: ok / (durationMs / 1000), ok, errors: bad, statuses, latency: quantiles(latencies) };
+  return {
+    mode: 'get',
+    concurrency,
+    pipelining,
+    distinctPaths: ids ? asked.size : 1,
+    rps: ok / (durationMs / 1000),
+    ok,
+    errors: bad,
+    statuses,
+    latency: quantiles(latencies),
+  };
 }
 
 /** `count` requests at once, each on its own connection; the answers' statuses. */
 async function runBurst() {
   const { count, path, headers = {} } = config;
   const t0 = nowMs();
-  const results = await Promise.all(Array.from({ length: count }, async () => {
-    const c = new Conn(target.hostname, Number(target.port));
-    try {
-      const r = await c.request(path, headers);
-      return { status: r.status, token: r.status === 200 ? JSON.parse(r.body).access_token : null };
-    } catch (error) {
-      return { status: String(error.message) };
-    } finally {
-      c.close();
-    }
-  }));
+  const results = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const c = new Conn(target.hostname, Number(target.port));
+      try {
+        const r = await c.request(path, headers);
+        return { status: r.status, token: r.status === 200 ? JSON.parse(r.body).access_token : null };
+      } catch (error) {
+        return { status: String(error.message) };
+      } finally {
+        c.close();
+      }
+    }),
+  );
   const statuses = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-  return { mode: 'burst', count, statuses, ok: statuses[200] ?? 0, distinctTokens: new Set(results.map((r) => r.token).filter(Boolean)).size, elapsedMs: nowMs() - t0 };
+  return {
+    mode: 'burst',
+    count,
+    statuses,
+    ok: statuses[200] ?? 0,
+    distinctTokens: new Set(results.map((r) => r.token).filter(Boolean)).size,
+    elapsedMs: nowMs() - t0,
+  };
 }
 
 const result = config.mode === 'get' ? await runGet() : config.mode === 'burst' ? await runBurst() : await runAuth();

@@ -92,15 +92,28 @@ function token(req, res, body) {
     };
     if (entry.scope.split(' ').includes('openid')) {
       result.id_token = signJwt({
-        iss: issuer, aud: clientId, azp: clientId, sub, email: `user${sub}@example.test`, email_verified: true,
-        iat: now, exp: now + 3600, ...(entry.nonce ? { nonce: entry.nonce } : {}),
+        iss: issuer,
+        aud: clientId,
+        azp: clientId,
+        sub,
+        email: `user${sub}@example.test`,
+        email_verified: true,
+        iat: now,
+        exp: now + 3600,
+        ...(entry.nonce ? { nonce: entry.nonce } : {}),
       });
     }
     return send(res, 200, result);
   }
   if (grant === 'refresh_token') {
     refreshes++;
-    const answer = () => send(res, 200, { access_token: `ya29.bench-${randomBytes(12).toString('base64url')}`, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/adwords openid email' });
+    const answer = () =>
+      send(res, 200, {
+        access_token: `ya29.bench-${randomBytes(12).toString('base64url')}`,
+        expires_in: 3599,
+        token_type: 'Bearer',
+        scope: 'https://www.googleapis.com/auth/adwords openid email',
+      });
     if (refreshDelayMs > 0) setTimeout(answer, refreshDelayMs);
     else answer();
     return undefined;
@@ -115,7 +128,10 @@ function authorize(res, url) {
   if (!redirectUri || !clientId) return send(res, 400, 'missing redirect_uri or client_id');
   const code = randomBytes(24).toString('base64url');
   codes.set(code, {
-    clientId, redirectUri, challenge: q.get('code_challenge'), nonce: q.get('nonce'),
+    clientId,
+    redirectUri,
+    challenge: q.get('code_challenge'),
+    nonce: q.get('nonce'),
     scope: (q.get('scope') ?? '').split(/[ +]/).filter(Boolean).join(' '),
   });
   if (codes.size > 200_000) codes.delete(codes.keys().next().value); // bounded
@@ -147,7 +163,8 @@ const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     return;
   }
   if (url.pathname === '/o/oauth2/auth') return authorize(res, url);
-  if (url.pathname === '/.well-known/openid-configuration' || url.pathname === '/.well-known/oauth-authorization-server') return send(res, 200, discovery);
+  if (url.pathname === '/.well-known/openid-configuration' || url.pathname === '/.well-known/oauth-authorization-server')
+    return send(res, 200, discovery);
   if (url.pathname === '/jwks') return send(res, 200, jwks, { 'Content-Type': 'application/json' });
   if (url.pathname === '/stats') return send(res, 200, { exchanges, refreshes, pendingCodes: codes.size });
   return send(res, 404, 'not found');

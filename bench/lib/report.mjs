@@ -1,8 +1,20 @@
 // latest.md from latest.json: tables, and each target of issue 9 met or not, with the figure.
 // Nothing here is typed by hand: every number comes from `results`.
 const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const verdict = (ok) => (ok === null || ok === undefined ? 'not measured' : ok === 'inconclusive' ? '**inconclusive** (the baseline measured no slower than the floor: noise)' : ok ? '**met**' : '**not met**');
+const table = (head, rows) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+const verdict = (ok) =>
+  ok === null || ok === undefined
+    ? 'not measured'
+    : ok === 'inconclusive'
+      ? '**inconclusive** (the baseline measured no slower than the floor: noise)'
+      : ok
+        ? '**met**'
+        : '**not met**';
 
 function partState(part) {
   if (!part) return 'not run in this run.';
@@ -15,43 +27,90 @@ export function targets(r) {
   const cli = r.cli && !r.cli.error ? Object.fromEntries(r.cli.programs.map((p) => [p.id, p])) : null;
   if (cli) {
     const x = cli.ours.totalMs.median / cli.minimal.totalMs.median;
-    out.push(['CLI full flow ≤ 1.15× the minimal flow (median)', `${f(cli.ours.totalMs.median)} ms vs ${f(cli.minimal.totalMs.median)} ms = ${f(x, 2)}×`, x <= 1.15]);
+    out.push([
+      'CLI full flow ≤ 1.15× the minimal flow (median)',
+      `${f(cli.ours.totalMs.median)} ms vs ${f(cli.minimal.totalMs.median)} ms = ${f(x, 2)}×`,
+      x <= 1.15,
+    ]);
     const xr = cli.ours.peakRssMiB.median / cli.minimal.peakRssMiB.median;
-    out.push(['CLI peak RSS ≤ 1.15× the minimal flow', `${f(cli.ours.peakRssMiB.median)} MiB vs ${f(cli.minimal.peakRssMiB.median)} MiB = ${f(xr, 2)}×`, xr <= 1.15]);
+    out.push([
+      'CLI peak RSS ≤ 1.15× the minimal flow',
+      `${f(cli.ours.peakRssMiB.median)} MiB vs ${f(cli.minimal.peakRssMiB.median)} MiB = ${f(xr, 2)}×`,
+      xr <= 1.15,
+    ]);
     const xu = cli.ours.toUrlMs.median / cli['node-e'].totalMs.median;
-    out.push(["Time to URL ≤ 1.15× `node -e ''`", `${f(cli.ours.toUrlMs.median)} ms vs ${f(cli['node-e'].totalMs.median)} ms = ${f(xu, 2)}×`, xu <= 1.15]);
-    out.push(['Process gone ≤ 10 ms after sending the browser its page', `median ${f(cli.ours.exitAfterPageMs.median)} ms, max ${f(cli.ours.exitAfterPageMs.max)} ms (page received → exit)`, cli.ours.exitAfterPageMs.median <= 10]);
+    out.push([
+      "Time to URL ≤ 1.15× `node -e ''`",
+      `${f(cli.ours.toUrlMs.median)} ms vs ${f(cli['node-e'].totalMs.median)} ms = ${f(xu, 2)}×`,
+      xu <= 1.15,
+    ]);
+    out.push([
+      'Process gone ≤ 10 ms after sending the browser its page',
+      `median ${f(cli.ours.exitAfterPageMs.median)} ms, max ${f(cli.ours.exitAfterPageMs.max)} ms (page received → exit)`,
+      cli.ours.exitAfterPageMs.median <= 10,
+    ]);
   } else {
     out.push(['CLI full flow ≤ 1.15× the minimal flow', partState(r.cli), null]);
   }
   const st = r.startup && !r.startup.error ? Object.fromEntries(r.startup.commands.map((c) => [c.id, c])) : null;
   if (st) {
-    for (const id of ['help', 'version']) out.push([`${st[id].label} ≤ 1.1× \`node -e ''\``, `${f(st[id].wallMs.median)} ms = ${f(st[id].xNode, 2)}×`, st[id].xNode <= 1.1]);
+    for (const id of ['help', 'version'])
+      out.push([`${st[id].label} ≤ 1.1× \`node -e ''\``, `${f(st[id].wallMs.median)} ms = ${f(st[id].xNode, 2)}×`, st[id].xNode <= 1.1]);
   } else {
     out.push(['`--help` and `--version` ≤ 1.1×', partState(r.startup), null]);
   }
   const sv = r.serve && !r.serve.error ? r.serve : null;
   if (sv?.summary) {
     for (const s of sv.summary) {
-      out.push([`serve (${s.store}, ${s.concurrency} concurrent): cost beyond the floor ≤ ⅓ of the baseline's`, `${f(s.oursCostMs, 2)} vs ${f(s.baselineCostMs, 2)} ms/auth = ${f(s.costRatio, 2)} of it`, s.costRatio === null ? (s.baselineCostMs !== null && s.baselineCostMs <= 0 ? 'inconclusive' : null) : s.costRatio <= 1 / 3]);
+      out.push([
+        `serve (${s.store}, ${s.concurrency} concurrent): cost beyond the floor ≤ ⅓ of the baseline's`,
+        `${f(s.oursCostMs, 2)} vs ${f(s.baselineCostMs, 2)} ms/auth = ${f(s.costRatio, 2)} of it`,
+        s.costRatio === null ? (s.baselineCostMs !== null && s.baselineCostMs <= 0 ? 'inconclusive' : null) : s.costRatio <= 1 / 3,
+      ]);
     }
     // The same comparison in server CPU per authorization: less at the mercy of the other load on a shared machine.
     for (const s of sv.summary) {
-      out.push([`serve (${s.store}, ${s.concurrency} concurrent), in server CPU: ours beyond the floor ≤ ⅓ of the baseline's`, `${f(s.oursCpuBeyondMs, 2)} vs ${f(s.baselineCpuBeyondMs, 2)} CPU ms/auth = ${f(s.cpuRatio, 2)} of it`, s.cpuRatio === null ? null : s.cpuRatio <= 1 / 3]);
+      out.push([
+        `serve (${s.store}, ${s.concurrency} concurrent), in server CPU: ours beyond the floor ≤ ⅓ of the baseline's`,
+        `${f(s.oursCpuBeyondMs, 2)} vs ${f(s.baselineCpuBeyondMs, 2)} CPU ms/auth = ${f(s.cpuRatio, 2)} of it`,
+        s.cpuRatio === null ? null : s.cpuRatio <= 1 / 3,
+      ]);
     }
     for (const s of sv.summary.filter((x) => x.concurrency === Math.max(...sv.summary.map((y) => y.concurrency)))) {
-      out.push([`serve (${s.store}, ${s.concurrency} concurrent): p99 ≤ 1.3× the floor's`, `${f(s.oursP99)} vs ${f(s.floorP99)} ms = ${f(s.p99Ratio, 2)}×`, s.p99Ratio <= 1.3]);
+      out.push([
+        `serve (${s.store}, ${s.concurrency} concurrent): p99 ≤ 1.3× the floor's`,
+        `${f(s.oursP99)} vs ${f(s.floorP99)} ms = ${f(s.p99Ratio, 2)}×`,
+        s.p99Ratio <= 1.3,
+      ]);
     }
-    for (const p of (sv.paced ?? []).filter((x) => x.server === 'ours')) out.push([`serve paced (${p.store}, ${p.users} users, ~${p.consentMs} ms consent): p99 < 25 ms`, `${f(p.latency.p99)} ms`, p.latency.p99 < 25]);
+    for (const p of (sv.paced ?? []).filter((x) => x.server === 'ours'))
+      out.push([
+        `serve paced (${p.store}, ${p.users} users, ~${p.consentMs} ms consent): p99 < 25 ms`,
+        `${f(p.latency.p99)} ms`,
+        p.latency.p99 < 25,
+      ]);
     const lost = sv.runs.filter((x) => x.accounts && x.accounts.expected !== undefined);
-    out.push(['Zero lost or duplicated accounts', lost.map((x) => `${x.server}/${x.store}/${x.concurrency}: ${x.accounts.stored}/${x.accounts.expected}`).join('; '), lost.length > 0 && lost.every((x) => x.accounts.stored === x.accounts.expected)]);
+    out.push([
+      'Zero lost or duplicated accounts',
+      lost.map((x) => `${x.server}/${x.store}/${x.concurrency}: ${x.accounts.stored}/${x.accounts.expected}`).join('; '),
+      lost.length > 0 && lost.every((x) => x.accounts.stored === x.accounts.expected),
+    ]);
   } else {
-    out.push(['serve: cost beyond the floor ≤ ⅓ of the baseline; p99; paced p99; no lost accounts', partState(r.serve) ?? 'no summary', null]);
+    out.push([
+      'serve: cost beyond the floor ≤ ⅓ of the baseline; p99; paced p99; no lost accounts',
+      partState(r.serve) ?? 'no summary',
+      null,
+    ]);
   }
   const br = r.broker && !r.broker.error ? r.broker : null;
   if (br) {
     out.push(['Broker ≥ 10k cached answers/s', `${f(br.cached.rps, 0)} /s`, br.cached.rps >= 10_000]);
-    for (const h of br.herds ?? [br.herd]) out.push([`Herd (${h.store}): ${h.requests} concurrent requests for a stale token → exactly 1 refresh`, `${h.refreshes} refresh(es), ${h.ok} answered 200`, h.refreshes === 1 && h.ok === h.requests]);
+    for (const h of br.herds ?? [br.herd])
+      out.push([
+        `Herd (${h.store}): ${h.requests} concurrent requests for a stale token → exactly 1 refresh`,
+        `${h.refreshes} refresh(es), ${h.ok} answered 200`,
+        h.refreshes === 1 && h.ok === h.requests,
+      ]);
   } else {
     out.push(['Broker ≥ 10k cached answers/s; herd → 1 refresh', partState(r.broker), null]);
   }
@@ -67,21 +126,59 @@ function cliSection(r) {
     '',
     `${r.cli.runs} runs each, round-robin; process start → URL printed → the "browser" (plain node:http) follows the provider's instant redirect → callback → exchange → exit. Peak RSS: ${r.cli.rssSource}.`,
     '',
-    table(['program', 'median ms', 'min', 'max', "× `node -e ''`", 'peak RSS MiB'], base.map((p) => [p.label, f(p.totalMs.median), f(p.totalMs.min), f(p.totalMs.max), f(p.xNode, 2), f(p.peakRssMiB.median)])),
+    table(
+      ['program', 'median ms', 'min', 'max', "× `node -e ''`", 'peak RSS MiB'],
+      base.map((p) => [p.label, f(p.totalMs.median), f(p.totalMs.min), f(p.totalMs.max), f(p.xNode, 2), f(p.peakRssMiB.median)]),
+    ),
     '',
     '### Modules each flow loads',
     '',
-    table(['program', 'files', 'KiB', 'node built-ins (moduleLoadList)', 'undici loaded'], base.map((p) => [p.label, p.modules?.files ?? '–', f(p.modules?.kib), p.modules?.builtins ?? '–', p.modules ? (p.modules.undici ? 'yes' : 'no') : '–'])),
+    table(
+      ['program', 'files', 'KiB', 'node built-ins (moduleLoadList)', 'undici loaded'],
+      base.map((p) => [
+        p.label,
+        p.modules?.files ?? '–',
+        f(p.modules?.kib),
+        p.modules?.builtins ?? '–',
+        p.modules ? (p.modules.undici ? 'yes' : 'no') : '–',
+      ]),
+    ),
     '',
     '### Time to URL and after the callback',
     '',
-    table(['program', 'to URL median ms', 'min', 'max', 'callback sent → exit median ms', 'max', 'page received → exit median ms', 'max'],
-      base.filter((p) => p.toUrlMs).map((p) => [p.label, f(p.toUrlMs.median), f(p.toUrlMs.min), f(p.toUrlMs.max), f(p.afterCallbackMs.median), f(p.afterCallbackMs.max), f(p.exitAfterPageMs.median), f(p.exitAfterPageMs.max)])),
+    table(
+      ['program', 'to URL median ms', 'min', 'max', 'callback sent → exit median ms', 'max', 'page received → exit median ms', 'max'],
+      base
+        .filter((p) => p.toUrlMs)
+        .map((p) => [
+          p.label,
+          f(p.toUrlMs.median),
+          f(p.toUrlMs.min),
+          f(p.toUrlMs.max),
+          f(p.afterCallbackMs.median),
+          f(p.afterCallbackMs.max),
+          f(p.exitAfterPageMs.median),
+          f(p.exitAfterPageMs.max),
+        ]),
+    ),
   ];
   if (r.cli.profileOurs) {
-    lines.push('', `### Profile of one full flow of ours (--cpu-prof, ${f(r.cli.profileOurs.totalMs)} ms profiled), self time by group`, '',
-      table(['group', 'self ms'], Object.entries(r.cli.profileOurs.byGroup).map(([k, v]) => [k, f(v)])), '',
-      'Top files by self time:', '', table(['file', 'self ms'], r.cli.profileOurs.top.map((t) => [`\`${t.file}\``, f(t.selfMs)])));
+    lines.push(
+      '',
+      `### Profile of one full flow of ours (--cpu-prof, ${f(r.cli.profileOurs.totalMs)} ms profiled), self time by group`,
+      '',
+      table(
+        ['group', 'self ms'],
+        Object.entries(r.cli.profileOurs.byGroup).map(([k, v]) => [k, f(v)]),
+      ),
+      '',
+      'Top files by self time:',
+      '',
+      table(
+        ['file', 'self ms'],
+        r.cli.profileOurs.top.map((t) => [`\`${t.file}\``, f(t.selfMs)]),
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -94,16 +191,43 @@ function startupSection(r) {
     '',
     `${r.startup.runs} runs each, round-robin. Modules: files loaded, ESM and CommonJS (count, KiB on disk) and \`node:\` built-ins loaded beyond \`node -e ''\` (process.moduleLoadList).`,
     '',
-    table(['command', 'median ms', 'min', 'max', "× `node -e ''`", 'files', 'KiB', 'extra built-ins'],
-      r.startup.commands.map((c) => [c.failed ? `${c.label} (**${c.failed}**)` : c.label, f(c.wallMs.median), f(c.wallMs.min), f(c.wallMs.max), f(c.xNode, 2), c.modules.files, f(c.modules.kib), c.modules.builtinsBeyondNode])),
+    table(
+      ['command', 'median ms', 'min', 'max', "× `node -e ''`", 'files', 'KiB', 'extra built-ins'],
+      r.startup.commands.map((c) => [
+        c.failed ? `${c.label} (**${c.failed}**)` : c.label,
+        f(c.wallMs.median),
+        f(c.wallMs.min),
+        f(c.wallMs.max),
+        f(c.xNode, 2),
+        c.modules.files,
+        f(c.modules.kib),
+        c.modules.builtinsBeyondNode,
+      ]),
+    ),
   ];
   if (r.startup.leads) {
-    lines.push('', '### What pieces of the start-up path cost alone (leads)', '', `Each a process of its own, ${r.startup.runs} runs round-robin; "beyond" is its median minus \`node -e ''\`'s.`, '',
-      table(['piece', 'median ms', 'beyond `node -e \'\'` ms'], r.startup.leads.map((l) => [l.label, f(l.wallMs.median), f(l.beyondNodeMs)])));
+    lines.push(
+      '',
+      '### What pieces of the start-up path cost alone (leads)',
+      '',
+      `Each a process of its own, ${r.startup.runs} runs round-robin; "beyond" is its median minus \`node -e ''\`'s.`,
+      '',
+      table(
+        ['piece', 'median ms', "beyond `node -e ''` ms"],
+        r.startup.leads.map((l) => [l.label, f(l.wallMs.median), f(l.beyondNodeMs)]),
+      ),
+    );
   }
   if (r.startup.profileHelp) {
-    lines.push('', `### Profile of \`ads-oauth --help\` (--cpu-prof, ${f(r.startup.profileHelp.totalMs)} ms profiled), self time by group`, '',
-      table(['group', 'self ms'], Object.entries(r.startup.profileHelp.byGroup).map(([k, v]) => [k, f(v)])));
+    lines.push(
+      '',
+      `### Profile of \`ads-oauth --help\` (--cpu-prof, ${f(r.startup.profileHelp.totalMs)} ms profiled), self time by group`,
+      '',
+      table(
+        ['group', 'self ms'],
+        Object.entries(r.startup.profileHelp.byGroup).map(([k, v]) => [k, f(v)]),
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -117,18 +241,76 @@ function serveSection(r) {
     '',
     `\`/connect\` → provider (own process, instant consent) → \`/oauth2callback\` → exchange → stored; load from a third process (raw-socket driver, one cookie jar per virtual browser). Each configuration ran ${sv.rounds ?? 1} × ${sv.durationS} s (after ${sv.warmupS} s warm-up each, a fresh server and database each), interleaved with the others; auth/s and latencies are the median slice (slices' auth/s in latest.json), CPU and accounts are summed over the slices. CPU: utime+stime from /proc of the server, the provider and the driver over the measured window (Postgres's own processes are not counted).`,
     '',
-    table(['server', 'store', 'concurrent', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/auth', 'provider / driver CPU ms/auth', 'peak RSS MiB', 'cost beyond floor ms/auth', 'accounts stored/completed'],
-      sv.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p50), f(x.latency.p99), x.errors, f(x.cpuMsPerAuth, 2), `${f(x.providerCpuMsPerAuth, 2)} / ${f(x.driverCpuMsPerAuth, 2)}`, f(x.serverRssPeakMiB), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), x.accounts ? `${x.accounts.stored}/${x.accounts.expected}` : '–'])),
+    table(
+      [
+        'server',
+        'store',
+        'concurrent',
+        'auth/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'server CPU ms/auth',
+        'provider / driver CPU ms/auth',
+        'peak RSS MiB',
+        'cost beyond floor ms/auth',
+        'accounts stored/completed',
+      ],
+      sv.runs.map((x) => [
+        x.server,
+        x.store,
+        x.concurrency,
+        f(x.throughput, 0),
+        f(x.latency.p50),
+        f(x.latency.p99),
+        x.errors,
+        f(x.cpuMsPerAuth, 2),
+        `${f(x.providerCpuMsPerAuth, 2)} / ${f(x.driverCpuMsPerAuth, 2)}`,
+        f(x.serverRssPeakMiB),
+        x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2),
+        x.accounts ? `${x.accounts.stored}/${x.accounts.expected}` : '–',
+      ]),
+    ),
   ];
   if (sv.profileOurs) {
     const pr = sv.profileOurs;
-    lines.push('', `### Where serve's CPU goes (--cpu-prof of ours, ${pr.store}, ${pr.concurrency} concurrent, ${pr.authorizations} authorizations, the ${f(pr.totalMs)} ms of load only)`, '',
-      table(['group', 'self ms', 'ms per authorization'], Object.entries(pr.byGroup).map(([k, v]) => [k, f(v), f(pr.msPerAuthByGroup[k], 3)])), '',
-      'Top files by self time:', '', table(['file', 'self ms'], pr.top.map((t) => [`\`${t.file}\``, f(t.selfMs)])));
+    lines.push(
+      '',
+      `### Where serve's CPU goes (--cpu-prof of ours, ${pr.store}, ${pr.concurrency} concurrent, ${pr.authorizations} authorizations, the ${f(pr.totalMs)} ms of load only)`,
+      '',
+      table(
+        ['group', 'self ms', 'ms per authorization'],
+        Object.entries(pr.byGroup).map(([k, v]) => [k, f(v), f(pr.msPerAuthByGroup[k], 3)]),
+      ),
+      '',
+      'Top files by self time:',
+      '',
+      table(
+        ['file', 'self ms'],
+        pr.top.map((t) => [`\`${t.file}\``, f(t.selfMs)]),
+      ),
+    );
   }
   if (sv.paced?.length) {
-    lines.push('', '### Paced load', '', table(['server', 'store', 'users', 'consent ms', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'accounts stored/completed'],
-      sv.paced.map((p) => [p.server, p.store, p.users, p.consentMs, f(p.throughput, 1), f(p.latency.p50), f(p.latency.p99), p.errors, p.accounts ? `${p.accounts.stored}/${p.accounts.expected}` : '–'])));
+    lines.push(
+      '',
+      '### Paced load',
+      '',
+      table(
+        ['server', 'store', 'users', 'consent ms', 'auth/s', 'p50 ms', 'p99 ms', 'errors', 'accounts stored/completed'],
+        sv.paced.map((p) => [
+          p.server,
+          p.store,
+          p.users,
+          p.consentMs,
+          f(p.throughput, 1),
+          f(p.latency.p50),
+          f(p.latency.p99),
+          p.errors,
+          p.accounts ? `${p.accounts.stored}/${p.accounts.expected}` : '–',
+        ]),
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -140,20 +322,23 @@ function brokerSection(r) {
   return `${[
     '## Token broker',
     '',
-    table(['measure', 'value'], [
-      ['cached `access-token` answers/s (median slice)', f(b.cached.rps, 0)],
-      ['slices', (b.cached.sliceRps ?? [b.cached.rps]).join(', ')],
-      ['connections × pipelining', `${b.cached.connections} × ${b.cached.pipelining}`],
-      ['p50 / p99 ms', `${f(b.cached.latency.p50, 2)} / ${f(b.cached.latency.p99, 2)}`],
-      ['errors (non-200)', b.cached.errors],
-      ['server CPU ms per answer', f(b.cached.cpuMsPerAnswer, 3)],
-      ...(b.herds ?? [b.herd]).flatMap((h) => [
-        [`herd (${h.store}): concurrent requests for a stale token`, h.requests],
-        [`herd (${h.store}): upstream refreshes`, h.refreshes],
-        [`herd (${h.store}): 200 answers / distinct tokens`, `${h.ok} / ${h.distinctTokens}`],
-        [`herd (${h.store}): all answered in ms`, h.elapsedMs],
-      ]),
-    ]),
+    table(
+      ['measure', 'value'],
+      [
+        ['cached `access-token` answers/s (median slice)', f(b.cached.rps, 0)],
+        ['slices', (b.cached.sliceRps ?? [b.cached.rps]).join(', ')],
+        ['connections × pipelining', `${b.cached.connections} × ${b.cached.pipelining}`],
+        ['p50 / p99 ms', `${f(b.cached.latency.p50, 2)} / ${f(b.cached.latency.p99, 2)}`],
+        ['errors (non-200)', b.cached.errors],
+        ['server CPU ms per answer', f(b.cached.cpuMsPerAnswer, 3)],
+        ...(b.herds ?? [b.herd]).flatMap((h) => [
+          [`herd (${h.store}): concurrent requests for a stale token`, h.requests],
+          [`herd (${h.store}): upstream refreshes`, h.refreshes],
+          [`herd (${h.store}): 200 answers / distinct tokens`, `${h.ok} / ${h.distinctTokens}`],
+          [`herd (${h.store}): all answered in ms`, h.elapsedMs],
+        ]),
+      ],
+    ),
     '',
     `Cached: ${b.cached.store}, GET /api/v1/accounts/{id}/access-token with a Bearer API key, raw-socket driver. Herd: the provider answers the refresh after a delay, so all requests overlap it.`,
   ].join('\n')}\n`;
@@ -168,8 +353,34 @@ function scalingSection(r) {
     '',
     `${sc.store}. Accounts seeded through the store's API before serve starts (restarted at each size, same database); ${sc.pending} pending authorization states made through \`/connect\` first (the \`/connect\` load of each step adds more: the pending column is the count at the end of the step). Latency at ${sc.connections} connections: access-token answers for a random account (mostly cache misses: a store read and a decryption) and \`/connect\` (a pending state written).${sc.chart ? ` Chart: [${sc.chart}](${sc.chart}).` : ''}`,
     '',
-    table(['accounts', 'pending states', 'RSS MiB (idle, before any request)', 'RSS MiB (after load)', 'access-token requests measured / distinct accounts asked (with warm-up)', 'access-token p50 ms', 'access-token p99 ms', 'access-token answers/s', '/connect p99 ms', '/connect/s', 'errors'],
-      sc.points.map((p) => [p.accounts, p.pendingStates, f(p.rssIdleMiB), f(p.rssAfterMiB), `${p.tokenRequests ?? '–'} / ${p.tokenDistinctAccounts ?? '–'}`, f(p.tokenP50, 2), f(p.tokenP99, 2), f(p.tokenRps, 0), f(p.connectP99, 2), f(p.connectRps, 0), p.tokenErrors + p.connectErrors])),
+    table(
+      [
+        'accounts',
+        'pending states',
+        'RSS MiB (idle, before any request)',
+        'RSS MiB (after load)',
+        'access-token requests measured / distinct accounts asked (with warm-up)',
+        'access-token p50 ms',
+        'access-token p99 ms',
+        'access-token answers/s',
+        '/connect p99 ms',
+        '/connect/s',
+        'errors',
+      ],
+      sc.points.map((p) => [
+        p.accounts,
+        p.pendingStates,
+        f(p.rssIdleMiB),
+        f(p.rssAfterMiB),
+        `${p.tokenRequests ?? '–'} / ${p.tokenDistinctAccounts ?? '–'}`,
+        f(p.tokenP50, 2),
+        f(p.tokenP99, 2),
+        f(p.tokenRps, 0),
+        f(p.connectP99, 2),
+        f(p.connectRps, 0),
+        p.tokenErrors + p.connectErrors,
+      ]),
+    ),
   ].join('\n')}\n`;
 }
 
@@ -202,12 +413,36 @@ export function renderReadmeBlock(r) {
     table(['target (issue 9)', 'figure', 'verdict'], rows),
   ];
   if (r.cli && !r.cli.error) {
-    parts.push('', table(['CLI full flow', 'median ms', "× `node -e ''`", 'to URL ms', 'peak RSS MiB'],
-      r.cli.programs.map((p) => [p.label, f(p.totalMs.median), f(p.xNode, 2), p.toUrlMs ? f(p.toUrlMs.median) : '–', f(p.peakRssMiB.median)])));
+    parts.push(
+      '',
+      table(
+        ['CLI full flow', 'median ms', "× `node -e ''`", 'to URL ms', 'peak RSS MiB'],
+        r.cli.programs.map((p) => [
+          p.label,
+          f(p.totalMs.median),
+          f(p.xNode, 2),
+          p.toUrlMs ? f(p.toUrlMs.median) : '–',
+          f(p.peakRssMiB.median),
+        ]),
+      ),
+    );
   }
   if (r.serve && !r.serve.error) {
-    parts.push('', table(['serve', 'store', 'concurrent', 'auth/s', 'p99 ms', 'cost beyond floor ms/auth', 'server CPU ms/auth'],
-      r.serve.runs.map((x) => [x.server, x.store, x.concurrency, f(x.throughput, 0), f(x.latency.p99), x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2), f(x.cpuMsPerAuth, 2)])));
+    parts.push(
+      '',
+      table(
+        ['serve', 'store', 'concurrent', 'auth/s', 'p99 ms', 'cost beyond floor ms/auth', 'server CPU ms/auth'],
+        r.serve.runs.map((x) => [
+          x.server,
+          x.store,
+          x.concurrency,
+          f(x.throughput, 0),
+          f(x.latency.p99),
+          x.server === 'floor' ? '–' : f(x.costBeyondFloorMs, 2),
+          f(x.cpuMsPerAuth, 2),
+        ]),
+      ),
+    );
   }
   if (r.scaling && !r.scaling.error && r.scaling.chart) parts.push('', `![serve as data grows](bench/results/${r.scaling.chart})`);
   return parts.join('\n');

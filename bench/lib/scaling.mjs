@@ -15,7 +15,8 @@ const run = promisify(execFile);
 
 function seed(database, from, to, idsFile, apiKey) {
   return run(process.execPath, [join(ROOT, 'bench/lib/seed.mjs'), JSON.stringify({ database, from, to, idsFile, apiKey })], {
-    env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: ENCRYPTION_KEYS, NODE_NO_WARNINGS: '1' }, maxBuffer: 1 << 20,
+    env: { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: ENCRYPTION_KEYS, NODE_NO_WARNINGS: '1' },
+    maxBuffer: 1 << 20,
   }).then(({ stdout }) => JSON.parse(stdout.trim()));
 }
 
@@ -78,21 +79,62 @@ export async function benchScaling({ quick, log, outDir }) {
         await sleep(1_000);
         const idle = rssKiB(srv.pid); // before any request of this step
         if (points.length === 0) {
-          const made = await runDriver({ mode: 'auth', connectOnly: true, target: srv.publicUrl, concurrency: 32, users: pending, durationMs: 0 }, srv.pid);
-          if (made.completed !== pending) throw new Error(`made ${made.completed} of ${pending} pending states: ${JSON.stringify(made.errorKinds)}`);
+          const made = await runDriver(
+            { mode: 'auth', connectOnly: true, target: srv.publicUrl, concurrency: 32, users: pending, durationMs: 0 },
+            srv.pid,
+          );
+          if (made.completed !== pending)
+            throw new Error(`made ${made.completed} of ${pending} pending states: ${JSON.stringify(made.errorKinds)}`);
         }
         const headers = { Authorization: `Bearer ${key}` };
-        const token = await runDriver({ mode: 'get', target: srv.publicUrl, idsFile, pathPrefix: '/api/v1/accounts/', pathSuffix: '/access-token', headers, concurrency: connections, pipelining: 1, durationMs: quick ? 500 : 3_000, warmupMs: quick ? 100 : 500 }, srv.pid);
-        const connect = await runDriver({ mode: 'auth', connectOnly: true, target: srv.publicUrl, concurrency: connections, durationMs: quick ? 500 : 2_000, warmupMs: quick ? 100 : 300 }, srv.pid);
+        const token = await runDriver(
+          {
+            mode: 'get',
+            target: srv.publicUrl,
+            idsFile,
+            pathPrefix: '/api/v1/accounts/',
+            pathSuffix: '/access-token',
+            headers,
+            concurrency: connections,
+            pipelining: 1,
+            durationMs: quick ? 500 : 3_000,
+            warmupMs: quick ? 100 : 500,
+          },
+          srv.pid,
+        );
+        const connect = await runDriver(
+          {
+            mode: 'auth',
+            connectOnly: true,
+            target: srv.publicUrl,
+            concurrency: connections,
+            durationMs: quick ? 500 : 2_000,
+            warmupMs: quick ? 100 : 300,
+          },
+          srv.pid,
+        );
         const after = rssKiB(srv.pid);
         const pendingRows = await db.count('pending_authorizations');
         const accounts = await db.count('accounts');
         points.push({
-          accounts, pendingStates: pendingRows, rssIdleMiB: round(idle.rss / 1024, 1), rssAfterMiB: round(after.rss / 1024, 1), peakRssMiB: round(after.hwm / 1024, 1),
-          tokenRps: round(token.rps, 0), tokenRequests: token.ok + token.errors, tokenDistinctAccounts: token.distinctPaths, tokenP50: round(token.latency.p50, 2), tokenP99: round(token.latency.p99, 2), tokenErrors: token.errors,
-          connectRps: round(connect.throughput, 0), connectP99: round(connect.latency.p99, 2), connectErrors: connect.errors,
+          accounts,
+          pendingStates: pendingRows,
+          rssIdleMiB: round(idle.rss / 1024, 1),
+          rssAfterMiB: round(after.rss / 1024, 1),
+          peakRssMiB: round(after.hwm / 1024, 1),
+          tokenRps: round(token.rps, 0),
+          tokenRequests: token.ok + token.errors,
+          tokenDistinctAccounts: token.distinctPaths,
+          tokenP50: round(token.latency.p50, 2),
+          tokenP99: round(token.latency.p99, 2),
+          tokenErrors: token.errors,
+          connectRps: round(connect.throughput, 0),
+          connectP99: round(connect.latency.p99, 2),
+          connectErrors: connect.errors,
         });
-        log(`scaling ${accounts} accounts, ${pendingRows} pending: RSS ${points.at(-1).rssIdleMiB}→${points.at(-1).rssAfterMiB} MiB, token p99 ${points.at(-1).tokenP99} ms (${points.at(-1).tokenRps}/s, ${token.errors} errors), /connect p99 ${points.at(-1).connectP99} ms`);
+        log(
+          `scaling ${accounts} accounts, ${pendingRows} pending: RSS ${points.at(-1).rssIdleMiB}→${points.at(-1).rssAfterMiB} MiB, token p99 ${points.at(-1).tokenP99} ms (${points.at(-1).tokenRps}/s, ${token.errors} errors), /connect p99 ${points.at(-1).connectP99} ms`,
+        );
       } finally {
         await srv.stop();
       }
@@ -102,8 +144,20 @@ export async function benchScaling({ quick, log, outDir }) {
       xLabel: 'stored accounts (log scale)',
       points: points.map((p) => ({ ...p, x: p.accounts })),
       series: [
-        { title: 'RSS MiB', lines: [{ key: 'rssIdleMiB', label: 'idle, before any request' }, { key: 'rssAfterMiB', label: 'after load' }] },
-        { title: 'p99 latency ms', lines: [{ key: 'tokenP99', label: 'access-token (random account)' }, { key: 'connectP99', label: '/connect' }] },
+        {
+          title: 'RSS MiB',
+          lines: [
+            { key: 'rssIdleMiB', label: 'idle, before any request' },
+            { key: 'rssAfterMiB', label: 'after load' },
+          ],
+        },
+        {
+          title: 'p99 latency ms',
+          lines: [
+            { key: 'tokenP99', label: 'access-token (random account)' },
+            { key: 'connectP99', label: '/connect' },
+          ],
+        },
       ],
     });
     writeFileSync(join(outDir, 'scaling.svg'), svg);

@@ -37,15 +37,18 @@ export function moduleHook(dir) {
   const log = join(dir, 'modules.log');
   const hook = join(dir, 'hook.mjs');
   const resolver = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }`;
-  writeFileSync(hook, [
-    "import { register } from 'node:module';",
-    "import { appendFileSync } from 'node:fs';",
-    `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolver)}));`,
-    "import { createRequire } from 'node:module';",
-    "import { pathToFileURL } from 'node:url';",
-    // CommonJS files do not pass the ESM resolve hook: take them from require.cache at exit.
-    `process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(createRequire(import.meta.url).cache).map((f) => pathToFileURL(f).href + '\\n').join('') + 'BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n'));`,
-  ].join('\n'));
+  writeFileSync(
+    hook,
+    [
+      "import { register } from 'node:module';",
+      "import { appendFileSync } from 'node:fs';",
+      `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolver)}));`,
+      "import { createRequire } from 'node:module';",
+      "import { pathToFileURL } from 'node:url';",
+      // CommonJS files do not pass the ESM resolve hook: take them from require.cache at exit.
+      `process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(createRequire(import.meta.url).cache).map((f) => pathToFileURL(f).href + '\\n').join('') + 'BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n'));`,
+    ].join('\n'),
+  );
   return { hook, log };
 }
 
@@ -63,7 +66,14 @@ export function readModules(log) {
     const path = fileURLToPath(url);
     const size = statSync(path).size;
     bytes += size;
-    const pkg = path.includes('/node_modules/') ? path.split('/node_modules/').at(-1).split('/').slice(0, path.split('/node_modules/').at(-1).startsWith('@') ? 2 : 1).join('/') : path.replace(ROOT, '').split('/').slice(0, 2).join('/');
+    const pkg = path.includes('/node_modules/')
+      ? path
+          .split('/node_modules/')
+          .at(-1)
+          .split('/')
+          .slice(0, path.split('/node_modules/').at(-1).startsWith('@') ? 2 : 1)
+          .join('/')
+      : path.replace(ROOT, '').split('/').slice(0, 2).join('/');
     byPackage[pkg] = (byPackage[pkg] ?? 0) + 1;
   }
   return { files: files.size, kib: round(bytes / 1024, 1), builtins, byPackage };
@@ -89,18 +99,34 @@ export function summarizeProfile(path, n = 12, window = null) {
     self.set(key, (self.get(key) ?? 0) + dt);
   }
   const totalMs = window ? window.fromEndMs - window.toEndMs : (profile.endTime - profile.startTime) / 1000;
-  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([file, ms]) => ({ file, selfMs: round(ms, 1) }));
+  const top = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([file, ms]) => ({ file, selfMs: round(ms, 1) }));
   const byGroup = {};
   for (const [file, ms] of self) {
-    const group = file.startsWith('node:internal/deps/undici') ? 'undici (node:internal/deps/undici)'
-      : file.startsWith('node:') ? 'node: built-ins'
-      : file.startsWith('node_modules/') ? `node_modules/${file.split('/')[1].startsWith('@') ? file.split('/').slice(1, 3).join('/') : file.split('/')[1]}`
-      : file.startsWith('dist/') ? `dist/${file.split('/')[1]}/ (ours)`
-      : file.startsWith('(') ? file
-      : 'native calls (no JS file: fs, compile, sockets, sqlite, crypto…)';
+    const group = file.startsWith('node:internal/deps/undici')
+      ? 'undici (node:internal/deps/undici)'
+      : file.startsWith('node:')
+        ? 'node: built-ins'
+        : file.startsWith('node_modules/')
+          ? `node_modules/${file.split('/')[1].startsWith('@') ? file.split('/').slice(1, 3).join('/') : file.split('/')[1]}`
+          : file.startsWith('dist/')
+            ? `dist/${file.split('/')[1]}/ (ours)`
+            : file.startsWith('(')
+              ? file
+              : 'native calls (no JS file: fs, compile, sockets, sqlite, crypto…)';
     byGroup[group] = round((byGroup[group] ?? 0) + ms, 1);
   }
-  return { totalMs: round(totalMs, 1), top, byGroup: Object.fromEntries(Object.entries(byGroup).sort((a, b) => b[1] - a[1]).slice(0, n)) };
+  return {
+    totalMs: round(totalMs, 1),
+    top,
+    byGroup: Object.fromEntries(
+      Object.entries(byGroup)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n),
+    ),
+  };
 }
 
 export async function profileRun(args, env, cwd) {
@@ -122,9 +148,21 @@ export const LEADS = [
   { id: 'crypto', label: "`import('node:crypto')`", args: ['--input-type=module', '-e', "await import('node:crypto')"] },
   { id: 'headers', label: '`new Headers()` (loads undici)', args: ['-e', 'new Headers()'] },
   { id: 'oauth4webapi', label: "`import('oauth4webapi')`", args: ['--input-type=module', '-e', "await import('oauth4webapi')"] },
-  { id: 'generate', label: "`import('dist/cli/commands/generate.js')` (no call)", args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/cli/commands/generate.js'))})`] },
-  { id: 'loopback', label: "`import('dist/flows/loopback.js')`", args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/flows/loopback.js'))})`] },
-  { id: 'node-fetch', label: "`import('dist/transport/node-fetch.js')`", args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/transport/node-fetch.js'))})`] },
+  {
+    id: 'generate',
+    label: "`import('dist/cli/commands/generate.js')` (no call)",
+    args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/cli/commands/generate.js'))})`],
+  },
+  {
+    id: 'loopback',
+    label: "`import('dist/flows/loopback.js')`",
+    args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/flows/loopback.js'))})`],
+  },
+  {
+    id: 'node-fetch',
+    label: "`import('dist/transport/node-fetch.js')`",
+    args: ['--input-type=module', '-e', `await import(${JSON.stringify(join(ROOT, 'dist/transport/node-fetch.js'))})`],
+  },
 ];
 
 async function measureLeads(runs, env, cwd) {
@@ -137,7 +175,12 @@ async function measureLeads(runs, env, cwd) {
     }
   }
   const base = summary(samples['node-e']).median;
-  return LEADS.map((c) => ({ id: c.id, label: c.label, wallMs: summary(samples[c.id]), beyondNodeMs: round(summary(samples[c.id]).median - base, 1) }));
+  return LEADS.map((c) => ({
+    id: c.id,
+    label: c.label,
+    wallMs: summary(samples[c.id]),
+    beyondNodeMs: round(summary(samples[c.id]).median - base, 1),
+  }));
 }
 
 export async function benchStartup({ quick, log }) {
@@ -166,8 +209,17 @@ export async function benchStartup({ quick, log }) {
     const commands = COMMANDS.map((c) => {
       const m = modules[c.id];
       return {
-        id: c.id, label: c.label, ...(failures[c.id] ? { failed: failures[c.id] } : {}), wallMs: summary(samples[c.id]), xNode: round(summary(samples[c.id]).median / base, 2),
-        modules: { files: m.files, kib: m.kib, builtinsBeyondNode: m.builtins.filter((b) => !baseBuiltins.has(b)).length, byPackage: m.byPackage },
+        id: c.id,
+        label: c.label,
+        ...(failures[c.id] ? { failed: failures[c.id] } : {}),
+        wallMs: summary(samples[c.id]),
+        xNode: round(summary(samples[c.id]).median / base, 2),
+        modules: {
+          files: m.files,
+          kib: m.kib,
+          builtinsBeyondNode: m.builtins.filter((b) => !baseBuiltins.has(b)).length,
+          byPackage: m.byPackage,
+        },
       };
     });
     const profile = await profileRun([ADS, '--help'], env, dir);

@@ -8,7 +8,8 @@ export const CLK_TCK = 100; // Linux USER_HZ
 
 export const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const round = (x, digits = 1) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+export const round = (x, digits = 1) =>
+  x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits;
 
 export function quantile(sorted, q) {
   if (sorted.length === 0) return null;
@@ -20,7 +21,14 @@ export function summary(values) {
   const s = [...values].sort((a, b) => a - b);
   if (s.length === 0) return { n: 0, median: null, min: null, max: null, p99: null };
   const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { n: s.length, median: round(mid, 2), min: round(s[0], 2), max: round(s.at(-1), 2), p50: round(quantile(s, 0.5), 2), p99: round(quantile(s, 0.99), 2) };
+  return {
+    n: s.length,
+    median: round(mid, 2),
+    min: round(s[0], 2),
+    max: round(s.at(-1), 2),
+    p50: round(quantile(s, 0.5), 2),
+    p99: round(quantile(s, 0.99), 2),
+  };
 }
 
 /** utime+stime of a process in ms (from /proc/PID/stat), or null when it is gone. */
@@ -50,7 +58,11 @@ export const HAS_TIME = existsSync('/usr/bin/time');
 /** A long-lived helper process that prints one JSON line when ready; resolves {child, info, stop}. */
 export function startProcess(args, { env = {}, cwd = ROOT, ready = /^\{.*\}$/m, timeoutMs = 30_000, name = args[0] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NODE_NO_WARNINGS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { ...process.env, NODE_NO_WARNINGS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -70,23 +82,43 @@ export function startProcess(args, { env = {}, cwd = ROOT, ready = /^\{.*\}$/m, 
         isReady = true;
         clearTimeout(timer);
         let info = {};
-        try { info = JSON.parse(m[0]); } catch { /* a non-JSON ready line */ }
+        try {
+          info = JSON.parse(m[0]);
+        } catch {
+          /* a non-JSON ready line */
+        }
         resolve({
-          child, info, pid: child.pid,
-          get stderr() { return err; },
-          get stdout() { return out; },
-          stop: () => new Promise((res) => {
-            if (child.exitCode !== null || child.signalCode !== null) return res();
-            child.once('exit', () => res());
-            child.kill('SIGTERM');
-            setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-          }),
+          child,
+          info,
+          pid: child.pid,
+          get stderr() {
+            return err;
+          },
+          get stdout() {
+            return out;
+          },
+          stop: () =>
+            new Promise((res) => {
+              if (child.exitCode !== null || child.signalCode !== null) return res();
+              child.once('exit', () => res());
+              child.kill('SIGTERM');
+              setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+            }),
         });
       }
     };
-    child.stdout.setEncoding('utf8').on('data', (c) => { out += c; check(); });
-    child.stderr.setEncoding('utf8').on('data', (c) => { err += c; check(); });
-    child.once('exit', (code) => { clearTimeout(timer); if (!isReady) reject(new Error(`${name} exited (${code}) before it was ready\n${out}\n${err}`)); });
+    child.stdout.setEncoding('utf8').on('data', (c) => {
+      out += c;
+      check();
+    });
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      err += c;
+      check();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!isReady) reject(new Error(`${name} exited (${code}) before it was ready\n${out}\n${err}`));
+    });
   });
 }
 
@@ -99,12 +131,20 @@ export async function startProvider(extra = []) {
 export async function httpJson(url, { method = 'GET', body, headers = {} } = {}) {
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } : headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
-    });
+    const req = request(
+      url,
+      {
+        method,
+        agent: false,
+        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } : headers,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

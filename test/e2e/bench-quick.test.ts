@@ -12,7 +12,16 @@ import { ROOT } from '../support/cli.js';
 
 interface Results {
   meta: { quick: boolean; parts: string[] };
-  cli: { runs: number; programs: Array<{ id: string; runs: number; totalMs: { median: number }; peakRssMiB: { median: number }; toUrlMs?: { median: number } }> };
+  cli: {
+    runs: number;
+    programs: Array<{
+      id: string;
+      runs: number;
+      totalMs: { median: number };
+      peakRssMiB: { median: number };
+      toUrlMs?: { median: number };
+    }>;
+  };
   startup: { commands: Array<{ id: string; modules: { files: number } }>; profileHelp: { top: unknown[] } };
   serve: {
     runs: Array<{ server: string; store: string; measured: number; errors: number; accounts: { stored: number; expected: number } | null }>;
@@ -31,7 +40,12 @@ describe('npm run bench -- --quick', { timeout: 600_000 }, () => {
 
   before(async () => {
     out = await mkdtemp(join(tmpdir(), 'ads-oauth-bench-quick-'));
-    exit = spawnSync(process.execPath, ['bench/run.mjs', '--quick', `--out=${out}`], { cwd: ROOT, encoding: 'utf8', timeout: 540_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    exit = spawnSync(process.execPath, ['bench/run.mjs', '--quick', `--out=${out}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 540_000,
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
     md = await readFile(join(out, 'latest.md'), 'utf8');
     json = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as Results;
   });
@@ -48,16 +62,54 @@ describe('npm run bench -- --quick', { timeout: 600_000 }, () => {
   });
 
   test('latest.md has the targets and every section with its table', () => {
-    for (const heading of ['# ads-oauth benchmarks (issue 9)', '## Targets', '## CLI full flow', '### Time to URL and after the callback', '## Start-up', '## serve: authorizations per second', '### Paced load', '## Token broker', '## Scaling']) {
+    for (const heading of [
+      '# ads-oauth benchmarks (issue 9)',
+      '## Targets',
+      '## CLI full flow',
+      '### Time to URL and after the callback',
+      '## Start-up',
+      '## serve: authorizations per second',
+      '### Paced load',
+      '## Token broker',
+      '## Scaling',
+    ]) {
       assert.ok(md.split('\n').includes(heading), `missing ${heading}`);
     }
     assert.match(md, /--quick/);
-    for (const label of ['`generate-user-credentials`', 'minimal flow', 'google-auth-library OAuth2Client', '`ads-oauth --help`', '`ads-oauth --version`', '`ads-oauth verify --help`', '`ads-oauth serve --help`']) {
+    for (const label of [
+      '`generate-user-credentials`',
+      'minimal flow',
+      'google-auth-library OAuth2Client',
+      '`ads-oauth --help`',
+      '`ads-oauth --version`',
+      '`ads-oauth verify --help`',
+      '`ads-oauth serve --help`',
+    ]) {
       assert.ok(md.includes(label), `no row for ${label}`);
     }
     // Every target of the issue gets a verdict.
-    for (const target of ['CLI full flow ≤ 1.15×', 'CLI peak RSS ≤ 1.15×', 'Time to URL ≤ 1.15×', 'Process gone ≤ 10 ms', '≤ 1.1×', 'cost beyond the floor ≤ ⅓', 'in server CPU: ours beyond the floor ≤ ⅓', 'p99 ≤ 1.3× the floor', 'paced', 'Zero lost or duplicated accounts', 'Broker ≥ 10k cached answers/s', 'exactly 1 refresh']) {
-      assert.match(md, new RegExp(`^\\| [^\\n]*${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\*\\*(met|not met|inconclusive)\\*\\*[^|\\n]* \\|$`, 'm'), `no verdict for "${target}"`);
+    for (const target of [
+      'CLI full flow ≤ 1.15×',
+      'CLI peak RSS ≤ 1.15×',
+      'Time to URL ≤ 1.15×',
+      'Process gone ≤ 10 ms',
+      '≤ 1.1×',
+      'cost beyond the floor ≤ ⅓',
+      'in server CPU: ours beyond the floor ≤ ⅓',
+      'p99 ≤ 1.3× the floor',
+      'paced',
+      'Zero lost or duplicated accounts',
+      'Broker ≥ 10k cached answers/s',
+      'exactly 1 refresh',
+    ]) {
+      assert.match(
+        md,
+        new RegExp(
+          `^\\| [^\\n]*${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\n]*\\*\\*(met|not met|inconclusive)\\*\\*[^|\\n]* \\|$`,
+          'm',
+        ),
+        `no verdict for "${target}"`,
+      );
     }
   });
 
@@ -68,7 +120,10 @@ describe('npm run bench -- --quick', { timeout: 600_000 }, () => {
       assert.ok(p.totalMs.median > 0 && p.peakRssMiB.median > 0, p.id);
       if (p.id !== 'node-e') assert.ok(p.toUrlMs && p.toUrlMs.median > 0, p.id);
     }
-    assert.deepEqual(json.startup.commands.map((c) => c.id), ['node-e', 'help', 'version', 'verify-help', 'serve-help', 'guc-help']);
+    assert.deepEqual(
+      json.startup.commands.map((c) => c.id),
+      ['node-e', 'help', 'version', 'verify-help', 'serve-help', 'guc-help'],
+    );
     assert.ok(json.startup.commands.find((c) => c.id === 'help')!.modules.files > 0);
     assert.ok(json.startup.profileHelp.top.length > 0);
     const servers = json.serve.runs.map((r) => `${r.server}/${r.store}`).sort();

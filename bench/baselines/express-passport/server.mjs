@@ -37,7 +37,11 @@ const TABLE = `create table if not exists bench_accounts (issuer text not null, 
 let save;
 if (/^postgres/.test(database)) {
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: database, max: 10, ...(process.env.BENCH_PG_SCHEMA ? { options: `-c search_path=${process.env.BENCH_PG_SCHEMA}` } : {}) });
+  const pool = new pg.Pool({
+    connectionString: database,
+    max: 10,
+    ...(process.env.BENCH_PG_SCHEMA ? { options: `-c search_path=${process.env.BENCH_PG_SCHEMA}` } : {}),
+  });
   await pool.query(TABLE);
   save = (row) => pool.query(UPSERT, row);
 } else {
@@ -50,31 +54,50 @@ if (/^postgres/.test(database)) {
   save = async (row) => statement.run(...row);
 }
 
-passport.use(new GoogleStrategy({
-  clientID: client.client_id,
-  clientSecret: client.client_secret,
-  callbackURL: `${publicUrl.origin}/oauth2callback`,
-  authorizationURL: client.auth_uri,
-  tokenURL: client.token_uri,
-  scope: ['https://www.googleapis.com/auth/adwords', 'openid', 'email'],
-  state: true,
-  pkce: true,
-  skipUserProfile: true,
-}, (accessToken, refreshToken, params, _profile, done) => {
-  jwtVerify(params.id_token, jwks, { issuer, audience: client.client_id })
-    .then(async ({ payload }) => {
-      if (!refreshToken) throw new Error('no refresh token');
-      await save([issuer, payload.sub, payload.email ?? null, seal(refreshToken), seal(accessToken), Date.now() + Number(params.expires_in ?? 3600) * 1000]);
-      done(null, { id: payload.sub, email: payload.email });
-    })
-    .catch((error) => done(error));
-}));
+passport.use(
+  new GoogleStrategy(
+    {
+      clientID: client.client_id,
+      clientSecret: client.client_secret,
+      callbackURL: `${publicUrl.origin}/oauth2callback`,
+      authorizationURL: client.auth_uri,
+      tokenURL: client.token_uri,
+      scope: ['https://www.googleapis.com/auth/adwords', 'openid', 'email'],
+      state: true,
+      pkce: true,
+      skipUserProfile: true,
+    },
+    (accessToken, refreshToken, params, _profile, done) => {
+      jwtVerify(params.id_token, jwks, { issuer, audience: client.client_id })
+        .then(async ({ payload }) => {
+          if (!refreshToken) throw new Error('no refresh token');
+          await save([
+            issuer,
+            payload.sub,
+            payload.email ?? null,
+            seal(refreshToken),
+            seal(accessToken),
+            Date.now() + Number(params.expires_in ?? 3600) * 1000,
+          ]);
+          done(null, { id: payload.sub, email: payload.email });
+        })
+        .catch((error) => done(error));
+    },
+  ),
+);
 passport.serializeUser((user, done) => done(null, JSON.stringify(user)));
 passport.deserializeUser((text, done) => done(null, JSON.parse(text)));
 
 const app = express();
 app.disable('x-powered-by');
-app.use(session({ secret: randomBytes(32).toString('hex'), resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: 'lax' } }));
+app.use(
+  session({
+    secret: randomBytes(32).toString('hex'),
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax' },
+  }),
+);
 app.use(passport.initialize());
 app.use(passport.session());
 app.get('/connect', passport.authenticate('google', { accessType: 'offline', prompt: 'consent' }));
@@ -82,5 +105,7 @@ app.get('/oauth2callback', passport.authenticate('google', { failureRedirect: '/
   res.type('html').send(`<!doctype html><p>Connected as ${req.user.email}.</p>`);
 });
 app.get('/failed', (_req, res) => res.status(400).send('Not connected.'));
-const server = app.listen(Number(publicUrl.port), '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
+const server = app.listen(Number(publicUrl.port), '127.0.0.1', () =>
+  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`),
+);
 process.on('SIGTERM', () => process.exit(0));
