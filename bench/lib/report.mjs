@@ -416,6 +416,7 @@ export function renderMarkdown(r) {
     serveSection(r),
     brokerSection(r),
     scalingSection(r),
+    leadsSection(r),
   ].join('\n');
 }
 
@@ -461,4 +462,66 @@ export function renderReadmeBlock(r) {
   }
   if (r.scaling && !r.scaling.error && r.scaling.chart) parts.push('', `![serve as data grows](bench/results/${r.scaling.chart})`);
   return parts.join('\n');
+}
+
+/** "Why", from this run's own measurements: what the profiles and module lists say for each missed target. */
+export function leadsSection(r) {
+  const lines = ['## Why targets are missed: leads from this run', ''];
+  const g = (groups, key) => groups?.[key] ?? 0;
+  const sumOurs = (groups) =>
+    Object.entries(groups ?? {})
+      .filter(([k]) => k.startsWith('dist/'))
+      .reduce((a, [, v]) => a + v, 0);
+  if (r.cli && !r.cli.error) {
+    const p = Object.fromEntries(r.cli.programs.map((x) => [x.id, x]));
+    const pr = r.cli.profileOurs?.byGroup;
+    const leads = r.startup && !r.startup.error ? Object.fromEntries((r.startup.leads ?? []).map((l) => [l.id, l])) : {};
+    lines.push(
+      `- **CLI flow and time to URL.** Ours loads ${p.ours.modules?.files} files (${f(p.ours.modules?.kib)} KiB) and ${p.ours.modules?.builtins} built-ins; the minimal flow ${p.minimal.modules?.files} file and ${p.minimal.modules?.builtins} built-ins. Undici is loaded by ours: ${p.ours.modules?.undici ? 'yes' : 'no'}, by the minimal flow: ${p.minimal.modules?.undici ? 'yes' : 'no'}.` +
+        (leads.generate
+          ? ` Alone, importing dist/cli/commands/generate.js costs ${f(leads.generate.beyondNodeMs)} ms beyond \`node -e ''\`, \`new Headers()\` (undici) ${f(leads.headers?.beyondNodeMs)} ms, oauth4webapi ${f(leads.oauth4webapi?.beyondNodeMs)} ms.`
+          : '') +
+        (pr
+          ? ` In the flow's profile (${f(r.cli.profileOurs.totalMs)} ms): node's module loader ${f(g(pr, 'node: module loader'))} ms, bootstrap ${f(g(pr, 'node: bootstrap'))} ms, undici ${f(g(pr, 'undici (node:internal/deps/undici)'))} ms, web streams/AbortController ${f(g(pr, 'node: web streams, AbortController (fetch plumbing)'))} ms, our own code ${f(sumOurs(pr))} ms.`
+          : ''),
+    );
+  }
+  if (r.startup && !r.startup.error) {
+    const c = Object.fromEntries(r.startup.commands.map((x) => [x.id, x]));
+    const pr = r.startup.profileHelp?.byGroup;
+    lines.push(
+      `- **\`--help\`/\`--version\`.** ${c.help.modules.files} files (${f(c.help.modules.kib)} KiB), ${c.help.modules.builtinsBeyondNode} built-ins beyond \`node -e ''\`; profile (${f(r.startup.profileHelp?.totalMs)} ms): module loader ${f(g(pr, 'node: module loader'))} ms, bootstrap ${f(g(pr, 'node: bootstrap'))} ms, (program) ${f(g(pr, '(program)'))} ms, our code ${f(sumOurs(pr))} ms: what is left is the ESM loader itself (one bundled file per bin is the lead).` +
+        ` \`verify --help\` loads ${c['verify-help'].modules.files} files (${f(c['verify-help'].modules.kib)} KiB: ${Object.entries(
+          c['verify-help'].modules.byPackage,
+        )
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 4)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}) before it reads \`--help\`; \`generate-user-credentials --help\` ${c['guc-help'].modules.files} (the whole flow).` +
+        (c['serve-help'].failed ? ` \`serve --help\` fails: ${c['serve-help'].failed}.` : ''),
+    );
+  }
+  if (r.serve && !r.serve.error && r.serve.profileOurs) {
+    const pr = r.serve.profileOurs.msPerAuthByGroup;
+    const top = Object.entries(pr)
+      .filter(([k]) => k !== '(idle)')
+      .slice(0, 7)
+      .map(([k, v]) => `${k} ${f(v, 2)}`)
+      .join(', ');
+    const row = (server, store) =>
+      r.serve.runs.find((x) => x.server === server && x.store === store && x.concurrency === r.serve.runs[0].concurrency);
+    lines.push(
+      `- **serve.** Server CPU per authorization at ${r.serve.runs[0].concurrency} concurrent: ours ${f(row('ours', 'sqlite')?.cpuMsPerAuth, 2)} ms (SQLite), the baseline ${f(row('baseline', 'sqlite')?.cpuMsPerAuth, 2)} ms, the floor ${f(row('floor', '–')?.cpuMsPerAuth, 2)} ms. Ours under load, CPU ms per authorization by group: ${top}. Top files: ${r.serve.profileOurs.top
+        .slice(0, 6)
+        .map((t) => `\`${t.file}\` ${f(t.selfMs)} ms`)
+        .join(', ')}.`,
+    );
+  }
+  if (r.scaling && !r.scaling.error) {
+    const pts = r.scaling.points;
+    lines.push(
+      `- **Scaling.** Access-token p50 for random accounts: ${pts.map((x) => `${x.accounts} accounts ${f(x.tokenP50, 2)} ms (${x.tokenRequests} requests over ${x.tokenDistinctAccounts} accounts)`).join('; ')}: the cost follows the share of cache misses, not the table size.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

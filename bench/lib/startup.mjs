@@ -107,15 +107,21 @@ export function summarizeProfile(path, n = 12, window = null) {
   for (const [file, ms] of self) {
     const group = file.startsWith('node:internal/deps/undici')
       ? 'undici (node:internal/deps/undici)'
-      : file.startsWith('node:')
-        ? 'node: built-ins'
-        : file.startsWith('node_modules/')
-          ? `node_modules/${file.split('/')[1].startsWith('@') ? file.split('/').slice(1, 3).join('/') : file.split('/')[1]}`
-          : file.startsWith('dist/')
-            ? `dist/${file.split('/')[1]}/ (ours)`
-            : file.startsWith('(')
-              ? file
-              : 'native calls (no JS file: fs, compile, sockets, sqlite, crypto…)';
+      : /^node:internal\/(webstreams|abort_controller|event_target)/.test(file)
+        ? 'node: web streams, AbortController (fetch plumbing)'
+        : /^node:internal\/modules\//.test(file)
+          ? 'node: module loader'
+          : /^node:internal\/(bootstrap|process\/pre_execution|main)/.test(file)
+            ? 'node: bootstrap'
+            : file.startsWith('node:')
+              ? 'node: other built-ins'
+              : file.startsWith('node_modules/')
+                ? `node_modules/${file.split('/')[1].startsWith('@') ? file.split('/').slice(1, 3).join('/') : file.split('/')[1]}`
+                : file.startsWith('dist/')
+                  ? `dist/${file.split('/')[1]}/ (ours)`
+                  : file.startsWith('(')
+                    ? file
+                    : 'native calls (no JS file: fs, compile, sockets, sqlite, crypto…)';
     byGroup[group] = round((byGroup[group] ?? 0) + ms, 1);
   }
   return {
