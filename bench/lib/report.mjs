@@ -498,7 +498,7 @@ export function leadsSection(r) {
           .slice(0, 4)
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}) before it reads \`--help\`; \`generate-user-credentials --help\` ${c['guc-help'].modules.files} (the whole flow).` +
-        (c['serve-help'].failed ? ` \`serve --help\` fails: ${c['serve-help'].failed}.` : ''),
+        (c['serve-help'].failed ? ` \`serve --help\` fails: ${c['serve-help'].failed.replace(/\.+$/, '')}.` : ''),
     );
   }
   if (r.serve && !r.serve.error && r.serve.profileOurs) {
