@@ -1,4 +1,4 @@
-import { access, chmod, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, chmod, link, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 
 /**
  * The file operations `src/stores` performs, as one injectable object: the atomic write, the lock
@@ -14,6 +14,7 @@ export interface FileSystem {
   readlink: typeof readlink;
   realpath: typeof realpath;
   rename: typeof rename;
+  link: typeof link;
   unlink: typeof unlink;
   mkdir: typeof mkdir;
   chmod: typeof chmod;
@@ -21,7 +22,7 @@ export interface FileSystem {
 }
 
 /** `node:fs/promises`. */
-export const nodeFileSystem: FileSystem = Object.freeze({ open, readFile, stat, lstat, readlink, realpath, rename, unlink, mkdir, chmod, access });
+export const nodeFileSystem: FileSystem = Object.freeze({ open, readFile, stat, lstat, readlink, realpath, rename, link, unlink, mkdir, chmod, access });
 
 /** `fs` with `overrides` in place of some operations (a partial object replaces only what it names). */
 export function withFileSystem(overrides: Partial<FileSystem> | undefined): FileSystem {

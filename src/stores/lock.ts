@@ -115,12 +115,7 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
   let holder: LockInfo | undefined;
   for (;;) {
     try {
-      const handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(mine));
-      } finally {
-        await handle.close();
-      }
+      await createLock(fs, path, JSON.stringify(mine), mine.token);
       return async () => {
         const current = parseToken(await fs.readFile(path, 'utf8').catch(() => ''));
         if (current === mine.token) await fs.unlink(path).catch(() => undefined);
@@ -145,6 +140,42 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
       );
     }
     await sleep(10 + Math.random() * 40);
+  }
+}
+
+/** Hard links cannot be made here (some file systems): fall back to an exclusive create. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/**
+ * Creates the lock file with its whole content in one step: the content is written to a private
+ * temp name, which is then hard-linked to the lock path (the link fails with EEXIST while another
+ * process holds the lock). A process killed midway never leaves an empty lock file, which others
+ * could only wait on (no holder to check) until it is stale. Without hard links, an exclusive
+ * create and a write.
+ */
+async function createLock(fs: FileSystem, path: string, content: string, token: string): Promise<void> {
+  const temp = `${path}.new-${token}`;
+  try {
+    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.link(temp, path);
+      return;
+    } catch (error) {
+      if (!NO_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    }
+  } finally {
+    await fs.unlink(temp).catch(() => undefined);
+  }
+  const handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
   }
 }
 

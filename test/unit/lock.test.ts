@@ -121,6 +121,33 @@ describe('acquireLock: a lock released and re-taken while it is looked at', () =
   });
 });
 
+describe('acquireLock: a process that dies while creating the lock', () => {
+  it('never leaves an empty lock file behind, which others could only wait on', async () => {
+    // Before, the lock was created empty (exclusive create) and then written: a writer killed in
+    // between left an empty lock with no holder to check, and every later writer waited it out.
+    const { open } = await import('node:fs/promises');
+    const { existsSync } = await import('node:fs');
+    const target = join(dir, 'dies-creating');
+    const dying = (async (path: string, flags: number, mode?: number) => {
+      const handle = await open(path, flags, mode);
+      if (!path.startsWith(`${target}.lock`)) return handle;
+      return new Proxy(handle, {
+        get(t, p) {
+          if (p === 'writeFile') return async () => Promise.reject(Object.assign(new Error('EIO: the writer died here'), { code: 'EIO' }));
+          const value = Reflect.get(t, p) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+        },
+      });
+    }) as unknown as typeof import('node:fs/promises').open;
+    await assert.rejects(acquireLock(target, { timeoutMs: 300, fs: { open: dying } }));
+    assert.equal(existsSync(`${target}.lock`), false, 'no empty lock file');
+    const { processInfo } = await import('../../src/cli/process-info.js');
+    const release = await acquireLock(target, { timeoutMs: 300, process: processInfo });
+    await release();
+    assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('dies-creating')), []);
+  });
+});
+
 describe('src/stores does not reach for process', () => {
   it('pid, uid and liveness come from the caller (cli/process-info.ts); no process.* under src/stores', async () => {
     // Before, lock.ts read process.pid and process.kill, atomic-write.ts process.getuid, and the
