@@ -1,32 +1,29 @@
 /**
- * ads-oauth: OAuth 2.0 user credentials (refresh tokens) for the Google Ads API and any Google API
- * or OAuth 2.0 provider. Every step the CLI takes is exported here, usable on its own:
+ * ads-oauth: OAuth 2.0 user credentials (refresh tokens) for the Google Ads API, and for any
+ * Google API or OAuth 2.0 provider, the way `generate_user_credentials` gets them, and the checks
+ * that keep them alive.
  *
- * - protocol: {@link parseClientSecrets} (or {@link defineClient}) → {@link createConfiguration} /
- *   {@link discoverConfiguration}, then every operation takes that configuration first:
- *   {@link createAuthorizationRequest} → {@link validateCallback} → {@link exchangeCode};
- *   {@link refreshAccessToken}, {@link revokeToken}, {@link fetchTokenInfo};
- * - flows: {@link runLoopbackFlow} (desktop), {@link runHeadlessFlow} (paste);
- * - server: {@link startLoopbackListener};
- * - writers and stores: config files of every Google Ads client library, written atomically;
- * - lifecycle: {@link verifyCredentials}, {@link revokeRefreshToken}, {@link listCustomers}.
+ * Start from a client, make one {@link Configuration}, and pass it first to every operation:
  *
- * Every failure is an {@link AdsOAuthError} with a stable `code`.
+ * 1. {@link readClientSecretsFile} / {@link parseClientSecrets} (the Cloud console's JSON) or
+ *    {@link defineClient}; then {@link discoverConfiguration} (or {@link createConfiguration}).
+ * 2. The desktop flows do the whole authorization: {@link runLoopbackFlow} (a one-shot listener
+ *    on loopback, RFC 8252) and {@link runHeadlessFlow} (paste the address the browser ends on).
+ *    Or step by step: {@link createAuthorizationRequest} → {@link validateCallback} →
+ *    {@link exchangeCode}.
+ * 3. Keep the token alive: {@link refreshAccessToken}, {@link verifyCredentials} (and why a token
+ *    died), {@link listCustomers}, {@link revokeRefreshToken}.
+ * 4. Write it where a Google Ads client library reads it: {@link updateConfig}.
+ *
+ * The web-application flow, the encrypted account store and the token broker of `ads-oauth
+ * serve` are in `ads-oauth/web`. Every failure is an {@link AdsOAuthError} with a stable `code`.
+ *
  * @packageDocumentation
  */
-export {
-  AdsOAuthError,
-  ErrorCodes,
-  isAdsOAuthError,
-  type ErrorCode,
-  type ErrorHint,
-  type ErrorDetails,
-  type ErrorDetailsMap,
-  type AdsOAuthErrorOf,
-  type AdsOAuthErrorOptions,
-} from './errors.js';
+export { AdsOAuthError, ErrorCodes, isAdsOAuthError, type ErrorCode, type ErrorHint, type ErrorDetails, type ErrorDetailsMap, type AdsOAuthErrorOf } from './errors.js';
 
-export { parseClientSecrets, defineClient, firstLoopbackRedirect, type OAuthClientConfig, type ClientKind, type ClientDefinition } from './protocol/client-file.js';
+export { parseClientSecrets, defineClient, type OAuthClientConfig, type ClientKind, type ClientDefinition } from './protocol/client-file.js';
+export { readClientSecretsFile } from './stores/client-secrets.js';
 export {
   createConfiguration,
   discoverConfiguration,
@@ -36,39 +33,29 @@ export {
   type ResolvedEndpoints,
   type CallOptions,
 } from './protocol/config.js';
-export { ADWORDS_SCOPE, DEFAULT_SCOPES, normalizeScopes, resolveScopes, missingScopes } from './protocol/scopes.js';
-export { isLoopbackHost, parseEndpoint } from './protocol/urls.js';
-export { serverFromClient, discoverServer, type ServerInfo } from './protocol/authorization-server.js';
+export type { ServerInfo } from './protocol/authorization-server.js';
+export { ADWORDS_SCOPE, DEFAULT_SCOPES } from './protocol/scopes.js';
 export { createAuthorizationRequest, type AuthorizationRequest, type AuthorizationRequestOptions } from './protocol/authorize.js';
-export { validateCallback, parsePastedCallback, type CallbackRejection, type ValidatedCallback } from './protocol/callback.js';
-export {
-  exchangeCode,
-  refreshAccessToken,
-  revokeToken,
-  tokenEndpointError,
-  type UserCredentials,
-  type RefreshedAccessToken,
-  type ClientCredentials,
-} from './protocol/tokens.js';
-export type { RequestOptions } from './protocol/http.js';
+export { validateCallback, parsePastedCallback, type ValidatedCallback } from './protocol/callback.js';
+export { exchangeCode, refreshAccessToken, revokeToken, type UserCredentials, type RefreshedAccessToken } from './protocol/tokens.js';
+export { fetchTokenInfo, type TokenInfo } from './protocol/tokeninfo.js';
 export type { FetchLike } from './protocol/types.js';
+export { createNodeFetch, type NodeFetchOptions } from './transport/node-fetch.js';
 
-export { planRedirect, type RedirectPlan } from './flows/redirect.js';
-export { AuthorizationSession, type FlowOptions, type FlowResult, type FlowEvent } from './flows/session.js';
+export type { FlowOptions, FlowResult, FlowEvent } from './flows/session.js';
 export { runLoopbackFlow, type LoopbackFlowOptions } from './flows/loopback.js';
 export { runHeadlessFlow, headlessInstructions, type HeadlessFlowOptions } from './flows/headless.js';
 
-export { startLoopbackListener, type LoopbackListener, type LoopbackListenerOptions, type CallbackDecision } from './server/loopback.js';
-export { successPage, failurePage, escapeHtml, PAGE_HEADERS, type Page } from './server/pages.js';
-
-export { createNodeFetch, TransportError, type NodeFetchOptions } from './transport/node-fetch.js';
+export { verifyCredentials, type VerifyOptions, type VerifyResult } from './lifecycle/verify.js';
+export { revokeRefreshToken, type RevokeOptions, type RevokeResult } from './lifecycle/revoke.js';
+export { listCustomers, type CustomerEntry, type CustomerFailure, type ListCustomersOptions, type ListCustomersResult } from './lifecycle/customers.js';
+export { diagnoseRefreshError } from './lifecycle/diagnosis.js';
+export type { AdsCredentials, Check, CheckId, LifecycleOptions, LikelyCause, Problem } from './lifecycle/types.js';
 
 export {
   FORMAT_IDS,
   getFormat,
   detectFormat,
-  resolveFormat,
-  defaultConfigPath,
   renderSnippet,
   type ConfigFormat,
   type ConfigValues,
@@ -76,8 +63,4 @@ export {
   type CredentialField,
   type FormatId,
 } from './writers/index.js';
-export { readClientSecretsFile } from './stores/client-secrets.js';
-export { readConfig, updateConfig, validateConfigTarget } from './stores/config-file.js';
-export { writeFileAtomic } from './stores/atomic-write.js';
-
-export * from './lifecycle/index.js';
+export { readConfig, updateConfig } from './stores/config-file.js';
