@@ -151,7 +151,10 @@ export async function refreshAccessToken(
       refreshToken,
       httpOptions(tokenUri, options),
     );
-    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), response);
+    // The issuer here is a guess (the token endpoint's origin; Google's token endpoint is
+    // oauth2.googleapis.com, its issuer accounts.google.com), so an ID token that comes with the
+    // refresh of an `openid` grant would fail oauth4webapi's `iss` check; a refresh never uses it.
+    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), await withoutIdToken(response));
     return {
       accessToken: result.access_token,
       ...(typeof result.expires_in === 'number' ? { expiresIn: result.expires_in } : {}),

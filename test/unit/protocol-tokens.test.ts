@@ -278,6 +278,15 @@ for (const [name, fetchImpl] of transports) {
       assert.equal(form.get('client_secret'), SECRET);
     });
 
+    it('ignores the ID token Google sends with the refresh of an openid grant (its iss is accounts.google.com, not the token endpoint\'s origin)', async () => {
+      const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const now = Math.floor(Date.now() / 1000);
+      const idToken = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://accounts.google.com', aud: CLIENT_ID, sub: '1', iat: now, exp: now + 3600 })}.c2ln`;
+      fake.next({ body: tokenBody({ refresh_token: undefined, access_token: 'ya29.with-id-token', scope: `openid email ${ADWORDS}`, id_token: idToken }) });
+      const result = await refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts());
+      assert.equal(result.accessToken, 'ya29.with-id-token');
+    });
+
     it('reports a rotated refresh token, and only when it changed', async () => {
       fake.next({ body: tokenBody({ refresh_token: '1//rotated' }) }, { body: tokenBody() });
       const rotated = await refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts());

@@ -19,7 +19,9 @@ const HELP = `Usage: ads-oauth serve --client_secrets_path web.json --public-url
        ads-oauth serve rotate-keys [--database …] [--json]
 
 Runs the web-application flow as a multi-user server with a token broker API.
-Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS.
+Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. The endpoint overrides of the lifecycle
+commands apply: ADS_OAUTH_TOKEN_URI (code exchange and refresh) and ADS_OAUTH_REVOKE_URI
+(default: the discovered revocation endpoint).
 
 Options:
 ${formatFlags(SERVE_FLAGS)}
@@ -56,7 +58,11 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('NO_REDIRECT_URI', `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`);
   }
   const env = ctx.env;
-  if (env['ADS_OAUTH_TOKEN_URI']) client.tokenUri = new URL(env['ADS_OAUTH_TOKEN_URI']);
+  // The lifecycle commands' endpoint overrides (ADS_OAUTH_TOKEN_URI, ADS_OAUTH_REVOKE_URI,
+  // ADS_OAUTH_TOKENINFO_URI, GOOGLE_ADS_API_ENDPOINT), read here: src/server never reads the environment.
+  const { resolveCliEndpoints } = await import('../credentials.js');
+  const endpoints = resolveCliEndpoints(env, flags, client.tokenUri);
+  client.tokenUri = endpoints.tokenUri;
   const store = await openStore(ctx, stringFlag(flags, 'database'), client.clientId);
 
   const [{ discoverServer }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
@@ -71,9 +77,10 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   const server = await discoverServer(issuer ? { ...client, authUri: new URL(issuer) } : client);
   if (!server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
   server.as = { ...server.as, authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href };
-  const revokeText = env['ADS_OAUTH_REVOKE_URI'] ?? server.as.revocation_endpoint;
-  const revocationUri = revokeText ? new URL(revokeText) : undefined;
-  const flow = createWebFlow({ client, server, store, publicUrl, ...(revocationUri ? { revocationUri } : {}) });
+  // The revocation endpoint: the override, else the discovered one, else Google's.
+  if (!env['ADS_OAUTH_REVOKE_URI']?.trim() && server.as.revocation_endpoint) endpoints.revokeUri = new URL(server.as.revocation_endpoint);
+  const revocationUri = endpoints.revokeUri;
+  const flow = createWebFlow({ client, server, store, publicUrl, revocationUri });
   const broker = createTokenBroker({
     store,
     refresh: (token, { signal }) => refreshAccessToken(client.tokenUri, client, token, signal ? { signal } : {}),
@@ -81,7 +88,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   });
   const app = await createServeApp({
     flow, store, broker, publicUrl,
-    revoke: async (token) => { if (revocationUri) await revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }); },
+    revoke: async (token) => { await revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }); },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   });
   const [host, port] = (() => {

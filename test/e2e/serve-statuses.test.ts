@@ -1,0 +1,230 @@
+// `ads-oauth serve` (the built CLI) on Postgres, with the lifecycle endpoint overrides
+// (ADS_OAUTH_TOKEN_URI, ADS_OAUTH_REVOKE_URI) pointed at a relay in front of the Google-like
+// provider's token and revocation endpoints, which the test can make fail, and Postgres reached
+// through a TCP relay the test can cut:
+// - the code exchange, the refreshes and the revocation of a DELETE go to the overridden endpoints;
+// - the token endpoint failing (503, a dropped connection) → 503 {"error":"provider_unavailable"}
+//   and nothing stored changes;
+// - a dead refresh token → 409 {"error":"reconnect_required","message": the lifecycle diagnosis},
+//   the account marked reconnect_required, no further upstream call;
+// - /readyz → 503 while Postgres refuses connections or the schema is gone; /healthz stays 200.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createConnection, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { openAccountStore, parseKeyring } from '../../src/stores/accounts/index.js';
+import { killLeftovers } from '../support/cli.js';
+import { getFreePort, startGoogleLikeProvider, type GoogleLikeProvider } from '../support/google-like-provider.js';
+import { httpBrowser, httpConnect } from '../support/http-consent.js';
+import { apiClient, createApiKey, startServe, type ServeProcess } from '../support/serve-process.js';
+import { POSTGRES_URL } from '../support/store-engines.js';
+
+type Mode = 'forward' | 'fail' | 'hangup';
+
+/** Relays /token and /revoke to the provider, recording each grant type; `mode` makes it fail. */
+async function startRelay(provider: GoogleLikeProvider) {
+  const seen: string[] = [];
+  let mode: Mode = 'forward';
+  const read = async (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const server: Server = createHttpServer((req, res) => {
+    void (async () => {
+      const body = await read(req);
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      seen.push(path === '/token' ? `token:${new URLSearchParams(body).get('grant_type')}` : path);
+      if (mode === 'hangup') return void req.socket.destroy();
+      if (mode === 'fail') {
+        res.writeHead(503, { 'content-type': 'text/html' });
+        return void res.end('<html><body>Service Unavailable</body></html>');
+      }
+      const upstream = await fetch(path === '/token' ? provider.tokenUri : provider.revokeUri, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': String(req.headers['content-type']), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
+      });
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(await upstream.text());
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    seen,
+    set mode(value: Mode) {
+      mode = value;
+    },
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}
+
+/** A TCP relay to Postgres that can be cut (every connection dropped, new ones refused) and restored. */
+async function startPgRelay() {
+  const port = await getFreePort();
+  const sockets = new Set<Socket>();
+  let server: ReturnType<typeof createNetServer> | undefined;
+  const up = () =>
+    new Promise<void>((resolve) => {
+      server = createNetServer((client) => {
+        const upstream = createConnection({ host: '127.0.0.1', port: 5432 });
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => undefined);
+          s.on('close', () => sockets.delete(s));
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  const down = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      if (!server) return resolve();
+      server.close(() => resolve());
+    });
+  await up();
+  return { port, up, down };
+}
+
+describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 }, () => {
+  let provider: GoogleLikeProvider;
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let pgRelay: Awaited<ReturnType<typeof startPgRelay>>;
+  let dir: string;
+  let pool: pg.Pool;
+  let serve: ServeProcess;
+  let api: ReturnType<typeof apiClient>;
+  let base: string;
+  let clientFile: string;
+  const schema = `t_status_${randomBytes(5).toString('hex')}`;
+  const keys = `k1:${randomBytes(32).toString('base64')}`;
+  const accountIds: string[] = [];
+
+  before(async () => {
+    base = `http://127.0.0.1:${await getFreePort()}`;
+    provider = await startGoogleLikeProvider({ webRedirectUris: [`${base}/oauth2callback`], users: 3 });
+    relay = await startRelay(provider);
+    pgRelay = await startPgRelay();
+    dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-status-'));
+    clientFile = await provider.writeClientFile('web', dir);
+    pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+    await pool.query(`create schema ${schema}`);
+    const database = `postgres://postgres@127.0.0.1:${pgRelay.port}/test?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    serve = await startServe({
+      clientFile, publicUrl: base, port: Number(new URL(base).port), database, keys, cwd: dir,
+      env: { ADS_OAUTH_TOKEN_URI: `${relay.origin}/token`, ADS_OAUTH_REVOKE_URI: `${relay.origin}/revoke` },
+    });
+    api = apiClient(base, await createApiKey(database, keys, dir));
+    for (const user of provider.users) {
+      const outcome = await httpConnect(httpBrowser(), base, base, user);
+      assert.equal(outcome.status, 200, outcome.body);
+    }
+    const accounts = (await api('/accounts')).body['accounts'] as Array<{ id: string; email: string }>;
+    for (const user of provider.users) accountIds.push(accounts.find((a) => a.email === user.login)!.id);
+  });
+
+  after(async () => {
+    await serve?.stop().catch(() => undefined);
+    await killLeftovers();
+    await relay?.close();
+    await pgRelay?.down();
+    await provider?.close();
+    if (pool) {
+      await pool.query(`drop schema if exists ${schema} cascade`);
+      await pool.end();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const row = async (id: string) => (await pool.query(`select * from ${schema}.accounts where id = $1`, [id])).rows[0] as Record<string, unknown>;
+  const makeStale = (id: string) => pool.query(`update ${schema}.accounts set access_token_expires_at = $1 where id = $2`, [Date.now() + 60_000, id]);
+
+  test('the code exchanges went to ADS_OAUTH_TOKEN_URI, and so does a refresh', async () => {
+    assert.deepEqual(relay.seen, ['token:authorization_code', 'token:authorization_code', 'token:authorization_code']);
+    await makeStale(accountIds[0]!);
+    const token = await api(`/accounts/${accountIds[0]}/access-token`);
+    assert.equal(token.status, 200, token.text);
+    assert.equal(relay.seen.at(-1), 'token:refresh_token');
+  });
+
+  test('the token endpoint failing → 503 provider_unavailable, nothing stored changes', async () => {
+    const id = accountIds[1]!;
+    await makeStale(id);
+    const before = await row(id);
+    for (const mode of ['fail', 'hangup'] as const) {
+      relay.mode = mode;
+      const calls = relay.seen.length;
+      const answer = await api(`/accounts/${id}/access-token`);
+      assert.equal(relay.seen.length, calls + 1, 'it did ask the token endpoint');
+      assert.equal(answer.status, 503, answer.text);
+      assert.equal(answer.body['error'], 'provider_unavailable');
+      assert.equal(typeof answer.body['message'], 'string');
+      assert.equal(answer.body['access_token'], undefined);
+      assert.deepEqual(await row(id), before, `${mode}: the stored record is unchanged`);
+    }
+    relay.mode = 'forward';
+    const account = await api(`/accounts/${id}`);
+    assert.equal(account.body['status'], 'active');
+    assert.equal((await api(`/accounts/${id}/access-token`)).status, 200, 'served once the provider is back');
+  });
+
+  test('a dead refresh token → 409 reconnect_required with the diagnosis; no further upstream call', async () => {
+    const id = accountIds[2]!;
+    // The user revoked the app's access at the provider (what "Remove access" in their Google account does).
+    const store = await openAccountStore({ database: POSTGRES_URL, schema, keyring: parseKeyring(keys), clientId: provider.web.client_id });
+    const refreshToken = (await store.getRefreshToken(id))!;
+    await store.close();
+    const revoked = await fetch(provider.revokeUri, {
+      method: 'POST',
+      body: new URLSearchParams({ token: refreshToken, client_id: provider.web.client_id, client_secret: provider.web.client_secret }),
+    });
+    assert.equal(revoked.status, 200);
+    await makeStale(id);
+    const answer = await api(`/accounts/${id}/access-token`);
+    assert.equal(answer.status, 409, answer.text);
+    assert.deepEqual(Object.keys(answer.body).sort(), ['error', 'message']);
+    assert.equal(answer.body['error'], 'reconnect_required');
+    assert.match(String(answer.body['message']), /Testing|7 days|revoked|expired/i, 'the lifecycle diagnosis');
+    assert.ok(!answer.text.includes(refreshToken));
+    const account = await api(`/accounts/${id}`);
+    assert.equal(account.body['status'], 'reconnect_required');
+    const calls = relay.seen.length;
+    const again = await api(`/accounts/${id}/access-token`);
+    assert.equal(again.status, 409);
+    assert.equal(relay.seen.length, calls, 'a known-dead token is not sent again');
+  });
+
+  test('DELETE revokes at ADS_OAUTH_REVOKE_URI', async () => {
+    const id = accountIds[0]!;
+    const calls = relay.seen.length;
+    const deleted = await api(`/accounts/${id}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 204, deleted.text);
+    assert.deepEqual(relay.seen.slice(calls), ['/revoke']);
+    assert.equal((await api(`/accounts/${id}`)).status, 404);
+  });
+
+  test('/readyz is 503 while Postgres refuses connections and when the schema is gone; /healthz stays 200', async () => {
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    await pgRelay.down();
+    const down = await fetch(`${base}/readyz`);
+    assert.equal(down.status, 503);
+    assert.deepEqual(await down.json(), { status: 'not_ready' });
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const during = await api('/accounts');
+    assert.equal(during.status >= 500, true, during.text);
+    await pgRelay.up();
+    assert.equal((await fetch(`${base}/readyz`)).status, 200, 'ready again once Postgres is back');
+
+    await pool.query(`drop schema ${schema} cascade`);
+    assert.equal((await fetch(`${base}/readyz`)).status, 503, 'the database answers but the store is gone');
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  });
+});
