@@ -11,8 +11,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createConnection, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createConnection, createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,50 +20,9 @@ import { openAccountStore, parseKeyring } from '../../src/stores/accounts/index.
 import { killLeftovers } from '../support/cli.js';
 import { getFreePort, startGoogleLikeProvider, type GoogleLikeProvider } from '../support/google-like-provider.js';
 import { httpBrowser, httpConnect } from '../support/http-consent.js';
+import { startTokenRelay } from '../support/token-relay.js';
 import { apiClient, createApiKey, startServe, type ServeProcess } from '../support/serve-process.js';
 import { POSTGRES_URL } from '../support/store-engines.js';
-
-type Mode = 'forward' | 'fail' | 'hangup';
-
-/** Relays /token and /revoke to the provider, recording each grant type; `mode` makes it fail. */
-async function startRelay(provider: GoogleLikeProvider) {
-  const seen: string[] = [];
-  let mode: Mode = 'forward';
-  const read = async (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  };
-  const server: Server = createHttpServer((req, res) => {
-    void (async () => {
-      const body = await read(req);
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      seen.push(path === '/token' ? `token:${new URLSearchParams(body).get('grant_type')}` : path);
-      if (mode === 'hangup') return void req.socket.destroy();
-      if (mode === 'fail') {
-        res.writeHead(503, { 'content-type': 'text/html' });
-        return void res.end('<html><body>Service Unavailable</body></html>');
-      }
-      const upstream = await fetch(path === '/token' ? provider.tokenUri : provider.revokeUri, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': String(req.headers['content-type']), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
-      });
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-      res.end(await upstream.text());
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    seen,
-    set mode(value: Mode) {
-      mode = value;
-    },
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-  };
-}
 
 /** A TCP relay to Postgres that can be cut (every connection dropped, new ones refused) and restored. */
 async function startPgRelay() {
@@ -96,7 +54,7 @@ async function startPgRelay() {
 
 describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 }, () => {
   let provider: GoogleLikeProvider;
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let relay: Awaited<ReturnType<typeof startTokenRelay>>;
   let pgRelay: Awaited<ReturnType<typeof startPgRelay>>;
   let dir: string;
   let pool: pg.Pool;
@@ -111,7 +69,7 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
   before(async () => {
     base = `http://127.0.0.1:${await getFreePort()}`;
     provider = await startGoogleLikeProvider({ webRedirectUris: [`${base}/oauth2callback`], users: 3 });
-    relay = await startRelay(provider);
+    relay = await startTokenRelay(provider);
     pgRelay = await startPgRelay();
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-status-'));
     clientFile = await provider.writeClientFile('web', dir);

@@ -72,6 +72,8 @@ export interface HttpConsentOutcome {
   body: string;
   /** The callback URL as the provider redirected to it (code, state, iss in the query). */
   callbackUrl: string;
+  /** The authorization request (state, nonce, code_challenge in the query). */
+  authorizationUrl: string;
 }
 
 const attr = (html: string, re: RegExp): string | undefined => re.exec(html)?.[1]?.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
@@ -88,7 +90,7 @@ export async function httpConsent(browser: HttpBrowser, authorizationUrl: string
       const callbackUrl = url.href;
       const target = options.callbackOrigin ? new URL(url.pathname + url.search, options.callbackOrigin) : url;
       const response = await browser.request(target);
-      return { status: response.status, body: await response.text(), callbackUrl };
+      return { status: response.status, body: await response.text(), callbackUrl, authorizationUrl };
     }
     const response = await browser.request(url, init);
     init = {};
