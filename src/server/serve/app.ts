@@ -93,11 +93,18 @@ function accountJson(account: StoredAccount) {
 export async function createServeApp(options: ServeAppOptions): Promise<FastifyInstance> {
   const publicUrl = new URL(String(options.publicUrl));
   const https = publicUrl.protocol === 'https:';
+  // One log line per request (Fastify's default is two), and the path without its query: a
+  // callback's query holds the code and the state.
+  const logger = options.logger === true ? {} : options.logger || undefined;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: logger
+      ? { ...logger, serializers: { req: (r: FastifyRequest) => ({ method: r.method, url: r.url.split('?')[0], remoteAddress: r.ip }), ...(logger as { serializers?: object }).serializers } }
+      : false,
+    disableRequestLogging: true,
     trustProxy: false,
     forceCloseConnections: true,
   });
+  if (logger) app.addHook('onResponse', async (request, reply) => request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed'));
   await app.register(import('@fastify/cookie'));
   await app.register(import('@fastify/formbody'));
   await app.register(import('@fastify/rate-limit'), {
