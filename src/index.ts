@@ -56,6 +56,30 @@ export {
   type FormatId,
 } from './writers/index.js';
 export { readClientSecretsFile } from './stores/client-secrets.js';
+// The web flow, the account store and the token broker of `ads-oauth serve`, for apps that embed
+// them in their own server (examples/). The store loads Kysely and its driver only when opened.
+export {
+  createWebFlow,
+  readCookie,
+  type WebFlow,
+  type WebFlowOptions,
+  type WebRequest,
+  type WebResponse,
+  type WebCallbackResult,
+} from './flows/web.js';
+export { createTokenBroker, type TokenBroker, type TokenBrokerOptions, type UpstreamRefreshResult } from './broker/index.js';
+export {
+  openAccountStore,
+  parseKeyring,
+  ENCRYPTION_KEYS_ENV,
+  type OpenAccountStoreOptions,
+  type Keyring,
+  type KeyringKey,
+  type AccountStore,
+  type StoredAccount,
+  type AccountStatus,
+  type CachedAccessToken,
+} from './stores/accounts/index.js';
 export { readConfig, updateConfig, validateConfigTarget } from './stores/config-file.js';
 export { writeFileAtomic } from './stores/atomic-write.js';
 
