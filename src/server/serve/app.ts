@@ -3,7 +3,7 @@
  * web flow of src/flows/web.ts), the token broker API, health checks and security headers.
  */
 import { createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdsOAuthError, type ErrorCode } from '../../errors.js';
 import type { TokenBroker } from '../../broker/types.js';
 import type { WebFlow } from '../../flows/web.js';
@@ -90,21 +90,29 @@ function accountJson(account: StoredAccount) {
   };
 }
 
+/** One log line per request, when it completes (Fastify's default adds an "incoming request" line). */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
 export async function createServeApp(options: ServeAppOptions): Promise<FastifyInstance> {
   const publicUrl = new URL(String(options.publicUrl));
   const https = publicUrl.protocol === 'https:';
-  // One log line per request (Fastify's default is two), and the path without its query: a
-  // callback's query holds the code and the state.
+  // The path without its query (a callback's query holds the code and the state), no headers.
   const logger = options.logger === true ? {} : options.logger || undefined;
   const app = Fastify({
     logger: logger
       ? { ...logger, serializers: { req: (r: FastifyRequest) => ({ method: r.method, url: r.url.split('?')[0], remoteAddress: r.ip }), ...(logger as { serializers?: object }).serializers } }
       : false,
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     trustProxy: false,
     forceCloseConnections: true,
   });
-  if (logger) app.addHook('onResponse', async (request, reply) => request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed'));
   await app.register(import('@fastify/cookie'));
   await app.register(import('@fastify/formbody'));
   await app.register(import('@fastify/rate-limit'), {
