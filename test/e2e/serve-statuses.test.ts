@@ -150,7 +150,9 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
     assert.equal(answer.status, 409, answer.text);
     assert.deepEqual(Object.keys(answer.body).sort(), ['error', 'message']);
     assert.equal(answer.body['error'], 'reconnect_required');
-    assert.match(String(answer.body['message']), /Testing|7 days|revoked|expired/i, 'the lifecycle diagnosis');
+    assert.match(String(answer.body['message']), /invalid_grant.*Testing.*7-day/s, 'the lifecycle diagnosis');
+    assert.ok(String(answer.body['message']).includes(`connect the account again at ${base}/connect`), 'web advice');
+    assert.doesNotMatch(String(answer.body['message']), /generate-user-credentials/, 'not the CLI\'s advice');
     assert.ok(!answer.text.includes(refreshToken));
     const account = await api(`/accounts/${id}`);
     assert.equal(account.body['status'], 'reconnect_required');

@@ -84,7 +84,14 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   const broker = createTokenBroker({
     store,
     refresh: (token, { signal }) => refreshAccessToken(client.tokenUri, client, token, signal ? { signal } : {}),
-    diagnose: (error) => { const p = diagnoseRefreshError(error); return `${p.cause} ${p.fix ?? ''}`.trim(); },
+    // The lifecycle diagnosis, with its CLI advice ("run generate-user-credentials again") said
+    // the web way: the user connects the account again.
+    diagnose: (error) => {
+      const p = diagnoseRefreshError(error);
+      const again = `connect the account again at ${publicUrl.href.replace(/\/+$/, '')}/connect`;
+      const fix = p.fix.replace(/(g)enerate a new refresh token \(run generate-user-credentials again\)/gi, (_m, g: string) => (g === 'G' ? again[0]!.toUpperCase() + again.slice(1) : again));
+      return [p.summary, p.cause, fix].filter(Boolean).join(' ');
+    },
   });
   const app = await createServeApp({
     flow, store, broker, publicUrl,
