@@ -39,7 +39,9 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
     const clientFile = await provider.writeClientFile('web', dir);
     pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
     await pool.query(`create schema ${schema}`);
-    database = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    database = url.href;
     // Both start at once: the migrations must cope.
     const [portA, portB] = [await getFreePort(), await getFreePort()];
     [a, b] = await Promise.all([

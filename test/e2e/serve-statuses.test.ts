@@ -24,21 +24,29 @@ import { startTokenRelay } from '../support/token-relay.js';
 import { apiClient, createApiKey, startServe, type ServeProcess } from '../support/serve-process.js';
 import { POSTGRES_URL } from '../support/store-engines.js';
 
-/** A TCP relay to Postgres that can be cut (every connection dropped, new ones refused) and restored. */
+/**
+ * A TCP relay to Postgres that can be cut (every connection dropped, new ones refused) and
+ * restored, and stalled (Postgres's answers are dropped, so queries hang in flight).
+ */
 async function startPgRelay() {
   const port = await getFreePort();
   const sockets = new Set<Socket>();
   let server: ReturnType<typeof createNetServer> | undefined;
+  let stalled = false;
   const up = () =>
     new Promise<void>((resolve) => {
+      stalled = false;
       server = createNetServer((client) => {
-        const upstream = createConnection({ host: '127.0.0.1', port: 5432 });
+        const target = new URL(POSTGRES_URL);
+        const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
         for (const s of [client, upstream]) {
           sockets.add(s);
           s.on('error', () => undefined);
           s.on('close', () => sockets.delete(s));
         }
-        client.pipe(upstream).pipe(client);
+        client.pipe(upstream);
+        upstream.on('data', (chunk: Buffer) => void (stalled || client.write(chunk)));
+        upstream.on('end', () => client.end());
       });
       server.listen(port, '127.0.0.1', () => resolve());
     });
@@ -49,7 +57,14 @@ async function startPgRelay() {
       server.close(() => resolve());
     });
   await up();
-  return { port, up, down };
+  return {
+    port,
+    up,
+    down,
+    stall() {
+      stalled = true;
+    },
+  };
 }
 
 describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 }, () => {
@@ -75,7 +90,11 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
     clientFile = await provider.writeClientFile('web', dir);
     pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
     await pool.query(`create schema ${schema}`);
-    const database = `postgres://postgres@127.0.0.1:${pgRelay.port}/test?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    // The test database, reached through the relay, in the test's schema.
+    const url = new URL(POSTGRES_URL);
+    url.host = `127.0.0.1:${pgRelay.port}`;
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const database = url.href;
     serve = await startServe({
       clientFile, publicUrl: base, port: Number(new URL(base).port), database, keys, cwd: dir,
       env: { ADS_OAUTH_TOKEN_URI: `${relay.origin}/token`, ADS_OAUTH_REVOKE_URI: `${relay.origin}/revoke` },
@@ -174,12 +193,26 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
   test('/readyz is 503 while Postgres refuses connections and when the schema is gone; /healthz stays 200', async () => {
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
     await pgRelay.down();
-    const down = await fetch(`${base}/readyz`);
+    const down = await fetch(`${base}/readyz`).catch((error: unknown) => {
+      throw new Error(`the server is gone (${String(error)}): ${serve.run.stderr}`);
+    });
     assert.equal(down.status, 503);
     assert.deepEqual(await down.json(), { status: 'not_ready' });
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const during = await api('/accounts');
     assert.equal(during.status >= 500, true, during.text);
+    await pgRelay.up();
+    assert.equal((await fetch(`${base}/readyz`)).status, 200, 'ready again once Postgres is back');
+
+    // The connection dies while queries are in flight (a Postgres restart): they fail, the process lives.
+    pgRelay.stall();
+    const inFlight = [fetch(`${base}/readyz`), api('/accounts')];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await pgRelay.down();
+    const [ready, listed] = await Promise.all(inFlight);
+    assert.equal((ready as Response).status, 503);
+    assert.ok((listed as { status: number }).status >= 500);
+    assert.equal((await fetch(`${base}/healthz`).catch(() => undefined))?.status, 200, `the server is still up: ${serve.run.stderr}`);
     await pgRelay.up();
     assert.equal((await fetch(`${base}/readyz`)).status, 200, 'ready again once Postgres is back');
 
