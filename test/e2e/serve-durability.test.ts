@@ -108,6 +108,17 @@ describe('serve: durability, wrong keys, tampering and rotate-keys', { timeout: 
     tokens.set(ids[0]!, String(refreshed.body['access_token']));
   });
 
+  test('a restart deletes expired pending authorizations (abandoned connects), not live ones', async () => {
+    for (let i = 0; i < 3; i++) await (await fetch(`${base}/connect`, { redirect: 'manual' })).body?.cancel();
+    const pending = sql<{ state_hash: string }>('select state_hash from pending_authorizations');
+    assert.equal(pending.length, 3);
+    sql('update pending_authorizations set expires_at = ? where state_hash in (?, ?)', Date.now() - 1000, pending[0]!.state_hash, pending[1]!.state_hash);
+    await stop();
+    await start(k1);
+    const left = sql<{ state_hash: string }>('select state_hash from pending_authorizations');
+    assert.deepEqual(left.map((r) => r.state_hash), [pending[2]!.state_hash]);
+  });
+
   test('a wrong key (same id, or another id) answers 500 decrypt, never a token', async () => {
     for (const [wrong, names] of [[key('k1'), /"k1".*does not authenticate/], [key('k9'), /"k1", which is not in ADS_OAUTH_ENCRYPTION_KEYS/]] as const) {
       await stop();

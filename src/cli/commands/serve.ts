@@ -103,9 +103,15 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     const i = listen.lastIndexOf(':');
     return [listen.slice(0, i).replace(/^\[|\]$/g, ''), Number(listen.slice(i + 1))] as const;
   })();
+  // Expired pending authorizations (abandoned connects) and admin sessions are deleted at start-up
+  // and every 10 minutes; a failure is retried at the next round.
+  await store.purgeExpired().catch(() => undefined);
+  const purger = setInterval(() => void store.purgeExpired().catch(() => undefined), 10 * 60_000);
+  purger.unref();
   await app.listen({ host, port });
   ctx.err(`ads-oauth serve listening on ${publicUrl.href.replace(/\/+$/, '')} (${store.kind})`);
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  clearInterval(purger);
   await app.close();
   await store.close();
   return ExitCode.OK;
