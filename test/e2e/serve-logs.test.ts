@@ -55,6 +55,12 @@ describe('serve: one JSON log line per request, no secrets', { timeout: 60_000 }
     // The replayed callback (the state is spent) and a forged one are logged too.
     count(1, await (await browser.request(outcome.callbackUrl)).text());
     count(1, await (await fetch(`${base}/oauth2callback?code=4%2F0forged-code-value&state=forged-state-value-123`)).text());
+    // A callback sent to a wrong path: a 404, whose query is not logged either.
+    assert.equal(count(1, await fetch(`${base}/oauth2callback/x?code=4%2F0misrouted-code-value`)).status, 404);
+    secrets.set('misrouted code', '4/0misrouted-code-value');
+    // A request the server refuses, with a body: one line, no echo of it.
+    assert.equal(count(1, await fetch(`${base}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/x-unknown' }, body: 'secret-body-value-42' })).status >= 400, true);
+    secrets.set('refused body', 'secret-body-value-42');
     secrets.set('forged code', '4/0forged-code-value');
     secrets.set('forged state', 'forged-state-value-123');
 

@@ -90,9 +90,17 @@ function accountJson(account: StoredAccount) {
   };
 }
 
-/** One log line per request, when it completes (Fastify's default adds an "incoming request" line). */
+/**
+ * One log line per request, when it completes. Fastify's default adds an "incoming request" line,
+ * a "Route GET:<url with its query> not found" line for a 404 and a line for each 4xx error.
+ * A 5xx still adds its error line (with the error, whose message holds no secret).
+ */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
+  override routeNotFound(): void {}
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, error.message);
+  }
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const line = { req: request, res: reply, responseTime: reply.elapsedTime };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
