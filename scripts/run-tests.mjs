@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suites with Node's own test runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs [unit|e2e|pack ...]   (default: all three, in that order)
+// Usage: node scripts/run-tests.mjs [unit|e2e|campaign|pack ...]   (default: all four, in that order;
+// the campaign suites run at reduced counts here: `npm run test:campaign` runs them in full)
 // Extra arguments after `--` go to `node --test` (e.g. `-- --test-name-pattern=favicon`).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
@@ -10,7 +11,7 @@ const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
 const suites = (dash === -1 ? argv : argv.slice(0, dash)).filter(Boolean);
 const extra = dash === -1 ? [] : argv.slice(dash + 1);
-const chosen = suites.length > 0 ? suites : ['unit', 'e2e', 'pack'];
+const chosen = suites.length > 0 ? suites : ['unit', 'e2e', 'campaign', 'pack'];
 
 const files = [];
 for (const suite of chosen) {

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
+import { escapeControlCharacters } from '../protocol/redact.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -20,7 +21,6 @@ export interface CliContext {
   signal: AbortSignal;
   /** Whether a browser may be opened: DISPLAY / WAYLAND_DISPLAY on Linux, WSL, macOS and Windows. */
   hasDisplay: boolean;
-  platform: NodeJS.Platform;
   debug: boolean;
   /** A line to stdout (data: tokens, snippets, JSON). */
   out(line: string): void;
@@ -65,13 +65,16 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     signal: controller.signal,
     // WSL opens the Windows browser (the open package knows how) even without an X display.
     hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY'] || env['WSL_DISTRO_NAME']),
-    platform,
     debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
+    // Every line may quote something from outside (a provider's error, a customer name, a file):
+    // control characters are shown escaped, never obeyed by the terminal.
+    // Every line may quote something from outside (a provider's error, a customer name, a file):
+    // control characters are shown escaped, never obeyed by the terminal.
     out: (line) => {
       stdoutWritten = true;
-      process.stdout.write(`${line}\n`);
+      process.stdout.write(`${escapeControlCharacters(line)}\n`);
     },
-    err: (line) => void process.stderr.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${escapeControlCharacters(line)}\n`),
   };
   return {
     ctx,

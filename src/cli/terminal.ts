@@ -1,39 +1,80 @@
-import { createInterface } from 'node:readline';
 import { AdsOAuthError } from '../errors.js';
 import type { CliContext } from './context.js';
 
+/** The longest line {@link lineReader} accepts: no redirect address or answer comes near it. */
+export const MAX_LINE_CHARS = 64 * 1024;
+
 /**
  * A line reader over the context's stdin that works the same for a TTY and a pipe: each call
- * returns the next line, or null at the end of input. Shows `prompt` on stderr for a TTY (a
- * function is called at each prompt, e.g. to show the time left).
+ * returns the next line (without its CR LF or LF), or null at the end of input. Shows `prompt` on
+ * stderr for a TTY (a function is called at each prompt, e.g. to show the time left). A line
+ * longer than {@link MAX_LINE_CHARS} is never held in memory whole: its rest is skipped, and
+ * reading it fails with `USAGE`.
  */
 export function lineReader(ctx: CliContext, prompt: string | (() => string)): { readLine(): Promise<string | null>; close(): void } {
-  const rl = createInterface({ input: ctx.stdin, terminal: false, crlfDelay: Infinity });
-  const lines: string[] = [];
-  const waiters: Array<(line: string | null) => void> = [];
+  type Item = { line: string } | { overlong: true };
+  const items: Item[] = [];
+  const waiters: Array<{ resolve: (line: string | null) => void; reject: (error: Error) => void }> = [];
   let ended = false;
-  rl.on('line', (line) => {
+  let partial = '';
+  let skipping = false;
+  const deliver = (item: Item): void => {
     const waiter = waiters.shift();
-    if (waiter) waiter(line);
-    else lines.push(line);
-  });
-  rl.on('close', () => {
+    if (!waiter) items.push(item);
+    else if ('line' in item) waiter.resolve(item.line);
+    else waiter.reject(overlongError());
+  };
+  const onData = (chunk: Buffer | string): void => {
+    let text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n')) {
+      const piece = text.slice(0, nl);
+      text = text.slice(nl + 1);
+      if (skipping || partial.length + piece.length > MAX_LINE_CHARS) deliver({ overlong: true });
+      else deliver({ line: (partial + piece).replace(/\r$/, '') });
+      partial = '';
+      skipping = false;
+    }
+    if (skipping) return;
+    partial += text;
+    if (partial.length > MAX_LINE_CHARS) {
+      partial = '';
+      skipping = true;
+    }
+  };
+  const onEnd = (): void => {
+    if (ended) return;
+    if (skipping) deliver({ overlong: true });
+    else if (partial !== '') deliver({ line: partial.replace(/\r$/, '') });
+    partial = '';
     ended = true;
-    for (const waiter of waiters.splice(0)) waiter(null);
-  });
+    for (const waiter of waiters.splice(0)) waiter.resolve(null);
+  };
+  ctx.stdin.on('data', onData);
+  ctx.stdin.on('end', onEnd);
+  ctx.stdin.on('close', onEnd);
+  ctx.stdin.resume?.();
   return {
     readLine() {
       if (ctx.stdin.isTTY) ctx.stderr.write(typeof prompt === 'function' ? prompt() : prompt);
-      const line = lines.shift();
-      if (line !== undefined) return Promise.resolve(line);
+      const item = items.shift();
+      if (item !== undefined) return 'line' in item ? Promise.resolve(item.line) : Promise.reject(overlongError());
       if (ended) return Promise.resolve(null);
-      return new Promise((resolve) => waiters.push(resolve));
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
     },
     close() {
-      rl.close();
+      ctx.stdin.off('data', onData);
+      ctx.stdin.off('end', onEnd);
+      ctx.stdin.off('close', onEnd);
       if (typeof (ctx.stdin as { pause?: () => void }).pause === 'function') (ctx.stdin as { pause: () => void }).pause();
     },
   };
+}
+
+function overlongError(): AdsOAuthError {
+  return new AdsOAuthError(
+    'USAGE',
+    `A line read from standard input is longer than ${MAX_LINE_CHARS / 1024} KiB; no address or answer is that long, so it was skipped unread. Paste only the address the browser ends on.`,
+  );
 }
 
 /**

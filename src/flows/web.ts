@@ -17,8 +17,9 @@ import { validateCallback } from '../protocol/callback.js';
 import type { OAuthClientConfig } from '../protocol/client-file.js';
 import type { RequestOptions } from '../protocol/http.js';
 import { ADWORDS_SCOPE } from '../protocol/scopes.js';
-import { exchangeCode, revokeToken } from '../protocol/tokens.js';
-import type { AccountStore, PendingFlow, StoredAccount } from '../stores/accounts/types.js';
+import { httpOptions } from '../protocol/http.js';
+import { exchangeCode, revokeToken, tokenEndpointError } from '../protocol/tokens.js';
+import type { AccountStore, PendingAuthorization, PendingFlow, StoredAccount } from '../stores/accounts/types.js';
 
 export interface WebFlowOptions {
   client: OAuthClientConfig;
@@ -172,23 +173,33 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       const e = asError(error);
       return fail(e.code === 'ACCESS_DENIED' ? 403 : 400, pending.flow, e);
     }
-    const scopes = pending.flow === 'admin' ? OIDC_SCOPES : connectScopes;
+    if (pending.flow === 'admin') {
+      // Admin sign-in is identification only: the ID token is all it needs. A refresh token (which
+      // this request did not ask for) is dropped, never stored, and never revoked either: at
+      // Google that would end the admin's whole grant, a connected Ads account included.
+      let claims: Record<string, unknown>;
+      try {
+        claims = await exchangeForIdentity(params, pending);
+      } catch (error) {
+        return fail(502, 'admin', asError(error));
+      }
+      const subject = typeof claims['sub'] === 'string' ? claims['sub'] : '';
+      if (!subject) return fail(502, 'admin', new AdsOAuthError('PROVIDER_RESPONSE', 'The provider\'s ID token has no subject ("sub").'));
+      const email = typeof claims['email'] === 'string' ? claims['email'] : null;
+      return { response: { status: 200, headers }, result: { ok: true, flow: 'admin', email, emailVerified: claims['email_verified'] === true, subject, returnTo: pending.returnTo } };
+    }
     let credentials;
     try {
       credentials = await exchangeCode(
         server,
         client,
         params,
-        { codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, scopes: pending.flow === 'admin' ? ['openid'] : scopes, expectedNonce: pending.nonce },
+        { codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, scopes: connectScopes, expectedNonce: pending.nonce },
         options.requestOptions,
       );
     } catch (error) {
       const e = asError(error);
-      // A token response without a refresh token is acceptable for an admin sign-in.
-      if (!(pending.flow === 'admin' && e.code === 'NO_REFRESH_TOKEN')) {
-        return fail(e.code === 'SCOPE_NOT_GRANTED' || e.code === 'NO_REFRESH_TOKEN' ? 400 : 502, pending.flow, e);
-      }
-      return fail(400, pending.flow, e);
+      return fail(e.code === 'SCOPE_NOT_GRANTED' || e.code === 'NO_REFRESH_TOKEN' ? 400 : 502, pending.flow, e);
     }
     const claims = credentials.idTokenClaims ?? {};
     const subject = typeof claims['sub'] === 'string' ? claims['sub'] : '';
@@ -197,9 +208,6 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     const emailVerified = claims['email_verified'] === true;
     if (!subject) {
       return fail(502, pending.flow, new AdsOAuthError('PROVIDER_RESPONSE', 'The provider\'s ID token has no subject ("sub").'));
-    }
-    if (pending.flow === 'admin') {
-      return { response: { status: 200, headers }, result: { ok: true, flow: 'admin', email, emailVerified, subject, returnTo: pending.returnTo } };
     }
     const expiresAt = new Date(now().getTime() + (credentials.expiresIn ?? 3600) * 1000);
     try {
@@ -228,6 +236,20 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
         await revokeToken(revocationUri, credentials.refreshToken, client, { ...options.requestOptions, tokenTypeHint: 'refresh_token' }).catch(() => undefined);
       }
       return fail(503, 'connect', new AdsOAuthError('STORE', 'The account could not be saved. Nothing was connected; please try again in a minute.', { cause: error }));
+    }
+  }
+
+  /** The code exchange of an admin sign-in: a validated ID token (iss, aud, exp, nonce), nothing kept. */
+  async function exchangeForIdentity(params: URLSearchParams, pending: PendingAuthorization): Promise<Record<string, unknown>> {
+    if (!server.discovered) throw new AdsOAuthError('USAGE', 'Admin sign-in validates an ID token and needs the provider\'s discovered metadata (issuer and JWKS).');
+    const endpoint = new URL(server.as.token_endpoint ?? client.tokenUri.href);
+    const oauthClient: oauth.Client = { client_id: client.clientId };
+    try {
+      const response = await oauth.authorizationCodeGrantRequest(server.as, oauthClient, oauth.ClientSecretPost(client.clientSecret), params, pending.redirectUri, pending.codeVerifier, httpOptions(endpoint, options.requestOptions));
+      const result = await oauth.processAuthorizationCodeResponse(server.as, oauthClient, response, { expectedNonce: pending.nonce, maxAge: oauth.skipAuthTimeCheck, requireIdToken: true });
+      return { ...oauth.getValidatedIdTokenClaims(result) };
+    } catch (error) {
+      throw tokenEndpointError(error, 'exchange', endpoint, { redirectUri: pending.redirectUri, secrets: [params.get('code') ?? undefined, pending.codeVerifier, client.clientSecret, params.get('state') ?? undefined] });
     }
   }
 

@@ -16,7 +16,7 @@
  * @see https://developers.google.com/google-ads/api/rest/overview
  * @see https://developers.google.com/google-ads/api/docs/get-started/handle-errors
  */
-import { redact } from './redact.js';
+import { providerText, redact } from './redact.js';
 import { AdsOAuthError } from '../errors.js';
 import type { RequestOptions } from './http.js';
 import { assertSecureEndpoint, sendRequest } from './tokeninfo.js';
@@ -112,7 +112,7 @@ export function parseAdsError(httpStatus: number, text: string, secrets: readonl
   if (error === null || typeof error !== 'object') return result;
   const e = error as { status?: unknown; message?: unknown; details?: unknown };
   if (typeof e.status === 'string') result.status = e.status;
-  if (typeof e.message === 'string') result.message = redact(e.message, secrets).slice(0, 500);
+  if (typeof e.message === 'string') result.message = providerText(e.message, secrets, 500);
   const details = Array.isArray(e.details) ? e.details : [];
   for (const detail of details) {
     if (detail === null || typeof detail !== 'object') continue;
@@ -128,7 +128,7 @@ export function parseAdsError(httpStatus: number, text: string, secrets: readonl
         result.errors.push({
           type,
           code,
-          ...(typeof it.message === 'string' ? { message: redact(it.message, secrets).slice(0, 500) } : {}),
+          ...(typeof it.message === 'string' ? { message: providerText(it.message, secrets, 500) } : {}),
         });
       }
     }

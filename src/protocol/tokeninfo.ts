@@ -12,6 +12,7 @@ import { AdsOAuthError } from '../errors.js';
 import type { RequestOptions } from './http.js';
 import type { FetchLike } from './types.js';
 import { allowsInsecure } from './urls.js';
+import { providerText } from './redact.js';
 
 /** Google's tokeninfo endpoint. */
 export const GOOGLE_TOKENINFO_URI = 'https://oauth2.googleapis.com/tokeninfo';
@@ -157,8 +158,11 @@ export async function fetchTokenInfo(tokeninfoUri: URL, accessToken: string, opt
     });
   }
   if (response.status !== 200) {
-    const error = stringField(body?.['error']) ?? 'invalid_token';
-    const description = stringField(body?.['error_description']);
+    // A tokeninfo endpoint may echo what it was sent: the access token is redacted like every
+    // other secret in provider text.
+    const rawDescription = stringField(body?.['error_description']);
+    const error = providerText(stringField(body?.['error']) ?? 'invalid_token', [accessToken], 80);
+    const description = rawDescription === undefined ? undefined : providerText(rawDescription, [accessToken]);
     throw new AdsOAuthError(
       'TOKEN_ENDPOINT',
       `${where} rejected the access token: ${error}${description ? ` (${description})` : ''}. A token that was just issued should be valid: check that ADS_OAUTH_TOKENINFO_URI belongs to the same provider as the token endpoint.`,

@@ -79,6 +79,7 @@ export async function exchangeCode(
       secrets: [callbackParams.get('code') ?? undefined, request.codeVerifier, client.clientSecret, callbackParams.get('state') ?? undefined],
     });
   }
+  assertTokenSyntax(result, 'exchange');
   const missing = missingScopes(request.scopes, result.scope);
   if (missing.length > 0) {
     throw new AdsOAuthError(
@@ -98,6 +99,26 @@ export async function exchangeCode(
     ...(typeof result.id_token === 'string' ? { idToken: result.id_token } : {}),
     ...(request.expectedNonce !== undefined ? { idTokenClaims: { ...oauth.getValidatedIdTokenClaims(result) } } : {}),
   };
+}
+
+/** RFC 6749 Appendix A.12 and A.17: access and refresh tokens are 1*VSCHAR (%x20-7E). */
+const VSCHARS = /^[\x20-\x7e]+$/;
+
+/**
+ * Refuses tokens with characters RFC 6749 does not allow (control characters, escape sequences,
+ * non-ASCII): such a value would be printed to a terminal and written into config files.
+ */
+function assertTokenSyntax(result: oauth.TokenEndpointResponse, step: 'exchange' | 'refresh'): void {
+  for (const field of ['access_token', 'refresh_token'] as const) {
+    const value = result[field];
+    if (typeof value === 'string' && !VSCHARS.test(value)) {
+      throw new AdsOAuthError(
+        'PROVIDER_RESPONSE',
+        `The provider's token response has a${field === 'access_token' ? 'n' : ''} ${field} with characters that RFC 6749 does not allow in a token (control characters or non-ASCII), so it was neither printed nor saved.${step === 'exchange' ? ' The authorization code is spent: start the authorization again.' : ''}`,
+        { details: { field } },
+      );
+    }
+  }
 }
 
 /**
@@ -155,6 +176,7 @@ export async function refreshAccessToken(
     // oauth2.googleapis.com, its issuer accounts.google.com), so an ID token that comes with the
     // refresh of an `openid` grant would fail oauth4webapi's `iss` check; a refresh never uses it.
     const result = await oauth.processRefreshTokenResponse(as, clientOf(client), await withoutIdToken(response));
+    assertTokenSyntax(result, 'refresh');
     return {
       accessToken: result.access_token,
       ...(typeof result.expires_in === 'number' ? { expiresIn: result.expires_in } : {}),

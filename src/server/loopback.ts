@@ -5,7 +5,9 @@
  * - Serves exactly one path with GET; other paths get 404, other methods 405, and a Host header
  *   that is not this listener's loopback host and port gets 421 (DNS-rebinding defence).
  * - Hands each callback to the flow and holds the browser's request open until the flow has
- *   decided, so the page the user sees tells the truth about the token exchange.
+ *   decided, so the page the user sees tells the truth about the token exchange. The flow's
+ *   outcome never waits on that page: one that cannot be delivered (a dead connection, a
+ *   pipelined answer with nowhere to go) is given up after a short grace period.
  * - Closes the server and every socket when done, on timeout and on abort.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -113,7 +115,7 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
     });
-    server.on('clientError', (_error, socket) => socket.destroy());
+    server.on('clientError', (error, socket) => answerClientError(error, socket));
     return server;
   };
 
@@ -162,29 +164,41 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
 
   const handle = <T>(decide: (callback: URL) => Promise<CallbackDecision<T>>, opts: HandleOptions): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      let busy = false;
-      let finished = false;
-      const finish = (outcome: () => void): void => {
-        if (finished) return;
-        finished = true;
+      // One run of the listener as a state machine:
+      //   waiting  → a callback arrives → deciding (the flow validates and exchanges)
+      //   deciding → not this run's callback → waiting (or, past the deadline, over: TIMEOUT)
+      //   deciding → done or failed → over with that outcome: the page is sent on a best-effort
+      //              basis, and the outcome never depends on it reaching the browser
+      //   waiting  → timeout, abort or close → over
+      // In every state but `waiting` further callbacks get 409.
+      type State = 'waiting' | 'deciding' | 'over';
+      let state: State = 'waiting';
+      const deadline = Date.now() + opts.timeoutMs;
+      const timeout = (): AdsOAuthError => new AdsOAuthError('TIMEOUT', opts.timeoutMessage, { details: { timeoutMs: opts.timeoutMs } });
+
+      const end = (outcome: () => void, page?: { res: ServerResponse; page: Page }): void => {
+        if (state === 'over') return;
+        state = 'over';
         onClose = undefined;
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
-        void close().then(outcome, outcome);
+        const closeThen = (): void => void close().then(outcome, outcome);
+        if (page) deliver(page.res, page.page).then(closeThen, closeThen);
+        else closeThen();
       };
       const timer = setTimeout(() => {
-        if (busy) return; // an exchange is under way: let it finish
-        finish(() => reject(new AdsOAuthError('TIMEOUT', opts.timeoutMessage, { details: { timeoutMs: opts.timeoutMs } })));
+        if (state === 'waiting') end(() => reject(timeout()));
+        // deciding: an exchange is under way; let it finish (a done:false answer then ends it).
       }, opts.timeoutMs);
       const onAbort = (): void => {
         const reason = opts.signal?.reason;
-        finish(() => reject(reason instanceof AdsOAuthError ? reason : new AdsOAuthError('INTERRUPTED', 'Interrupted.')));
+        end(() => reject(reason instanceof AdsOAuthError ? reason : new AdsOAuthError('INTERRUPTED', 'Interrupted.')));
       };
       if (opts.signal?.aborted) {
         onAbort();
         return;
       }
-      onClose = () => finish(() => reject(new AdsOAuthError('INTERRUPTED', 'The loopback listener was closed before an authorization response arrived.')));
+      onClose = () => end(() => reject(new AdsOAuthError('INTERRUPTED', 'The loopback listener was closed before an authorization response arrived.')));
       if (closed) {
         onClose();
         return;
@@ -216,33 +230,30 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
           send(res, plainPage(405, 'Method not allowed.', { Allow: 'GET' }));
           return;
         }
-        if (busy || finished) {
+        if (state !== 'waiting') {
           send(res, failurePage(409, 'Already handled', 'This run is already finishing an authorization response.'));
           return;
         }
-        busy = true;
+        state = 'deciding';
         decide(url).then(
           (decision) => {
-            busy = false;
-            if (!decision.done) {
-              send(res, decision.page);
-              if (timerExpired()) finish(() => reject(new AdsOAuthError('TIMEOUT', opts.timeoutMessage)));
+            if (state !== 'deciding') return; // aborted or closed meanwhile: that outcome stands
+            if (decision.done) {
+              end(() => resolve(decision.value), { res, page: decision.page });
               return;
             }
-            send(res, decision.page, () => finish(() => resolve(decision.value)));
+            state = 'waiting';
+            send(res, decision.page);
+            if (Date.now() >= deadline) end(() => reject(timeout()));
           },
           (error: unknown) => {
-            busy = false;
+            if (state !== 'deciding') return;
             const err =
               error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', `Unexpected failure: ${(error as Error)?.message}`, { cause: error });
-            send(res, failurePage(err.code === 'ACCESS_DENIED' ? 403 : 400, 'Authorization failed', err.message.split('\n')[0] ?? ''), () =>
-              finish(() => reject(err)),
-            );
+            end(() => reject(err), { res, page: failurePage(err.code === 'ACCESS_DENIED' ? 403 : 400, 'Authorization failed', err.message.split('\n')[0] ?? '') });
           },
         );
       };
-      const started = Date.now();
-      const timerExpired = (): boolean => Date.now() - started >= opts.timeoutMs;
     });
 
   return { redirectUri, port, addresses: bound, handle, close };
@@ -255,6 +266,56 @@ function send(res: ServerResponse, page: Page, done?: () => void): void {
   }
   res.writeHead(page.status, { ...page.headers, 'Content-Length': Buffer.byteLength(page.body) });
   res.end(page.body, done);
+}
+
+/**
+ * A request Node's parser refused: answer it with a plain status (431 for oversized headers, 414
+ * when the request line alone is too long, 408 for a request that timed out, 400 otherwise),
+ * then close. The flow never sees it and keeps waiting for the genuine callback.
+ */
+function answerClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  let status = 400;
+  let text = 'Bad request.';
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    const packet = error.rawPacket;
+    const lineTooLong = packet !== undefined && !packet.subarray(0, 16 * 1024).includes('\r\n');
+    [status, text] = lineTooLong ? [414, 'URI too long.'] : [431, 'Request header fields too large.'];
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    [status, text] = [408, 'Request timeout.'];
+  }
+  const page = plainPage(status, text, { Connection: 'close' });
+  const head = Object.entries({ ...page.headers, 'Content-Length': String(Buffer.byteLength(page.body)) })
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\r\n');
+  socket.end(`HTTP/1.1 ${status} ${text.replace(/\.$/, '')}\r\n${head}\r\n\r\n${page.body}`);
+  setTimeout(() => socket.destroy(), 1_000).unref(); // a peer that never reads must not hold the socket
+}
+
+/** How long the last page may take to reach the browser before the listener closes anyway. */
+const DELIVERY_GRACE_MS = 1_000;
+
+/**
+ * Sends the flow's last page and resolves once it is written, the connection is gone, or
+ * {@link DELIVERY_GRACE_MS} has passed: an answer queued behind a pipelined request on a dead
+ * connection never finishes, and the flow must not wait for it.
+ */
+function deliver(res: ServerResponse, page: Page): Promise<void> {
+  return new Promise((resolve) => {
+    const grace = setTimeout(resolve, DELIVERY_GRACE_MS);
+    const done = (): void => {
+      clearTimeout(grace);
+      resolve();
+    };
+    res.once('close', done);
+    res.req.socket.once('close', done);
+    send(res, page, done);
+    if (res.req.socket.destroyed) done(); // its 'close' came and went: nothing will be written
+
+  });
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -229,6 +229,17 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
     assert.match(r.stderr, /\[network\]/);
   });
 
+  test('verify: an Ads API error whose codes carry terminal escapes is printed escaped, never obeyed (issue 10 defect 5)', async () => {
+    await writeConfig();
+    fake.reset();
+    fake.on('listAccessibleCustomers', adsError(403, 'PERMISSION\x1b[2J_DENIED', { authorizationError: 'NOT\x1b]0;owned\x07_APPROVED' }, 'No\x1b[31m red \u202eevil'));
+    const r = await runCli('verify', ['--config', config], fake.env());
+    assert.equal(r.code, 9, r.stderr);
+    assert.match(r.stderr, /NOT\\x1b\]0;owned\\x07_APPROVED/);
+    assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f\u202e]/);
+    assertClean(r, secrets);
+  });
+
   test('customers --json --details, then --set-login-customer-id, then revoke --remove', async () => {
     await writeConfig();
     fake.reset();
@@ -251,7 +262,7 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
 
     const revoke = await runCli('revoke', ['--config', config, '--remove'], fake.env());
     assert.equal(revoke.code, 0, revoke.stderr);
-    assert.match(revoke.stdout, /^Revoked the refresh token at .*\nRemoved refresh_token from /);
+    assert.match(revoke.stdout, /^Revoked the refresh token at .*\n.*whole grant.*\nRemoved refresh_token from /);
     const text = await readFile(config, 'utf8');
     assert.ok(!text.includes('refresh_token'));
     assert.match(text, /developer_token: devtoken-e2e-123456/);

@@ -40,6 +40,11 @@ export interface GoogleLikeProvider {
   clientSecrets(kind: 'installed' | 'web'): object;
   /** Writes clientSecrets(kind) to dir/client_secret_<id>.json with mode 0600 and returns the path. */
   writeClientFile(kind: 'installed' | 'web', dir: string): Promise<string>;
+  /**
+   * Changes what the ID token and userinfo say about the user from now on (e.g. another `email`,
+   * or `email_verified: false`); `{}` goes back to the defaults. The login stays the same.
+   */
+  setUserClaims(overrides: { email?: string; email_verified?: boolean }): void;
   /** Closes the server and every open socket. */
   close(): Promise<void>;
 }
@@ -282,6 +287,7 @@ export async function startGoogleLikeProvider(
   for (let n = 2; n <= (options.users ?? 1); n++) users.push({ login: `ads-user-${n}@example.com`, password: `pw-${randomString(12)}`, sub: newSub() });
   const bySub = new Map(users.map((u) => [u.sub, u]));
   let refreshGrants = 0;
+  let claimOverrides: { email?: string; email_verified?: boolean } = {};
   const installed = { client_id: googleLikeClientId(), client_secret: `GOCSPX-${randomString(21)}` };
   const webRedirectUris = options.webRedirectUris
     ?? [`http://127.0.0.1:${await getFreePort()}/oauth2callback`];
@@ -366,7 +372,7 @@ export async function startGoogleLikeProvider(
       if (!found) return undefined;
       return {
         accountId: sub,
-        claims: () => ({ sub, email: found.login, email_verified: true, name: 'Ads Test User' }),
+        claims: () => ({ sub, email: found.login, email_verified: true, name: 'Ads Test User', ...(found === user ? claimOverrides : {}) }),
       };
     },
     features: {
@@ -583,6 +589,9 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
     installed: { ...installed },
     web: { ...web, redirect_uris: [...web.redirect_uris] },
     clientSecrets,
+    setUserClaims(overrides) {
+      claimOverrides = { ...overrides };
+    },
     async writeClientFile(kind, dir) {
       const c = kind === 'installed' ? installed : web;
       const path = join(dir, `client_secret_${c.client_id}.json`);

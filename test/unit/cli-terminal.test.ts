@@ -21,7 +21,6 @@ function ttyContext(): { ctx: CliContext; stdin: PassThrough & { isTTY: boolean;
     stderr: err,
     signal: controller.signal,
     hasDisplay: false,
-    platform: 'linux',
     debug: false,
     out: () => {},
     err: () => {},

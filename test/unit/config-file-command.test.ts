@@ -42,7 +42,6 @@ function context(stdin: string, env: Record<string, string | undefined> = {}): {
     stderr,
     signal: new AbortController().signal,
     hasDisplay: false,
-    platform: 'linux',
     debug: false,
     out: (line) => void (out += `${line}\n`),
     err: (line) => void (err += `${line}\n`),

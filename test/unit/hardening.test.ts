@@ -4,6 +4,9 @@ import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdsOAuthError } from '../../src/errors.js';
 import { runLoopbackFlow } from '../../src/flows/loopback.js';
@@ -11,6 +14,7 @@ import { planRedirect } from '../../src/flows/redirect.js';
 import { serverFromClient } from '../../src/protocol/authorization-server.js';
 import { validateCallback } from '../../src/protocol/callback.js';
 import { parseClientSecrets, type OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { escapeControlCharacters, providerText } from '../../src/protocol/redact.js';
 import { exchangeCode } from '../../src/protocol/tokens.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
@@ -191,5 +195,72 @@ describe('CLI output to a reader that went away', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     assert.equal(code, 141, stderr);
     assert.doesNotMatch(stderr, /\bat .*\.js:\d+/);
+  });
+});
+
+describe('terminal escape sequences from outside are shown, never obeyed (issue 10 defect 5)', () => {
+  const HOSTILE = 'bad\x1b]0;owned\x07 \x1b[2J\x1b[31mred\x9b1m \u202eevil\u202c end';
+  const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+  it('escapeControlCharacters and providerText turn ESC, BEL, C1 and bidi overrides into visible escapes', () => {
+    assert.equal(escapeControlCharacters('a\x1b[2Jb\x07c\tline\nnext\x9b\u202e'), 'a\\x1b[2Jb\\x07c\tline\nnext\\x9b\\u202e');
+    const text = providerText(HOSTILE, []);
+    assert.doesNotMatch(text, RAW);
+    assert.match(text, /\\x1b\]0;owned\\x07/);
+  });
+
+  it('a token endpoint error_description with escapes reaches the message escaped', async () => {
+    fake.next({ status: 400, body: { error: 'invalid_grant\x1b[2J', error_description: HOSTILE } });
+    const error = await exchangeCode(serverFromClient(client()), client(), exchangeParams(client()), {
+      redirectUri: 'http://127.0.0.1:1/',
+      codeVerifier: VERIFIER,
+      scopes: [ADWORDS],
+    }).catch((e: unknown) => e);
+    assert.ok(error instanceof AdsOAuthError);
+    assert.doesNotMatch(error.message, RAW);
+    assert.match(error.message, /\\x1b/);
+  });
+
+  for (const field of ['refresh_token', 'access_token'] as const) {
+    it(`a ${field} with control characters is refused, never printed or saved`, async () => {
+      fake.next({ body: tokenBody({ [field]: `1//tok\x1b]8;;https://evil.example\x07en` }) });
+      const error = await exchangeCode(serverFromClient(client()), client(), exchangeParams(client()), {
+        redirectUri: 'http://127.0.0.1:1/',
+        codeVerifier: VERIFIER,
+        scopes: [ADWORDS],
+      }).catch((e: unknown) => e);
+      assert.ok(error instanceof AdsOAuthError, String(error));
+      assert.equal(error.code, 'PROVIDER_RESPONSE');
+      assert.match(error.message, new RegExp(`${field} with characters that RFC 6749 does not allow`));
+      assert.match(error.message, /code is spent/);
+    });
+  }
+
+  it('the CLI prints a hostile provider error with the escapes visible (a real process, verify)', async () => {
+    fake.next({ status: 400, body: { error: 'invalid_request', error_description: HOSTILE } });
+    const dir = await mkdtemp(join(tmpdir(), 'ads-oauth-esc-'));
+    const secrets = join(dir, 'client.json');
+    await writeFile(
+      secrets,
+      JSON.stringify({ installed: { client_id: 'h.apps.googleusercontent.com', client_secret: SECRET, auth_uri: fake.authUri, token_uri: fake.tokenUri, redirect_uris: ['http://localhost'] } }),
+    );
+    try {
+      const child = spawn(process.execPath, [`${ROOT}dist/cli/ads-oauth.js`, 'verify', '--client_secrets_path', secrets], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_NO_WARNINGS: '1', ADS_OAUTH_TOKEN_URI: fake.tokenUri },
+      });
+      child.stdin.end('1//hostile-test-refresh-token\n');
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString('latin1')));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString('latin1')));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      assert.notEqual(code, 0, out);
+      assert.ok(fake.requests.length >= 1, out);
+      assert.match(out, /owned/, out);
+      assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f]/, JSON.stringify(out));
+      assert.doesNotMatch(out, /\x1b|\x07/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

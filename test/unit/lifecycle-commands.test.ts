@@ -8,12 +8,13 @@ import { dirname, join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { customersCommand } from '../../src/cli/commands/customers.js';
-import { revokeCommand } from '../../src/cli/commands/revoke.js';
+import { revokeCommand, revokeEffect } from '../../src/cli/commands/revoke.js';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { isAdsOAuthError, type AdsOAuthError } from '../../src/errors.js';
 import { ADWORDS_SCOPE, adsError, oauthError, startFakeGoogleApis, type FakeGoogleApis } from '../support/fake-google-apis.js';
+import { assertNoSecrets as assertNoneOf } from '../support/secrets.js';
 
 let fake: FakeGoogleApis;
 let dir: string;
@@ -58,7 +59,6 @@ async function run(
     stderr: err.stream,
     signal: new AbortController().signal,
     hasDisplay: false,
-    platform: process.platform,
     debug: false,
     out: (line) => void out.stream.write(`${line}\n`),
     err: (line) => void err.stream.write(`${line}\n`),
@@ -74,10 +74,7 @@ async function run(
 }
 
 function assertNoSecrets(r: Run, extra: string[] = []): void {
-  for (const text of [r.stdout, r.stderr]) {
-    for (const secret of [fake.clientSecret, fake.refreshToken, ...extra]) assert.ok(!text.includes(secret), `secret leaked in: ${text}`);
-    assert.ok(!/ya29\.fake-access/.test(text), 'access token leaked');
-  }
+  assertNoneOf(r, [fake.clientSecret, fake.refreshToken, ...extra], { patterns: [/ya29\.fake-access/] });
 }
 
 function onlyJson(stdout: string): Record<string, unknown> {
@@ -296,11 +293,25 @@ describe('ads-oauth revoke', () => {
   it('revokes with client auth and confirms on stdout', async () => {
     const r = await run(revokeCommand, ['--client_secrets_path', secretsPath], { stdin: fake.refreshToken });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `Revoked the refresh token at ${fake.revokeUri}.\n`);
+    assert.equal(
+      r.stdout,
+      `Revoked the refresh token at ${fake.revokeUri}.\nRFC 7009 lets the provider end the whole grant with it (Google does): other refresh tokens from the same consent may have stopped working too.\n`,
+    );
     const [call] = fake.requestsTo('revoke');
     assert.equal(call!.form?.['token'], fake.refreshToken);
     assert.equal(call!.form?.['client_secret'], fake.clientSecret);
     assertNoSecrets(r);
+  });
+
+  it('says that at Google it ended the whole grant, on every machine (stdout and --json)', async () => {
+    assert.match(revokeEffect('https://oauth2.googleapis.com/revoke'), /ended the whole grant: every refresh token this Google account gave this OAuth client, on every machine/);
+    assert.match(revokeEffect('https://accounts.google.com/o/oauth2/revoke'), /whole grant/);
+    assert.doesNotMatch(revokeEffect('https://evil-google.com.example/revoke'), /this Google account/);
+    const r = await run(revokeCommand, ['--client_secrets_path', secretsPath, '--json'], { stdin: fake.refreshToken });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(String(onlyJson(r.stdout)['effect']), /end the whole grant/);
+    const help = await run(revokeCommand, ['--help']);
+    assert.match(help.stdout, /At Google this ends the whole grant: every\s+refresh token that Google account gave this OAuth client, on every machine/);
   });
 
   it('--json for an already-invalid token: success with a note', async () => {
@@ -314,6 +325,7 @@ describe('ads-oauth revoke', () => {
     assert.equal(j['attempts'], 1);
     assert.equal(j['clientAuthenticated'], true);
     assert.equal(j['endpoint'], fake.revokeUri);
+    assert.equal(j['effect'], undefined, 'nothing was ended by revoking a dead token');
     assert.match(r.stderr, /^Note: /);
   });
 

@@ -9,6 +9,7 @@ import { exchangeCode, refreshAccessToken, revokeToken, tokenEndpointError } fro
 import type { FetchLike } from '../../src/protocol/types.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { oauthErrorResponse, startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
+import { assertNoSecrets as assertNoneOf } from '../support/secrets.js';
 
 const ADWORDS = 'https://www.googleapis.com/auth/adwords';
 const CLIENT_ID = '1234-abc.apps.googleusercontent.com';
@@ -54,10 +55,7 @@ function callbackParams(extra = ''): URLSearchParams {
 }
 
 function assertNoSecrets(error: AdsOAuthError): void {
-  const text = `${error.message}\n${JSON.stringify(error.toJSON())}`;
-  for (const secret of [CODE, VERIFIER, SECRET, REFRESH, STATE]) {
-    assert.ok(!text.includes(secret), `a secret leaked into the error: ${text}`);
-  }
+  assertNoneOf([error.message, JSON.stringify(error.toJSON())], [CODE, VERIFIER, SECRET, REFRESH, STATE]);
 }
 
 async function expectError(promise: Promise<unknown>, code: ErrorCode): Promise<AdsOAuthError> {

@@ -365,6 +365,28 @@ describe('startLoopbackListener: request rules', () => {
     }
   }
 
+  it('a 64 KiB URL → 414, 32 KiB of headers → 431, 10k parameters → 414, garbage → 400: answered with the protective headers, never handed to the flow, and the genuine callback is still served', async () => {
+    const listener = await startLoopbackListener();
+    const host = `127.0.0.1:${listener.port}`;
+    const result = listener.handle<string>(async (url) => ({ done: true, page: successPage(), value: url.searchParams.get('code') ?? '' }), HANDLE);
+    const cases: [string, number][] = [
+      [`GET /?state=s&pad=${'A'.repeat(64 * 1024)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 414],
+      [`GET /?state=s HTTP/1.1\r\nHost: ${host}\r\nX-Pad: ${'B'.repeat(32 * 1024)}\r\n\r\n`, 431],
+      [`GET /?state=s${'&p=1'.repeat(10_000)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 414],
+      [`GET /?a=\u00e9\u202e HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 400],
+      ['\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03', 400], // a TLS ClientHello
+    ];
+    for (const [request, status] of cases) {
+      const answer = await raw(listener.port, request);
+      assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${request.slice(0, 40)} → ${answer.slice(0, 80)}`);
+      assert.match(answer, /\r\ncontent-security-policy: default-src 'none'/i);
+      assert.match(answer, /\r\nx-content-type-options: nosniff/i);
+    }
+    const page = await get(listener.port, '/?state=s&code=genuine');
+    assert.equal(page.status, 200);
+    assert.equal(await result, 'genuine');
+  });
+
   it('another path → 404, and the flow never sees it', async () => {
     await withListener(async (listener, calls) => {
       const answer = await get(listener.port, '/favicon.ico');
@@ -599,6 +621,43 @@ describe('startLoopbackListener: handle()', () => {
     await closeNet(again);
     const second = await startLoopbackListener({ port });
     await second.close();
+  });
+
+  it('a genuine callback whose page cannot be sent still ends the flow at once with its outcome (issue 10 defect 6)', async () => {
+    for (const outcome of ['resolve', 'reject'] as const) {
+      const listener = await startLoopbackListener();
+      const started = Date.now();
+      let decided = 0;
+      const result = settle(
+        listener.handle<string>(async () => {
+          decided += 1;
+          await sleep(50); // the exchange
+          if (outcome === 'reject') throw new AdsOAuthError('TOKEN_ENDPOINT', 'The exchange failed.');
+          return { done: true, page: successPage(), value: 'the token' };
+        }, { timeoutMs: 5_000, timeoutMessage: 'timed out' }),
+      );
+      // The genuine callback pipelined behind another request on a connection the client closes
+      // once the first answer arrives: the callback's answer waits behind it and has nowhere to go.
+      const host = `127.0.0.1:${listener.port}`;
+      await new Promise<void>((resolve) => {
+        const socket = connect({ port: listener.port, host: '127.0.0.1' }, () =>
+          socket.write(`GET /nope HTTP/1.1\r\nHost: ${host}\r\n\r\nGET /?state=s&code=c HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
+        );
+        socket.once('data', () => socket.destroy()); // the first answer arrives: the client goes away
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+      });
+      const { value, error } = await result;
+      const elapsed = Date.now() - started;
+      if (decided === 0) {
+        // Node did not hand the pipelined request over at all: nothing was exchanged, nothing to prove.
+        assert.fail('the pipelined callback never reached the flow; the test does not exercise the defect');
+      }
+      if (outcome === 'resolve') assert.equal(value, 'the token', String(error));
+      else assert.ok(error instanceof AdsOAuthError && error.code === 'TOKEN_ENDPOINT', `an exchange failure is reported as itself, not ${String(error)}`);
+      assert.ok(elapsed < 4_000, `the flow ended ${elapsed} ms after start, waiting for a page nobody could receive`);
+      assert.notEqual(await tryConnect(listener.port, '127.0.0.1'), 'connected');
+    }
   });
 
   it('the callback page carries the protective headers and closes the connection', async () => {

@@ -247,6 +247,18 @@ for (const kind of ENGINES) {
       assert.equal(await store.getAdminSession(id), undefined);
     });
 
+    it('slides a live admin session\'s expiry (idle timeout), never revives an expired one', async () => {
+      const { id } = await store.createAdminSession({ email: 'admin@example.com', ttlMs: 1_000 });
+      const later = new Date(Date.now() + 120_000);
+      await store.touchAdminSession(id, later);
+      assert.equal((await store.getAdminSession(id, new Date(Date.now() + 60_000)))?.expiresAt.getTime(), later.getTime());
+      assert.equal(await store.getAdminSession(id, new Date(later.getTime() + 1)), undefined);
+      // Expired (as of `now`): touching does nothing.
+      await store.touchAdminSession(id, new Date(later.getTime() + 600_000), new Date(later.getTime() + 1));
+      assert.equal(await store.getAdminSession(id, new Date(later.getTime() + 1)), undefined);
+      await store.touchAdminSession('forged', later);
+    });
+
     it('holds the refresh lock of one account across two stores, not of others', async () => {
       const other = await fx.open();
       const { account } = await store.saveConnection(connection());

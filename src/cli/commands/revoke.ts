@@ -16,15 +16,17 @@ export const REVOKE_FLAGS: readonly FlagSpec[] = [
 export function revokeHelp(): string {
   return `Usage: ads-oauth revoke (--config [PATH] | --client_secrets_path=PATH) [--remove] [options]
 
-Revokes a refresh token at the provider (RFC 7009), which also ends the access the user granted
-to the OAuth client. A token that is already invalid counts as revoked (with a note). 5xx answers
-and timeouts are retried with backoff, at most 3 times.
+Revokes a refresh token at the provider (RFC 7009). At Google this ends the whole grant: every
+refresh token that Google account gave this OAuth client, on every machine, stops working, not only
+this one. Do not revoke an old token to "replace" it with a new one: the new one dies too. A token
+that is already invalid counts as revoked (with a note). 5xx answers and timeouts are retried with
+backoff, at most 3 times.
 
 Options (snake_case spellings such as --client_secrets_path are accepted too):
 ${formatFlags(REVOKE_FLAGS)}
 
-Output: one confirmation line on stdout (with --json one object: revoked, alreadyInvalid, note,
-attempts, clientAuthenticated, endpoint, removed{path, key}).
+Output: a confirmation and what it ended on stdout (with --json one object: revoked,
+alreadyInvalid, note, attempts, clientAuthenticated, endpoint, effect, removed{path, key}).
 
 ${ENVIRONMENT_HELP}
 
@@ -74,13 +76,32 @@ export async function revokeCommand(args: string[], ctx: CliContext): Promise<nu
     removed = { path, key };
   }
 
+  const effect = result.alreadyInvalid ? undefined : revokeEffect(result.endpoint);
   if (json) {
-    ctx.out(JSON.stringify({ ...result, ...(removed ? { removed } : {}) }));
+    ctx.out(JSON.stringify({ ...result, ...(effect ? { effect } : {}), ...(removed ? { removed } : {}) }));
   } else {
     ctx.out(result.alreadyInvalid ? `The refresh token was already invalid: nothing to revoke at ${result.endpoint}.` : `Revoked the refresh token at ${result.endpoint}.`);
+    if (effect) ctx.out(effect);
     if (removed) ctx.out(`Removed ${removed.key} from ${removed.path}.`);
   }
   if (result.note) ctx.err(`Note: ${result.note}`);
   if (result.attempts > 1) ctx.err(`Note: it took ${result.attempts} attempts (the endpoint was busy or slow).`);
   return ExitCode.OK;
+}
+
+/**
+ * What a revocation ended, in words: at Google the whole grant (every refresh token that Google
+ * account gave this client, on every machine); RFC 7009 allows any provider to do the same.
+ */
+export function revokeEffect(endpoint: string): string {
+  let host = '';
+  try {
+    host = new URL(endpoint).hostname.toLowerCase();
+  } catch {
+    // an endpoint that is not a URL was refused before the request; keep the general wording
+  }
+  const google = host === 'google.com' || host.endsWith('.google.com') || host === 'googleapis.com' || host.endsWith('.googleapis.com');
+  return google
+    ? 'This ended the whole grant: every refresh token this Google account gave this OAuth client, on every machine, has stopped working. Run the consent again for a new one.'
+    : 'RFC 7009 lets the provider end the whole grant with it (Google does): other refresh tokens from the same consent may have stopped working too.';
 }

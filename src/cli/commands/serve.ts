@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../../errors.js';
-import { formatFlags, parseCommandArgs, stringFlag, type FlagSpec } from '../args.js';
+import { formatFlags, listFlag, parseCommandArgs, stringFlag, type FlagSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -11,17 +11,21 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'public-url', kind: 'string', value: 'URL', description: 'The public URL (https, or http on loopback); the redirect URI is <URL>/oauth2callback.' },
   { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'Where to listen (default 127.0.0.1:8080).' },
   DATABASE_FLAG,
+  { name: 'admin', kind: 'list', value: 'EMAIL', description: 'May sign in at /admin (repeatable; a verified email of the provider, compared case-insensitively). Without it /admin lets nobody in.' },
   { name: 'issuer', kind: 'string', value: 'URL', description: 'Discover the provider at this issuer instead of the authorization endpoint\'s origin.' },
+  { name: 'help', kind: 'boolean', short: 'h', description: 'Show this help.' },
 ];
 
 const HELP = `Usage: ads-oauth serve --client_secrets_path web.json --public-url URL [--listen HOST:PORT] [--database PATH|postgres://…]
+                     [--admin EMAIL]… [--issuer URL]
        ads-oauth serve api-key create [--name NAME] | api-key list | api-key revoke ID [--database …] [--json]
        ads-oauth serve rotate-keys [--database …] [--json]
 
 Runs the web-application flow as a multi-user server with a token broker API.
-Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. The endpoint overrides of the lifecycle
-commands apply: ADS_OAUTH_TOKEN_URI (code exchange and refresh) and ADS_OAUTH_REVOKE_URI
-(default: the discovered revocation endpoint).
+Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. Admins (--admin) sign in at <public-url>/admin.
+Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI (code exchange and refresh),
+ADS_OAUTH_REVOKE_URI (default: the discovered revocation endpoint), ADS_OAUTH_TOKENINFO_URI,
+GOOGLE_ADS_API_ENDPOINT.
 
 Options:
 ${formatFlags(SERVE_FLAGS)}
@@ -43,6 +47,9 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   const clientPath = stringFlag(flags, 'client-secrets-path');
   const publicUrlText = stringFlag(flags, 'public-url');
   if (!clientPath || !publicUrlText) throw new AdsOAuthError('USAGE', 'serve needs --client_secrets_path and --public-url.');
+  const admins = listFlag(flags, 'admin') ?? [];
+  const badAdmin = admins.find((email) => !/^[^\s@]+@[^\s@]+$/.test(email.trim()));
+  if (badAdmin !== undefined) throw new AdsOAuthError('USAGE', `--admin needs an email address, not "${badAdmin}".`);
   const publicUrl = new URL(publicUrlText);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(publicUrl.hostname);
   if (publicUrl.protocol !== 'https:' && !(publicUrl.protocol === 'http:' && loopback)) {
@@ -95,6 +102,9 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   });
   const app = await createServeApp({
     flow, store, broker, publicUrl,
+    client: { clientId: client.clientId, clientSecret: client.clientSecret },
+    endpoints,
+    admins,
     revoke: async (token) => { await revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }); },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   });

@@ -2,12 +2,17 @@
  * The HTTP app of `ads-oauth serve` on Fastify 5: the connect pages (through the framework-agnostic
  * web flow of src/flows/web.ts), the token broker API, health checks and security headers.
  */
-import { createHash } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdsOAuthError, type ErrorCode } from '../../errors.js';
 import type { TokenBroker } from '../../broker/types.js';
 import type { WebFlow } from '../../flows/web.js';
+import type { LifecycleEndpoints } from '../../lifecycle/types.js';
+import type { VerifyResult } from '../../lifecycle/verify.js';
 import type { AccountStore, StoredAccount } from '../../stores/accounts/types.js';
+import { registerAdmin, type AdminRoutes } from './admin.js';
+import { STYLE_HASH, page } from './html.js';
+
+export { page } from './html.js';
 
 export interface ServeAppOptions {
   flow: WebFlow;
@@ -19,15 +24,25 @@ export interface ServeAppOptions {
   /** Fastify's logger option (pino); default off. */
   logger?: boolean | object;
   rateLimit?: { max: number; timeWindowMs: number };
+  /**
+   * The OAuth client: verify refreshes with it, downloaded configs carry it. Without it, verify
+   * and the config download answer an error.
+   */
+  client?: { clientId: string; clientSecret: string };
+  /**
+   * Where the lifecycle `verify` sends its calls (the CLI fills these from ADS_OAUTH_TOKEN_URI,
+   * ADS_OAUTH_REVOKE_URI, ADS_OAUTH_TOKENINFO_URI and GOOGLE_ADS_API_ENDPOINT); Google's by default.
+   */
+  endpoints?: Partial<LifecycleEndpoints>;
+  /** Whether verify also calls the Google Ads API (listAccessibleCustomers); default true. */
+  verifyAdsApi?: boolean;
+  /** Emails allowed to sign in at /admin (compared case-insensitively; only `email_verified` ones). */
+  admins?: readonly string[];
+  /** Absolute lifetime of an admin session; default 8 hours. */
+  adminSessionTtlMs?: number;
+  /** An admin session unused for this long ends; default 1 hour. */
+  adminSessionIdleMs?: number;
 }
-
-const STYLE = `body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f8fa;color:#1f2328}
-main{max-width:36rem;margin:8vh 1rem;padding:1.5rem 1.25rem;background:#fff;border:1px solid #d0d7de;border-radius:12px}
-@media (min-width:40rem){main{margin:8vh auto;padding:2rem 2.5rem}}
-h1{font-size:1.35rem;margin:0 0 .75rem}.ok h1{color:#1a7f37}.fail h1{color:#cf222e}
-p{margin:.5rem 0}a.button{display:inline-block;margin-top:1rem;padding:.75rem 1.25rem;background:#0969da;color:#fff;border-radius:8px;text-decoration:none;font-weight:600}
-a.button:focus-visible{outline:3px solid #1f2328;outline-offset:2px}`;
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
 
 /** One table from error code to HTTP status for the whole server. */
 export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -56,14 +71,6 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
 function apiCode(code: ErrorCode): string {
   if (code === 'NETWORK' || code === 'PROVIDER_RESPONSE') return 'provider_unavailable';
   return code.toLowerCase();
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-export function page(kind: 'ok' | 'fail' | 'plain', title: string, paragraphs: readonly string[], extraHtml = ''): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main class="${kind}"><h1>${escapeHtml(title)}</h1>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${extraHtml}</main></body></html>`;
 }
 
 /** The protocol layer's messages speak to CLI users ("run the command again"); the pages speak to browser users. */
@@ -108,15 +115,27 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+/**
+ * Request log lines without the query string: the callback's carries the authorization code and
+ * the state, which must never reach a log. A caller's own serializers win.
+ */
+function withSafeSerializers(logger: boolean | object): boolean | object {
+  if (logger === false) return false;
+  const base = logger === true ? {} : (logger as { serializers?: object });
+  return {
+    ...base,
+    serializers: {
+      req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: (req.url ?? '').split('?')[0], remoteAddress: req.ip }),
+      ...(base.serializers ?? {}),
+    },
+  };
+}
+
 export async function createServeApp(options: ServeAppOptions): Promise<FastifyInstance> {
   const publicUrl = new URL(String(options.publicUrl));
   const https = publicUrl.protocol === 'https:';
-  // The path without its query (a callback's query holds the code and the state), no headers.
-  const logger = options.logger === true ? {} : options.logger || undefined;
   const app = Fastify({
-    logger: logger
-      ? { ...logger, serializers: { req: (r: FastifyRequest) => ({ method: r.method, url: r.url.split('?')[0], remoteAddress: r.ip }), ...(logger as { serializers?: object }).serializers } }
-      : false,
+    logger: withSafeSerializers(options.logger ?? false),
     logController: new OneLinePerRequest(),
     trustProxy: false,
     forceCloseConnections: true,
@@ -152,6 +171,66 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
     reply.code(response.status);
   }
 
+  /**
+   * The lifecycle verify of one stored account. A refresh token that died (invalid_grant) marks an
+   * active account `reconnect_required`, as the broker would.
+   */
+  /**
+   * Revokes a stored refresh token. A token the provider calls already invalid (HTTP 400
+   * `invalid_token`/`invalid_grant`, which Google answers for a dead token) counts as revoked, as
+   * in `ads-oauth revoke`: otherwise an account whose token died could never be deleted.
+   */
+  async function revokeStored(refreshToken: string): Promise<void> {
+    try {
+      await options.revoke(refreshToken);
+    } catch (error) {
+      const code = error instanceof AdsOAuthError ? error.details['error'] : undefined;
+      if (error instanceof AdsOAuthError && error.details['status'] === 400 && (code === 'invalid_token' || code === 'invalid_grant')) return;
+      throw error;
+    }
+  }
+
+  function requireClient() {
+    if (!options.client) throw new AdsOAuthError('INTERNAL', 'createServeApp was started without its OAuth client (options.client).');
+    return options.client;
+  }
+
+  async function verifyAccount(account: StoredAccount): Promise<VerifyResult> {
+    const client = requireClient();
+    const refreshToken = await options.store.getRefreshToken(account.id);
+    if (!refreshToken) throw new AdsOAuthError('NOT_FOUND', 'No such account.');
+    const { verifyCredentials } = await import('../../lifecycle/verify.js');
+    const result = await options.store.withRefreshLock(account.id, () =>
+      verifyCredentials(
+        { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken },
+        { ...(options.endpoints ? { endpoints: options.endpoints } : {}), checkAdsApi: options.verifyAdsApi ?? true },
+      ),
+    );
+    const dead = result.problems.find((p) => p.check === 'refresh' && p.code === 'invalid_grant');
+    if (dead && account.status === 'active') {
+      await options.store.setStatus(account.id, 'reconnect_required', `${dead.cause} ${dead.fix}`.trim());
+      options.broker.forget(account.id);
+    }
+    return result;
+  }
+
+  // In its own encapsulated context, for its HTML error handler.
+  let admin!: AdminRoutes;
+  await app.register(async (scope) => {
+    admin = registerAdmin(scope, {
+      store: options.store,
+      broker: options.broker,
+      flow: options.flow,
+      publicUrl,
+      client: requireClient,
+      admins: options.admins ?? [],
+      sessionTtlMs: options.adminSessionTtlMs ?? 8 * 3600_000,
+      sessionIdleMs: options.adminSessionIdleMs ?? 3600_000,
+      revoke: revokeStored,
+      verify: verifyAccount,
+    });
+  });
+
   app.get('/', async (_request, reply) =>
     html(reply, 200, page('plain', 'Connect your Google Ads account', ['Sign in with Google and allow access to Google Ads. You can disconnect at any time.'], '<a class="button" href="connect">Connect Google Ads</a>')),
   );
@@ -168,9 +247,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
     if (result.ok && result.flow === 'connect') {
       return html(reply, 200, page('ok', 'Connected', [`Connected as ${result.account.email ?? result.account.subject}.`, 'You can close this window.']));
     }
-    if (result.ok) {
-      return html(reply, 403, page('fail', 'Not allowed', ['Admin sign-in is not available here.']));
-    }
+    if (result.ok || result.flow === 'admin') return admin.signedIn(request, reply, result);
     const retry = '<a class="button" href="connect">Try again</a>';
     return html(reply, response.status, page('fail', 'Not connected', [webMessage(result.error)], retry));
   });
@@ -211,10 +288,11 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       const token = await options.broker.getAccessToken(request.params.id);
       return { access_token: token.token, expires_at: token.expiresAt.toISOString(), scopes: token.scopes };
     });
+    api.post<{ Params: { id: string } }>('/accounts/:id/verify', async (request) => verifyAccount(await getAccount(request.params.id)));
     api.delete<{ Params: { id: string } }>('/accounts/:id', async (request, reply) => {
       const account = await getAccount(request.params.id);
       const refreshToken = await options.store.getRefreshToken(account.id);
-      if (refreshToken && account.status !== 'revoked') await options.revoke(refreshToken);
+      if (refreshToken && account.status !== 'revoked') await revokeStored(refreshToken);
       await options.store.deleteAccount(account.id);
       options.broker.forget(account.id);
       return reply.code(204).send();

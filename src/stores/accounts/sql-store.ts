@@ -611,6 +611,18 @@ export class SqlAccountStore implements AccountStore {
     };
   }
 
+  async touchAdminSession(id: string, expiresAt: Date, now: Date = new Date()): Promise<void> {
+    if (!id) return;
+    await this.#guard('extend an admin session', () =>
+      this.#db
+        .updateTable('admin_sessions')
+        .set({ expires_at: expiresAt.getTime() })
+        .where('id_hash', '=', sha256(id))
+        .where('expires_at', '>', now.getTime())
+        .execute(),
+    );
+  }
+
   async deleteAdminSession(id: string): Promise<void> {
     if (!id) return;
     await this.#guard('delete an admin session', () => this.#db.deleteFrom('admin_sessions').where('id_hash', '=', sha256(id)).execute());

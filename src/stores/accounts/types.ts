@@ -146,6 +146,8 @@ export interface AccountStore {
   /** Creates a server-side admin session; returns its id (the cookie value), stored only as a hash. */
   createAdminSession(session: { email: string; ttlMs: number }): Promise<{ id: string; session: AdminSession }>;
   getAdminSession(id: string, now?: Date): Promise<AdminSession | undefined>;
+  /** Moves a live session's expiry to `expiresAt` (idle timeout: the server slides it on use); nothing for an expired or unknown one. */
+  touchAdminSession(id: string, expiresAt: Date, now?: Date): Promise<void>;
   deleteAdminSession(id: string): Promise<void>;
 
   /**
