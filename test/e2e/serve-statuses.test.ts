@@ -3,7 +3,7 @@
 // provider's token and revocation endpoints, which the test can make fail, and Postgres reached
 // through a TCP relay the test can cut:
 // - the code exchange, the refreshes and the revocation of a DELETE go to the overridden endpoints;
-// - the token endpoint failing (503, a dropped connection) → 503 {"error":"provider_unavailable"}
+// - the token endpoint failing (503, a dropped connection, no answer for 30 s) → 503 {"error":"provider_unavailable"}
 //   and nothing stored changes;
 // - a dead refresh token → 409 {"error":"reconnect_required","message": the lifecycle diagnosis},
 //   the account marked reconnect_required, no further upstream call;
@@ -147,6 +147,17 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
       assert.equal(answer.body['access_token'], undefined);
       assert.deepEqual(await row(id), before, `${mode}: the stored record is unchanged`);
     }
+    // A token endpoint that never answers: the refresh gives up after its 30-second timeout.
+    relay.mode = 'stall';
+    const started = Date.now();
+    const timedOut = await api(`/accounts/${id}/access-token`).catch((error: unknown) => {
+      throw new Error(`${String((error as Error).cause ?? error)} after ${Date.now() - started} ms: ${serve.run.stderr.slice(-3000)}`);
+    });
+    assert.equal(timedOut.status, 503, timedOut.text);
+    assert.equal(timedOut.body['error'], 'provider_unavailable');
+    assert.match(String(timedOut.body['message']), /time/i);
+    assert.ok(Date.now() - started >= 29_000, 'after the timeout, not before');
+    assert.deepEqual(await row(id), before, 'timeout: the stored record is unchanged');
     relay.mode = 'forward';
     const account = await api(`/accounts/${id}`);
     assert.equal(account.body['status'], 'active');

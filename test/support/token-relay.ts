@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GoogleLikeProvider } from './google-like-provider.js';
 
-export type RelayMode = 'forward' | 'fail' | 'hangup';
+/** `stall`: the request is read and never answered (a token endpoint that hangs). */
+export type RelayMode = 'forward' | 'fail' | 'hangup' | 'stall';
 
 export interface TokenRelay {
   origin: string;
@@ -34,6 +35,7 @@ export async function startTokenRelay(provider: GoogleLikeProvider): Promise<Tok
       const form = new URLSearchParams(body);
       seen.push(path === '/token' ? `token:${form.get('grant_type')}` : path);
       if (mode === 'hangup') return void req.socket.destroy();
+      if (mode === 'stall') return;
       if (mode === 'fail') {
         res.writeHead(503, { 'content-type': 'text/html' });
         return void res.end('<html><body>Service Unavailable</body></html>');

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AdsOAuthError, type ErrorCode } from '../../src/errors.js';
@@ -236,6 +238,19 @@ for (const [name, fetchImpl] of transports) {
       const error = await expectError(exchange([ADWORDS], { timeoutMs: 200 }), 'NETWORK');
       assert.equal(error.details['reason'], 'timeout');
       assert.match(error.message, /timed out/);
+    });
+
+    it('a slow endpoint with timeoutMs and a signal times out even after a garbage collection (Node 20 AbortSignal.any)', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      fake.next({ body: tokenBody(), delayMs: 5_000 });
+      const started = Date.now();
+      const pending = refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts({ timeoutMs: 300, signal: new AbortController().signal }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      gc();
+      const error = await expectError(pending, 'NETWORK');
+      assert.equal(error.details['reason'], 'timeout');
+      assert.ok(Date.now() - started < 3_000, `timed out after ${Date.now() - started} ms`);
     });
 
     it('connection refused → NETWORK', async () => {
