@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
-import type { RequestOptions } from '../protocol/http.js';
+import { requestSignal, type RequestOptions } from '../protocol/http.js';
 import { assertSecureEndpoint, isTimeoutError } from '../protocol/tokeninfo.js';
 import { revokeToken, tokenEndpointError } from '../protocol/tokens.js';
 import { resolveEndpoints } from './endpoints.js';
@@ -68,8 +68,7 @@ function alreadyInvalid(error: unknown): boolean {
 async function revokeUnauthenticated(uri: URL, token: string, options: RequestOptions): Promise<void> {
   assertSecureEndpoint(uri, 'revocation endpoint');
   const fetchImpl = options.fetch ?? ((input: string | URL, init?: RequestInit) => fetch(input, init));
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const signal = requestSignal(options);
   try {
     const response = await fetchImpl(uri.href, {
       method: 'POST',

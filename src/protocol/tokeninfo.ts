@@ -9,7 +9,7 @@
  * @see https://developers.google.com/identity/protocols/oauth2/native-app (tokeninfo)
  */
 import { AdsOAuthError } from '../errors.js';
-import type { RequestOptions } from './http.js';
+import { requestSignal, type RequestOptions } from './http.js';
 import type { FetchLike } from './types.js';
 import { allowsInsecure } from './urls.js';
 import { providerText } from './redact.js';
@@ -102,8 +102,7 @@ export async function sendRequest(
   options: RequestOptions = {},
 ): Promise<{ response: Response; text: string }> {
   const fetchImpl: FetchLike = options.fetch ?? ((input, requestInit) => fetch(input, requestInit));
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const signal = requestSignal(options);
   try {
     const response = await fetchImpl(url.href, { ...init, signal, redirect: 'manual' });
     const text = await response.text();
