@@ -12,7 +12,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import {
   createTokenBroker,
   createWebFlow,
-  discoverServer,
+  discoverConfiguration,
   isAdsOAuthError,
   openAccountStore,
   parseKeyring,
@@ -24,17 +24,18 @@ import {
 
 const [clientPath = 'client_secret.json', publicUrl = 'http://127.0.0.1:3000'] = process.argv.slice(2);
 const client = await readClientSecretsFile(clientPath);
-const server = await discoverServer(client); // issuer and JWKS, to validate the ID token
+// The client and the provider's discovered metadata (issuer, JWKS: the ID token is validated).
+const config = await discoverConfiguration(client);
 const store = await openAccountStore({
   database: process.env['DATABASE'] ?? 'accounts.sqlite', // or a postgres:// URL
   keyring: parseKeyring(process.env['ADS_OAUTH_ENCRYPTION_KEYS']),
   clientId: client.clientId,
 });
 await store.migrate();
-const flow = createWebFlow({ client, server, store, publicUrl });
+const flow = createWebFlow({ config, store, publicUrl });
 const broker = createTokenBroker({
   store,
-  refresh: (refreshToken, { signal }) => refreshAccessToken(client.tokenUri, client, refreshToken, signal ? { signal } : {}),
+  refresh: (refreshToken, { signal }) => refreshAccessToken(config, refreshToken, signal ? { signal } : {}),
 });
 
 /** The flow is framework-agnostic: it reads method, URL and headers, and answers status and headers. */

@@ -71,31 +71,166 @@ export const ErrorCodes = [
 
 export type ErrorCode = (typeof ErrorCodes)[number];
 
-export interface AdsOAuthErrorOptions {
+/**
+ * What a program (the CLI, a server) could advise, without the library naming any flag: the
+ * library says what happened, `cli/hints.ts` turns each hint into the CLI's own advice.
+ *
+ * - `headless`: the browser seems to be on another machine (paste mode would work);
+ * - `timeout`: a longer wait (or request timeout) may help;
+ * - `port`: the loopback port was the problem (choose another, or none);
+ * - `regenerate`: the refresh token is dead: run the consent again for a new one;
+ * - `scopes`: the requested scope list should change;
+ * - `retry`: run the whole flow again (e.g. an authorization code was spent);
+ * - `network`: check the network, proxy, firewall and endpoint URL;
+ * - `login_customer`: set the login customer ID (a manager account).
+ */
+export type ErrorHint = 'headless' | 'timeout' | 'port' | 'regenerate' | 'scopes' | 'retry' | 'network' | 'login_customer';
+
+/** Details every code may carry beside its own (open, so codes can grow facts without a break). */
+export interface OpenDetails {
+  readonly [key: string]: unknown;
+}
+
+/** Why a callback (received or pasted) was not used. */
+export type CallbackReason =
+  | 'state_missing'
+  | 'state_mismatch'
+  | 'duplicate_parameter'
+  | 'code_missing'
+  | 'invalid'
+  | 'empty'
+  | 'quoted'
+  | 'whitespace'
+  | 'not_a_url'
+  | 'authorization_url'
+  | 'other_redirect'
+  | 'truncated'
+  | 'eof';
+
+/** The network operation an endpoint error happened in. */
+export type EndpointOperation = 'exchange' | 'refresh' | 'revoke' | 'tokeninfo' | 'ads_api' | 'discovery';
+
+/** A reference to the lifecycle diagnosis carried by an error (see `src/lifecycle/diagnosis.ts`). */
+export interface ProblemRef {
+  code: string;
+  check: string;
+}
+
+/** Facts of an error from (or on the way to) an endpoint. */
+export interface EndpointDetails extends OpenDetails {
+  /** The endpoint's origin. */
+  endpoint?: string;
+  operation?: EndpointOperation;
+  /** The HTTP status, when there was an answer. */
+  status?: number;
+  /** `timeout`, a Node errno (`ECONNREFUSED`), an oauth4webapi code, … */
+  reason?: string;
+  /** Attempts made (revocation retries). */
+  attempts?: number;
+  problem?: ProblemRef;
+}
+
+/** Facts of an OAuth error answer (`error`, `error_description`, …). */
+export interface OAuthErrorDetails extends EndpointDetails {
+  /** The OAuth `error` code (`invalid_grant`, `invalid_client`, …), redacted. */
+  error?: string;
+  error_description?: string;
+  /** Google's `error_subtype` (e.g. `invalid_rapt`). */
+  error_subtype?: string;
+}
+
+/** Facts of a Google Ads API failure (see `AdsApiErrorDetails` in `src/protocol/ads-api.ts`). */
+export interface AdsApiDetails extends OpenDetails {
+  httpStatus?: number;
+  status?: string;
+  message?: string;
+  errors?: ReadonlyArray<{ type: string; code: string; message?: string }>;
+  reason?: string;
+  requestId?: string;
+  problem?: ProblemRef;
+}
+
+/** Facts of a file or store failure. */
+export interface PathDetails extends OpenDetails {
+  path?: string;
+  reason?: string;
+  field?: string;
+  key?: string;
+}
+
+/**
+ * The type of `details` for each code, as oauth4webapi types its error bodies: switch on
+ * `error.code` after {@link isAdsOAuthError} and read typed fields, no casts.
+ */
+export interface ErrorDetailsMap {
+  USAGE: OpenDetails & { port?: number; registered?: string };
+  CLIENT_FILE: PathDetails;
+  INSECURE_ENDPOINT: OpenDetails & { url?: string; field?: string };
+  NO_REDIRECT_URI: PathDetails;
+  LISTEN_FAILED: OpenDetails & { port?: number; reason?: string; registered?: string };
+  TIMEOUT: OpenDetails & { timeoutMs?: number; mode?: 'loopback' | 'headless' };
+  ACCESS_DENIED: OAuthErrorDetails;
+  AUTHORIZATION_ERROR: OAuthErrorDetails;
+  INVALID_CALLBACK: OpenDetails & { reason?: CallbackReason };
+  ISSUER_MISMATCH: OpenDetails & { expected?: string; reason?: 'mismatch' | 'missing' };
+  NO_REFRESH_TOKEN: OpenDetails;
+  SCOPE_NOT_GRANTED: OpenDetails & { missing?: string[]; granted?: string[] };
+  TOKEN_ENDPOINT: OAuthErrorDetails;
+  /** From an OAuth endpoint (`status` a number) or the Ads API (`httpStatus`, `status` the canonical name). */
+  PROVIDER_RESPONSE: Omit<EndpointDetails, 'status'> & Omit<AdsApiDetails, 'status' | 'reason'> & { status?: number | string };
+  NETWORK: EndpointDetails;
+  CONFIG: PathDetails;
+  CONFIG_WRITE: PathDetails;
+  ADS_API: AdsApiDetails;
+  VERIFY_FAILED: OpenDetails & { problems?: ProblemRef[] };
+  INTERRUPTED: EndpointDetails;
+  STORE: PathDetails;
+  DECRYPT: OpenDetails & { kid?: string; kind?: string; reason?: string };
+  NOT_FOUND: OpenDetails & { accountId?: string; id?: string };
+  RECONNECT_REQUIRED: OpenDetails & { accountId?: string };
+  PROVIDER_UNAVAILABLE: OpenDetails & { accountId?: string };
+  UNAUTHORIZED: OpenDetails;
+  FORBIDDEN: OpenDetails;
+  RATE_LIMITED: OpenDetails;
+  INTERNAL: OpenDetails;
+}
+
+/** The details type of one code (or of a union of codes). */
+export type ErrorDetails<C extends ErrorCode = ErrorCode> = ErrorDetailsMap[C];
+
+export interface AdsOAuthErrorOptions<C extends ErrorCode = ErrorCode> {
   /** The underlying error, kept for `--debug`; never shown to users otherwise. */
   cause?: unknown;
   /** Structured, secret-free facts for JSON output and programmatic handling. */
-  details?: Record<string, unknown>;
+  details?: ErrorDetails<C>;
+  /** What a caller could advise; see {@link ErrorHint}. */
+  hints?: readonly ErrorHint[];
 }
 
-export class AdsOAuthError extends Error {
+export class AdsOAuthError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name = 'AdsOAuthError';
-  readonly code: ErrorCode;
-  readonly details: Record<string, unknown>;
+  readonly code: C;
+  readonly details: ErrorDetails<C>;
+  /** What a caller could advise (the CLI prints flag advice for each); empty when nothing. */
+  readonly hints: readonly ErrorHint[];
 
-  constructor(code: ErrorCode, message: string, options: AdsOAuthErrorOptions = {}) {
+  constructor(code: C, message: string, options: AdsOAuthErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.details = options.details ?? {};
+    this.details = options.details ?? ({} as ErrorDetails<C>);
+    this.hints = [...new Set(options.hints ?? [])];
   }
 
-  /** A JSON-safe view: code, message and details. */
-  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
-    return { code: this.code, message: this.message, details: this.details };
+  /** A JSON-safe view: code, message, details and hints. */
+  toJSON(): { code: C; message: string; details: ErrorDetails<C>; hints?: readonly ErrorHint[] } {
+    return { code: this.code, message: this.message, details: this.details, ...(this.hints.length > 0 ? { hints: this.hints } : {}) };
   }
 }
 
-/** True for an {@link AdsOAuthError}, optionally with one of the given codes. */
-export function isAdsOAuthError(value: unknown, ...codes: ErrorCode[]): value is AdsOAuthError {
-  return value instanceof AdsOAuthError && (codes.length === 0 || codes.includes(value.code));
+/** An {@link AdsOAuthError} of one of the codes `C`, narrowed by `code`. */
+export type AdsOAuthErrorOf<C extends ErrorCode> = C extends ErrorCode ? AdsOAuthError<C> : never;
+
+/** True for an {@link AdsOAuthError}, optionally with one of the given codes (then `details` is typed). */
+export function isAdsOAuthError<C extends ErrorCode = ErrorCode>(value: unknown, ...codes: C[]): value is AdsOAuthErrorOf<C> {
+  return value instanceof AdsOAuthError && (codes.length === 0 || (codes as ErrorCode[]).includes(value.code));
 }

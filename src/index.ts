@@ -2,8 +2,10 @@
  * ads-oauth: OAuth 2.0 user credentials (refresh tokens) for the Google Ads API and any Google API
  * or OAuth 2.0 provider. Every step the CLI takes is exported here, usable on its own:
  *
- * - protocol: {@link parseClientSecrets} → {@link createAuthorizationRequest} →
- *   {@link validateCallback} → {@link exchangeCode}; {@link refreshAccessToken}, {@link revokeToken};
+ * - protocol: {@link parseClientSecrets} (or {@link defineClient}) → {@link createConfiguration} /
+ *   {@link discoverConfiguration}, then every operation takes that configuration first:
+ *   {@link createAuthorizationRequest} → {@link validateCallback} → {@link exchangeCode};
+ *   {@link refreshAccessToken}, {@link revokeToken}, {@link fetchTokenInfo};
  * - flows: {@link runLoopbackFlow} (desktop), {@link runHeadlessFlow} (paste);
  * - server: {@link startLoopbackListener};
  * - writers and stores: config files of every Google Ads client library, written atomically;
@@ -12,14 +14,33 @@
  * Every failure is an {@link AdsOAuthError} with a stable `code`.
  * @packageDocumentation
  */
-export { AdsOAuthError, ErrorCodes, isAdsOAuthError, type ErrorCode, type AdsOAuthErrorOptions } from './errors.js';
+export {
+  AdsOAuthError,
+  ErrorCodes,
+  isAdsOAuthError,
+  type ErrorCode,
+  type ErrorHint,
+  type ErrorDetails,
+  type ErrorDetailsMap,
+  type AdsOAuthErrorOf,
+  type AdsOAuthErrorOptions,
+} from './errors.js';
 
-export { parseClientSecrets, firstLoopbackRedirect, type OAuthClientConfig, type ClientKind } from './protocol/client-file.js';
+export { parseClientSecrets, defineClient, firstLoopbackRedirect, type OAuthClientConfig, type ClientKind, type ClientDefinition } from './protocol/client-file.js';
+export {
+  createConfiguration,
+  discoverConfiguration,
+  type Configuration,
+  type ConfigurationOptions,
+  type EndpointOverrides,
+  type ResolvedEndpoints,
+  type CallOptions,
+} from './protocol/config.js';
 export { ADWORDS_SCOPE, DEFAULT_SCOPES, normalizeScopes, resolveScopes, missingScopes } from './protocol/scopes.js';
 export { isLoopbackHost, parseEndpoint } from './protocol/urls.js';
 export { serverFromClient, discoverServer, type ServerInfo } from './protocol/authorization-server.js';
 export { createAuthorizationRequest, type AuthorizationRequest, type AuthorizationRequestOptions } from './protocol/authorize.js';
-export { validateCallback, parsePastedCallback, type CallbackRejection } from './protocol/callback.js';
+export { validateCallback, parsePastedCallback, type CallbackRejection, type ValidatedCallback } from './protocol/callback.js';
 export {
   exchangeCode,
   refreshAccessToken,

@@ -42,8 +42,8 @@ interface Flight {
 function isProviderUnavailable(error: unknown): boolean {
   if (isAdsOAuthError(error, 'NETWORK', 'PROVIDER_RESPONSE', 'TIMEOUT')) return true;
   if (isAdsOAuthError(error, 'TOKEN_ENDPOINT')) {
-    const status = error.details['status'];
-    const code = error.details['error'];
+    const status = error.details.status;
+    const code = error.details.error;
     return (typeof status === 'number' && status >= 500) || code === 'temporarily_unavailable' || code === 'server_error';
   }
   const name = (error as { name?: unknown } | null)?.name;
@@ -51,7 +51,7 @@ function isProviderUnavailable(error: unknown): boolean {
 }
 
 function isInvalidGrant(error: unknown): boolean {
-  return isAdsOAuthError(error, 'TOKEN_ENDPOINT') && error.details['error'] === 'invalid_grant';
+  return isAdsOAuthError(error, 'TOKEN_ENDPOINT') && error.details.error === 'invalid_grant';
 }
 
 /** Resolves with `promise`, or rejects when `signal` aborts first (the promise itself goes on). */

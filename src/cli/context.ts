@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
 import { escapeControlCharacters } from '../protocol/redact.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
+import { adviceFor } from './hints.js';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 type In = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -93,6 +94,7 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
 export function reportError(error: unknown, ctx: Pick<CliContext, 'err' | 'debug'>): number {
   if (isAdsOAuthError(error)) {
     ctx.err(`Error: ${error.message}`);
+    for (const line of adviceFor(error)) ctx.err(line);
     if (ctx.debug) {
       ctx.err(`[debug] code=${error.code}`);
       if (error.cause !== undefined) ctx.err(`[debug] cause: ${formatCause(error.cause)}`);

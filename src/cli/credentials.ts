@@ -14,9 +14,10 @@
  */
 import { resolve } from 'node:path';
 import { AdsOAuthError } from '../errors.js';
-import { defaultEndpoints } from '../lifecycle/endpoints.js';
-import type { AdsCredentials, LifecycleEndpoints, LifecycleOptions } from '../lifecycle/types.js';
+import type { AdsCredentials } from '../lifecycle/types.js';
 import { normalizeApiVersion } from '../protocol/ads-api.js';
+import { defineClient, type OAuthClientConfig } from '../protocol/client-file.js';
+import { createConfiguration, type Configuration, type EndpointOverrides } from '../protocol/config.js';
 import { parseEndpoint } from '../protocol/urls.js';
 import { expandHome, readClientSecretsFile } from '../stores/client-secrets.js';
 import { createNodeFetch } from '../transport/node-fetch.js';
@@ -81,15 +82,13 @@ export interface CredentialSources {
 }
 
 export interface LoadedCredentials {
-  /** Client ID and secret are empty strings when unknown (only `revoke` allows that). */
   credentials: AdsCredentials;
-  endpoints: LifecycleEndpoints;
+  /** The client (or none: only `revoke` allows that), the endpoints, the CLI's light fetch, the timeout, Ctrl-C. */
+  config: Configuration;
   /** The config file, when `--config` was given. */
-  config?: { path: string; format: FormatId };
+  configFile?: { path: string; format: FormatId };
   sources: CredentialSources;
   timeoutMs: number;
-  /** What every lifecycle call takes: the CLI's light fetch, the endpoints, the timeout, Ctrl-C. */
-  request: LifecycleOptions;
 }
 
 function envValue(env: CliContext['env'], name: string): string | undefined {
@@ -110,17 +109,19 @@ function envEndpoint(env: CliContext['env'], name: string): URL | undefined {
   }
 }
 
-/** Endpoints from the environment and flags; `clientTokenUri` is the client file's token_uri. */
-export function resolveCliEndpoints(env: CliContext['env'], flags: FlagValues, clientTokenUri?: URL): LifecycleEndpoints {
-  const defaults = defaultEndpoints();
+/** Endpoint overrides from the environment and flags (the client file's token_uri is the client's own). */
+export function resolveCliEndpoints(env: CliContext['env'], flags: FlagValues): EndpointOverrides {
   const apiVersion = stringFlag(flags, 'api-version');
   const ads = envEndpoint(env, 'GOOGLE_ADS_API_ENDPOINT');
+  const tokenUri = envEndpoint(env, 'ADS_OAUTH_TOKEN_URI');
+  const revocationUri = envEndpoint(env, 'ADS_OAUTH_REVOKE_URI');
+  const tokeninfoUri = envEndpoint(env, 'ADS_OAUTH_TOKENINFO_URI');
   return {
-    tokenUri: envEndpoint(env, 'ADS_OAUTH_TOKEN_URI') ?? clientTokenUri ?? defaults.tokenUri,
-    revokeUri: envEndpoint(env, 'ADS_OAUTH_REVOKE_URI') ?? defaults.revokeUri,
-    tokeninfoUri: envEndpoint(env, 'ADS_OAUTH_TOKENINFO_URI') ?? defaults.tokeninfoUri,
-    adsApiBase: ads ? new URL(ads.href.replace(/\/+$/, '')) : defaults.adsApiBase,
-    apiVersion: apiVersion !== undefined ? normalizeApiVersion(apiVersion) : defaults.apiVersion,
+    ...(tokenUri ? { tokenUri } : {}),
+    ...(revocationUri ? { revocationUri } : {}),
+    ...(tokeninfoUri ? { tokeninfoUri } : {}),
+    ...(ads ? { adsApiBase: new URL(ads.href.replace(/\/+$/, '')) } : {}),
+    ...(apiVersion !== undefined ? { apiVersion: normalizeApiVersion(apiVersion) } : {}),
   };
 }
 
@@ -189,7 +190,7 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
   }
   const timeoutSeconds = intFlag(flags, 'timeout', 1, 600) ?? 15;
 
-  let config: LoadedCredentials['config'];
+  let config: LoadedCredentials['configFile'];
   let values: Partial<Record<CredentialField, string>> = {};
   if (configFlag !== undefined) {
     const path = typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
@@ -201,20 +202,16 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
     ) as Partial<Record<CredentialField, string>>;
   }
 
-  let clientId = '';
-  let clientSecret = '';
+  let client: OAuthClientConfig | null = null;
   let clientSource = 'none';
-  let clientTokenUri: URL | undefined;
   if (secretsPath !== undefined) {
-    const client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
-    clientId = client.clientId;
-    clientSecret = client.clientSecret;
-    clientTokenUri = client.tokenUri;
+    client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
     clientSource = client.source;
   } else if (config) {
-    clientId = values.clientId ?? '';
-    clientSecret = values.clientSecret ?? '';
+    const clientId = values.clientId ?? '';
+    const clientSecret = values.clientSecret ?? '';
     clientSource = config.path;
+    if (clientId && clientSecret) client = defineClient({ clientId, clientSecret, source: config.path });
     if (requireClient && (!clientId || !clientSecret)) {
       const missing = [!clientId ? keyName(config.format, 'clientId') : undefined, !clientSecret ? keyName(config.format, 'clientSecret') : undefined].filter(Boolean);
       throw new AdsOAuthError(
@@ -245,7 +242,7 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
     tokenSource = 'stdin';
   }
 
-  const credentials: AdsCredentials = { clientId, clientSecret, refreshToken };
+  const credentials: AdsCredentials = { refreshToken };
   const sources: CredentialSources = { client: clientSource, refreshToken: tokenSource };
   const envDeveloperToken = envValue(ctx.env, 'GOOGLE_ADS_DEVELOPER_TOKEN');
   if (values.developerToken) {
@@ -264,14 +261,13 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
     sources.loginCustomerId = 'GOOGLE_ADS_LOGIN_CUSTOMER_ID';
   }
 
-  const endpoints = resolveCliEndpoints(ctx.env, flags, clientTokenUri);
+  const endpoints = resolveCliEndpoints(ctx.env, flags);
   const timeoutMs = timeoutSeconds * 1000;
   return {
     credentials,
-    endpoints,
-    ...(config ? { config } : {}),
+    config: createConfiguration(client, undefined, { fetch: createNodeFetch({ timeoutMs }), endpoints, timeoutMs, signal: ctx.signal }),
+    ...(config ? { configFile: config } : {}),
     sources,
     timeoutMs,
-    request: { fetch: createNodeFetch({ timeoutMs }), endpoints, timeoutMs, signal: ctx.signal },
   };
 }

@@ -42,7 +42,8 @@ const byCode: Record<ErrorCode, number> = {
   INVALID_CALLBACK: ExitCode.INPUT,
   TIMEOUT: ExitCode.TIMEOUT,
   ACCESS_DENIED: ExitCode.CONSENT,
-  AUTHORIZATION_ERROR: ExitCode.CONSENT,
+  // The authorization server refused the request (invalid_scope, unauthorized_client…): the README's "provider".
+  AUTHORIZATION_ERROR: ExitCode.PROVIDER,
   SCOPE_NOT_GRANTED: ExitCode.CONSENT,
   NO_REFRESH_TOKEN: ExitCode.CONSENT,
   ISSUER_MISMATCH: ExitCode.PROVIDER,

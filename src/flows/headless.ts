@@ -1,6 +1,7 @@
 import { AdsOAuthError } from '../errors.js';
 import { parsePastedCallback } from '../protocol/callback.js';
-import { AuthorizationSession, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
+import type { Configuration } from '../protocol/config.js';
+import { AuthorizationSession, flowSignal, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
 
 export interface HeadlessFlowOptions extends FlowOptions {
   /** The redirect URI to send; nothing listens there (installed) or it is the user's own site (web). */
@@ -26,13 +27,13 @@ export function headlessInstructions(redirectUri: string): string {
  * the user completes consent in any browser and pastes the address it ends on. The pasted URL is
  * validated like a real callback (state included) before the code is exchanged.
  */
-export async function runHeadlessFlow(options: HeadlessFlowOptions): Promise<FlowResult> {
-  const session = await AuthorizationSession.start(options, options.redirectUri);
+export async function runHeadlessFlow(config: Configuration, options: HeadlessFlowOptions): Promise<FlowResult> {
+  const session = await AuthorizationSession.start(config, options, options.redirectUri);
   await options.onAuthorizationUrl(session.request.url, { redirectUri: options.redirectUri });
   const deadline = Date.now() + options.timeoutMs;
   options.onEvent?.({ type: 'waiting', redirectUri: options.redirectUri, deadline });
   for (;;) {
-    const line = await withDeadline(options.readLine(), deadline, options.signal, options.timeoutMs);
+    const line = await withDeadline(options.readLine(), deadline, flowSignal(config, options), options.timeoutMs);
     if (line === null) {
       throw new AdsOAuthError('INVALID_CALLBACK', 'No address was pasted (end of input). Paste the address the browser ends on after consent.', {
         details: { reason: 'eof' },
@@ -43,7 +44,7 @@ export async function runHeadlessFlow(options: HeadlessFlowOptions): Promise<Flo
       return await session.complete(url);
     } catch (error) {
       if (!isForeignCallback(error)) throw error;
-      const reason = String(error.details['reason']);
+      const reason = error.details.reason ?? 'invalid';
       const message =
         reason === 'state_mismatch'
           ? 'That address is from another run (its "state" does not match this one). Use the URL printed above, finish the consent, and paste the address you end on.'
@@ -73,8 +74,8 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, signal: AbortSig
               '  1. The consent was not finished in the browser.',
               '  2. The browser showed "Error 400: redirect_uri_mismatch" instead of going on: the redirect URI is not registered for this client.',
               '  3. Nothing was pasted: copy the whole address the browser ends on, paste it here and press Enter.',
-              'Run again (with --timeout SECONDS to wait longer).',
             ].join('\n'),
+            { details: { timeoutMs, mode: 'headless' }, hints: ['timeout'] },
           ),
         );
       },

@@ -1,11 +1,18 @@
+import { AdsOAuthError } from '../errors.js';
+import type { OAuthClientConfig } from '../protocol/client-file.js';
+import { requireClient, type Configuration } from '../protocol/config.js';
 import { failurePage, successPage } from '../server/pages.js';
 import { startLoopbackListener } from '../server/loopback.js';
-import { AuthorizationSession, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
+import { planRedirect } from './redirect.js';
+import { AuthorizationSession, flowSignal, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
 
 export interface LoopbackFlowOptions extends FlowOptions {
-  /** Registered loopback redirect URI to serve exactly (web clients). */
+  /**
+   * The loopback redirect URI to serve exactly. Default: planned from the client — for a web
+   * client its registered loopback redirect URI, for an installed client `http://127.0.0.1:<port>/`.
+   */
   redirectUri?: string;
-  /** Listener port for installed clients; ephemeral when absent. */
+  /** Listener port for installed clients (ephemeral when absent); for a web client it must be the registered one. */
   port?: number;
   /** How long to wait for the browser, in milliseconds. */
   timeoutMs: number;
@@ -15,13 +22,13 @@ export interface LoopbackFlowOptions extends FlowOptions {
  * The desktop flow (RFC 8252): a one-shot listener on loopback receives the authorization
  * response; the browser's page is answered only after the code exchange, with the truth.
  */
-export async function runLoopbackFlow(options: LoopbackFlowOptions): Promise<FlowResult> {
-  const listener = await startLoopbackListener({
-    ...(options.redirectUri !== undefined ? { redirectUri: options.redirectUri } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
-  });
+export async function runLoopbackFlow(config: Configuration, options: LoopbackFlowOptions): Promise<FlowResult> {
+  const client = requireClient(config, 'runLoopbackFlow');
+  const target = loopbackTarget(client, options);
+  const signal = flowSignal(config, options);
+  const listener = await startLoopbackListener(target);
   try {
-    const session = await AuthorizationSession.start(options, listener.redirectUri);
+    const session = await AuthorizationSession.start(config, options, listener.redirectUri);
     await options.onAuthorizationUrl(session.request.url, { redirectUri: listener.redirectUri });
     options.onEvent?.({ type: 'waiting', redirectUri: listener.redirectUri, deadline: Date.now() + options.timeoutMs });
     return await listener.handle<FlowResult>(
@@ -31,7 +38,7 @@ export async function runLoopbackFlow(options: LoopbackFlowOptions): Promise<Flo
           return { done: true, page: successPage(), value };
         } catch (error) {
           if (isForeignCallback(error)) {
-            options.onEvent?.({ type: 'callback-rejected', reason: String(error.details['reason']), message: error.message });
+            options.onEvent?.({ type: 'callback-rejected', reason: error.details.reason ?? 'invalid', message: error.message });
             return { done: false, page: failurePage(400, 'Not this request', `${error.message} Still waiting for the authorization response.`) };
           }
           throw error;
@@ -39,8 +46,9 @@ export async function runLoopbackFlow(options: LoopbackFlowOptions): Promise<Flo
       },
       {
         timeoutMs: options.timeoutMs,
-        ...(options.signal ? { signal: options.signal } : {}),
-        timeoutMessage: timeoutMessage(options, listener.redirectUri),
+        ...(signal ? { signal } : {}),
+        timeoutMessage: timeoutMessage(client, options, listener.redirectUri),
+        timeoutHints: ['headless', 'timeout'],
       },
     );
   } finally {
@@ -48,15 +56,35 @@ export async function runLoopbackFlow(options: LoopbackFlowOptions): Promise<Flo
   }
 }
 
-function timeoutMessage(options: LoopbackFlowOptions, redirectUri: string): string {
+/**
+ * Where the listener goes: the caller's redirect URI, else the client's plan ({@link planRedirect}):
+ * a web client's registered loopback redirect URI exactly (the provider refuses any other), an
+ * installed client's `port` or an ephemeral one.
+ *
+ * @throws AdsOAuthError `NO_REDIRECT_URI` for a web client without a loopback redirect URI, `USAGE`
+ *   for a `port` that is not the registered one
+ */
+function loopbackTarget(client: OAuthClientConfig, options: LoopbackFlowOptions): { redirectUri?: string; port?: number } {
+  if (options.redirectUri !== undefined) return { redirectUri: options.redirectUri };
+  const plan = planRedirect(client, options.port !== undefined ? { port: options.port } : {});
+  if (plan.mode === 'headless') {
+    throw new AdsOAuthError(
+      'NO_REDIRECT_URI',
+      `${client.source}: this "web" OAuth client has no loopback redirect URI registered, so nothing on this machine can receive the authorization response (its first redirect URI is ${plan.redirectUri}). Register one such as http://127.0.0.1:8080 under "Authorized redirect URIs" in the Google Cloud console, or use a "Desktop app" client.`,
+      { details: { path: client.source }, hints: ['headless'] },
+    );
+  }
+  return { ...(plan.redirectUri !== undefined ? { redirectUri: plan.redirectUri } : {}), ...(plan.port !== undefined ? { port: plan.port } : {}) };
+}
+
+function timeoutMessage(client: OAuthClientConfig, options: LoopbackFlowOptions, redirectUri: string): string {
   const seconds = Math.round(options.timeoutMs / 1000);
   return [
     `Timed out after ${seconds} s waiting for the browser to return to ${redirectUri}. Likely causes:`,
     '  1. The consent was not finished: the browser tab is still open at the sign-in or consent screen.',
-    options.client.kind === 'web'
+    client.kind === 'web'
       ? `  2. redirect_uri_mismatch: the browser showed "Error 400: redirect_uri_mismatch". ${redirectUri} must be listed exactly under "Authorized redirect URIs" of this web client.`
       : '  2. redirect_uri_mismatch: the browser showed "Error 400: redirect_uri_mismatch"; loopback redirects work only with a "Desktop app" client.',
-    '  3. The wrong client type, or the browser runs on another machine (over SSH, in a container): use --headless there.',
-    'Run again (with --timeout SECONDS to wait longer).',
+    '  3. The wrong client type, or the browser runs on another machine (over SSH, in a container), where nothing can reach this listener.',
   ].join('\n');
 }

@@ -1,6 +1,12 @@
 import { AdsOAuthError } from '../errors.js';
 import { firstLoopbackRedirect, type OAuthClientConfig } from '../protocol/client-file.js';
 
+/** A random port of the IANA ephemeral range (49152–65535), where nothing listens in paste mode. */
+function randomEphemeralPort(): number {
+  const [value] = crypto.getRandomValues(new Uint32Array(1));
+  return 49152 + (value! % (65536 - 49152));
+}
+
 /** How a run gets the authorization response back. */
 export type RedirectPlan =
   /** Listen on loopback. `redirectUri` set: serve it exactly (web); else bind `port` (installed). */
@@ -19,15 +25,16 @@ const ADD_LOOPBACK_HINT =
  *   registered redirect in headless mode (the browser lands on the user's own site); with no
  *   registered redirect at all, a `NO_REDIRECT_URI` error.
  *
- * `randomPort` supplies the headless port for installed clients (injected for tests).
+ * `randomPort` supplies the headless port for installed clients (default: a random port of the
+ * ephemeral range, 49152–65535).
  */
 export function planRedirect(
   client: OAuthClientConfig,
-  options: { headless?: boolean; port?: number; randomPort: () => number },
+  options: { headless?: boolean; port?: number; randomPort?: () => number } = {},
 ): RedirectPlan {
   if (client.kind === 'installed') {
     if (options.headless) {
-      return { mode: 'headless', redirectUri: `http://127.0.0.1:${options.port ?? options.randomPort()}/` };
+      return { mode: 'headless', redirectUri: `http://127.0.0.1:${options.port ?? (options.randomPort ?? randomEphemeralPort)()}/` };
     }
     return { mode: 'loopback', ...(options.port !== undefined ? { port: options.port } : {}) };
   }
@@ -36,7 +43,8 @@ export function planRedirect(
     if (options.port !== undefined && (new URL(loopback).port || '80') !== String(options.port)) {
       throw new AdsOAuthError(
         'USAGE',
-        `--port ${options.port} does not match this web client's registered redirect URI ${loopback}: web clients must use the redirect URI exactly as registered. Drop --port, or register http://127.0.0.1:${options.port} in the Cloud console.`,
+        `Port ${options.port} does not match this web client's registered redirect URI ${loopback}: web clients must use the redirect URI exactly as registered.`,
+        { details: { port: options.port, registered: loopback }, hints: ['port'] },
       );
     }
     return options.headless ? { mode: 'headless', redirectUri: loopback } : { mode: 'loopback', redirectUri: loopback };

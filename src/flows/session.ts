@@ -1,11 +1,9 @@
-import { AdsOAuthError } from '../errors.js';
-import { discoverServer, serverFromClient, type ServerInfo } from '../protocol/authorization-server.js';
+import { isAdsOAuthError, type AdsOAuthError } from '../errors.js';
+import { discoverServer } from '../protocol/authorization-server.js';
 import { createAuthorizationRequest, type AuthorizationRequest } from '../protocol/authorize.js';
 import { checkCallbackState, validateCallback } from '../protocol/callback.js';
-import type { OAuthClientConfig } from '../protocol/client-file.js';
-import type { RequestOptions } from '../protocol/http.js';
+import { assertConfiguration, requireClient, withServer, type Configuration } from '../protocol/config.js';
 import { exchangeCode, type UserCredentials } from '../protocol/tokens.js';
-import type { FetchLike } from '../protocol/types.js';
 
 /** Progress of a flow, for a CLI or UI to show. Carries no secrets. */
 export type FlowEvent =
@@ -14,12 +12,14 @@ export type FlowEvent =
   | { type: 'exchanging' }
   | { type: 'notice'; message: string };
 
+/**
+ * What a flow takes beside the {@link Configuration} (client, fetch, request timeout — which the
+ * code exchange honours — and signal).
+ */
 export interface FlowOptions {
-  client: OAuthClientConfig;
   scopes: readonly string[];
   loginHint?: string;
-  /** Fetch for the token endpoint and discovery; defaults to the global fetch. */
-  fetch?: FetchLike;
+  /** Cancels the flow (beside the configuration's own signal). */
   signal?: AbortSignal;
   /** Look up the server's metadata (RFC 9207 support) while the user consents. Default true. */
   discover?: boolean;
@@ -41,22 +41,30 @@ export interface FlowResult extends UserCredentials {
  */
 export class AuthorizationSession {
   private constructor(
+    readonly config: Configuration,
     readonly options: FlowOptions,
     readonly request: AuthorizationRequest,
-    private readonly server: Promise<ServerInfo>,
+    private readonly discovered: Promise<Configuration>,
   ) {}
 
-  static async start(options: FlowOptions, redirectUri: string): Promise<AuthorizationSession> {
-    const request = await createAuthorizationRequest(options.client, {
+  static async start(config: Configuration, options: FlowOptions, redirectUri: string): Promise<AuthorizationSession> {
+    assertConfiguration(config, 'AuthorizationSession.start');
+    const client = requireClient(config, 'AuthorizationSession.start');
+    const request = await createAuthorizationRequest(config, {
       redirectUri,
       scopes: options.scopes,
       ...(options.loginHint ? { loginHint: options.loginHint } : {}),
     });
-    const server =
-      options.discover === false
-        ? Promise.resolve(serverFromClient(options.client))
-        : discoverServer(options.client, requestOptions(options));
-    return new AuthorizationSession(options, request, server);
+    const signal = flowSignal(config, options);
+    const discovered =
+      options.discover === false || config.server.discovered
+        ? Promise.resolve(config)
+        : discoverServer(client, {
+            ...(config.request.fetch ? { fetch: config.request.fetch } : {}),
+            ...(signal ? { signal } : {}),
+            timeoutMs: 5_000,
+          }).then((server) => (server.discovered ? withServer(config, server) : config));
+    return new AuthorizationSession(config, options, request, discovered);
   }
 
   /**
@@ -67,24 +75,26 @@ export class AuthorizationSession {
   async complete(callback: URL): Promise<FlowResult> {
     // Turn foreign callbacks away before waiting for discovery: they must not hold up the real one.
     checkCallbackState(this.request, callback);
-    const server = await this.server;
-    const params = validateCallback(this.request, server, this.options.client, callback);
+    const config = await this.discovered;
+    const params = validateCallback(config, this.request, callback);
     this.options.onEvent?.({ type: 'exchanging' });
-    const credentials = await exchangeCode(server, this.options.client, params, this.request, requestOptions(this.options));
+    const credentials = await exchangeCode(config, params, this.request, this.options.signal ? { signal: this.options.signal } : {});
     return {
       ...credentials,
-      clientId: this.options.client.clientId,
-      tokenUri: this.options.client.tokenUri.href,
+      clientId: requireClient(config, 'AuthorizationSession').clientId,
+      tokenUri: config.endpoints.token.href,
       redirectUri: this.request.redirectUri,
     };
   }
 }
 
-function requestOptions(options: FlowOptions): RequestOptions {
-  return { ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+/** The signal that ends a flow: the configuration's and the flow's own, whichever fires first. */
+export function flowSignal(config: Configuration, options: Pick<FlowOptions, 'signal'>): AbortSignal | undefined {
+  const signals = [config.request.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
 }
 
 /** Callbacks that are not this run's: answer and keep waiting rather than end the run. */
-export function isForeignCallback(error: unknown): error is AdsOAuthError {
-  return error instanceof AdsOAuthError && error.code === 'INVALID_CALLBACK';
+export function isForeignCallback(error: unknown): error is AdsOAuthError<'INVALID_CALLBACK'> {
+  return isAdsOAuthError(error, 'INVALID_CALLBACK');
 }

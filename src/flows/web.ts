@@ -11,28 +11,25 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
-import type { ServerInfo } from '../protocol/authorization-server.js';
 import { createAuthorizationRequest } from '../protocol/authorize.js';
-import { validateCallback } from '../protocol/callback.js';
-import type { OAuthClientConfig } from '../protocol/client-file.js';
-import type { RequestOptions } from '../protocol/http.js';
+import { validateCallback, type ValidatedCallback } from '../protocol/callback.js';
+import { assertConfiguration, requireClient, type Configuration } from '../protocol/config.js';
 import { ADWORDS_SCOPE } from '../protocol/scopes.js';
-import { httpOptions } from '../protocol/http.js';
-import { exchangeCode, revokeToken, tokenEndpointError } from '../protocol/tokens.js';
+import { exchangeCode, exchangeCodeForIdentity, revokeToken } from '../protocol/tokens.js';
 import type { AccountStore, PendingAuthorization, PendingFlow, StoredAccount } from '../stores/accounts/types.js';
 
 export interface WebFlowOptions {
-  client: OAuthClientConfig;
-  /** Discovered metadata (issuer, JWKS, …): ID-token validation needs it. */
-  server: ServerInfo;
+  /**
+   * The configuration of the web client, with the discovered server (issuer, JWKS, …: ID-token
+   * validation needs it). A new token is revoked after a failed save only at a revocation endpoint
+   * the server advertises (or the configuration was given).
+   */
+  config: Configuration;
   store: AccountStore;
   /** The public URL of the app; the redirect URI is `<publicUrl>/oauth2callback`. */
   publicUrl: string | URL;
   /** Scopes of the connect flow; default adwords. `openid email` are always added. */
   scopes?: readonly string[];
-  requestOptions?: RequestOptions;
-  /** The revocation endpoint (default: the discovered `revocation_endpoint`). */
-  revocationUri?: URL;
   /** How long a pending authorization lives (default 10 minutes). */
   pendingTtlMs?: number;
   now?: () => Date;
@@ -87,7 +84,13 @@ function sha256(value: string): string {
 }
 
 export function createWebFlow(options: WebFlowOptions): WebFlow {
-  const { client, server, store } = options;
+  const { config, store } = options;
+  assertConfiguration(config, 'createWebFlow');
+  requireClient(config, 'createWebFlow');
+  const server = config.server;
+  if (!server.discovered) {
+    throw new AdsOAuthError('USAGE', 'createWebFlow needs a configuration with the discovered server (discoverConfiguration): ID tokens are validated against its metadata.');
+  }
   const publicUrl = new URL(String(options.publicUrl));
   const base = publicUrl.href.replace(/\/+$/, '');
   const redirectUri = `${base}/oauth2callback`;
@@ -106,7 +109,7 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     const flow = startOptions.flow ?? 'connect';
     const nonce = oauth.generateRandomNonce();
     const binding = randomBytes(32).toString('base64url');
-    const request = await createAuthorizationRequest(client, {
+    const request = await createAuthorizationRequest(config, {
       redirectUri,
       scopes: flow === 'admin' ? OIDC_SCOPES : connectScopes,
       nonce,
@@ -166,9 +169,9 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     if (pending.bindingHash !== sha256(binding)) {
       return fail(400, pending.flow, new AdsOAuthError('INVALID_CALLBACK', 'This sign-in was started in another browser. Start again from the connect page, in this browser.', { details: { reason: 'state_mismatch' } }));
     }
-    let params: URLSearchParams;
+    let params: ValidatedCallback;
     try {
-      params = validateCallback({ state }, server, client, url);
+      params = validateCallback(config, { state }, url);
     } catch (error) {
       const e = asError(error);
       return fail(e.code === 'ACCESS_DENIED' ? 403 : 400, pending.flow, e);
@@ -190,13 +193,12 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     }
     let credentials;
     try {
-      credentials = await exchangeCode(
-        server,
-        client,
-        params,
-        { codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, scopes: connectScopes, expectedNonce: pending.nonce },
-        options.requestOptions,
-      );
+      credentials = await exchangeCode(config, params, {
+        codeVerifier: pending.codeVerifier,
+        redirectUri: pending.redirectUri,
+        scopes: connectScopes,
+        expectedNonce: pending.nonce,
+      });
     } catch (error) {
       const e = asError(error);
       return fail(e.code === 'SCOPE_NOT_GRANTED' || e.code === 'NO_REFRESH_TOKEN' ? 400 : 502, pending.flow, e);
@@ -231,26 +233,16 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       } catch {
         known = false; // cannot tell: leave the token alone rather than kill a live connection
       }
-      const revocationUri = options.revocationUri ?? (server.as.revocation_endpoint ? new URL(server.as.revocation_endpoint) : undefined);
-      if (known && !existing && revocationUri) {
-        await revokeToken(revocationUri, credentials.refreshToken, client, { ...options.requestOptions, tokenTypeHint: 'refresh_token' }).catch(() => undefined);
+      if (known && !existing && server.as.revocation_endpoint) {
+        await revokeToken(config, credentials.refreshToken, { tokenTypeHint: 'refresh_token' }).catch(() => undefined);
       }
       return fail(503, 'connect', new AdsOAuthError('STORE', 'The account could not be saved. Nothing was connected; please try again in a minute.', { cause: error }));
     }
   }
 
   /** The code exchange of an admin sign-in: a validated ID token (iss, aud, exp, nonce), nothing kept. */
-  async function exchangeForIdentity(params: URLSearchParams, pending: PendingAuthorization): Promise<Record<string, unknown>> {
-    if (!server.discovered) throw new AdsOAuthError('USAGE', 'Admin sign-in validates an ID token and needs the provider\'s discovered metadata (issuer and JWKS).');
-    const endpoint = new URL(server.as.token_endpoint ?? client.tokenUri.href);
-    const oauthClient: oauth.Client = { client_id: client.clientId };
-    try {
-      const response = await oauth.authorizationCodeGrantRequest(server.as, oauthClient, oauth.ClientSecretPost(client.clientSecret), params, pending.redirectUri, pending.codeVerifier, httpOptions(endpoint, options.requestOptions));
-      const result = await oauth.processAuthorizationCodeResponse(server.as, oauthClient, response, { expectedNonce: pending.nonce, maxAge: oauth.skipAuthTimeCheck, requireIdToken: true });
-      return { ...oauth.getValidatedIdTokenClaims(result) };
-    } catch (error) {
-      throw tokenEndpointError(error, 'exchange', endpoint, { redirectUri: pending.redirectUri, secrets: [params.get('code') ?? undefined, pending.codeVerifier, client.clientSecret, params.get('state') ?? undefined] });
-    }
+  function exchangeForIdentity(params: ValidatedCallback, pending: PendingAuthorization): Promise<Record<string, unknown>> {
+    return exchangeCodeForIdentity(config, params, { codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, expectedNonce: pending.nonce });
   }
 
   return { redirectUri, cookieName, start, callback };

@@ -1,9 +1,8 @@
 import { AdsOAuthError } from '../errors.js';
-import { fetchCustomerDetails, listAccessibleCustomers, normalizeCustomerId, type AdsApiTarget, type CustomerDetails } from '../protocol/ads-api.js';
-import type { RequestOptions } from '../protocol/http.js';
+import { fetchCustomerDetails, listAccessibleCustomers, normalizeCustomerId, type AdsApiAuth, type CustomerDetails } from '../protocol/ads-api.js';
+import { assertConfiguration, type CallOptions, type Configuration } from '../protocol/config.js';
 import { refreshAccessToken } from '../protocol/tokens.js';
 import { diagnoseAdsError, diagnoseRefreshError, formatProblem } from './diagnosis.js';
-import { resolveEndpoints } from './endpoints.js';
 import type { AdsCredentials, LifecycleOptions, Problem } from './types.js';
 
 export interface ListCustomersOptions extends LifecycleOptions {
@@ -33,24 +32,15 @@ export interface ListCustomersResult {
   apiVersion: string;
 }
 
-function requestOptions(options: LifecycleOptions): RequestOptions {
-  return {
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
+function requestOptions(options: LifecycleOptions): CallOptions {
+  return options.signal ? { signal: options.signal } : {};
 }
 
 /** Refreshes and returns an access token, or throws an error carrying the diagnosis. */
-export async function accessTokenFor(credentials: AdsCredentials, options: LifecycleOptions = {}): Promise<string> {
-  const endpoints = resolveEndpoints(options.endpoints);
+export async function accessTokenFor(config: Configuration, credentials: Pick<AdsCredentials, 'refreshToken'>, options: LifecycleOptions = {}): Promise<string> {
+  assertConfiguration(config, 'accessTokenFor');
   try {
-    const refreshed = await refreshAccessToken(
-      endpoints.tokenUri,
-      { clientId: credentials.clientId, clientSecret: credentials.clientSecret },
-      credentials.refreshToken,
-      requestOptions(options),
-    );
+    const refreshed = await refreshAccessToken(config, credentials.refreshToken, requestOptions(options));
     return refreshed.accessToken;
   } catch (error) {
     const p = diagnoseRefreshError(error);
@@ -58,6 +48,7 @@ export async function accessTokenFor(credentials: AdsCredentials, options: Lifec
     throw new AdsOAuthError(p.errorCode, `The token refresh failed.\n${formatProblem(p)}`, {
       cause: base?.cause ?? error,
       details: { ...(base?.details ?? {}), problem: { code: p.code, check: p.check } },
+      hints: p.hints ?? [],
     });
   }
 }
@@ -86,25 +77,21 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
  * @throws AdsOAuthError when the refresh or the list call fails (`TOKEN_ENDPOINT`, `ADS_API`,
  *   `NETWORK`, `PROVIDER_RESPONSE`); the message carries the diagnosis.
  */
-export async function listCustomers(credentials: AdsCredentials, options: ListCustomersOptions = {}): Promise<ListCustomersResult> {
-  const endpoints = resolveEndpoints(options.endpoints);
-  const accessToken = await accessTokenFor(credentials, options);
-  const target: AdsApiTarget = {
-    base: endpoints.adsApiBase,
-    version: endpoints.apiVersion,
-    accessToken,
-    ...(credentials.developerToken ? { developerToken: credentials.developerToken } : {}),
-  };
+export async function listCustomers(config: Configuration, credentials: AdsCredentials, options: ListCustomersOptions = {}): Promise<ListCustomersResult> {
+  assertConfiguration(config, 'listCustomers');
+  const accessToken = await accessTokenFor(config, credentials, options);
+  const target: AdsApiAuth = { accessToken, ...(credentials.developerToken ? { developerToken: credentials.developerToken } : {}) };
   const request = requestOptions(options);
   let ids: string[];
   try {
-    ids = await listAccessibleCustomers(target, request);
+    ids = await listAccessibleCustomers(config, target, request);
   } catch (error) {
     const p = diagnoseAdsError(error, 'customers');
     const base = error instanceof AdsOAuthError ? error : undefined;
     throw new AdsOAuthError(p.errorCode, `Listing the accessible customers failed.\n${formatProblem(p)}`, {
       cause: base?.cause ?? error,
       details: { ...(base?.details ?? {}), problem: { code: p.code, check: p.check } },
+      hints: p.hints ?? [],
     });
   }
   const customers: CustomerEntry[] = ids.map((id) => ({ id, resourceName: `customers/${id}` }));
@@ -114,12 +101,12 @@ export async function listCustomers(credentials: AdsCredentials, options: ListCu
     await mapLimit(customers, options.concurrency ?? 4, async (entry) => {
       let details: CustomerDetails | undefined;
       try {
-        details = await fetchCustomerDetails(target, entry.id, entry.id, request);
+        details = await fetchCustomerDetails(config, target, entry.id, entry.id, request);
       } catch (first) {
         const firstProblem = diagnoseAdsError(first, 'customers');
         if (firstProblem.code === 'USER_PERMISSION_DENIED' && login !== undefined && login !== entry.id) {
           try {
-            details = await fetchCustomerDetails(target, entry.id, login, request);
+            details = await fetchCustomerDetails(config, target, entry.id, login, request);
           } catch (second) {
             failures.push({ id: entry.id, problem: diagnoseAdsError(second, 'customers') });
           }
@@ -134,5 +121,5 @@ export async function listCustomers(credentials: AdsCredentials, options: ListCu
     });
     failures.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
   }
-  return { customers, failures, apiVersion: endpoints.apiVersion };
+  return { customers, failures, apiVersion: config.endpoints.apiVersion };
 }

@@ -9,14 +9,13 @@
  * policies with `error_subtype: invalid_rapt`), and
  * https://developers.google.com/google-ads/api/docs/get-started/common-errors for the Ads API.
  */
-import * as oauth from 'oauth4webapi';
-import { AdsOAuthError, type ErrorCode } from '../errors.js';
+import { AdsOAuthError, isAdsOAuthError, type ErrorCode, type ErrorHint } from '../errors.js';
 import type { AdsApiErrorDetails } from '../protocol/ads-api.js';
 import { ADWORDS_SCOPE } from '../protocol/scopes.js';
-import { isTimeoutError } from '../protocol/tokeninfo.js';
+import { isTimeoutError } from '../protocol/http.js';
 import type { CheckId, LikelyCause, Problem } from './types.js';
 
-const NEW_TOKEN = 'generate a new refresh token (run generate-user-credentials again)';
+const NEW_TOKEN = 'generate a new refresh token (run the consent again)';
 
 /** The known causes of `invalid_grant` on a refresh, most likely first. */
 export const INVALID_GRANT_CAUSES: readonly LikelyCause[] = [
@@ -29,13 +28,13 @@ export const INVALID_GRANT_CAUSES: readonly LikelyCause[] = [
   {
     id: 'revoked',
     cause:
-      'The access was revoked: by the user (Google Account > Security > Third-party apps, https://myaccount.google.com/connections), by a Google Workspace admin, or with `ads-oauth revoke`.',
+      'The access was revoked: by the user (Google Account > Security > Third-party apps, https://myaccount.google.com/connections), by a Google Workspace admin, or by a revocation request (such as `ads-oauth revoke`).',
     fix: `${capitalize(NEW_TOKEN)}. If an admin removed the access, ask them to allow the app first.`,
   },
   {
     id: 'unused_6_months',
     cause: 'The refresh token was not used for six months; Google drops idle tokens.',
-    fix: `${capitalize(NEW_TOKEN)}, and use it regularly (a scheduled \`ads-oauth verify\` keeps it alive).`,
+    fix: `${capitalize(NEW_TOKEN)}, and use it regularly (a scheduled refresh, such as a regular verification, keeps it alive).`,
   },
   {
     id: 'token_limit',
@@ -75,6 +74,11 @@ function problem(
   fix: string,
   extra: { causes?: readonly LikelyCause[]; details?: Record<string, unknown>; summary?: string } = {},
 ): Problem {
+  const hints: ErrorHint[] = [];
+  const all = [fix, ...(extra.causes ?? []).map((c) => c.fix)].join(' ');
+  if (all.toLowerCase().includes(NEW_TOKEN)) hints.push('regenerate');
+  if (all.includes('login_customer_id')) hints.push('login_customer');
+  if (errorCode === 'NETWORK') hints.push('network');
   return {
     code,
     errorCode,
@@ -84,20 +88,14 @@ function problem(
     fix,
     ...(extra.causes ? { causes: [...extra.causes] } : {}),
     ...(extra.details && Object.keys(extra.details).length > 0 ? { details: extra.details } : {}),
+    ...(hints.length > 0 ? { hints } : {}),
   };
-}
-
-/** The OAuth error body behind a TOKEN_ENDPOINT error (for `error_subtype`), when there is one. */
-function oauthBody(error: AdsOAuthError): Record<string, unknown> | undefined {
-  const cause = error.cause;
-  if (cause instanceof oauth.ResponseBodyError) return cause.cause as Record<string, unknown>;
-  return undefined;
 }
 
 function endpointFacts(error: AdsOAuthError): Record<string, unknown> {
   const d = error.details;
   const facts: Record<string, unknown> = {};
-  for (const key of ['error', 'error_description', 'status', 'operation', 'endpoint', 'reason']) {
+  for (const key of ['error', 'error_description', 'error_subtype', 'status', 'operation', 'endpoint', 'reason']) {
     if (d[key] !== undefined) facts[key] = d[key];
   }
   return facts;
@@ -112,7 +110,7 @@ function transportProblem(error: AdsOAuthError, check: CheckId, endpointHint: st
       'NETWORK',
       check,
       timeout ? `No answer in time: ${error.message}` : error.message,
-      `Check your network connection, proxy (HTTPS_PROXY) and firewall${endpointHint ? `, and ${endpointHint}` : ''}; then run again. This says nothing about the token itself.`,
+      `Check the network connection, proxy (HTTPS_PROXY) and firewall${endpointHint ? `, and ${endpointHint}` : ''}. This says nothing about the token itself.`,
       { details: endpointFacts(error) },
     );
   }
@@ -122,7 +120,7 @@ function transportProblem(error: AdsOAuthError, check: CheckId, endpointHint: st
     });
   }
   if (error.code === 'INTERRUPTED') {
-    return problem('interrupted', 'INTERRUPTED', check, error.message, 'Run the command again.');
+    return problem('interrupted', 'INTERRUPTED', check, error.message, 'Run it again.');
   }
   if (error.code === 'INSECURE_ENDPOINT') {
     return problem('insecure_endpoint', 'INSECURE_ENDPOINT', check, error.message, 'Use an https URL (plain http only for 127.0.0.1, ::1 or localhost).');
@@ -144,15 +142,15 @@ export function diagnoseRefreshError(raw: unknown): Problem {
   const transport = transportProblem(error, 'refresh', 'the token endpoint (token_uri of the client file, or ADS_OAUTH_TOKEN_URI)');
   if (transport) return transport;
   if (error.code !== 'TOKEN_ENDPOINT') {
-    return problem('refresh_failed', error.code, 'refresh', error.message, 'Run again with --debug and report it if it persists.');
+    return problem('refresh_failed', error.code, 'refresh', error.message, 'Run it again; if it persists, it may be a bug in ads-oauth: please report it.');
   }
-  const code = String(error.details['error'] ?? 'unknown');
-  const body = oauthBody(error);
-  const subtype = typeof body?.['error_subtype'] === 'string' ? body['error_subtype'] : undefined;
+  const oauthError = error as AdsOAuthError<'TOKEN_ENDPOINT'>;
+  const code = oauthError.details.error ?? 'unknown';
+  const subtype = oauthError.details.error_subtype;
   const details: Record<string, unknown> = { ...endpointFacts(error), ...(subtype ? { error_subtype: subtype } : {}) };
   switch (code) {
     case 'invalid_grant': {
-      const description = typeof details['error_description'] === 'string' ? `: "${details['error_description']}"` : '';
+      const description = oauthError.details.error_description ? `: "${oauthError.details.error_description}"` : '';
       const summary = `The provider refused the refresh token (invalid_grant${description}): it expired or was revoked.`;
       if (subtype === 'invalid_rapt') {
         return problem('invalid_grant', 'TOKEN_ENDPOINT', 'refresh', INVALID_RAPT.cause, INVALID_RAPT.fix, {
@@ -206,11 +204,11 @@ export function diagnoseRefreshError(raw: unknown): Problem {
         { details },
       );
     case 'invalid_request':
-      return problem('invalid_request', 'TOKEN_ENDPOINT', 'refresh', `The provider rejected the refresh request as malformed: ${error.message}`, 'Check that the refresh token was copied whole (no quotes or spaces); run with --debug and report it if it persists.', {
+      return problem('invalid_request', 'TOKEN_ENDPOINT', 'refresh', `The provider rejected the refresh request as malformed: ${error.message}`, 'Check that the refresh token was copied whole (no quotes or spaces); if it persists, please report it.', {
         details,
       });
     default:
-      return problem(code, 'TOKEN_ENDPOINT', 'refresh', error.message, 'See the provider\'s message above; run with --debug for more.', { details });
+      return problem(code, 'TOKEN_ENDPOINT', 'refresh', error.message, 'See the provider\'s message above.', { details });
   }
 }
 
@@ -219,7 +217,7 @@ export function diagnoseTokeninfoError(raw: unknown): Problem {
   const error = asAdsError(raw);
   const transport = transportProblem(error, 'tokeninfo', 'the tokeninfo endpoint (ADS_OAUTH_TOKENINFO_URI)');
   if (transport) return transport;
-  const code = typeof error.details['error'] === 'string' ? error.details['error'] : 'tokeninfo_failed';
+  const code = (isAdsOAuthError(error, 'TOKEN_ENDPOINT') ? error.details.error : undefined) ?? 'tokeninfo_failed';
   return problem(
     code,
     error.code,
@@ -247,7 +245,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   USER_PERMISSION_DENIED: {
     cause:
       'The user may not access this customer. When the access goes through a manager account, the login-customer-id header must name that manager account.',
-    fix: 'Set login_customer_id to the manager account\'s ID (`ads-oauth customers --set-login-customer-id`), or use a Google account with direct access to the customer.',
+    fix: 'Set login_customer_id to the manager account\'s ID, or use a Google account with direct access to the customer.',
   },
   DEVELOPER_TOKEN_NOT_APPROVED: {
     cause: 'API access is approved for test accounts only, and this request reached a production account.',
@@ -275,7 +273,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   },
   SERVICE_DISABLED: {
     cause: 'The Google Ads API is not enabled in the Cloud project that owns this OAuth client.',
-    fix: 'Enable it: https://console.cloud.google.com/apis/library/googleads.googleapis.com (in that project), wait a few minutes, then run again.',
+    fix: 'Enable it: https://console.cloud.google.com/apis/library/googleads.googleapis.com (in that project), then wait a few minutes before the next call.',
   },
   ACCESS_TOKEN_SCOPE_INSUFFICIENT: {
     cause: `The access token lacks the Google Ads scope (${ADWORDS_SCOPE}).`,
@@ -307,7 +305,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   },
   OAUTH_TOKEN_EXPIRED: {
     cause: 'The access token expired before the call (the clock may be off).',
-    fix: 'Check the system clock, then run again.',
+    fix: 'Check the system clock.',
   },
   OAUTH_TOKEN_REVOKED: {
     cause: 'The grant was revoked while the command ran.',
@@ -319,7 +317,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   },
   INVALID_LOGIN_CUSTOMER_ID: {
     cause: 'The login-customer-id is not a valid customer ID.',
-    fix: 'Set login_customer_id to 10 digits without hyphens (`ads-oauth customers --set-login-customer-id`).',
+    fix: 'Set login_customer_id to 10 digits without hyphens.',
   },
   INVALID_LOGIN_CUSTOMER_ID_SERVING_CUSTOMER_ID_COMBINATION: {
     cause: 'The login customer (manager) does not manage this customer.',
@@ -327,7 +325,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   },
   RESOURCE_EXHAUSTED: {
     cause: 'A Google Ads API quota or rate limit was reached.',
-    fix: 'Wait and run again; daily operation limits reset at midnight Pacific time.',
+    fix: 'Wait before the next call; daily operation limits reset at midnight Pacific time.',
   },
 };
 
@@ -407,5 +405,6 @@ export function problemsError(headline: string, problems: readonly Problem[], fa
   const body = problems.map(formatProblem).join('\n');
   return new AdsOAuthError(code, body ? `${headline}\n${body}` : headline, {
     details: { problems: problems.map((p) => ({ code: p.code, check: p.check })) },
+    hints: problems.flatMap((p) => p.hints ?? []),
   });
 }

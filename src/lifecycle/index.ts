@@ -4,7 +4,7 @@
  * through an injectable `fetch`.
  */
 export { verifyCredentials, type VerifyOptions, type VerifyResult } from './verify.js';
-export { revokeRefreshToken, DEFAULT_REVOKE_RETRY_DELAYS_MS, type RevokeCredentials, type RevokeOptions, type RevokeResult } from './revoke.js';
+export { revokeRefreshToken, DEFAULT_REVOKE_RETRY_DELAYS_MS, type RevokeOptions, type RevokeResult } from './revoke.js';
 export {
   listCustomers,
   accessTokenFor,
@@ -21,7 +21,7 @@ export {
   formatProblem,
   problemsError,
 } from './diagnosis.js';
-export { defaultEndpoints, resolveEndpoints, GOOGLE_REVOKE_URI, GOOGLE_TOKEN_URI } from './endpoints.js';
-export type { AdsCredentials, Check, CheckId, LifecycleEndpoints, LifecycleOptions, LikelyCause, Problem } from './types.js';
+export { GOOGLE_REVOKE_URI, GOOGLE_TOKEN_URI } from './endpoints.js';
+export type { AdsCredentials, Check, CheckId, LifecycleOptions, LikelyCause, Problem } from './types.js';
 export { GOOGLE_ADS_API_ENDPOINT, GOOGLE_ADS_API_VERSION, normalizeApiVersion, normalizeCustomerId, CUSTOMER_DETAILS_QUERY } from '../protocol/ads-api.js';
 export { GOOGLE_TOKENINFO_URI, fetchTokenInfo, type TokenInfo } from '../protocol/tokeninfo.js';

@@ -1,13 +1,11 @@
-import type { ErrorCode } from '../errors.js';
-import type { FetchLike } from '../protocol/types.js';
+import type { ErrorCode, ErrorHint } from '../errors.js';
 
 /**
- * What the lifecycle operations need to act for a user: the OAuth client, the user's refresh
- * token and, for the Google Ads API, the optional developer token and login customer ID.
+ * What the lifecycle operations need to act for a user beside the {@link Configuration} (which
+ * holds the OAuth client): the user's refresh token and, for the Google Ads API, the optional
+ * developer token and login customer ID.
  */
 export interface AdsCredentials {
-  clientId: string;
-  clientSecret: string;
   refreshToken: string;
   /**
    * The Google Ads developer token. Google sunset developer tokens on 2026-09-09 (the header is
@@ -18,29 +16,12 @@ export interface AdsCredentials {
   loginCustomerId?: string;
 }
 
-/** Where each call goes. Every URL must be https, or http on a loopback host. */
-export interface LifecycleEndpoints {
-  /** OAuth token endpoint (refresh grant). */
-  tokenUri: URL;
-  /** RFC 7009 revocation endpoint. */
-  revokeUri: URL;
-  /** Google's tokeninfo endpoint. */
-  tokeninfoUri: URL;
-  /** Google Ads API base URL, without the version, e.g. `https://googleads.googleapis.com`. */
-  adsApiBase: URL;
-  /** Google Ads API version, e.g. `v26`. */
-  apiVersion: string;
-}
-
-/** Options every lifecycle operation takes. */
+/**
+ * Options every lifecycle operation takes beside the {@link Configuration} (which holds the
+ * fetch, the timeout and the endpoints).
+ */
 export interface LifecycleOptions {
-  /** A fetch implementation; defaults to the global `fetch`. */
-  fetch?: FetchLike;
-  /** Endpoints to use instead of Google's. */
-  endpoints?: Partial<LifecycleEndpoints>;
-  /** Milliseconds before one request is abandoned. Default 30 000. */
-  timeoutMs?: number;
-  /** Cancels the operation. */
+  /** Cancels this operation (beside the configuration's own signal). */
   signal?: AbortSignal;
 }
 
@@ -73,6 +54,8 @@ export interface Problem {
   causes?: LikelyCause[];
   /** Secret-free facts: HTTP status, provider message, request ID… */
   details?: Record<string, unknown>;
+  /** What a caller could advise beside `fix` (see {@link ErrorHint}). */
+  hints?: ErrorHint[];
 }
 
 export type CheckId = 'refresh' | 'tokeninfo' | 'scope' | 'client' | 'ads_api' | 'revoke' | 'customers';

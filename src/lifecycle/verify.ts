@@ -1,10 +1,9 @@
 import { listAccessibleCustomers } from '../protocol/ads-api.js';
-import type { RequestOptions } from '../protocol/http.js';
+import { assertConfiguration, requireClient, type CallOptions, type Configuration } from '../protocol/config.js';
 import { ADWORDS_SCOPE } from '../protocol/scopes.js';
 import { fetchTokenInfo, type TokenInfo } from '../protocol/tokeninfo.js';
 import { refreshAccessToken, type RefreshedAccessToken } from '../protocol/tokens.js';
 import { clientMismatchProblem, diagnoseAdsError, diagnoseRefreshError, diagnoseTokeninfoError, scopeMissingProblem } from './diagnosis.js';
-import { resolveEndpoints } from './endpoints.js';
 import type { AdsCredentials, Check, LifecycleOptions, Problem } from './types.js';
 
 export interface VerifyOptions extends LifecycleOptions {
@@ -57,16 +56,20 @@ function where(url: URL): string {
  * are in `problems`. Throws only for programming errors.
  *
  * @example
- * const result = await verifyCredentials({ clientId, clientSecret, refreshToken });
+ * const config = createConfiguration(defineClient({ clientId, clientSecret }));
+ * const result = await verifyCredentials(config, { refreshToken });
  * if (!result.ok) for (const p of result.problems) console.error(p.code, p.cause, p.fix);
  */
-export async function verifyCredentials(credentials: AdsCredentials, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const endpoints = resolveEndpoints(options.endpoints);
-  const request: RequestOptions = {
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+export async function verifyCredentials(config: Configuration, credentials: AdsCredentials, options: VerifyOptions = {}): Promise<VerifyResult> {
+  assertConfiguration(config, 'verifyCredentials');
+  const client = requireClient(config, 'verifyCredentials');
+  const endpoints = {
+    tokenUri: config.endpoints.token,
+    tokeninfoUri: config.endpoints.tokeninfo,
+    adsApiBase: config.endpoints.adsApiBase,
+    apiVersion: config.endpoints.apiVersion,
   };
+  const request: CallOptions = options.signal ? { signal: options.signal } : {};
   const checkAds = options.checkAdsApi ?? Boolean(credentials.developerToken);
   const result: VerifyResult = {
     ok: false,
@@ -85,7 +88,7 @@ export async function verifyCredentials(credentials: AdsCredentials, options: Ve
   // 1. Refresh.
   let refreshed: RefreshedAccessToken;
   try {
-    refreshed = await refreshAccessToken(endpoints.tokenUri, { clientId: credentials.clientId, clientSecret: credentials.clientSecret }, credentials.refreshToken, request);
+    refreshed = await refreshAccessToken(config, credentials.refreshToken, request);
   } catch (error) {
     const p = diagnoseRefreshError(error);
     fail(p, `Refresh at ${where(endpoints.tokenUri)} failed: ${p.code}`);
@@ -109,7 +112,7 @@ export async function verifyCredentials(credentials: AdsCredentials, options: Ve
   // 2. tokeninfo.
   let info: TokenInfo | undefined;
   try {
-    info = await fetchTokenInfo(endpoints.tokeninfoUri, refreshed.accessToken, request);
+    info = await fetchTokenInfo(config, refreshed.accessToken, request);
     result.checks.push({ id: 'tokeninfo', status: 'pass', summary: `tokeninfo at ${where(endpoints.tokeninfoUri)} described the token.` });
     if (info.scopes.length > 0) result.scopes = info.scopes;
     if (info.expiresAt) result.expiresAt = info.expiresAt.toISOString();
@@ -139,11 +142,11 @@ export async function verifyCredentials(credentials: AdsCredentials, options: Ve
     skip('client', 'Skipped: tokeninfo named no client (no azp or aud).');
   } else {
     const candidates = [info.authorizedParty, info.audience].filter((v): v is string => v !== undefined);
-    if (candidates.includes(credentials.clientId)) {
-      result.clientId = credentials.clientId;
-      result.checks.push({ id: 'client', status: 'pass', summary: `The token belongs to the configured client ${credentials.clientId}.` });
+    if (candidates.includes(client.clientId)) {
+      result.clientId = client.clientId;
+      result.checks.push({ id: 'client', status: 'pass', summary: `The token belongs to the configured client ${client.clientId}.` });
     } else {
-      fail(clientMismatchProblem(credentials.clientId, info.clientId), `The token belongs to client ${info.clientId}, not ${credentials.clientId}.`);
+      fail(clientMismatchProblem(client.clientId, info.clientId), `The token belongs to client ${info.clientId}, not ${client.clientId}.`);
     }
   }
 
@@ -154,12 +157,8 @@ export async function verifyCredentials(credentials: AdsCredentials, options: Ve
     } else {
       try {
         const customers = await listAccessibleCustomers(
-          {
-            base: endpoints.adsApiBase,
-            version: endpoints.apiVersion,
-            accessToken: refreshed.accessToken,
-            ...(credentials.developerToken ? { developerToken: credentials.developerToken } : {}),
-          },
+          config,
+          { accessToken: refreshed.accessToken, ...(credentials.developerToken ? { developerToken: credentials.developerToken } : {}) },
           request,
         );
         result.customers = customers;

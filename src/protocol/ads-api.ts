@@ -18,8 +18,8 @@
  */
 import { providerText, redact } from './redact.js';
 import { AdsOAuthError } from '../errors.js';
-import type { RequestOptions } from './http.js';
-import { assertSecureEndpoint, sendRequest } from './tokeninfo.js';
+import { assertConfiguration, callRequest, type CallOptions, type Configuration } from './config.js';
+import { sendRequest, type RequestOptions } from './http.js';
 
 /**
  * The Google Ads API version this release calls (the latest active version when it was written).
@@ -50,14 +50,31 @@ export function normalizeCustomerId(value: string, what = 'customer ID'): string
   return digits;
 }
 
+/** The credentials of an Ads API call (where it goes comes from the {@link Configuration}). */
+export interface AdsApiAuth {
+  accessToken: string;
+  developerToken?: string;
+}
+
 /** Where and how to call the Ads API. */
-export interface AdsApiTarget {
+interface AdsApiTarget extends AdsApiAuth {
   /** Base URL without version, e.g. `https://googleads.googleapis.com`. */
   base: URL;
   /** e.g. `v26`. */
   version: string;
-  accessToken: string;
-  developerToken?: string;
+}
+
+function targetOf(config: Configuration, auth: AdsApiAuth, where: string): AdsApiTarget {
+  assertConfiguration(config, where);
+  if (auth === null || typeof auth !== 'object' || typeof auth.accessToken !== 'string' || auth.accessToken === '') {
+    throw new AdsOAuthError('USAGE', `${where}: the credentials need an "accessToken" string.`);
+  }
+  return {
+    base: config.endpoints.adsApiBase,
+    version: config.endpoints.apiVersion,
+    accessToken: auth.accessToken,
+    ...(auth.developerToken ? { developerToken: auth.developerToken } : {}),
+  };
 }
 
 /** One error of a GoogleAdsFailure: `errorCode: {authorizationError: "USER_PERMISSION_DENIED"}`. */
@@ -81,7 +98,7 @@ export interface AdsApiErrorDetails {
   requestId?: string;
 }
 
-export function adsUrl(target: Pick<AdsApiTarget, 'base' | 'version'>, path: string): URL {
+function adsUrl(target: Pick<AdsApiTarget, 'base' | 'version'>, path: string): URL {
   const base = target.base.href.replace(/\/+$/, '');
   return new URL(`${base}/${target.version}/${path}`);
 }
@@ -149,9 +166,8 @@ export function adsApiError(what: string, details: AdsApiErrorDetails): AdsOAuth
   );
 }
 
-async function call(target: AdsApiTarget, url: URL, init: RequestInit, what: string, options: RequestOptions): Promise<unknown> {
-  assertSecureEndpoint(url, 'Google Ads API endpoint');
-  const { response, text } = await sendRequest(url, init, what, options);
+async function send(target: AdsApiTarget, url: URL, init: RequestInit, what: string, options: RequestOptions): Promise<unknown> {
+  const { response, text } = await sendRequest(url, init, what, options, { endpointName: 'Google Ads API endpoint', details: { operation: 'ads_api' } });
   if (response.status < 200 || response.status >= 300) {
     const details = parseAdsError(response.status, text, [target.accessToken, target.developerToken]);
     const requestId = response.headers.get('request-id');
@@ -173,9 +189,11 @@ async function call(target: AdsApiTarget, url: URL, init: RequestInit, what: str
  *
  * @throws AdsOAuthError `ADS_API` (details: {@link AdsApiErrorDetails}), `PROVIDER_RESPONSE`, `NETWORK`
  */
-export async function listAccessibleCustomers(target: AdsApiTarget, options: RequestOptions = {}): Promise<string[]> {
+export async function listAccessibleCustomers(config: Configuration, auth: AdsApiAuth, call: CallOptions = {}): Promise<string[]> {
+  const target = targetOf(config, auth, 'listAccessibleCustomers');
+  const options = callRequest(config, call);
   const url = adsUrl(target, 'customers:listAccessibleCustomers');
-  const body = await call(target, url, { method: 'GET', headers: headers(target) }, 'the accessible-customers request', options);
+  const body = await send(target, url, { method: 'GET', headers: headers(target) }, 'the accessible-customers request', options);
   const names = (body as { resourceNames?: unknown } | null)?.resourceNames;
   if (names !== undefined && !Array.isArray(names)) {
     throw new AdsOAuthError('PROVIDER_RESPONSE', 'The Google Ads API answered listAccessibleCustomers without a resourceNames list.', { details: {} });
@@ -209,13 +227,16 @@ export const CUSTOMER_DETAILS_QUERY =
  * @throws AdsOAuthError `ADS_API`, `PROVIDER_RESPONSE`, `NETWORK`
  */
 export async function fetchCustomerDetails(
-  target: AdsApiTarget,
+  config: Configuration,
+  auth: AdsApiAuth,
   customerId: string,
   loginCustomerId: string | undefined,
-  options: RequestOptions = {},
+  call: CallOptions = {},
 ): Promise<CustomerDetails> {
+  const target = targetOf(config, auth, 'fetchCustomerDetails');
+  const options = callRequest(config, call);
   const url = adsUrl(target, `customers/${customerId}/googleAds:search`);
-  const body = await call(
+  const body = await send(
     target,
     url,
     {

@@ -27,7 +27,8 @@ export function serverFromClient(client: OAuthClientConfig, extra: { revocationE
 }
 
 /**
- * Best-effort OpenID Connect / RFC 8414 discovery at the authorization endpoint's origin. The
+ * Best-effort OpenID Connect / RFC 8414 discovery at the authorization endpoint's origin (or at
+ * `options.issuer`). The
  * document is used only when its issuer is that origin, so a client file cannot be paired with
  * another server's metadata; the endpoints of the client file always win. Its value is knowing
  * whether the server supports RFC 9207 (`iss` in the authorization response), so the mix-up
@@ -36,14 +37,14 @@ export function serverFromClient(client: OAuthClientConfig, extra: { revocationE
  * Returns the undiscovered {@link serverFromClient} view on any failure.
  * @see https://www.rfc-editor.org/rfc/rfc9207
  */
-export async function discoverServer(client: OAuthClientConfig, options: RequestOptions = {}): Promise<ServerInfo> {
+export async function discoverServer(client: OAuthClientConfig, options: RequestOptions & { issuer?: URL } = {}): Promise<ServerInfo> {
   const fallback = serverFromClient(client);
-  const issuer = new URL(client.authUri.origin);
+  const issuer = options.issuer ?? new URL(client.authUri.origin);
   for (const algorithm of ['oidc', 'oauth2'] as const) {
     let response: Response;
     try {
       response = await oauth.discoveryRequest(issuer, {
-        ...httpOptions(issuer, { timeoutMs: 5_000, ...options }),
+        ...httpOptions(issuer, { timeoutMs: 5_000, ...options }, 'discovery endpoint'),
         algorithm,
       });
     } catch {

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { AdsOAuthError } from '../errors.js';
-import type { OAuthClientConfig } from './client-file.js';
+import { assertConfiguration, requireClient, type Configuration } from './config.js';
 
 /**
  * One authorization request: the URL to send the user to, and the secrets needed to finish it.
@@ -36,17 +36,19 @@ export interface AuthorizationRequestOptions {
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
-export async function createAuthorizationRequest(
-  client: OAuthClientConfig,
-  options: AuthorizationRequestOptions,
-): Promise<AuthorizationRequest> {
+export async function createAuthorizationRequest(config: Configuration, options: AuthorizationRequestOptions): Promise<AuthorizationRequest> {
+  assertConfiguration(config, 'createAuthorizationRequest');
+  const client = requireClient(config, 'createAuthorizationRequest');
+  if (options === null || typeof options !== 'object' || typeof options.redirectUri !== 'string' || !Array.isArray(options.scopes)) {
+    throw new AdsOAuthError('USAGE', 'createAuthorizationRequest: the options need "redirectUri" (a string) and "scopes" (an array of strings).');
+  }
   if (options.scopes.length === 0) {
     throw new AdsOAuthError('USAGE', 'At least one scope is needed (the default is https://www.googleapis.com/auth/adwords).');
   }
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
-  const url = new URL(client.authUri.href);
+  const url = new URL(config.server.as.authorization_endpoint ?? client.authUri.href);
   const params: Record<string, string> = {
     ...options.extraParams,
     client_id: client.clientId,

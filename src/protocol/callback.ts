@@ -1,15 +1,24 @@
 import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
-import { AdsOAuthError } from '../errors.js';
+import { AdsOAuthError, type ErrorHint } from '../errors.js';
 import type { AuthorizationRequest } from './authorize.js';
-import type { OAuthClientConfig } from './client-file.js';
-import type { ServerInfo } from './authorization-server.js';
+import { assertConfiguration, requireClient, type Configuration } from './config.js';
 
 /** Why a callback was rejected without ending the flow (someone else's or a stale request). */
 export type CallbackRejection = 'state_missing' | 'state_mismatch' | 'duplicate_parameter' | 'code_missing';
 
-function oauthClient(client: OAuthClientConfig): oauth.Client {
-  return { client_id: client.clientId };
+/**
+ * An authorization response that passed {@link validateCallback}: the only input
+ * {@link exchangeCode} accepts. Branded in a module-private WeakSet (as oauth4webapi brands its
+ * validated parameters), so neither a hand-made URLSearchParams nor a copy passes.
+ */
+export type ValidatedCallback = URLSearchParams & { readonly __validated: unique symbol };
+
+const validated = new WeakSet<URLSearchParams>();
+
+/** True for the result of {@link validateCallback}. */
+export function isValidatedCallback(value: unknown): value is ValidatedCallback {
+  return value instanceof URLSearchParams && validated.has(value);
 }
 
 /**
@@ -60,69 +69,113 @@ function sameString(a: string, b: string): boolean {
  * 1. `state` must be present and equal the request's (CSRF / stale or foreign callbacks):
  *    `INVALID_CALLBACK` with `details.reason` `state_missing` or `state_mismatch`. Loopback servers
  *    answer these with 400 and keep waiting.
- * 2. `iss` (RFC 9207) must name the expected issuer when the server advertises
- *    `authorization_response_iss_parameter_supported`: `ISSUER_MISMATCH`. When it does not
- *    advertise it, `iss` is tolerated and ignored, like Google's other extra parameters
- *    (`scope`, `authuser`, `prompt`, `hd`).
+ * 2. `iss` (RFC 9207 §2.4), whenever present, must name the server the request went to (its
+ *    issuer after discovery, else the authorization endpoint's origin), and it must be present
+ *    when the server advertises `authorization_response_iss_parameter_supported`:
+ *    `ISSUER_MISMATCH` with `details.reason` `mismatch` or `missing`.
  * 3. `error` ends the flow: `ACCESS_DENIED` for `access_denied`, else `AUTHORIZATION_ERROR`.
  * 4. `code` must be present: `INVALID_CALLBACK` (`code_missing`).
  *
- * Returns the parameters to pass to {@link exchangeCode}.
+ * Returns the {@link ValidatedCallback} to pass to `exchangeCode`, the only input it accepts.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc9207
  */
 export function validateCallback(
+  config: Configuration,
   request: Pick<AuthorizationRequest, 'state'>,
-  server: ServerInfo,
-  client: OAuthClientConfig,
   callback: URL | URLSearchParams,
-): URLSearchParams {
+): ValidatedCallback {
+  assertConfiguration(config, 'validateCallback');
+  const client = requireClient(config, 'validateCallback');
+  const server = config.server;
+  if (request === null || typeof request !== 'object' || typeof request.state !== 'string') {
+    throw new AdsOAuthError('USAGE', 'validateCallback: the request must be the authorization request (with its "state" string).');
+  }
+  if (!(callback instanceof URL) && !(callback instanceof URLSearchParams)) {
+    throw new AdsOAuthError('USAGE', `validateCallback: the callback must be a URL or URLSearchParams object, not ${typeof callback === 'string' ? 'a string (use new URL(…))' : typeof callback}.`);
+  }
   const params = checkCallbackState(request, callback);
-  const strictIssuer = server.discovered && server.as.authorization_response_iss_parameter_supported === true;
-  if (!strictIssuer) params.delete('iss');
-  let validated: URLSearchParams;
+  checkIssuer(server, params);
+  // Checked above; oauth4webapi compares it again only where the server promised it.
+  if (!(server.discovered && server.as.authorization_response_iss_parameter_supported === true)) params.delete('iss');
+  let result: URLSearchParams;
   try {
-    validated = oauth.validateAuthResponse(server.as, oauthClient(client), params, request.state);
+    result = oauth.validateAuthResponse(server.as, { client_id: client.clientId }, params, request.state);
   } catch (error) {
     if (error instanceof oauth.AuthorizationResponseError) {
       const description = error.error_description ? ` (${providerText(error.error_description, [request.state])})` : '';
       if (error.error === 'access_denied') {
         throw new AdsOAuthError(
           'ACCESS_DENIED',
-          `Access was denied at the consent screen${description}. Run the command again and click Allow/Continue, signed in with the Google account that has access to Google Ads.`,
-          { details: { error: error.error } },
+          `Access was denied at the consent screen${description}. Access needs Allow/Continue there, signed in with the Google account that has access to Google Ads.`,
+          { details: { error: error.error }, hints: ['retry'] },
         );
       }
       throw new AdsOAuthError(
         'AUTHORIZATION_ERROR',
         `The provider refused the authorization request: ${providerText(error.error ?? 'error', [request.state], 80)}${description}. ${authorizationErrorHint(error.error)}`.trim(),
-        { details: { error: error.error } },
+        { details: { error: providerText(error.error ?? 'error', [request.state], 80) }, hints: authorizationErrorHints(error.error) },
       );
     }
     if (error instanceof oauth.OperationProcessingError && /"iss"/.test(error.message)) {
-      throw new AdsOAuthError(
-        'ISSUER_MISMATCH',
-        `The callback's "iss" parameter does not name ${server.as.issuer}, the server this run sent you to. The response may come from another authorization server (a mix-up attack, RFC 9207); it was not used.`,
-        { details: { expected: server.as.issuer } },
-      );
+      throw issuerMismatch(server.as.issuer, 'mismatch');
     }
     throw new AdsOAuthError('INVALID_CALLBACK', `The callback is not a valid authorization response: ${(error as Error).message}.`, {
       cause: error,
       details: { reason: 'invalid' },
     });
   }
-  if (!validated.get('code')) {
+  if (!result.get('code')) {
     throw new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "code" parameter: the address looks truncated.', {
       details: { reason: 'code_missing' satisfies CallbackRejection },
     });
   }
-  return validated;
+  validated.add(result);
+  return result as ValidatedCallback;
+}
+
+function issuerMismatch(expected: string, reason: 'mismatch' | 'missing'): AdsOAuthError<'ISSUER_MISMATCH'> {
+  return new AdsOAuthError(
+    'ISSUER_MISMATCH',
+    reason === 'missing'
+      ? `The callback has no "iss" parameter, although ${expected} promises one in every authorization response (RFC 9207). It may come from another authorization server (a mix-up attack); it was not used.`
+      : `The callback's "iss" parameter does not name ${expected}, the server this run sent you to. The response may come from another authorization server (a mix-up attack, RFC 9207); it was not used.`,
+    { details: { expected, reason } },
+  );
+}
+
+/**
+ * RFC 9207 §2.4: an `iss` that is present is compared whether or not the server advertises the
+ * parameter; when it advertises it, `iss` must be present. The issuer is known exactly after
+ * discovery; without it only its origin is (the authorization endpoint's), so an `iss` on that
+ * origin passes and one naming any other server does not.
+ */
+function checkIssuer(server: Configuration['server'], params: URLSearchParams): void {
+  const iss = params.get('iss');
+  const expected = server.as.issuer;
+  if (iss === null) {
+    if (server.discovered && server.as.authorization_response_iss_parameter_supported === true) throw issuerMismatch(expected, 'missing');
+    return;
+  }
+  if (iss === expected) return;
+  if (!server.discovered) {
+    const origin = new URL(server.as.authorization_endpoint ?? expected).origin;
+    let issOrigin: string | undefined;
+    try {
+      const url = new URL(iss);
+      issOrigin = url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+    } catch {
+      issOrigin = undefined;
+    }
+    if (issOrigin === origin) return;
+  }
+  throw issuerMismatch(server.discovered ? expected : new URL(server.as.authorization_endpoint ?? expected).origin, 'mismatch');
 }
 
 function authorizationErrorHint(error: string | undefined): string {
   switch (error) {
     case 'invalid_scope':
-      return 'One of the requested scopes is unknown to the provider or not enabled for this project: check --scopes / --additional_scopes.';
+      return 'One of the requested scopes is unknown to the provider or not enabled for this project.';
     case 'unauthorized_client':
       return 'This client may not use the authorization code flow: check the client type in the Cloud console (Desktop app or Web application).';
     case 'invalid_request':
@@ -130,10 +183,16 @@ function authorizationErrorHint(error: string | undefined): string {
     case 'consent_required':
     case 'interaction_required':
     case 'login_required':
-      return 'Finish signing in and the consent screen, then run the command again.';
+      return 'The sign-in or the consent screen was not finished.';
     default:
       return '';
   }
+}
+
+function authorizationErrorHints(error: string | undefined): ErrorHint[] {
+  if (error === 'invalid_scope') return ['scopes'];
+  if (error === 'consent_required' || error === 'interaction_required' || error === 'login_required') return ['retry'];
+  return [];
 }
 
 /**

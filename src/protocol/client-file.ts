@@ -99,7 +99,7 @@ export function parseClientSecrets(text: string, source = 'client secrets'): OAu
   }
   const redirectUris = (rawRedirects ?? []).filter((v): v is string => typeof v === 'string' && v !== '');
   const projectId = typeof client['project_id'] === 'string' ? client['project_id'] : undefined;
-  return {
+  return brand({
     kind,
     clientId,
     clientSecret,
@@ -108,7 +108,100 @@ export function parseClientSecrets(text: string, source = 'client secrets'): OAu
     redirectUris,
     ...(projectId === undefined ? {} : { projectId }),
     source,
-  };
+  });
+}
+
+/** Google's authorization endpoint, the default of {@link defineClient}. */
+export const GOOGLE_AUTH_URI = 'https://accounts.google.com/o/oauth2/auth';
+/** Google's token endpoint, the default of {@link defineClient}. */
+export const GOOGLE_TOKEN_ENDPOINT = 'https://oauth2.googleapis.com/token';
+
+/** Client configs made by {@link parseClientSecrets} or {@link defineClient}; nothing else is one. */
+const clients = new WeakSet<OAuthClientConfig>();
+
+function brand(client: OAuthClientConfig): OAuthClientConfig {
+  Object.freeze(client.redirectUris);
+  Object.freeze(client);
+  clients.add(client);
+  return client;
+}
+
+/** True for a client config made by {@link parseClientSecrets} or {@link defineClient}. */
+export function isClientConfig(value: unknown): value is OAuthClientConfig {
+  return typeof value === 'object' && value !== null && clients.has(value as OAuthClientConfig);
+}
+
+/** What {@link defineClient} takes: the fields of a client secrets file, URLs as strings or URL objects. */
+export interface ClientDefinition {
+  /** Default `installed`. */
+  kind?: ClientKind;
+  clientId: string;
+  clientSecret: string;
+  /** Default Google's (`https://accounts.google.com/o/oauth2/auth`). */
+  authUri?: string | URL;
+  /** Default Google's (`https://oauth2.googleapis.com/token`). */
+  tokenUri?: string | URL;
+  redirectUris?: readonly string[];
+  projectId?: string;
+  /** Named in messages; default "client definition". */
+  source?: string;
+}
+
+function usage(message: string): never {
+  throw new AdsOAuthError('USAGE', message);
+}
+
+function endpointOf(value: unknown, field: string, fallback: string, source: string): URL {
+  if (value === undefined) return new URL(fallback);
+  if (!(value instanceof URL) && typeof value !== 'string') {
+    usage(`defineClient: "${field}" must be a URL or a string holding one (got ${value === null ? 'null' : typeof value}).`);
+  }
+  try {
+    return parseEndpoint(value instanceof URL ? value.href : value, field, source);
+  } catch (error) {
+    if (error instanceof AdsOAuthError && error.code === 'CLIENT_FILE') usage(error.message);
+    throw error;
+  }
+}
+
+/**
+ * A client config from code rather than a file, checked as {@link parseClientSecrets} checks a
+ * file (non-empty ID and secret, https endpoints except on loopback). The lifecycle operations
+ * need only `clientId` and `clientSecret`; the endpoints default to Google's.
+ *
+ * @throws AdsOAuthError `USAGE` (a missing or mistyped field), `INSECURE_ENDPOINT`
+ * @example
+ * const client = defineClient({ clientId: process.env.CLIENT_ID!, clientSecret: process.env.CLIENT_SECRET! });
+ */
+export function defineClient(definition: ClientDefinition): OAuthClientConfig {
+  if (definition === null || typeof definition !== 'object') usage('defineClient takes an object: { clientId, clientSecret, … }.');
+  const source = typeof definition.source === 'string' && definition.source !== '' ? definition.source : 'client definition';
+  const kind = definition.kind ?? 'installed';
+  if (kind !== 'installed' && kind !== 'web') usage(`defineClient: "kind" must be "installed" or "web" (got ${JSON.stringify(kind)}).`);
+  for (const field of ['clientId', 'clientSecret'] as const) {
+    const value: unknown = definition[field];
+    if (typeof value !== 'string' || value.trim() === '') usage(`defineClient: "${field}" must be a non-empty string.`);
+  }
+  const redirects: unknown = definition.redirectUris ?? [];
+  if (!Array.isArray(redirects) || redirects.some((r) => typeof r !== 'string')) usage('defineClient: "redirectUris" must be an array of strings.');
+  return brand({
+    kind,
+    clientId: definition.clientId.trim(),
+    clientSecret: definition.clientSecret.trim(),
+    authUri: endpointOf(definition.authUri, 'authUri', GOOGLE_AUTH_URI, source),
+    tokenUri: endpointOf(definition.tokenUri, 'tokenUri', GOOGLE_TOKEN_ENDPOINT, source),
+    redirectUris: [...(redirects as string[])],
+    ...(typeof definition.projectId === 'string' ? { projectId: definition.projectId } : {}),
+    source,
+  });
+}
+
+/** Throws USAGE unless `value` is a client config from {@link parseClientSecrets} or {@link defineClient}. */
+export function assertClientConfig(value: unknown, where: string): asserts value is OAuthClientConfig {
+  if (isClientConfig(value)) return;
+  usage(
+    `${where}: the client must come from parseClientSecrets, readClientSecretsFile or defineClient (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'a plain object' : typeof value}).`,
+  );
 }
 
 function lineColumn(text: string, offset: number): string {

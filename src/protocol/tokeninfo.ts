@@ -9,9 +9,8 @@
  * @see https://developers.google.com/identity/protocols/oauth2/native-app (tokeninfo)
  */
 import { AdsOAuthError } from '../errors.js';
-import { requestSignal, type RequestOptions } from './http.js';
-import type { FetchLike } from './types.js';
-import { allowsInsecure } from './urls.js';
+import { assertConfiguration, callRequest, type CallOptions, type Configuration } from './config.js';
+import { sendRequest } from './http.js';
 import { providerText } from './redact.js';
 
 /** Google's tokeninfo endpoint. */
@@ -40,78 +39,6 @@ export interface TokenInfo {
   emailVerified?: boolean;
 }
 
-/** Throws INSECURE_ENDPOINT unless the URL is https or http on a loopback host. */
-export function assertSecureEndpoint(url: URL, what: string): void {
-  if (url.protocol === 'https:' || allowsInsecure(url)) return;
-  throw new AdsOAuthError(
-    'INSECURE_ENDPOINT',
-    `The ${what} ${url.origin} must use https. Plain http is accepted only for loopback hosts (127.0.0.1, ::1, localhost).`,
-    { details: { url: url.origin } },
-  );
-}
-
-/** True when an error (or anything in its cause chain) is a timeout. */
-export function isTimeoutError(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
-    const e = current as { name?: unknown; code?: unknown; details?: { reason?: unknown }; cause?: unknown };
-    if (e.name === 'TimeoutError') return true;
-    if (e.code === 'ETIMEDOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'UND_ERR_HEADERS_TIMEOUT') return true;
-    // DOMException TIMEOUT_ERR, as a transport may copy it into its own `code`.
-    if (e.code === 23) return true;
-    if (e.details?.reason === 'timeout') return true;
-    current = e.cause;
-  }
-  return false;
-}
-
-/** The abort reason when the caller's own signal fired (not a timeout). */
-function isCancelled(error: unknown, signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true && !isTimeoutError(error);
-}
-
-/**
- * Maps a transport failure (fetch threw) to NETWORK (or INTERRUPTED). `what` names the call,
- * e.g. "tokeninfo request".
- */
-export function transportError(error: unknown, what: string, endpoint: URL, signal?: AbortSignal): AdsOAuthError {
-  if (error instanceof AdsOAuthError) return error;
-  if (isCancelled(error, signal)) {
-    return new AdsOAuthError('INTERRUPTED', `The ${what} was cancelled.`, { cause: error });
-  }
-  if (isTimeoutError(error)) {
-    return new AdsOAuthError('NETWORK', `The ${what} timed out: no answer from ${endpoint.origin}. Check your network, proxy or firewall, then run again.`, {
-      cause: error,
-      details: { reason: 'timeout', endpoint: endpoint.origin },
-    });
-  }
-  const e = error as { code?: unknown; cause?: { code?: unknown } };
-  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
-  return new AdsOAuthError(
-    'NETWORK',
-    `Could not reach ${endpoint.origin} for the ${what}${code ? ` (${code})` : ''}. Check your network, proxy or firewall, and the endpoint URL.`,
-    { cause: error, details: { reason: code ?? 'network', endpoint: endpoint.origin } },
-  );
-}
-
-/** Sends one request with a timeout; returns the response and its body text. */
-export async function sendRequest(
-  url: URL,
-  init: RequestInit,
-  what: string,
-  options: RequestOptions = {},
-): Promise<{ response: Response; text: string }> {
-  const fetchImpl: FetchLike = options.fetch ?? ((input, requestInit) => fetch(input, requestInit));
-  const signal = requestSignal(options);
-  try {
-    const response = await fetchImpl(url.href, { ...init, signal, redirect: 'manual' });
-    const text = await response.text();
-    return { response, text };
-  } catch (error) {
-    throw transportError(error, what, url, options.signal);
-  }
-}
-
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
@@ -137,8 +64,10 @@ function stringField(value: unknown): string | undefined {
  * @throws AdsOAuthError `TOKEN_ENDPOINT` (the token is invalid: `details.error` = `invalid_token`),
  *   `PROVIDER_RESPONSE` (5xx, not JSON), `NETWORK`, `INSECURE_ENDPOINT`
  */
-export async function fetchTokenInfo(tokeninfoUri: URL, accessToken: string, options: RequestOptions = {}): Promise<TokenInfo> {
-  assertSecureEndpoint(tokeninfoUri, 'tokeninfo endpoint');
+export async function fetchTokenInfo(config: Configuration, accessToken: string, call: CallOptions = {}): Promise<TokenInfo> {
+  assertConfiguration(config, 'fetchTokenInfo');
+  const tokeninfoUri = config.endpoints.tokeninfo;
+  const options = callRequest(config, call);
   const where = `${tokeninfoUri.origin}${tokeninfoUri.pathname}`;
   const { response, text } = await sendRequest(
     tokeninfoUri,
@@ -149,6 +78,7 @@ export async function fetchTokenInfo(tokeninfoUri: URL, accessToken: string, opt
     },
     'tokeninfo request',
     options,
+    { endpointName: 'tokeninfo endpoint', details: { operation: 'tokeninfo' } },
   );
   const body = parseJsonObject(text);
   if (response.status >= 500) {
@@ -157,10 +87,9 @@ export async function fetchTokenInfo(tokeninfoUri: URL, accessToken: string, opt
     });
   }
   if (response.status !== 200) {
-    // A tokeninfo endpoint may echo what it was sent: the access token is redacted like every
-    // other secret in provider text.
-    const rawDescription = stringField(body?.['error_description']);
+    // Provider text is shown to the user: a tokeninfo endpoint that echoes the request must not leak the token.
     const error = providerText(stringField(body?.['error']) ?? 'invalid_token', [accessToken], 80);
+    const rawDescription = stringField(body?.['error_description']);
     const description = rawDescription === undefined ? undefined : providerText(rawDescription, [accessToken]);
     throw new AdsOAuthError(
       'TOKEN_ENDPOINT',

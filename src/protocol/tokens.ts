@@ -1,9 +1,10 @@
 import { providerText } from './redact.js';
 import * as oauth from 'oauth4webapi';
-import { AdsOAuthError } from '../errors.js';
-import type { ServerInfo } from './authorization-server.js';
+import { AdsOAuthError, type ErrorHint } from '../errors.js';
+import { isValidatedCallback, type ValidatedCallback } from './callback.js';
 import type { OAuthClientConfig } from './client-file.js';
-import { httpOptions, type RequestOptions } from './http.js';
+import { assertConfiguration, callRequest, requireClient, type CallOptions, type Configuration } from './config.js';
+import { DEFAULT_TIMEOUT_MS, httpOptions, isTransportFailure, requestSignal, transportError, type RequestOptions } from './http.js';
 import { missingScopes } from './scopes.js';
 
 /** The credentials a token call needs: the client and where its token endpoint is. */
@@ -31,9 +32,9 @@ export type TokenOperation = 'exchange' | 'refresh' | 'revoke';
 
 const NO_REFRESH_TOKEN_MESSAGE = [
   'The provider returned no refresh token. This tool already asks for one (access_type=offline with prompt=consent), so the usual causes are:',
-  '  1. An earlier grant of this app to this Google account: remove the app at https://myaccount.google.com/connections (Third-party apps & services), then run again.',
+  '  1. An earlier grant of this app to this Google account: remove the app at https://myaccount.google.com/connections (Third-party apps & services), then consent again.',
   '  2. The wrong client type: use an OAuth client of type "Desktop app" (or "Web application" with a loopback redirect URI), not a TV/limited-input or service-account client.',
-  '  3. A provider that issues refresh tokens only for an "offline_access" scope: add it with --additional_scopes offline_access.',
+  '  3. A provider that issues refresh tokens only for an "offline_access" scope, which was not requested.',
 ].join('\n');
 
 /**
@@ -47,49 +48,23 @@ const NO_REFRESH_TOKEN_MESSAGE = [
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
  */
 export async function exchangeCode(
-  server: ServerInfo,
-  client: OAuthClientConfig,
-  callbackParams: URLSearchParams,
+  config: Configuration,
+  callback: ValidatedCallback,
   request: { codeVerifier: string; redirectUri: string; scopes: readonly string[]; expectedNonce?: string },
-  options: RequestOptions = {},
+  call: CallOptions = {},
 ): Promise<UserCredentials> {
-  if (request.expectedNonce !== undefined && !server.discovered) {
-    throw new AdsOAuthError('USAGE', 'Validating an ID token needs the provider\'s discovered metadata (issuer and JWKS).');
-  }
-  const endpoint = new URL(server.as.token_endpoint ?? client.tokenUri.href);
-  let result: oauth.TokenEndpointResponse;
-  try {
-    const response = await oauth.authorizationCodeGrantRequest(
-      server.as,
-      clientOf(client),
-      oauth.ClientSecretPost(client.clientSecret),
-      callbackParams,
-      request.redirectUri,
-      request.codeVerifier,
-      httpOptions(endpoint, options),
-    );
-    result = await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), server.discovered ? response : await withoutIdToken(response), {
-      expectedNonce: request.expectedNonce ?? oauth.expectNoNonce,
-      maxAge: oauth.skipAuthTimeCheck,
-      ...(request.expectedNonce !== undefined ? { requireIdToken: true } : {}),
-    });
-  } catch (error) {
-    throw tokenEndpointError(error, 'exchange', endpoint, {
-      redirectUri: request.redirectUri,
-      secrets: [callbackParams.get('code') ?? undefined, request.codeVerifier, client.clientSecret, callbackParams.get('state') ?? undefined],
-    });
-  }
+  const result = await grantAuthorizationCode('exchangeCode', config, callback, request, call);
   assertTokenSyntax(result, 'exchange');
   const missing = missingScopes(request.scopes, result.scope);
   if (missing.length > 0) {
     throw new AdsOAuthError(
       'SCOPE_NOT_GRANTED',
-      `Not every requested scope was granted: ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} left unticked on the consent screen. Run the command again and tick ${missing.length === 1 ? 'that box' : 'those boxes'} (Google shows a checkbox per scope).`,
-      { details: { missing, granted: (result.scope ?? '').split(/\s+/).filter(Boolean) } },
+      `Not every requested scope was granted: ${missing.join(', ')} ${missing.length === 1 ? 'was' : 'were'} left unticked on the consent screen (Google shows a checkbox per scope): ${missing.length === 1 ? 'that box needs' : 'those boxes need'} a tick.`,
+      { details: { missing, granted: (result.scope ?? '').split(/\s+/).filter(Boolean) }, hints: ['retry'] },
     );
   }
   if (typeof result.refresh_token !== 'string' || result.refresh_token === '') {
-    throw new AdsOAuthError('NO_REFRESH_TOKEN', NO_REFRESH_TOKEN_MESSAGE);
+    throw new AdsOAuthError('NO_REFRESH_TOKEN', NO_REFRESH_TOKEN_MESSAGE, { hints: ['retry', 'scopes'] });
   }
   return {
     refreshToken: result.refresh_token,
@@ -99,6 +74,71 @@ export async function exchangeCode(
     ...(typeof result.id_token === 'string' ? { idToken: result.id_token } : {}),
     ...(request.expectedNonce !== undefined ? { idTokenClaims: { ...oauth.getValidatedIdTokenClaims(result) } } : {}),
   };
+}
+
+/**
+ * Exchanges an authorization code for an identity only (OpenID Connect sign-in, e.g. an admin
+ * signing in to `serve`): the ID token is required and validated (iss, aud, exp, nonce), its
+ * claims are returned, and any other token in the response is dropped, not kept and not revoked.
+ *
+ * @throws AdsOAuthError `TOKEN_ENDPOINT`, `PROVIDER_RESPONSE`, `NETWORK`, `USAGE` (no discovered server)
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
+ */
+export async function exchangeCodeForIdentity(
+  config: Configuration,
+  callback: ValidatedCallback,
+  request: { codeVerifier: string; redirectUri: string; expectedNonce: string },
+  call: CallOptions = {},
+): Promise<Record<string, unknown>> {
+  const result = await grantAuthorizationCode('exchangeCodeForIdentity', config, callback, request, call);
+  return { ...oauth.getValidatedIdTokenClaims(result) };
+}
+
+/** The authorization-code grant both exchanges share: request, then oauth4webapi's validation. */
+async function grantAuthorizationCode(
+  where: string,
+  config: Configuration,
+  callback: ValidatedCallback,
+  request: { codeVerifier: string; redirectUri: string; expectedNonce?: string },
+  call: CallOptions,
+): Promise<oauth.TokenEndpointResponse> {
+  assertConfiguration(config, where);
+  const client = requireClient(config, where);
+  const server = config.server;
+  if (!isValidatedCallback(callback)) {
+    throw new AdsOAuthError('USAGE', `${where}: the callback must be the result of validateCallback; an unchecked callback is never exchanged.`);
+  }
+  const callbackParams: URLSearchParams = callback;
+  if (request === null || typeof request !== 'object' || typeof request.codeVerifier !== 'string' || typeof request.redirectUri !== 'string') {
+    throw new AdsOAuthError('USAGE', `${where}: the request needs the codeVerifier and redirectUri strings of the authorization request.`);
+  }
+  if (request.expectedNonce !== undefined && !server.discovered) {
+    throw new AdsOAuthError('USAGE', 'Validating an ID token needs the provider\'s discovered metadata (issuer and JWKS).');
+  }
+  const options = callRequest(config, call);
+  const endpoint = config.endpoints.token;
+  try {
+    const response = await oauth.authorizationCodeGrantRequest(
+      server.as,
+      clientOf(client),
+      oauth.ClientSecretPost(client.clientSecret),
+      callbackParams,
+      request.redirectUri,
+      request.codeVerifier,
+      httpOptions(endpoint, options, 'token endpoint'),
+    );
+    return await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), server.discovered ? response : await withoutIdToken(response), {
+      expectedNonce: request.expectedNonce ?? oauth.expectNoNonce,
+      maxAge: oauth.skipAuthTimeCheck,
+      ...(request.expectedNonce !== undefined ? { requireIdToken: true } : {}),
+    });
+  } catch (error) {
+    throw tokenEndpointError(error, 'exchange', endpoint, {
+      request: options,
+      redirectUri: request.redirectUri,
+      secrets: [callbackParams.get('code') ?? undefined, request.codeVerifier, client.clientSecret, callbackParams.get('state') ?? undefined],
+    });
+  }
 }
 
 /** RFC 6749 Appendix A.12 and A.17: access and refresh tokens are 1*VSCHAR (%x20-7E). */
@@ -157,25 +197,22 @@ export interface RefreshedAccessToken {
  *   `PROVIDER_RESPONSE`, `NETWORK`
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
-export async function refreshAccessToken(
-  tokenUri: URL,
-  client: ClientCredentials,
-  refreshToken: string,
-  options: RequestOptions = {},
-): Promise<RefreshedAccessToken> {
-  const as: oauth.AuthorizationServer = { issuer: tokenUri.origin, token_endpoint: tokenUri.href };
+export async function refreshAccessToken(config: Configuration, refreshToken: string, call: CallOptions = {}): Promise<RefreshedAccessToken> {
+  assertConfiguration(config, 'refreshAccessToken');
+  const client = requireClient(config, 'refreshAccessToken');
+  if (typeof refreshToken !== 'string' || refreshToken === '') throw new AdsOAuthError('USAGE', 'refreshAccessToken: the refresh token must be a non-empty string.');
+  const options = callRequest(config, call);
+  const tokenUri = config.endpoints.token;
+  const as: oauth.AuthorizationServer = { issuer: config.server.as.issuer, token_endpoint: tokenUri.href };
   try {
     const response = await oauth.refreshTokenGrantRequest(
       as,
       clientOf(client),
       oauth.ClientSecretPost(client.clientSecret),
       refreshToken,
-      httpOptions(tokenUri, options),
+      httpOptions(tokenUri, options, 'token endpoint'),
     );
-    // The issuer here is a guess (the token endpoint's origin; Google's token endpoint is
-    // oauth2.googleapis.com, its issuer accounts.google.com), so an ID token that comes with the
-    // refresh of an `openid` grant would fail oauth4webapi's `iss` check; a refresh never uses it.
-    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), await withoutIdToken(response));
+    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), config.server.discovered ? response : await withoutIdToken(response));
     assertTokenSyntax(result, 'refresh');
     return {
       accessToken: result.access_token,
@@ -186,7 +223,7 @@ export async function refreshAccessToken(
         : {}),
     };
   } catch (error) {
-    throw tokenEndpointError(error, 'refresh', tokenUri, { secrets: [refreshToken, client.clientSecret] });
+    throw tokenEndpointError(error, 'refresh', tokenUri, { request: options, secrets: [refreshToken, client.clientSecret] });
   }
 }
 
@@ -200,20 +237,39 @@ export async function refreshAccessToken(
  * @see https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke
  */
 export async function revokeToken(
-  revocationUri: URL,
+  config: Configuration,
   token: string,
-  client: ClientCredentials,
-  options: RequestOptions & { tokenTypeHint?: 'refresh_token' | 'access_token' } = {},
+  call: CallOptions & { tokenTypeHint?: 'refresh_token' | 'access_token' } = {},
 ): Promise<void> {
+  assertConfiguration(config, 'revokeToken');
+  if (typeof token !== 'string' || token === '') throw new AdsOAuthError('USAGE', 'revokeToken: the token must be a non-empty string.');
+  const client = config.client ?? undefined;
+  const options = { ...callRequest(config, call), ...(call.tokenTypeHint ? { tokenTypeHint: call.tokenTypeHint } : {}) };
+  const revocationUri = config.endpoints.revocation;
   const as: oauth.AuthorizationServer = { issuer: revocationUri.origin, revocation_endpoint: revocationUri.href };
+  const http = httpOptions(revocationUri, options, 'revocation endpoint');
   try {
-    const response = await oauth.revocationRequest(as, clientOf(client), oauth.ClientSecretPost(client.clientSecret), token, {
-      ...httpOptions(revocationUri, options),
-      ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
-    });
+    let response: Response;
+    if (client) {
+      response = await oauth.revocationRequest(as, clientOf(client), oauth.ClientSecretPost(client.clientSecret), token, {
+        ...http,
+        ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
+      });
+    } else {
+      // Without a client (Google's endpoint takes the token alone). oauth4webapi insists on a
+      // non-empty client_id, so this request is built here; its answer still goes through oauth4webapi.
+      const fetchImpl = options.fetch ?? ((input: string | URL, init?: RequestInit) => fetch(input, init));
+      response = await fetchImpl(revocationUri.href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', accept: 'application/json' },
+        body: new URLSearchParams({ token, ...(options.tokenTypeHint ? { token_type_hint: options.tokenTypeHint } : {}) }).toString(),
+        redirect: 'manual',
+        signal: requestSignal(options),
+      });
+    }
     await oauth.processRevocationResponse(response);
   } catch (error) {
-    throw tokenEndpointError(error, 'revoke', revocationUri, { secrets: [token, client.clientSecret] });
+    throw tokenEndpointError(error, 'revoke', revocationUri, { request: options, secrets: [token, client?.clientSecret] });
   }
 }
 
@@ -225,28 +281,47 @@ export function tokenEndpointError(
   error: unknown,
   operation: TokenOperation,
   endpoint: URL,
-  context: { redirectUri?: string; secrets?: readonly (string | undefined)[] } = {},
+  context: { redirectUri?: string; secrets?: readonly (string | undefined)[]; request?: RequestOptions } = {},
 ): AdsOAuthError {
   if (error instanceof AdsOAuthError) return error;
   const where = `${endpoint.origin}${endpoint.pathname}`;
-  const refusal = (rawCode: string, status: number, rawDescription: string | undefined): AdsOAuthError => {
+  const refusal = (rawCode: string, status: number, rawDescription: string | undefined, rawSubtype?: unknown): AdsOAuthError => {
     // Provider text is shown to the user: a provider that echoes the request must not leak it.
     const code = providerText(rawCode, context.secrets ?? [], 80);
     const errorDescription = rawDescription === undefined ? undefined : providerText(rawDescription, context.secrets ?? []);
     const description = errorDescription ? ` (${errorDescription})` : '';
     return new AdsOAuthError('TOKEN_ENDPOINT', `${where} refused the ${operationName(operation)}: ${code}${description}. ${oauthErrorHint(code, operation, context)}`.trim(), {
       cause: error,
-      details: { error: code, status, operation, ...(errorDescription ? { error_description: errorDescription } : {}) },
+      details: {
+        error: code,
+        status,
+        operation,
+        endpoint: endpoint.origin,
+        ...(errorDescription ? { error_description: errorDescription } : {}),
+        ...(typeof rawSubtype === 'string' ? { error_subtype: providerText(rawSubtype, context.secrets ?? [], 80) } : {}),
+      },
+      hints: oauthErrorHints(code, operation),
     });
   };
   if (error instanceof oauth.ResponseBodyError) {
-    return refusal(error.error, error.status, error.error_description);
+    return refusal(error.error, error.status, error.error_description, (error.cause as Record<string, unknown> | undefined)?.['error_subtype']);
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     // A 401 with WWW-Authenticate (RFC 6749 §5.2: failed client authentication).
     const parameters = error.cause[0]?.parameters;
     const code = parameters?.['error'] ?? (error.status === 401 ? 'invalid_client' : `http_${error.status}`);
     return refusal(code, error.status, parameters?.['error_description']);
+  }
+  if (error instanceof oauth.UnsupportedOperationError && /token_type/.test(error.message)) {
+    // oauth4webapi accepts Bearer and DPoP access tokens only; the response was a success otherwise.
+    const body = (error.cause as { body?: { token_type?: unknown } } | undefined)?.body;
+    const type = typeof body?.token_type === 'string' ? providerText(body.token_type, context.secrets ?? [], 40) : 'unknown';
+    const retry = operation === 'exchange' ? ' The authorization code was spent: it cannot be used again.' : '';
+    return new AdsOAuthError(
+      'PROVIDER_RESPONSE',
+      `The ${operationName(operation)} failed: ${where} answered with token_type "${type}"; only Bearer access tokens can be used.${retry}`,
+      { cause: error, details: { operation, endpoint: endpoint.origin, reason: 'unsupported_token_type' }, ...(operation === 'exchange' ? { hints: ['retry'] as const } : {}) },
+    );
   }
   if (error instanceof oauth.OperationProcessingError) {
     const response = (error.cause as { status?: number } | undefined) ?? undefined;
@@ -261,37 +336,28 @@ export function tokenEndpointError(
     } else {
       problem = `sent a response that is not a valid OAuth response: ${error.message}.`;
     }
-    const retry = operation === 'exchange' ? ' The authorization code cannot be reused: run the command again.' : '';
+    const retry = operation === 'exchange' ? ' The authorization code may have been spent: it cannot be used again.' : '';
     return new AdsOAuthError('PROVIDER_RESPONSE', `The ${operationName(operation)} failed: ${where} ${problem}${retry}`, {
       cause: error,
-      details: { operation, ...(status !== undefined ? { status } : {}), reason: error.code },
+      details: { operation, endpoint: endpoint.origin, ...(status !== undefined ? { status } : {}), reason: error.code },
+      ...(operation === 'exchange' ? { hints: ['retry'] as const } : {}),
     });
   }
-  const err = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  const netCode = err.code ?? err.cause?.code;
-  if (err.name === 'TimeoutError' || netCode === 'ETIMEDOUT' || netCode === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new AdsOAuthError('NETWORK', `The ${operationName(operation)} timed out: no answer from ${endpoint.origin}. Check your network, proxy or firewall, then run again.`, {
-      cause: error,
-      details: { operation, reason: 'timeout' },
-    });
-  }
-  if (err.name === 'AbortError') {
-    return new AdsOAuthError('INTERRUPTED', `The ${operationName(operation)} was cancelled.`, { cause: error, details: { operation } });
-  }
-  // Transport failures only: our TransportError, fetch's TypeError with a socket-level cause, or a
-  // Node errno / undici code. Anything else with a code (e.g. oauth4webapi's argument checks) is a bug.
-  const isNetCode = typeof netCode === 'string' && /^(E[A-Z0-9_]+|UND_ERR_[A-Z_]+)$/.test(netCode) && !netCode.startsWith('ERR_');
-  if (err.name === 'TransportError' || isNetCode) {
+  if (isTransportFailure(error)) {
+    const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+    // The code was sent: after a broken connection, a timeout or an unusable answer it may be spent.
     const spent =
-      operation === 'exchange' && (netCode === 'ECONNRESET' || netCode === 'EPIPE' || netCode === 'UND_ERR_SOCKET')
-        ? ' The connection broke after the code was sent, so it may be spent: run the command again.'
-        : '';
-    return new AdsOAuthError(
-      'NETWORK',
-      `Could not reach ${endpoint.origin} for the ${operationName(operation)}${netCode ? ` (${netCode})` : ''}. Check your network, proxy or firewall, and the endpoint URL.${spent}`,
-      { cause: error, details: { operation, reason: netCode ?? 'network' } },
-    );
+      operation === 'exchange' && code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN'
+        ? 'The authorization code may have been spent: it cannot be used again.'
+        : undefined;
+    return transportError(error, operationName(operation), endpoint, {
+      ...(context.request?.signal ? { signal: context.request.signal } : {}),
+      timeoutMs: context.request?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(spent ? { spent } : {}),
+      details: { operation },
+    });
   }
+  const err = error as { message?: string };
   return new AdsOAuthError('INTERNAL', `The ${operationName(operation)} failed unexpectedly: ${err.message ?? String(error)}`, {
     cause: error,
     details: { operation },
@@ -302,12 +368,18 @@ function operationName(operation: TokenOperation): string {
   return operation === 'exchange' ? 'code exchange' : operation === 'refresh' ? 'token refresh' : 'token revocation';
 }
 
+function oauthErrorHints(code: string, operation: TokenOperation): ErrorHint[] {
+  if (code === 'invalid_grant') return operation === 'exchange' ? ['retry'] : operation === 'refresh' ? ['regenerate'] : [];
+  if (code === 'invalid_scope' && operation === 'exchange') return ['scopes'];
+  return [];
+}
+
 function oauthErrorHint(code: string, operation: TokenOperation, context: { redirectUri?: string }): string {
   switch (code) {
     case 'invalid_grant':
       return operation === 'exchange'
-        ? 'The authorization code was already used, expired (codes live a few minutes) or does not match the PKCE verifier or redirect URI. Run the command again and finish the consent promptly.'
-        : 'The refresh token is expired or revoked. Run `ads-oauth verify` for the likely cause, then generate a new one.';
+        ? 'The authorization code was already used, expired (codes live a few minutes) or does not match the PKCE verifier or redirect URI.'
+        : 'The refresh token is expired or revoked.';
     case 'invalid_client':
       return 'The client ID or secret is wrong, the secret was reset, or the client was deleted. Download the client JSON again from the Google Cloud console.';
     case 'unauthorized_client':
@@ -319,7 +391,7 @@ function oauthErrorHint(code: string, operation: TokenOperation, context: { redi
     case 'invalid_scope':
       return 'A requested scope is unknown to the provider or not allowed for this client.';
     case 'invalid_request':
-      return 'The provider rejected the request as malformed; run with --debug and report it.';
+      return 'The provider rejected the request as malformed; this may be a bug in ads-oauth: please report it.';
     case 'unsupported_token_type':
       return 'The provider cannot revoke this kind of token.';
     default:

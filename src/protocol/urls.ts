@@ -1,4 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
+import { insecureEndpointError } from './http.js';
 
 /** Hostnames that always resolve to this machine: the only ones where plain http is acceptable. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -34,11 +35,7 @@ export function parseEndpoint(value: unknown, what: string, source: string): URL
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && isLoopbackUrl(url)) return url;
-  throw new AdsOAuthError(
-    'INSECURE_ENDPOINT',
-    `${source}: "${what}" must use https (got ${url.protocol}//${url.host}). Plain http is accepted only for loopback hosts (127.0.0.1, ::1, localhost), where nothing crosses a network.`,
-    { details: { field: what, url: url.origin } },
-  );
+  throw insecureEndpointError(url, what, source);
 }
 
 /** Whether requests to this URL may use plain http (loopback only). */

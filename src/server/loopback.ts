@@ -11,7 +11,7 @@
  * - Closes the server and every socket when done, on timeout and on abort.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { AdsOAuthError } from '../errors.js';
+import { AdsOAuthError, type ErrorHint } from '../errors.js';
 import { failurePage, plainPage, type Page } from './pages.js';
 
 export interface LoopbackListenerOptions {
@@ -36,6 +36,8 @@ export interface HandleOptions {
   signal?: AbortSignal;
   /** The message of the TIMEOUT error. */
   timeoutMessage: string;
+  /** The hints of the TIMEOUT error. */
+  timeoutHints?: readonly ErrorHint[];
 }
 
 export interface LoopbackListener {
@@ -72,18 +74,26 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 function listenError(error: unknown, where: string, port: number | undefined, registered: string | undefined): AdsOAuthError {
   const code = (error as NodeJS.ErrnoException).code;
-  const hint =
-    code === 'EADDRINUSE'
-      ? registered !== undefined
-        ? // The port of a registered redirect URI is fixed: --port cannot move it.
-          `Port ${port} of the registered redirect URI ${registered} is held by another program (perhaps another run of this command still waiting). Stop it and try again, register another loopback redirect URI for this client, or use --headless.`
-        : port
-        ? `Port ${port} is in use by another program. Stop it, or choose another port with --port (installed clients), or omit --port for a free one.`
-        : 'The port is in use by another program.'
-      : code === 'EACCES'
-        ? `Binding port ${port ?? '?'} needs privileges. Register a redirect URI with a port above 1023 (for example http://127.0.0.1:8080), or use --headless.`
-        : `(${code ?? (error as Error).message})`;
-  return new AdsOAuthError('LISTEN_FAILED', `Could not listen on ${where}. ${hint}`, { cause: error, details: { reason: code } });
+  const hints: ErrorHint[] = [];
+  let fact: string;
+  if (code === 'EADDRINUSE' && registered !== undefined) {
+    // The port of a registered redirect URI is fixed: no other port can be chosen.
+    fact = `Port ${port} of the registered redirect URI ${registered} is held by another program (perhaps another run of this command still waiting). Stop it and try again, or register another loopback redirect URI for this client.`;
+    hints.push('headless');
+  } else if (code === 'EADDRINUSE') {
+    fact = port ? `Port ${port} is in use by another program: stop it, or use another port.` : 'The port is in use by another program.';
+    if (port) hints.push('port');
+  } else if (code === 'EACCES') {
+    fact = `Binding port ${port ?? '?'} needs privileges. Register a redirect URI with a port above 1023 (for example http://127.0.0.1:8080).`;
+    hints.push('headless');
+  } else {
+    fact = `(${code ?? (error as Error).message})`;
+  }
+  return new AdsOAuthError('LISTEN_FAILED', `Could not listen on ${where}. ${fact}`, {
+    cause: error,
+    details: { ...(code ? { reason: code } : {}), ...(port !== undefined ? { port } : {}), ...(registered ? { registered } : {}) },
+    hints,
+  });
 }
 
 const hostForUrl = (address: string): string => (address.includes(':') ? `[${address}]` : address);
@@ -174,7 +184,8 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
       type State = 'waiting' | 'deciding' | 'over';
       let state: State = 'waiting';
       const deadline = Date.now() + opts.timeoutMs;
-      const timeout = (): AdsOAuthError => new AdsOAuthError('TIMEOUT', opts.timeoutMessage, { details: { timeoutMs: opts.timeoutMs } });
+      const timeout = (): AdsOAuthError =>
+        new AdsOAuthError('TIMEOUT', opts.timeoutMessage, { details: { timeoutMs: opts.timeoutMs, mode: 'loopback' }, hints: opts.timeoutHints ?? [] });
 
       const end = (outcome: () => void, page?: { res: ServerResponse; page: Page }): void => {
         if (state === 'over') return;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AdsOAuthError } from '../errors.js';
+import { nodeFileSystem, withFileSystem, type FileSystem } from './fs.js';
 
 /** Plain-words reasons for the errno codes a write can meet. */
 const REASONS: Record<string, string> = {
@@ -42,12 +42,12 @@ export function writeError(path: string, error: unknown, doing = 'write'): AdsOA
  * of links is followed; a dangling link resolves to the file it names, which is then created),
  * else `path` itself, made absolute.
  */
-export async function resolveWriteTarget(path: string): Promise<string> {
+export async function resolveWriteTarget(path: string, fs: FileSystem = nodeFileSystem): Promise<string> {
   let current = resolve(path);
   for (let hops = 0; hops < 40; hops++) {
     let info;
     try {
-      info = await lstat(current);
+      info = await fs.lstat(current);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return current;
       throw error;
@@ -55,25 +55,27 @@ export async function resolveWriteTarget(path: string): Promise<string> {
     if (!info.isSymbolicLink()) {
       // Resolve links in the directory part too, so the temp file lands beside the real file.
       try {
-        return join(await realpath(dirname(current)), basename(current));
+        return join(await fs.realpath(dirname(current)), basename(current));
       } catch {
         return current;
       }
     }
-    const link = await readlink(current);
+    const link = await fs.readlink(current);
     current = isAbsolute(link) ? link : resolve(dirname(current), link);
   }
   throw Object.assign(new Error('too many symbolic links'), { code: 'ELOOP' });
 }
 
-/** Test hook: make one step of the next writes fail with an errno code (fault-injection tests only). */
-export const faults: { step?: 'open' | 'write' | 'sync' | 'rename'; code?: string } = {};
-
-function inject(step: NonNullable<typeof faults.step>): void {
-  if (faults.step === step) {
-    const code = faults.code ?? 'EIO';
-    throw Object.assign(new Error(`${code}: injected fault`), { code });
-  }
+export interface WriteOptions {
+  /** Permission bits for the file; default: the existing file's, else 0600. */
+  mode?: number;
+  /** The file operations to use (default `node:fs/promises`); some may be given, the rest default. */
+  fs?: Partial<FileSystem>;
+  /**
+   * The effective user id of the running process (from the caller: `src/stores` does not read
+   * `process`). When it is 0 (root) and the file belongs to someone else, the owner is kept.
+   */
+  uid?: number | undefined;
 }
 
 /**
@@ -85,16 +87,18 @@ function inject(step: NonNullable<typeof faults.step>): void {
  *
  * If `path` is a symbolic link, the file the link points to is replaced and the link is kept.
  *
- * `mode` defaults to the existing file's permission bits, or `0o600` for a new file. When running
- * as root over someone else's file, its owner and group are kept.
+ * `mode` defaults to the existing file's permission bits, or `0o600` for a new file. When the
+ * caller says it runs as root (`uid: 0`) over someone else's file, its owner and group are kept.
+ * `fs` replaces some or all of the file operations (fault-injection tests).
  *
  * @throws AdsOAuthError('CONFIG_WRITE') naming the path and the reason (EACCES, ENOENT, ENOSPC,
  *   EROFS, …); the target is untouched and the temp file removed.
  */
-export async function writeFileAtomic(path: string, data: string, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+  const fs = withFileSystem(options.fs);
   let target: string;
   try {
-    target = await resolveWriteTarget(path);
+    target = await resolveWriteTarget(path, fs);
   } catch (error) {
     throw writeError(path, error);
   }
@@ -102,7 +106,7 @@ export async function writeFileAtomic(path: string, data: string, options: { mod
   const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   let existing: { mode: number; uid: number; gid: number } | undefined;
   try {
-    const info = await stat(target);
+    const info = await fs.stat(target);
     if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     existing = { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid };
   } catch (error) {
@@ -111,36 +115,32 @@ export async function writeFileAtomic(path: string, data: string, options: { mod
   const mode = options.mode ?? existing?.mode ?? 0o600;
   let created = false;
   try {
-    inject('open');
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     created = true;
     try {
       await handle.chmod(mode);
-      if (existing && process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) {
+      if (existing && options.uid === 0 && (existing.uid !== 0 || existing.gid !== 0)) {
         await handle.chown(existing.uid, existing.gid).catch(() => undefined);
       }
-      inject('write');
-      await handle.writeFile(data, 'utf8');
-      inject('sync');
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    inject('rename');
-    await rename(temp, target);
+    await fs.rename(temp, target);
     created = false;
   } catch (error) {
-    if (created) await unlink(temp).catch(() => undefined);
+    if (created) await fs.unlink(temp).catch(() => undefined);
     throw writeError(path, error);
   }
-  await syncDirectory(dir);
+  await syncDirectory(dir, fs);
 }
 
 /** fsyncs a directory so a rename in it is durable; platforms that cannot are ignored. */
-export async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string, fs: FileSystem = nodeFileSystem): Promise<void> {
   let handle;
   try {
-    handle = await open(dir, constants.O_RDONLY);
+    handle = await fs.open(dir, constants.O_RDONLY);
     await handle.sync();
   } catch {
     // Windows and some file systems cannot fsync a directory; the rename itself is still atomic.

@@ -24,7 +24,7 @@ export async function readClientSecretsFile(path: string): Promise<OAuthClientCo
     if (info.isDirectory()) {
       throw new AdsOAuthError(
         'CLIENT_FILE',
-        `${full}: this is a directory. Pass the client secrets JSON file itself, e.g. --client_secrets_path=${full}/client_secret_XXX.apps.googleusercontent.com.json`,
+        `${full}: this is a directory, not the client secrets JSON file itself (e.g. ${full}/client_secret_XXX.apps.googleusercontent.com.json).`,
         { details: { path: full } },
       );
     }

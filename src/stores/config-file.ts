@@ -1,10 +1,10 @@
-import { chmod, mkdir, readFile, stat, access } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AdsOAuthError } from '../errors.js';
-import { resolveFormat, FIELD_LABELS, FIELD_ORDER } from '../writers/index.js';
+import { decodeConfig, resolveFormat, updateConfigBytes, FIELD_LABELS, FIELD_ORDER } from '../writers/index.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from '../writers/index.js';
-import { reasonOf, resolveWriteTarget, writeError, writeFileAtomic } from './atomic-write.js';
+import { reasonOf, resolveWriteTarget, writeError, writeFileAtomic, type WriteOptions } from './atomic-write.js';
+import { withFileSystem, type FileSystem, type ProcessFacts } from './fs.js';
 import { acquireLock } from './lock.js';
 
 /**
@@ -13,12 +13,15 @@ import { acquireLock } from './lock.js';
  * logic itself is pure and lives in `src/writers`.
  */
 
-/** Reads a file as UTF-8 text; `undefined` when it does not exist. */
-async function readText(path: string, display: string): Promise<string | undefined> {
+/**
+ * Reads a file's bytes (decoded later by the format, in the encoding its library reads);
+ * `undefined` when it does not exist.
+ */
+async function readBytes(fs: FileSystem, path: string, display: string): Promise<Uint8Array | undefined> {
   try {
-    const info = await stat(path);
+    const info = await fs.stat(path);
     if (!info.isFile()) throw new AdsOAuthError('CONFIG', `${display} is not a regular file.`, { details: { path: display } });
-    return await readFile(path, 'utf8');
+    return await fs.readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if (error instanceof AdsOAuthError) throw error;
@@ -39,8 +42,8 @@ function withPath(error: unknown, path: string): never {
  * Refuses a file whose owner has no write bit (0400, 0444): the user made it read-only on purpose.
  * The mode bits are checked, not access(): root may write anything.
  */
-async function refuseReadOnly(target: string, display: string): Promise<void> {
-  const info = await stat(target).catch(() => undefined);
+async function refuseReadOnly(fs: FileSystem, target: string, display: string): Promise<void> {
+  const info = await fs.stat(target).catch(() => undefined);
   if (info === undefined || !info.isFile() || (info.mode & 0o200) !== 0) return;
   const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
   throw new AdsOAuthError(
@@ -50,9 +53,9 @@ async function refuseReadOnly(target: string, display: string): Promise<void> {
   );
 }
 
-async function resolveTarget(path: string): Promise<string> {
+async function resolveTarget(fs: FileSystem, path: string): Promise<string> {
   try {
-    return await resolveWriteTarget(path);
+    return await resolveWriteTarget(path, fs);
   } catch (error) {
     throw new AdsOAuthError('CONFIG', `Cannot resolve ${path}: ${reasonOf(error)}.`, { cause: error, details: { path } });
   }
@@ -67,44 +70,54 @@ async function resolveTarget(path: string): Promise<string> {
  * @throws AdsOAuthError('USAGE') unknown or undetectable format; ('CONFIG') missing directory,
  *   unreadable or unparsable file; ('CONFIG_WRITE') directory not writable, or a read-only file.
  */
-export async function validateConfigTarget(path: string, format?: string): Promise<{ path: string; format: ConfigFormat; exists: boolean }> {
+export async function validateConfigTarget(
+  path: string,
+  format?: string,
+  options: { fs?: Partial<FileSystem> } = {},
+): Promise<{ path: string; format: ConfigFormat; exists: boolean }> {
+  const fs = withFileSystem(options.fs);
   const chosen = resolveFormat(path, format);
-  const target = await resolveTarget(path);
+  const target = await resolveTarget(fs, path);
   const dir = dirname(target);
-  const info = await stat(dir).catch(() => undefined);
+  const info = await fs.stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new AdsOAuthError('CONFIG', `The directory of ${path} does not exist: ${dir}. Create it first.`, { details: { path, dir } });
   }
   try {
-    await access(dir, constants.W_OK);
+    await fs.access(dir, constants.W_OK);
   } catch (error) {
     throw writeError(path, error, 'write to the directory of');
   }
-  const text = await readText(target, path);
-  if (text !== undefined) {
-    await refuseReadOnly(target, path);
+  const bytes = await readBytes(fs, target, path);
+  if (bytes !== undefined) {
+    await refuseReadOnly(fs, target, path);
     try {
-      chosen.read(text);
+      chosen.read(decodeConfig(chosen, bytes).text);
       // A dry run with stand-in values finds what update() would refuse (e.g. a Ruby expression).
-      chosen.update(text, { clientId: 'x', clientSecret: 'x', refreshToken: 'x' });
+      updateConfigBytes(chosen, bytes, { clientId: 'x', clientSecret: 'x', refreshToken: 'x' });
     } catch (error) {
       withPath(error, path);
     }
   }
-  return { path: target, format: chosen, exists: text !== undefined };
+  return { path: target, format: chosen, exists: bytes !== undefined };
 }
 
 /**
  * Reads the credentials a configuration file holds.
  * @throws AdsOAuthError('CONFIG') when the file is missing, unreadable or does not parse.
  */
-export async function readConfig(path: string, format?: string): Promise<{ path: string; format: ConfigFormat; values: ConfigValues }> {
+export async function readConfig(
+  path: string,
+  format?: string,
+  options: { fs?: Partial<FileSystem> } = {},
+): Promise<{ path: string; format: ConfigFormat; values: ConfigValues }> {
+  const fs = withFileSystem(options.fs);
   const chosen = resolveFormat(path, format);
-  const target = await resolveTarget(path);
-  const text = await readText(target, path);
-  if (text === undefined) throw new AdsOAuthError('CONFIG', `The config file ${path} does not exist.`, { details: { path } });
+  const target = await resolveTarget(fs, path);
+  const bytes = await readBytes(fs, target, path);
+  if (bytes === undefined) throw new AdsOAuthError('CONFIG', `The config file ${path} does not exist.`, { details: { path } });
   try {
-    return { path: target, format: chosen, values: chosen.read(text) };
+    return { path: target, format: chosen, values: chosen.read(decodeConfig(chosen, bytes).text) };
   } catch (error) {
     return withPath(error, path);
   }
@@ -117,6 +130,14 @@ export interface UpdateConfigOptions {
   lockTimeoutMs?: number;
   /** Create missing parent directories (mode 0700). Default false: a missing directory is an error. */
   createDirectory?: boolean;
+  /** The file operations to use (default `node:fs/promises`); some may be given, the rest default. */
+  fs?: Partial<FileSystem>;
+  /**
+   * The running process (pid, uid, liveness check), from the caller: `src/stores` never reads
+   * `process`. The CLI passes `cli/process-info.ts`'s. Without it the lock carries no pid (a dead
+   * holder's lock is taken over only once stale, after 60 s) and a file is never chowned back.
+   */
+  process?: ProcessFacts;
 }
 
 function mismatched(values: ConfigValues, changes: ConfigChanges): CredentialField[] {
@@ -147,37 +168,43 @@ export async function updateConfig(
   changes: ConfigChanges,
   options: UpdateConfigOptions = {},
 ): Promise<{ path: string; format: ConfigFormat; created: boolean; tightened: boolean; placeholders: string[] }> {
+  const fs = withFileSystem(options.fs);
   const format = resolveFormat(path, options.format);
-  const target = await resolveTarget(path);
+  const target = await resolveTarget(fs, path);
   const dir = dirname(target);
-  const dirInfo = await stat(dir).catch(() => undefined);
+  const dirInfo = await fs.stat(dir).catch(() => undefined);
   if (!dirInfo) {
     if (!options.createDirectory) {
       throw new AdsOAuthError('CONFIG_WRITE', `Could not write ${path}: the directory ${dir} does not exist.`, {
         details: { path, reason: 'ENOENT' },
       });
     }
-    await makeDirectory(dir, path);
+    await makeDirectory(fs, dir, path);
   } else if (!dirInfo.isDirectory()) {
     throw new AdsOAuthError('CONFIG_WRITE', `Could not write ${path}: ${dir} is not a directory.`, { details: { path, reason: 'ENOTDIR' } });
   }
 
-  const release = await acquireLock(target, { timeoutMs: options.lockTimeoutMs });
+  const release = await acquireLock(target, {
+    ...(options.lockTimeoutMs !== undefined ? { timeoutMs: options.lockTimeoutMs } : {}),
+    ...(options.process ? { process: options.process } : {}),
+    fs,
+  });
+  const writeOptions = { fs, uid: options.process?.uid };
   try {
-    const existing = await readText(target, path);
+    const existing = await readBytes(fs, target, path);
     let mode = 0o600;
     let tightened = false;
     if (existing !== undefined) {
-      await refuseReadOnly(target, path);
-      const current = (await stat(target)).mode & 0o7777;
+      await refuseReadOnly(fs, target, path);
+      const current = (await fs.stat(target)).mode & 0o7777;
       if (current & 0o077) tightened = true;
       else mode = current;
     }
     let result;
     try {
-      result = format.update(existing, changes);
-      // Check the text before it reaches the disk: a writer bug must not cost the old file.
-      const planned = mismatched(format.read(result.text), changes);
+      result = updateConfigBytes(format, existing, changes);
+      // Check the bytes before they reach the disk: a writer bug must not cost the old file.
+      const planned = mismatched(format.read(decodeConfig(format, result.bytes).text), changes);
       if (planned.length > 0) {
         throw new AdsOAuthError('CONFIG_WRITE', `Refusing to write ${path}: the new text would not read back the ${planned.map((f) => FIELD_LABELS[f]).join(', ')}. The old file is unchanged.`, {
           details: { path, fields: planned },
@@ -186,9 +213,9 @@ export async function updateConfig(
     } catch (error) {
       return withPath(error, path);
     }
-    if (existing !== result.text || tightened) {
-      await writeFileAtomic(target, result.text, { mode });
-      await confirm(target, path, format, changes, existing, mode);
+    if (existing === undefined || !sameBytes(existing, result.bytes) || tightened) {
+      await writeFileAtomic(target, result.bytes, { ...writeOptions, mode });
+      await confirm(fs, target, path, format, changes, result.bytes, existing, { ...writeOptions, mode });
     }
     return { path: target, format, created: existing === undefined, tightened, placeholders: result.placeholders };
   } finally {
@@ -196,38 +223,56 @@ export async function updateConfig(
   }
 }
 
-/** Reads the file back and compares; on a mismatch restores the previous content and throws. */
-async function confirm(target: string, display: string, format: ConfigFormat, changes: ConfigChanges, previous: string | undefined, mode: number): Promise<void> {
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * Reads the file back and compares it with the bytes written, byte for byte (so a change outside
+ * the managed keys cannot slip through), and its values with the changes; on a mismatch restores
+ * the previous content and throws.
+ */
+async function confirm(
+  fs: FileSystem,
+  target: string,
+  display: string,
+  format: ConfigFormat,
+  changes: ConfigChanges,
+  written: Uint8Array,
+  previous: Uint8Array | undefined,
+  writeOptions: WriteOptions,
+): Promise<void> {
   let wrong: CredentialField[];
+  let same: boolean;
   try {
-    const text = await readFile(target, 'utf8');
-    wrong = mismatched(format.read(text), changes);
+    const bytes = await fs.readFile(target);
+    same = sameBytes(bytes, written);
+    wrong = mismatched(format.read(decodeConfig(format, bytes).text), changes);
   } catch (error) {
     throw writeError(display, error, 'read back');
   }
-  if (wrong.length === 0) return;
-  if (previous !== undefined) await writeFileAtomic(target, previous, { mode }).catch(() => undefined);
-  throw new AdsOAuthError(
-    'CONFIG_WRITE',
-    `Wrote ${display} but reading it back did not give the ${wrong.map((f) => FIELD_LABELS[f]).join(', ')}; the previous content was restored.`,
-    { details: { path: display, fields: wrong } },
-  );
+  if (same && wrong.length === 0) return;
+  if (previous !== undefined) await writeFileAtomic(target, previous, writeOptions).catch(() => undefined);
+  const what = wrong.length > 0 ? `the ${wrong.map((f) => FIELD_LABELS[f]).join(', ')}` : 'the bytes written';
+  throw new AdsOAuthError('CONFIG_WRITE', `Wrote ${display} but reading it back did not give ${what}; the previous content was restored.`, {
+    details: { path: display, fields: wrong },
+  });
 }
 
 /** Creates missing directories with mode 0700 whatever the umask. */
-async function makeDirectory(dir: string, display: string): Promise<void> {
+async function makeDirectory(fs: FileSystem, dir: string, display: string): Promise<void> {
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
-    if (await stat(d).then(() => true, () => false)) break;
+    if (await fs.stat(d).then(() => true, () => false)) break;
     missing.unshift(d);
     if (dirname(d) === d) break;
   }
   try {
     for (const d of missing) {
-      await mkdir(d, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      await fs.mkdir(d, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'EEXIST') throw error;
       });
-      await chmod(d, 0o700);
+      await fs.chmod(d, 0o700);
     }
   } catch (error) {
     throw writeError(display, error, 'create the directory of');

@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { AdsOAuthError } from '../errors.js';
 import { reasonOf } from './atomic-write.js';
+import { withFileSystem, type FileSystem, type ProcessFacts } from './fs.js';
 
 export interface LockOptions {
   /** How long to wait for another holder before giving up. Default 10 s. */
   timeoutMs?: number;
   /** A lock older than this is taken over even if its holder seems alive. Default 60 s. */
   staleMs?: number;
-  /** The file operations used to look at an existing lock; a test seam (default node:fs/promises). */
-  fs?: { open?: typeof open };
+  /** The file operations to use (default `node:fs/promises`); some may be given, the rest default. */
+  fs?: Partial<FileSystem>;
+  /**
+   * The running process, from the caller (`src/stores` does not read `process`). Its pid goes into
+   * the lock file, and `isAlive` lets a lock whose holder died on this host be taken over at once.
+   * Without it, the lock carries no pid and a dead holder's lock is taken over only once stale.
+   */
+  process?: ProcessFacts;
 }
 
 interface LockInfo {
@@ -23,12 +29,13 @@ interface LockInfo {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function alive(pid: number): boolean {
+/** The token of a lock file's content (ours has one even without a pid). */
+function parseToken(text: string): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const token = (JSON.parse(text) as { token?: unknown }).token;
+    return typeof token === 'string' ? token : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -39,10 +46,6 @@ function parseInfo(text: string): LockInfo | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function readInfo(path: string): Promise<LockInfo | undefined> {
-  return parseInfo(await readFile(path, 'utf8').catch(() => ''));
 }
 
 /** The lock file as one consistent observation: its inode, age and holder from the same open file. */
@@ -61,17 +64,19 @@ function unusableLock(path: string, what: string, cause?: unknown): AdsOAuthErro
   );
 }
 
-async function observe(path: string, openFile: typeof open = open): Promise<Observation | undefined> {
+async function observe(fs: FileSystem, path: string): Promise<Observation | undefined> {
   let handle;
   try {
-    handle = await openFile(path, constants.O_RDONLY);
+    handle = await fs.open(path, constants.O_RDONLY);
   } catch (error) {
     // Released meanwhile, unless the path is still there (a dangling symlink, another user's lock).
-    const entry = await lstat(path).catch(() => undefined);
+    const entry = await fs.lstat(path).catch(() => undefined);
     if (entry === undefined) return undefined;
-    if (entry.isSymbolicLink() && (await stat(path).catch(() => undefined)) === undefined) {
+    if (entry.isSymbolicLink() && (await fs.stat(path).catch(() => undefined)) === undefined) {
       throw unusableLock(path, 'is a symbolic link to nothing', error);
     }
+    // ENOENT on open and a file there now: released and taken again between the two calls; look again.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw unusableLock(path, `cannot be opened (${reasonOf(error)})`, error);
   }
   try {
@@ -83,9 +88,9 @@ async function observe(path: string, openFile: typeof open = open): Promise<Obse
   }
 }
 
-function isStale(seen: Observation, staleMs: number): boolean {
+function isStale(seen: Observation, staleMs: number, facts: ProcessFacts | undefined): boolean {
   const old = Date.now() - seen.mtimeMs > staleMs;
-  const dead = seen.holder !== undefined && seen.holder.host === hostname() && !alive(seen.holder.pid);
+  const dead = facts !== undefined && seen.holder !== undefined && seen.holder.host === hostname() && !facts.isAlive(seen.holder.pid);
   // A lock file still being written (no JSON yet) is fresh unless it is old.
   return old || dead;
 }
@@ -103,20 +108,22 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
   const path = `${target}.lock`;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 60_000;
-  const mine: LockInfo = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex'), time: Date.now() };
+  const fs = withFileSystem(options.fs);
+  const facts = options.process;
+  const mine: Partial<LockInfo> & { token: string } = { ...(facts ? { pid: facts.pid } : {}), host: hostname(), token: randomBytes(8).toString('hex'), time: Date.now() };
   const deadline = Date.now() + timeoutMs;
   let holder: LockInfo | undefined;
   for (;;) {
     try {
-      const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      const handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       try {
         await handle.writeFile(JSON.stringify(mine));
       } finally {
         await handle.close();
       }
       return async () => {
-        const current = await readInfo(path);
-        if (current?.token === mine.token) await unlink(path).catch(() => undefined);
+        const current = parseToken(await fs.readFile(path, 'utf8').catch(() => ''));
+        if (current === mine.token) await fs.unlink(path).catch(() => undefined);
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -126,9 +133,9 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
         });
       }
     }
-    const seen = await observe(path, options.fs?.open);
+    const seen = await observe(fs, path);
     holder = seen?.holder;
-    const retryNow = seen === undefined || (await takeOverIfStale(path, seen, staleMs, options.fs?.open));
+    const retryNow = seen === undefined || (await takeOverIfStale(fs, path, seen, staleMs, facts));
     if (retryNow && Date.now() < deadline) continue;
     if (Date.now() >= deadline) {
       throw new AdsOAuthError(
@@ -147,24 +154,24 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
  * only the very file judged stale (same inode, still stale) is removed. Without that, a breaker
  * acting on an old observation could remove a lock another process had just taken.
  */
-async function takeOverIfStale(path: string, seen: Observation, staleMs: number, openFile?: typeof open): Promise<boolean> {
-  if (!isStale(seen, staleMs)) return false;
+async function takeOverIfStale(fs: FileSystem, path: string, seen: Observation, staleMs: number, facts: ProcessFacts | undefined): Promise<boolean> {
+  if (!isStale(seen, staleMs, facts)) return false;
   const breakPath = `${path}.break`;
   let breaker;
   try {
-    breaker = await open(breakPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    breaker = await fs.open(breakPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch {
     // Another process is breaking it. A breaker that died leaves its file: clear it when old.
-    const info = await stat(breakPath).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > BREAK_STALE_MS) await unlink(breakPath).catch(() => undefined);
+    const info = await fs.stat(breakPath).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > BREAK_STALE_MS) await fs.unlink(breakPath).catch(() => undefined);
     return false;
   }
   try {
-    const again = await observe(path, openFile);
-    if (again && again.ino === seen.ino && isStale(again, staleMs)) await unlink(path).catch(() => undefined);
+    const again = await observe(fs, path);
+    if (again && again.ino === seen.ino && isStale(again, staleMs, facts)) await fs.unlink(path).catch(() => undefined);
   } finally {
     await breaker.close();
-    await unlink(breakPath).catch(() => undefined);
+    await fs.unlink(breakPath).catch(() => undefined);
   }
   return true;
 }

@@ -213,7 +213,9 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     `  <${SECTION}>`,
     '    <!-- Google Ads API client library for .NET settings (written by ads-oauth). See',
     '         https://developers.google.com/google-ads/api/docs/client-libs/dotnet/configuration -->',
-    add('DeveloperToken', v('developerToken')),
+    typeof changes.developerToken === 'string'
+      ? add('DeveloperToken', v('developerToken'))
+      : '    <!-- Optional since the developer token sunset (2026-09-09): <add key="DeveloperToken" value="INSERT_DEVELOPER_TOKEN_HERE" /> -->',
     typeof changes.loginCustomerId === 'string'
       ? add('LoginCustomerId', v('loginCustomerId'))
       : `    <!-- Manager accounts only: <add key="LoginCustomerId" value="INSERT_LOGIN_CUSTOMER_ID_HERE" /> -->`,
@@ -231,6 +233,7 @@ export const appconfigFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-dotnet',
   description: 'App.config / Web.config (<GoogleAdsApi> section) for the Google Ads API client library for .NET',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/dotnet/configuration',
+  charset: { kind: 'xml', skipsBom: true },
   read,
   create: newFile,
   edit: (existing, changes) => update(existing, changes),

@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import { FIELD_LABELS, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
@@ -158,7 +158,8 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   return [
     '# Google Ads API credentials as GOOGLE_ADS_* environment variables (written by ads-oauth).',
     '# See https://developers.google.com/google-ads/api/docs/client-libs/python/configuration#environment_variables',
-    `${KEYS.developerToken}=${v('developerToken')}`,
+    ...commentLines('# ', developerTokenNote()),
+    typeof changes.developerToken === 'string' ? `${KEYS.developerToken}=${v('developerToken')}` : `# ${KEYS.developerToken}=INSERT_DEVELOPER_TOKEN_HERE`,
     ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string' ? `${KEYS.loginCustomerId}=${v('loginCustomerId')}` : `# ${KEYS.loginCustomerId}=INSERT_LOGIN_CUSTOMER_ID_HERE`,
     `${KEYS.clientId}=${v('clientId')}`,
@@ -174,6 +175,7 @@ export const dotenvFormat: ConfigFormat = keyedFormat({
   library: 'GOOGLE_ADS_* environment variables',
   description: '.env file with GOOGLE_ADS_* variables (google-ads-python, google-ads-perl and apps using dotenv)',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration#environment_variables',
+  charset: { kind: 'bytes', skipsBom: true },
   read(text: string): ConfigValues {
     return valuesOf(scan(splitLines(text)));
   },

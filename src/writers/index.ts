@@ -13,23 +13,44 @@ import { adcFormat, appsettingsFormat } from './json-formats.js';
 import { perlFormat } from './perl.js';
 import { phpFormat } from './php.js';
 import { rubyFormat } from './ruby.js';
-import type { ConfigFormat, ConfigValues, FormatId } from './types.js';
+import type { ConfigChanges, ConfigFormat, ConfigValues, FormatId } from './types.js';
+import { checkEncodable, decodeText, encodeText, NEW_FILE, type DecodedText } from './encoding.js';
 import { yamlFormat } from './yaml.js';
 
 export type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField, FormatId } from './types.js';
 export { FIELD_LABELS, FIELD_ORDER } from './types.js';
 export { isPlaceholder } from './text.js';
+export { checkEncodable, decodeText, encodeText, NEW_FILE, type Charset, type DecodedText } from './encoding.js';
+
+/**
+ * A format whose library skips a UTF-8 byte order mark also reads and edits text that starts with
+ * one as if it did not, and keeps it at the very start: the key on the first line is recognised, and
+ * nothing is ever inserted above the mark (which would put it inside the file, into a key).
+ */
+function bomAware(format: ConfigFormat): ConfigFormat {
+  if (!format.charset.skipsBom) return format;
+  const strip = (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  return {
+    ...format,
+    read: (text) => format.read(strip(text)),
+    update(existing, changes) {
+      if (existing === undefined || existing.charCodeAt(0) !== 0xfeff) return format.update(existing, changes);
+      const result = format.update(existing.slice(1), changes);
+      return { ...result, text: `\ufeff${result.text}` };
+    },
+  };
+}
 
 const FORMATS: Record<FormatId, ConfigFormat> = {
-  yaml: yamlFormat,
+  yaml: bomAware(yamlFormat),
   java: javaFormat,
-  php: phpFormat,
-  ruby: rubyFormat,
+  php: bomAware(phpFormat),
+  ruby: bomAware(rubyFormat),
   perl: perlFormat,
-  dotenv: dotenvFormat,
-  appsettings: appsettingsFormat,
-  appconfig: appconfigFormat,
-  adc: adcFormat,
+  dotenv: bomAware(dotenvFormat),
+  appsettings: bomAware(appsettingsFormat),
+  appconfig: bomAware(appconfigFormat),
+  adc: bomAware(adcFormat),
 };
 
 export { FORMAT_IDS, defaultConfigPath } from './catalog.js';
@@ -108,4 +129,41 @@ export function resolveFormat(path: string, explicit?: string): ConfigFormat {
  */
 export function renderSnippet(id: FormatId, values: ConfigValues): string {
   return getFormat(id).update(undefined, values).text;
+}
+
+/** What the format's name is in messages about its bytes ("google-ads.yaml file"). */
+function fileWhat(format: ConfigFormat): string {
+  return `${format.id} config file`;
+}
+
+/**
+ * Decodes a file's bytes as the format's library does (see `encoding.ts`).
+ * @throws AdsOAuthError('CONFIG') for bytes that library would refuse; never quoting them.
+ */
+export function decodeConfig(format: ConfigFormat, bytes: Uint8Array): DecodedText {
+  return decodeText(bytes, format.charset, fileWhat(format), format.library);
+}
+
+/** Reads the managed values from a file's bytes. */
+export function readConfigBytes(format: ConfigFormat, bytes: Uint8Array): ConfigValues {
+  return format.read(decodeConfig(format, bytes).text);
+}
+
+/**
+ * {@link ConfigFormat.update} on bytes: decodes `existing` (`undefined`: a new file, written as
+ * UTF-8), applies `changes` and encodes the result the same way, so every byte outside the managed
+ * keys stays as it was, whatever the file's encoding.
+ * @throws AdsOAuthError as `update` does, and ('CONFIG') for undecodable bytes, ('CONFIG_WRITE') for a
+ *   value the file's encoding cannot hold.
+ */
+export function updateConfigBytes(
+  format: ConfigFormat,
+  existing: Uint8Array | undefined,
+  changes: ConfigChanges,
+): { bytes: Uint8Array; placeholders: string[]; encoding: DecodedText['encoding'] } {
+  const decoded = existing === undefined ? undefined : decodeConfig(format, existing);
+  checkEncodable(changes, decoded);
+  const result = format.update(decoded?.text, changes);
+  const how = decoded ?? NEW_FILE;
+  return { bytes: encodeText(result.text, how), placeholders: result.placeholders, encoding: how.encoding };
 }

@@ -1,4 +1,4 @@
-import { appendLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import { appendLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -180,8 +180,10 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '# Renewable OAuth credential associated with 1 or more Google Ads accounts.',
     `${KEYS.refreshToken}=${v('refreshToken')}`,
     '',
-    '# Token which provides access to the Google Ads API in general.',
-    `${KEYS.developerToken}=${v('developerToken')}`,
+    ...commentLines('# ', developerTokenNote('google-ads-java before 46.0.0 still requires the key.')),
+    typeof changes.developerToken === 'string'
+      ? `${KEYS.developerToken}=${v('developerToken')}`
+      : `# ${KEYS.developerToken}=INSERT_DEVELOPER_TOKEN_HERE`,
     '',
     ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string'
@@ -196,6 +198,7 @@ export const javaFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-java',
   description: 'ads.properties for the Google Ads API client library for Java',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/java/config-file',
+  charset: { kind: 'latin1', skipsBom: false },
   read(text: string): ConfigValues {
     return valuesOf(scan(splitLines(text)));
   },

@@ -170,7 +170,7 @@ function updateJson(existing: string, changes: ConfigChanges, layout: JsonLayout
 }
 
 function jsonFormat(
-  meta: Pick<ConfigFormat, 'id' | 'library' | 'description' | 'docsUrl'>,
+  meta: Pick<ConfigFormat, 'id' | 'library' | 'description' | 'docsUrl' | 'charset'>,
   layout: JsonLayout,
   newFile: (changes: ConfigChanges) => string,
 ): ConfigFormat {
@@ -219,6 +219,7 @@ export const appsettingsFormat = jsonFormat(
     library: 'google-ads-dotnet',
     description: 'appsettings.json (GoogleAdsApi section) for the Google Ads API client library for .NET',
     docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/dotnet/configuration',
+    charset: { kind: 'utf-8', skipsBom: true },
   },
   {
     what: 'appsettings.json file',
@@ -229,7 +230,9 @@ export const appsettingsFormat = jsonFormat(
     required: [{ key: 'OAuth2Mode', value: 'APPLICATION', before: 'clientId' }],
   },
   (changes) => {
-    const section: Record<string, string> = { DeveloperToken: changes.developerToken ?? PLACEHOLDERS.developerToken };
+    // No DeveloperToken unless given: optional since the 2026-09-09 sunset (strict JSON has no comments to hint at it).
+    const section: Record<string, string> = {};
+    if (typeof changes.developerToken === 'string') section['DeveloperToken'] = changes.developerToken;
     if (typeof changes.loginCustomerId === 'string') section['LoginCustomerId'] = changes.loginCustomerId;
     section['OAuth2Mode'] = 'APPLICATION';
     section['OAuth2ClientId'] = changes.clientId ?? PLACEHOLDERS.clientId;
@@ -250,6 +253,7 @@ export const adcFormat = jsonFormat(
     library: 'google-auth-library / gcloud',
     description: 'Application Default Credentials file of type authorized_user',
     docsUrl: 'https://cloud.google.com/docs/authentication/application-default-credentials',
+    charset: { kind: 'utf-8', skipsBom: true },
   },
   {
     what: 'credentials JSON file',

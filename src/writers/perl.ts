@@ -1,4 +1,4 @@
-import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -51,8 +51,8 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '',
     '### Google Ads ###',
     '',
-    '# A 22 character developer token to authenticate that you are allowed to make API calls.',
-    `developerToken=${v('developerToken')}`,
+    ...commentLines('# ', developerTokenNote()),
+    typeof changes.developerToken === 'string' ? `developerToken=${v('developerToken')}` : '# developerToken=INSERT_DEVELOPER_TOKEN_HERE',
     '',
     ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string' ? `loginCustomerId=${v('loginCustomerId')}` : '# loginCustomerId=INSERT_LOGIN_CUSTOMER_ID_HERE',
@@ -70,6 +70,7 @@ export const perlFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-perl',
   description: 'googleads.properties for the Google Ads API client library for Perl',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/perl/configuration',
+  charset: { kind: 'bytes', skipsBom: false },
   read(text: string): ConfigValues {
     // Perl assigns into a hash line by line: the last occurrence wins.
     return valuesOf(scan(splitLines(text)));

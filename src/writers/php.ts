@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { appendLines, indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import { appendLines, indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { anchorFor, editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -248,7 +248,8 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '; Google Ads API client library for PHP configuration (written by ads-oauth).',
     '; See https://developers.google.com/google-ads/api/docs/client-libs/php/configuration',
     '[GOOGLE_ADS]',
-    `developerToken = ${v('developerToken')}`,
+    ...commentLines('; ', developerTokenNote('google-ads-php releases from before the sunset still require it.')),
+    typeof changes.developerToken === 'string' ? `developerToken = ${v('developerToken')}` : '; developerToken = "INSERT_DEVELOPER_TOKEN_HERE"',
     '',
     ...commentLines('; ', LOGIN_CUSTOMER_ID_NOTE),
     typeof changes.loginCustomerId === 'string' ? `loginCustomerId = ${v('loginCustomerId')}` : '; loginCustomerId = "INSERT_LOGIN_CUSTOMER_ID_HERE"',
@@ -265,6 +266,7 @@ export const phpFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-php',
   description: 'google_ads_php.ini for the Google Ads API client library for PHP',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/php/configuration',
+  charset: { kind: 'bytes', skipsBom: true },
   read(text: string): ConfigValues {
     // parse_ini_file: a repeated key overwrites the earlier one.
     return valuesOf(scan(splitLines(text)));

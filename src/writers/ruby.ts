@@ -1,5 +1,5 @@
 import { AdsOAuthError } from '../errors.js';
-import { indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat } from './text.js';
+import { indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote } from './text.js';
 import { editLines, findTemplate, insertAt, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -21,7 +21,15 @@ const KEYS: Record<CredentialField, string> = {
   loginCustomerId: 'login_customer_id',
 };
 const FIELD_BY_KEY = new Map(Object.entries(KEYS).map(([field, key]) => [key, field as CredentialField]));
-const HEADER = /Google::Ads::GoogleAds::Config\.new\s*(?:do\s*|\{\s*)\|\s*([A-Za-z_]\w*)\s*\|/;
+/**
+ * The line that opens the config block. google-ads-ruby `eval`s the file inside
+ * `Google::Ads::GoogleAds::GoogleAdsClient#initialize`, so the class resolves through that lexical
+ * scope: `Config`, `GoogleAds::Config`, `Ads::GoogleAds::Config`, `Google::Ads::GoogleAds::Config`
+ * and `::Google::Ads::GoogleAds::Config` all name it; `.new` or `::new`, with or without `()`, and a
+ * `do |x|` or `{ |x|` block whose variable may have any local-variable name.
+ */
+const HEADER =
+  /(?<![\w:])(?:(?:::)?Google::Ads::GoogleAds::|Ads::GoogleAds::|GoogleAds::)?Config(?:\.|::)new(?:\s*\(\s*\))?\s*(?:do\s*|\{\s*)\|\s*([a-z_]\w*)\s*\|/;
 
 interface RubyEntry extends LineEntry {
   quote: '"' | "'" | undefined;
@@ -127,7 +135,7 @@ function parse(lines: readonly Line[]): Parsed {
     });
   }
   if (header === -1) {
-    throw parseError('Ruby config file', undefined, 'it has no `Google::Ads::GoogleAds::Config.new do |c|` block');
+    throw parseError('Ruby config file', undefined, 'it has no `Google::Ads::GoogleAds::Config.new do |c|` block (or `Config.new { |config|`, as google-ads-ruby evaluates it)');
   }
   return { variable, header, entries };
 }
@@ -181,9 +189,8 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '# See https://developers.google.com/google-ads/api/docs/client-libs/ruby/configuration',
     '',
     'Google::Ads::GoogleAds::Config.new do |c|',
-    '  # The developer token is required to authenticate that you are allowed to',
-    '  # make API calls.',
-    `  c.developer_token = ${v('developerToken')}`,
+    ...commentLines('  # ', developerTokenNote()),
+    typeof changes.developerToken === 'string' ? `  c.developer_token = ${v('developerToken')}` : "  # c.developer_token = 'INSERT_DEVELOPER_TOKEN_HERE'",
     '',
     `  c.client_id = ${v('clientId')}`,
     `  c.client_secret = ${v('clientSecret')}`,
@@ -201,6 +208,7 @@ export const rubyFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-ruby',
   description: 'google_ads_config.rb for the Google Ads API client library for Ruby',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/ruby/configuration',
+  charset: { kind: 'utf-8', skipsBom: true },
   read(text: string): ConfigValues {
     // Later assignments overwrite earlier ones when Ruby runs the block (nil or an expression included).
     const values: ConfigValues = {};

@@ -103,13 +103,21 @@ export function changedFields(changes: ConfigChanges): CredentialField[] {
   return FIELD_ORDER.filter((field) => changes[field] !== undefined);
 }
 
-/** Keys of fields whose value in `values` is still a placeholder. */
+/**
+ * The fields a placeholder in a file still needs a real value for. The developer token is not one:
+ * Google sunset developer tokens on 2026-09-09 (the `developer-token` header is optional and ignored,
+ * and the current libraries no longer ask for it), so a leftover `INSERT_DEVELOPER_TOKEN_HERE` is
+ * harmless and never reported as something to fill in.
+ */
+export const FILL_IN_FIELDS: readonly CredentialField[] = FIELD_ORDER.filter((field) => field !== 'developerToken');
+
+/** Keys of fields whose value in `values` is still a placeholder the user must fill in. */
 export function placeholderKeys(
   values: Partial<Record<CredentialField, string>>,
   keyFor: (field: CredentialField) => string,
-  fields: readonly CredentialField[] = FIELD_ORDER,
+  fields: readonly CredentialField[] = FILL_IN_FIELDS,
 ): string[] {
-  return fields.filter((field) => isPlaceholder(values[field])).map((field) => keyFor(field));
+  return fields.filter((field) => FILL_IN_FIELDS.includes(field) && isPlaceholder(values[field])).map((field) => keyFor(field));
 }
 
 /**
@@ -150,7 +158,7 @@ export function reEscape(text: string): string {
 }
 
 /** What a format with one fixed key per field defines; {@link keyedFormat} adds the shared rest. */
-export interface KeyedFormatSpec extends Pick<ConfigFormat, 'id' | 'library' | 'description' | 'docsUrl' | 'read'> {
+export interface KeyedFormatSpec extends Pick<ConfigFormat, 'id' | 'library' | 'description' | 'docsUrl' | 'charset' | 'read'> {
   keys: Record<CredentialField, string>;
   /** How a key is shown to users, when it differs from `keys` (e.g. Ruby's `c.client_id`). */
   displayKey?: (key: string) => string;
@@ -171,6 +179,7 @@ export function keyedFormat(spec: KeyedFormatSpec): ConfigFormat {
     library: spec.library,
     description: spec.description,
     docsUrl: spec.docsUrl,
+    charset: spec.charset,
     read: spec.read,
     update(existing, changes) {
       checkValues(changes);
@@ -186,6 +195,16 @@ export const LOGIN_CUSTOMER_ID_NOTE: readonly string[] = [
   'Required for manager accounts only: the customer ID of the authenticated manager',
   'account, 10 digits without dashes.',
 ];
+
+/**
+ * The note new files carry above the (commented-out) developer token, one line per entry. `extra`
+ * names the older library versions that still insist on the key.
+ */
+export function developerTokenNote(extra?: string): string[] {
+  const lines = ['Optional: developer tokens were sunset on 2026-09-09, and the API ignores the', 'developer-token header. API access belongs to the OAuth client\'s Cloud project.'];
+  if (extra) lines.push(extra);
+  return lines;
+}
 
 /** `lines` as comment lines with the format's comment marker, e.g. `# ` or `; `. */
 export function commentLines(marker: string, lines: readonly string[]): string[] {

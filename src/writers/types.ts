@@ -18,6 +18,7 @@ export type ConfigValues = Partial<Record<CredentialField, string>>;
 export type ConfigChanges = Partial<Record<CredentialField, string | null>>;
 
 import type { FormatId } from './catalog.js';
+import type { Charset } from './encoding.js';
 export type { FormatId } from './catalog.js';
 
 export interface ConfigFormat {
@@ -28,6 +29,8 @@ export interface ConfigFormat {
   description: string;
   /** Where the library documents the format. */
   docsUrl: string;
+  /** How the library turns the file's bytes into text (see `encoding.ts`). */
+  charset: Charset;
   /**
    * Reads the managed credentials from a file's text.
    * @throws AdsOAuthError('CONFIG') when the text does not parse; the message never quotes values.

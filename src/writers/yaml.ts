@@ -1,6 +1,6 @@
 import { isMap, isScalar, parseDocument, Scalar, type Document, type YAMLMap } from 'yaml';
 import { AdsOAuthError } from '../errors.js';
-import { changedFields, detectEol, PLACEHOLDERS , keyedFormat, commentLines, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import { changedFields, detectEol, PLACEHOLDERS , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
 /**
@@ -263,7 +263,6 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
   return [
     '# Google Ads API client library for Python configuration (written by ads-oauth).',
     '# See https://developers.google.com/google-ads/api/docs/client-libs/python/configuration',
-    `developer_token: ${v('developerToken')}`,
     `client_id: ${v('clientId')}`,
     `client_secret: ${v('clientSecret')}`,
     `refresh_token: ${v('refreshToken')}`,
@@ -271,6 +270,8 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     typeof changes.loginCustomerId === 'string'
       ? `login_customer_id: ${v('loginCustomerId')}`
       : '# login_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE',
+    ...commentLines('# ', developerTokenNote('google-ads-python before 32.0.0 still requires the key.')),
+    typeof changes.developerToken === 'string' ? `developer_token: ${v('developerToken')}` : '# developer_token: INSERT_DEVELOPER_TOKEN_HERE',
     'use_proto_plus: True',
   ].join(eol) + eol;
 }
@@ -280,6 +281,7 @@ export const yamlFormat: ConfigFormat = keyedFormat({
   library: 'google-ads-python',
   description: 'google-ads.yaml for the Google Ads API client library for Python',
   docsUrl: 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration',
+  charset: { kind: 'utf-8', skipsBom: true },
   read,
   create: newFile,
   edit: (existing, changes) => update(existing, changes),

@@ -122,7 +122,7 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(typeof body['access_token'], 'string');
   }
 
-  test('--config PATH (new google-ads.yaml): all three values, the placeholder named, mode 0600, the token works', { timeout: 60_000 }, async (t) => {
+  test('--config PATH (new google-ads.yaml): all three values, no developer token asked for, mode 0600, the token works', { timeout: 60_000 }, async (t) => {
     const dir = await freshDir('new-yaml');
     const path = join(dir, 'google-ads.yaml');
     const exit = await runWithConsent(['--config', path], { t });
@@ -133,13 +133,14 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(parsed['client_id'], provider.installed.client_id);
     assert.equal(parsed['client_secret'], secret());
     assert.equal(parsed['refresh_token'], token);
-    assert.equal(parsed['developer_token'], 'INSERT_DEVELOPER_TOKEN_HERE');
+    assert.equal('developer_token' in parsed, false, 'no developer token key: sunset on 2026-09-09');
+    assert.match(await readFile(path, 'utf8'), /^# developer_token: INSERT_DEVELOPER_TOKEN_HERE$/m, 'left as an optional, commented line');
+    assert.doesNotMatch(exit.stderr, /Still to fill in/);
     assert.equal(octal(await modeOf(path)), '0600');
     assert.deepEqual(await readdir(dir), ['google-ads.yaml'], 'a lock or temp file was left behind');
 
     assert.match(exit.stderr, new RegExp(`Created ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(yaml`));
-    assert.match(exit.stderr, /Still to fill in: developer_token/);
-    assert.match(exit.stderr, /INSERT_/);
+    assert.doesNotMatch(exit.stderr, /INSERT_/);
     assert.match(exit.stdout, /^Written to .*google-ads\.yaml\.$/m);
     assert.ok(!exit.stdout.includes(secret()), 'the client secret is on stdout');
     assert.ok(!exit.stderr.includes(secret()), 'the client secret is on stderr');
@@ -193,7 +194,7 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(octal(await modeOf(path)), '0600');
     assert.match(exit.stderr, /Updated .*ads\.properties \(java/);
     assert.match(exit.stderr, /was readable by other users; its permissions are now 0600/);
-    assert.doesNotMatch(exit.stderr, /Still to fill in/, 'the developer token is set: nothing to fill in');
+    assert.doesNotMatch(exit.stderr, /Still to fill in/, 'nothing to fill in');
     assert.ok(!`${exit.stdout}${exit.stderr}`.includes(secret()), 'the client secret was printed');
   });
 
@@ -257,10 +258,11 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(rubyValue('client_id'), provider.installed.client_id);
     assert.equal(rubyValue('client_secret'), secret());
     assert.equal(rubyValue('refresh_token'), rubyToken);
-    assert.equal(rubyValue('developer_token'), 'INSERT_DEVELOPER_TOKEN_HERE');
+    assert.equal(rubyValue('developer_token'), undefined);
+    assert.match(ruby, /^  # c\.developer_token = 'INSERT_DEVELOPER_TOKEN_HERE'$/m);
     assert.equal(octal(await modeOf(rubyPath)), '0600');
     assert.match(viaEnv.stderr, /Created .*google_ads_config\.rb \(ruby/);
-    assert.match(viaEnv.stderr, /Still to fill in: c\.developer_token/);
+    assert.doesNotMatch(viaEnv.stderr, /Still to fill in/);
     assert.deepEqual(await readdir(home), [], 'something was written to HOME');
 
     const viaHome = await runWithConsent(['--config'], { t, env: { HOME: home } });
@@ -289,7 +291,7 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(env['GOOGLE_ADS_CLIENT_ID'], provider.installed.client_id);
     assert.equal(env['GOOGLE_ADS_CLIENT_SECRET'], secret());
     assert.equal(env['GOOGLE_ADS_REFRESH_TOKEN'], refreshTokenOf(exit.stdout));
-    assert.equal(env['GOOGLE_ADS_DEVELOPER_TOKEN'], 'INSERT_DEVELOPER_TOKEN_HERE');
+    assert.equal(env['GOOGLE_ADS_DEVELOPER_TOKEN'], undefined);
     assert.match(exit.stderr, /Created .*settings\.conf \(dotenv/);
     assert.equal(octal(await modeOf(path)), '0600');
   });
@@ -478,7 +480,7 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(props['api.googleads.clientId'], provider.installed.client_id);
     assert.equal(props['api.googleads.clientSecret'], secret());
     assert.equal(props['api.googleads.refreshToken'], token);
-    assert.equal(props['api.googleads.developerToken'], 'INSERT_DEVELOPER_TOKEN_HERE');
+    assert.equal(props['api.googleads.developerToken'], undefined);
     assert.match(exit.stdout, /https:\/\/developers\.google\.com\/google-ads\/api\/docs\/client-libs\/java\//);
     assert.ok(!exit.stderr.includes(secret()), 'the client secret is on stderr');
     assert.deepEqual(await readdir(home), [], 'a file was written to HOME');
@@ -502,7 +504,7 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(parsed['token_uri'], provider.tokenUri);
     assert.deepEqual(parsed['scopes'], [ADWORDS_SCOPE]);
     assert.equal(typeof parsed['refresh_token'], 'string');
-    assert.deepEqual(parsed['config'], { path, format: 'yaml', created: true, placeholders: ['developer_token'] });
+    assert.deepEqual(parsed['config'], { path, format: 'yaml', created: true, placeholders: [] });
     const file = parseYaml(await readFile(path, 'utf8')) as Record<string, unknown>;
     assert.equal(file['refresh_token'], parsed['refresh_token']);
     assert.equal(file['client_secret'], secret());

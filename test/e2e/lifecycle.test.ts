@@ -14,6 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as oauth from 'oauth4webapi';
 import { revokeRefreshToken, verifyCredentials } from '../../src/lifecycle/index.js';
+import { defineClient } from '../../src/protocol/client-file.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { completeConsent, launchBrowser, type LaunchedBrowser } from '../support/browser.js';
 import { adsError, oauthError, startFakeGoogleApis, type FakeGoogleApis } from '../support/fake-google-apis.js';
@@ -116,28 +118,31 @@ describe('lifecycle against the oidc-provider peer', { timeout: 180_000 }, () =>
   });
 
   test('verify refreshes at the peer, revoke kills the token, the next verify explains invalid_grant', async () => {
-    const creds = { clientId: provider.installed.client_id, clientSecret: provider.installed.client_secret, refreshToken };
-    const endpoints = { tokenUri: new URL(provider.tokenUri), revokeUri: new URL(provider.revokeUri), tokeninfoUri: new URL(fake.tokeninfoUri) };
+    const creds = { refreshToken };
+    const config = createConfiguration(defineClient({ clientId: provider.installed.client_id, clientSecret: provider.installed.client_secret }), undefined, {
+      fetch,
+      endpoints: { tokenUri: new URL(provider.tokenUri), revocationUri: new URL(provider.revokeUri), tokeninfoUri: new URL(fake.tokeninfoUri) },
+    });
 
-    const first = await verifyCredentials(creds, { fetch, endpoints });
+    const first = await verifyCredentials(config, creds);
     assert.equal(first.ok, true, JSON.stringify(first.problems));
     assert.deepEqual(first.scopes, [ADWORDS_SCOPE]);
     assert.equal(first.clientId, provider.installed.client_id);
-    const second = await verifyCredentials(creds, { fetch, endpoints });
+    const second = await verifyCredentials(config, creds);
     assert.equal(second.ok, true, 'refreshing again works: nothing was cached or rotated away');
 
     // The peer is an RFC 7009 server: it requires client authentication, which revoke sends.
-    const revoked = await revokeRefreshToken(creds, { fetch, endpoints });
+    const revoked = await revokeRefreshToken(config, refreshToken);
     assert.equal(revoked.clientAuthenticated, true);
     assert.equal(revoked.alreadyInvalid, false);
 
-    const dead = await verifyCredentials(creds, { fetch, endpoints });
+    const dead = await verifyCredentials(config, creds);
     assert.equal(dead.ok, false);
     assert.equal(dead.problems[0]?.code, 'invalid_grant');
     assert.equal(dead.problems[0]?.causes?.[1]?.id, 'revoked');
 
     // Revoking again is fine: RFC 7009 servers answer 200 for unknown tokens.
-    const again = await revokeRefreshToken(creds, { fetch, endpoints });
+    const again = await revokeRefreshToken(config, refreshToken);
     assert.equal(again.revoked, true);
   });
 

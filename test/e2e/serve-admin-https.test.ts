@@ -14,6 +14,7 @@ import { parseClientSecrets } from '../../src/protocol/client-file.js';
 import { createServeApp } from '../../src/server/serve/app.js';
 import { openAccountStore, parseKeyring } from '../../src/stores/accounts/index.js';
 import type { AccountStore } from '../../src/stores/accounts/types.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 
 test('serve admin on https: __Host- session cookie, https Origin, rate-limited sign-in, HTML error pages', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-admin-https-'));
@@ -35,9 +36,10 @@ test('serve admin on https: __Host- session cookie, https Origin, rate-limited s
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   }) as AccountStore;
-  const flow = createWebFlow({ client, server, store, publicUrl });
+  const config = createConfiguration(client, server);
+  const flow = createWebFlow({ config, store, publicUrl });
   const broker = createTokenBroker({ store, refresh: async () => { throw new Error('not called'); } });
-  const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, client, admins: ['root@example.test'], rateLimit: { max: 3, timeWindowMs: 60_000 } });
+  const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, config, admins: ['root@example.test'], rateLimit: { max: 3, timeWindowMs: 60_000 } });
   t.after(() => app.close());
 
   const { id, session } = await store.createAdminSession({ email: 'root@example.test', ttlMs: 60_000 });
@@ -91,9 +93,10 @@ test('serve admin sessions: an idle timeout that slides on use, and an absolute 
   const store = await openAccountStore({ database: join(dir, 's.sqlite'), keyring: parseKeyring(`k1:${randomBytes(32).toString('base64')}`), clientId: client.clientId });
   await store.migrate();
   t.after(() => store.close());
-  const flow = createWebFlow({ client, server, store, publicUrl });
+  const config = createConfiguration(client, server);
+  const flow = createWebFlow({ config, store, publicUrl });
   const broker = createTokenBroker({ store, refresh: async () => { throw new Error('not called'); } });
-  const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, client, admins: ['root@example.test'], adminSessionIdleMs: 600, adminSessionTtlMs: 1_500 });
+  const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, config, admins: ['root@example.test'], adminSessionIdleMs: 600, adminSessionTtlMs: 1_500 });
   t.after(() => app.close());
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const get = async (id: string) => (await app.inject({ method: 'GET', url: '/admin', headers: { cookie: `ads_oauth_admin=${id}` } })).statusCode;

@@ -16,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { createTokenBroker } from '../../src/broker/index.js';
 import { createWebFlow } from '../../src/flows/web.js';
-import { discoverServer } from '../../src/protocol/authorization-server.js';
+import { discoverConfiguration, type Configuration } from '../../src/protocol/config.js';
 import { parseClientSecrets } from '../../src/protocol/client-file.js';
 import { refreshAccessToken, revokeToken } from '../../src/protocol/tokens.js';
 import { createServeApp } from '../../src/server/serve/app.js';
@@ -39,6 +39,7 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
   let app: FastifyInstance;
   let base: string;
   let client: ReturnType<typeof parseClientSecrets>;
+  let config: Configuration;
   const formPosts: Array<Promise<Record<string, string>>> = [];
 
   before(async () => {
@@ -53,25 +54,25 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       if (request.method() === 'POST' && request.url().startsWith(`${base}/admin`)) formPosts.push(request.allHeaders());
     });
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-admin-'));
-    const server = await discoverServer(client);
+    // Refresh at the real provider; tokeninfo and the Ads API from the fake (as the CLI's env overrides would).
+    config = await discoverConfiguration(client, {
+      endpoints: { revocationUri: new URL(provider.revokeUri), tokeninfoUri: new URL(fake.tokeninfoUri), adsApiBase: new URL(fake.adsEndpoint) },
+    });
     const keyring = parseKeyring(`k1:${randomBytes(32).toString('base64')}`);
     store = await openAccountStore({ database: join(dir, 'serve.sqlite'), keyring, clientId: client.clientId });
     await store.migrate();
-    const revocationUri = new URL(provider.revokeUri);
-    const flow = createWebFlow({ client, server, store, publicUrl: base, revocationUri });
+    const flow = createWebFlow({ config, store, publicUrl: base });
     const broker = createTokenBroker({
       store,
-      refresh: (refreshToken, { signal }) => refreshAccessToken(new URL(provider.tokenUri), client, refreshToken, signal ? { signal } : {}),
+      refresh: (refreshToken, { signal }) => refreshAccessToken(config, refreshToken, signal ? { signal } : {}),
     });
     app = await createServeApp({
       flow,
       store,
       broker,
       publicUrl: base,
-      revoke: (token) => revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }),
-      client: { clientId: client.clientId, clientSecret: client.clientSecret },
-      // Refresh at the real provider; tokeninfo and the Ads API from the fake (as the CLI's env overrides would).
-      endpoints: { tokenUri: new URL(provider.tokenUri), revokeUri: revocationUri, tokeninfoUri: new URL(fake.tokeninfoUri), adsApiBase: new URL(fake.adsEndpoint) },
+      revoke: (token) => revokeToken(config, token, { tokenTypeHint: 'refresh_token' }),
+      config,
       // Case-insensitive: the provider says ads-user@example.com.
       admins: ['ADS-User@Example.COM'],
     });
@@ -285,7 +286,7 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       assert.match(await page.innerText('body'), /revoked at the provider/);
       assert.equal((await store.getAccount(account.id))?.status, 'revoked');
       await screenshot(page, join(ARTIFACTS, 'serve-admin-after-revoke.png'));
-      await assert.rejects(refreshAccessToken(new URL(provider.tokenUri), client, refreshToken), /invalid_grant|revoked/i);
+      await assert.rejects(refreshAccessToken(config, refreshToken), /invalid_grant|revoked/i);
 
       // Delete it.
       await page.locator('tbody tr', { hasText: 'ads-user@example.com' }).getByRole('link', { name: /^Delete/ }).click();
@@ -427,7 +428,7 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
     await connectAccount();
     const [account] = await store.listAccounts();
     // The grant ends at the provider behind the server's back (e.g. the user removed the app).
-    await revokeToken(new URL(provider.revokeUri), (await store.getRefreshToken(account!.id))!, client, { tokenTypeHint: 'refresh_token' });
+    await revokeToken(config, (await store.getRefreshToken(account!.id))!, { tokenTypeHint: 'refresh_token' });
     const page = await browser.page();
     try {
       // Revoking ended the provider-side grant, so the admin sign-in asks for consent again.

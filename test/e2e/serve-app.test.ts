@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createTokenBroker } from '../../src/broker/index.js';
 import { createWebFlow } from '../../src/flows/web.js';
-import { discoverServer } from '../../src/protocol/authorization-server.js';
+import { discoverConfiguration, type Configuration } from '../../src/protocol/config.js';
 import { parseClientSecrets } from '../../src/protocol/client-file.js';
 import { refreshAccessToken, revokeToken } from '../../src/protocol/tokens.js';
 import { createServeApp } from '../../src/server/serve/app.js';
@@ -29,7 +29,7 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
   let base: string;
   let apiKey: string;
   let client: ReturnType<typeof parseClientSecrets>;
-  let server: Awaited<ReturnType<typeof discoverServer>>;
+  let config: Configuration;
 
   before(async () => {
     const port = await getFreePort();
@@ -38,23 +38,22 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     browser = await launchBrowser();
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-'));
     client = parseClientSecrets(JSON.stringify(provider.clientSecrets('web')), 'web.json');
-    server = await discoverServer(client);
-    assert.equal(server.discovered, true);
+    config = await discoverConfiguration(client, { endpoints: { revocationUri: new URL(provider.revokeUri) } });
+    assert.equal(config.server.discovered, true);
     const keyring = parseKeyring(`k1:${randomBytes(32).toString('base64')}`);
     store = await openAccountStore({ database: join(dir, 'serve.sqlite'), keyring, clientId: client.clientId });
     await store.migrate();
-    const revocationUri = new URL(provider.revokeUri);
-    const flow = createWebFlow({ client, server, store, publicUrl: base, revocationUri });
+    const flow = createWebFlow({ config, store, publicUrl: base });
     const broker = createTokenBroker({
       store,
-      refresh: (refreshToken, { signal }) => refreshAccessToken(new URL(provider.tokenUri), client, refreshToken, signal ? { signal } : {}),
+      refresh: (refreshToken, { signal }) => refreshAccessToken(config, refreshToken, signal ? { signal } : {}),
     });
     app = await createServeApp({
       flow,
       store,
       broker,
       publicUrl: base,
-      revoke: (token) => revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }),
+      revoke: (token) => revokeToken(config, token, { tokenTypeHint: 'refresh_token' }),
     });
     await app.listen({ host: '127.0.0.1', port });
     apiKey = (await store.createApiKey('test')).key;
@@ -209,7 +208,7 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const flow = createWebFlow({ client, server, store: failing, publicUrl: base, revocationUri: new URL(provider.revokeUri) });
+    const flow = createWebFlow({ config, store: failing, publicUrl: base });
     const { response } = await flow.start({ method: 'GET', url: '/connect', headers: {} });
     const cookie = String(response.headers['Set-Cookie']).split(';')[0]!;
     const page = await browser.page();
@@ -231,7 +230,7 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     assert.equal(fresh.status, 503);
     assert.match(fresh.body, /try again/);
     assert.ok(fresh.newToken);
-    await assert.rejects(refreshAccessToken(new URL(provider.tokenUri), client, fresh.newToken), /invalid_grant|revoked|no longer/i);
+    await assert.rejects(refreshAccessToken(config, fresh.newToken), /invalid_grant|revoked|no longer/i);
     assert.equal((await store.listAccounts()).length, 0);
 
     const connected = await connect();
@@ -241,8 +240,8 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     assert.equal(again.status, 503);
     // The new token was not revoked, so the grant of the stored connection lives on.
     const live = await store.getRefreshToken(account!.id);
-    const refreshed = await refreshAccessToken(new URL(provider.tokenUri), client, live!);
+    const refreshed = await refreshAccessToken(config, live!);
     assert.ok(refreshed.accessToken);
-    await refreshAccessToken(new URL(provider.tokenUri), client, again.newToken);
+    await refreshAccessToken(config, again.newToken);
   });
 });

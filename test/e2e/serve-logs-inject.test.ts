@@ -11,6 +11,7 @@ import { createWebFlow } from '../../src/flows/web.js';
 import { parseClientSecrets } from '../../src/protocol/client-file.js';
 import { createServeApp } from '../../src/server/serve/app.js';
 import { openAccountStore, parseKeyring } from '../../src/stores/accounts/index.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 
 test('serve: request logs carry the path, never the query (code, state)', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-logs-'));
@@ -25,7 +26,8 @@ test('serve: request logs carry the path, never the query (code, state)', async 
   await store.migrate();
   t.after(() => store.close());
   const lines: string[] = [];
-  const flow = createWebFlow({ client, server, store, publicUrl });
+  const config = createConfiguration(client, server);
+  const flow = createWebFlow({ config, store, publicUrl });
   const broker = createTokenBroker({ store, refresh: async () => { throw new Error('not called'); } });
   const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } });
   t.after(() => app.close());

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createTokenBroker } from '../../src/broker/index.js';
 import { createWebFlow } from '../../src/flows/web.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 import { parseClientSecrets } from '../../src/protocol/client-file.js';
 import { createServeApp } from '../../src/server/serve/app.js';
 import { openAccountStore, parseKeyring } from '../../src/stores/accounts/index.js';
@@ -24,7 +25,7 @@ test('serve: /connect and /oauth2callback are rate-limited per IP; HSTS on https
   const store = await openAccountStore({ database: join(dir, 's.sqlite'), keyring: parseKeyring(`k1:${randomBytes(32).toString('base64')}`), clientId: client.clientId });
   await store.migrate();
   t.after(() => store.close());
-  const flow = createWebFlow({ client, server, store, publicUrl });
+  const flow = createWebFlow({ config: createConfiguration(client, server), store, publicUrl });
   const broker = createTokenBroker({ store, refresh: async () => { throw new Error('not called'); } });
   const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, rateLimit: { max: 3, timeWindowMs: 60_000 } });
   t.after(() => app.close());

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFileAtomic } from '../../src/stores/atomic-write.js';
+import { processInfo } from '../../src/cli/process-info.js';
 import { updateConfig } from '../../src/stores/config-file.js';
 import type { CredentialField } from '../../src/writers/index.js';
 
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   if (mode === 'update') {
     const [path, format, field, count, tag] = args as [string, string, CredentialField, string, string];
     for (let i = 1; i <= Number(count); i++) {
-      await updateConfig(path, { [field]: `${tag}-${i}` }, { format, lockTimeoutMs: 60_000 });
+      await updateConfig(path, { [field]: `${tag}-${i}` }, { format, lockTimeoutMs: 60_000, process: processInfo });
     }
     process.stdout.write('done\n');
     return;
@@ -51,21 +52,21 @@ async function main(): Promise<void> {
   if (mode === 'loop-update') {
     const [path, format, bytes] = args as [string, string, string];
     for (let n = 1; ; n++) {
-      await updateConfig(path, { refreshToken: `1//${n}-`.padEnd(Number(bytes), 'x') }, { format });
+      await updateConfig(path, { refreshToken: `1//${n}-`.padEnd(Number(bytes), 'x') }, { format, process: processInfo });
       if (n === 1) process.stdout.write('ready\n');
     }
   }
   if (mode === 'umask') {
     const [mask, path, format] = args as [string, string, string];
     process.umask(parseInt(mask, 8));
-    await updateConfig(path, { refreshToken: '1//umask-test' }, { format, createDirectory: true });
+    await updateConfig(path, { refreshToken: '1//umask-test' }, { format, createDirectory: true, process: processInfo });
     process.stdout.write('done\n');
     return;
   }
   if (mode === 'as-user') {
     const [path, format] = args as [string, string];
     try {
-      await updateConfig(path, { refreshToken: '1//as-user-SECRET' }, { format });
+      await updateConfig(path, { refreshToken: '1//as-user-SECRET' }, { format, process: processInfo });
       process.stdout.write('ok\n');
     } catch (error) {
       const e = error as { code?: string; message?: string };

@@ -2,6 +2,7 @@
 // argv[2], and proves it is alone in the critical section with an exclusive-create marker file.
 import { constants } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
+import { processInfo } from '../../src/cli/process-info.js';
 import { acquireLock } from '../../src/stores/lock.js';
 
 const target = process.argv[2]!;
@@ -9,7 +10,7 @@ const start = Number(process.argv[3]);
 while (Date.now() < start) {
   await new Promise((resolve) => setTimeout(resolve, 1));
 }
-const release = await acquireLock(target, { timeoutMs: 20_000 });
+const release = await acquireLock(target, { timeoutMs: 20_000, process: processInfo });
 let alone = true;
 try {
   const marker = await open(`${target}.critical`, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);

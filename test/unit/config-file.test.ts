@@ -3,11 +3,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { isAdsOAuthError } from '../../src/errors.js';
-import { faults, writeFileAtomic } from '../../src/stores/atomic-write.js';
+import { processInfo } from '../../src/cli/process-info.js';
+import { writeFileAtomic } from '../../src/stores/atomic-write.js';
 import { readConfig, updateConfig, validateConfigTarget } from '../../src/stores/config-file.js';
 import { acquireLock } from '../../src/stores/lock.js';
+import { faultyFs } from '../support/faulty-fs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ads-oauth-config-'));
 chmodSync(root, 0o755); // the read-only-directory case runs a child as another user
@@ -25,19 +27,14 @@ const SECRET = 'GOCSPX-SECRET-must-not-leak';
 const TOKEN = '1//0-REFRESH-must-not-leak';
 const noSecrets = (error: unknown): boolean => !String((error as Error).message).includes('must-not-leak') && !JSON.stringify((error as { details?: unknown }).details ?? {}).includes('must-not-leak');
 
-afterEach(() => {
-  delete faults.step;
-  delete faults.code;
-});
-
 describe('updateConfig', () => {
-  it('creates a new file with mode 0600, confirms it, and names the placeholders', async () => {
+  it('creates a new file with mode 0600, confirms it, and names no placeholder (the developer token is optional)', async () => {
     const path = join(fresh(), 'google-ads.yaml');
     const result = await updateConfig(path, { clientId: 'cid', clientSecret: SECRET, refreshToken: TOKEN });
     assert.equal(result.created, true);
     assert.equal(result.tightened, false);
     assert.equal(result.format.id, 'yaml');
-    assert.deepEqual(result.placeholders, ['developer_token']);
+    assert.deepEqual(result.placeholders, []);
     assert.equal(modeOf(path), 0o600);
     assert.equal((await readConfig(path)).values.refreshToken, TOKEN);
     assert.ok(!existsSync(`${path}.lock`), 'the lock is released');
@@ -138,15 +135,66 @@ describe('updateConfig', () => {
     assert.equal(readFileSync(path, 'utf8'), 'A=1\n');
   });
 
+  it('keeps bytes that are not UTF-8 byte for byte (ISO-8859-1 ads.properties, cp1252 App.config, 8-bit .ini) and a BOM at the start', async () => {
+    // Before, every file was read as UTF-8: each such byte became U+FFFD, and a .env BOM moved inside the file.
+    const enc = join(import.meta.dirname, '..', 'fixtures', 'writers', 'encoding');
+    const cases: Array<[string, string, Record<string, string>]> = [
+      ['java-latin1.before.properties', 'ads.properties', { clientId: 'new-id', clientSecret: 'GOCSPX-café-€' }],
+      ['appconfig-cp1252.before.config', 'App.config', { clientId: 'new-id', clientSecret: 'GOCSPX-café-€-☃' }],
+      ['php-8bit.before.ini', 'google_ads_php.ini', { clientId: 'new-id', clientSecret: 'GOCSPX-new' }],
+      ['dotenv-bom.before.env', '.env', { clientId: 'new-id', clientSecret: 'GOCSPX-new', refreshToken: '1//new' }],
+    ];
+    for (const [fixture, name, changes] of cases) {
+      const path = join(fresh(), name);
+      writeFileSync(path, readFileSync(join(enc, fixture)), { mode: 0o600 });
+      await updateConfig(path, changes);
+      assert.deepEqual(readFileSync(path), readFileSync(join(enc, fixture.replace('.before.', '.after.'))), fixture);
+      const { values } = await readConfig(path);
+      for (const [field, value] of Object.entries(changes)) assert.equal(values[field as keyof typeof values], value, `${fixture} ${field}`);
+    }
+  });
+
+  it('refuses, before any flow, a google-ads.yaml that is not UTF-8, and leaves it as it was', async () => {
+    const path = join(fresh(), 'google-ads.yaml');
+    const before = Buffer.from('# caf\xe9\nclient_id: old\n', 'latin1');
+    writeFileSync(path, before, { mode: 0o600 });
+    const notUtf8 = (e: unknown): boolean => isAdsOAuthError(e, 'CONFIG') && /not valid UTF-8/.test((e as Error).message) && (e as Error).message.includes(path);
+    await assert.rejects(validateConfigTarget(path), notUtf8);
+    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }), notUtf8);
+    assert.deepEqual(readFileSync(path), before);
+  });
+
+  it('the read-back compares bytes: a write that mangles an untouched byte is caught and the old file restored', async () => {
+    // Before, the read-back compared only the managed values, so bytes turned into U+FFFD passed.
+    const path = join(fresh(), 'ads.properties');
+    const before = Buffer.from('# caf\xe9\napi.googleads.clientId=old\n', 'latin1');
+    writeFileSync(path, before, { mode: 0o600 });
+    let writes = 0;
+    const { nodeFileSystem } = await import('../../src/stores/fs.js');
+    const open = (async (file: string, ...rest: unknown[]) => {
+      const handle = await (nodeFileSystem.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(file, ...rest);
+      if (!file.endsWith('.tmp') || writes++ > 0) return handle;
+      // The first temp file is written the way a UTF-8-only writer would: every non-UTF-8 byte becomes U+FFFD.
+      const writeFile = async (data: Uint8Array): Promise<void> => handle.writeFile(Buffer.from(Buffer.from(data).toString('utf8'), 'utf8'));
+      return new Proxy(handle, {
+        get(t, p) {
+          if (p === 'writeFile') return writeFile;
+          const value = Reflect.get(t, p) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+        },
+      });
+    }) as unknown as typeof import('node:fs/promises').open;
+    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { fs: { open }, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /did not give the bytes written/.test((e as Error).message) && noSecrets(e));
+    assert.deepEqual(readFileSync(path), before, 'the previous content was restored');
+  });
+
   for (const [step, code] of [['open', 'EACCES'], ['write', 'ENOSPC'], ['sync', 'EIO'], ['rename', 'EROFS']] as const) {
     it(`a failed ${step} (${code}) is CONFIG_WRITE naming path and reason; the old file is intact and no temp file remains`, async () => {
       const dir = fresh();
       const path = join(dir, 'google_ads_php.ini');
       const before = '[OAUTH2]\nclientId = "old"\n';
       writeFileSync(path, before, { mode: 0o600 });
-      faults.step = step;
-      faults.code = code;
-      await assert.rejects(updateConfig(path, { clientSecret: SECRET, refreshToken: TOKEN }), (e) => {
+      await assert.rejects(updateConfig(path, { clientSecret: SECRET, refreshToken: TOKEN }, { fs: faultyFs(step, code), process: processInfo }), (e) => {
         assert.ok(isAdsOAuthError(e, 'CONFIG_WRITE'));
         assert.ok((e as Error).message.includes(path), 'names the path');
         assert.ok((e as Error).message.includes(code), 'names the reason');
@@ -223,17 +271,17 @@ describe('validateConfigTarget and readConfig', () => {
 describe('lock', () => {
   it('waits for a holder, then times out with CONFIG_WRITE naming the pid', async () => {
     const path = join(fresh(), 'google-ads.yaml');
-    const release = await acquireLock(path);
-    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150 }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(String(process.pid)) && noSecrets(e));
+    const release = await acquireLock(path, { process: processInfo });
+    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(String(process.pid)) && noSecrets(e));
     await release();
-    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150 });
+    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150, process: processInfo });
   });
 
   it('takes over a stale lock whose process is gone', async () => {
     const path = join(fresh(), 'google-ads.yaml');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: Number(dead.stdout), host: (await import('node:os')).hostname(), token: 'x', time: Date.now() }));
-    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 2_000 });
+    await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 2_000, process: processInfo });
     assert.ok(!existsSync(`${path}.lock`));
   });
 });
@@ -291,7 +339,7 @@ describe('concurrency and crashes', () => {
       const { values } = await readConfig(path);
       assert.equal(values.clientId, 'keep-me');
       assert.ok(values.refreshToken?.startsWith('1//') || values.refreshToken === 'first');
-      await updateConfig(path, { developerToken: `dev-${round}` }, { lockTimeoutMs: 5_000 });
+      await updateConfig(path, { developerToken: `dev-${round}` }, { lockTimeoutMs: 5_000, process: processInfo });
       assert.equal((await readConfig(path)).values.developerToken, `dev-${round}`);
     }
   });

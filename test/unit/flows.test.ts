@@ -8,6 +8,8 @@ import { headlessInstructions, runHeadlessFlow, type HeadlessFlowOptions } from 
 import { runLoopbackFlow, type LoopbackFlowOptions } from '../../src/flows/loopback.js';
 import { AuthorizationSession, isForeignCallback, type FlowEvent } from '../../src/flows/session.js';
 import { parseClientSecrets, type OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { createConfiguration } from '../../src/protocol/config.js';
+import type { FetchLike } from '../../src/protocol/types.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { oauthErrorResponse, startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
 
@@ -69,14 +71,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 async function loopback(
   visits: Array<(auth: URL) => string>,
-  extra: Partial<LoopbackFlowOptions> = {},
+  setup: Partial<LoopbackFlowOptions> & { client?: OAuthClientConfig; fetch?: FetchLike } = {},
 ): Promise<{ result: Awaited<ReturnType<typeof runLoopbackFlow>> | undefined; error: unknown; pages: Answer[]; events: FlowEvent[]; auth: URL | undefined }> {
   const pages: Answer[] = [];
   const events: FlowEvent[] = [];
   let auth: URL | undefined;
   let browsing: Promise<void> = Promise.resolve();
-  const flow = runLoopbackFlow({
-    client: makeClient(),
+  const { client = makeClient(), fetch: fetchImpl, ...extra } = setup;
+  const flow = runLoopbackFlow(createConfiguration(client, undefined, fetchImpl ? { fetch: fetchImpl } : {}), {
     scopes: [ADWORDS],
     discover: false,
     timeoutMs: 5_000,
@@ -199,7 +201,8 @@ describe('runLoopbackFlow', () => {
     assert.ok(error instanceof AdsOAuthError && error.code === 'TIMEOUT', String(error));
     assert.ok(error.message.includes(auth!.searchParams.get('redirect_uri')!), error.message);
     assert.match(error.message, /redirect_uri_mismatch/);
-    assert.match(error.message, /--headless/);
+    assert.doesNotMatch(error.message, /--headless|--timeout/);
+    assert.deepEqual(error.hints, ['headless', 'timeout']);
   });
 
   it('a web client is served on its registered loopback redirect URI, exactly', async () => {
@@ -239,8 +242,7 @@ describe('runLoopbackFlow', () => {
   it('an abort ends the wait with INTERRUPTED and frees the port', async () => {
     const controller = new AbortController();
     let redirect: string | undefined;
-    const flow = runLoopbackFlow({
-      client: makeClient(),
+    const flow = runLoopbackFlow(createConfiguration(makeClient()), {
       scopes: [ADWORDS],
       discover: false,
       timeoutMs: 5_000,
@@ -253,6 +255,38 @@ describe('runLoopbackFlow', () => {
     await assert.rejects(flow, (error: unknown) => error instanceof AdsOAuthError && error.code === 'INTERRUPTED');
     await assert.rejects(browserGet(redirect!), /ECONNREFUSED/);
   });
+  it("the configuration's own signal ends the wait too (INTERRUPTED, port freed)", async () => {
+    const controller = new AbortController();
+    let redirect: string | undefined;
+    const flow = runLoopbackFlow(createConfiguration(makeClient(), undefined, { signal: controller.signal }), {
+      scopes: [ADWORDS],
+      discover: false,
+      timeoutMs: 5_000,
+      onAuthorizationUrl: (url) => {
+        redirect = url.searchParams.get('redirect_uri')!;
+        setTimeout(() => controller.abort(), 50);
+      },
+    });
+    await assert.rejects(flow, (error: unknown) => error instanceof AdsOAuthError && error.code === 'INTERRUPTED');
+    await assert.rejects(browserGet(redirect!), /ECONNREFUSED/);
+  });
+
+  it('a web client without a redirect given: the registered loopback redirect URI is planned, not a random port', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createNetServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const registered = `http://127.0.0.1:${port}/cb`;
+    fake.next({ body: tokenBody() });
+    const { result, error, auth } = await loopback([(a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE })], {
+      client: makeClient('web', ['https://example.com/cb', registered]),
+    });
+    assert.equal(error, undefined, String(error));
+    assert.equal(auth!.searchParams.get('redirect_uri'), registered);
+    assert.equal(result!.redirectUri, registered);
+  });
 });
 
 describe('runHeadlessFlow', () => {
@@ -261,7 +295,6 @@ describe('runHeadlessFlow', () => {
     const events: FlowEvent[] = [];
     const queue = [...lines];
     const options: HeadlessFlowOptions = {
-      client: makeClient(),
       scopes: [ADWORDS],
       discover: false,
       redirectUri: 'http://127.0.0.1:49999/',
@@ -280,7 +313,7 @@ describe('runHeadlessFlow', () => {
     let result;
     let error: unknown;
     try {
-      result = await runHeadlessFlow(options);
+      result = await runHeadlessFlow(createConfiguration(makeClient()), options);
     } catch (caught) {
       error = caught;
     }
@@ -351,7 +384,8 @@ describe('runHeadlessFlow', () => {
 describe('AuthorizationSession', () => {
   it('validates state before any token request', async () => {
     const session = await AuthorizationSession.start(
-      { client: makeClient(), scopes: [ADWORDS], discover: false, onAuthorizationUrl: () => {} },
+      createConfiguration(makeClient()),
+      { scopes: [ADWORDS], discover: false, onAuthorizationUrl: () => {} },
       'http://127.0.0.1:1/',
     );
     await assert.rejects(session.complete(new URL(`http://127.0.0.1:1/?state=wrong&code=${CODE}`)), (error: unknown) => isForeignCallback(error));

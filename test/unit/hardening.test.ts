@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { AdsOAuthError } from '../../src/errors.js';
 import { runLoopbackFlow } from '../../src/flows/loopback.js';
 import { planRedirect } from '../../src/flows/redirect.js';
-import { serverFromClient } from '../../src/protocol/authorization-server.js';
-import { validateCallback } from '../../src/protocol/callback.js';
+import { validateCallback, type ValidatedCallback } from '../../src/protocol/callback.js';
 import { parseClientSecrets, type OAuthClientConfig } from '../../src/protocol/client-file.js';
 import { escapeControlCharacters, providerText } from '../../src/protocol/redact.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 import { exchangeCode } from '../../src/protocol/tokens.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
@@ -66,8 +66,8 @@ function get(url: string): Promise<number> {
 }
 
 /** Callback parameters as validateCallback hands them to exchangeCode (oauth4webapi insists). */
-const exchangeParams = (c: OAuthClientConfig): URLSearchParams =>
-  validateCallback({ state: 'st' }, serverFromClient(c), c, new URLSearchParams({ code: CODE, state: 'st' }));
+const exchangeParams = (c: OAuthClientConfig): ValidatedCallback =>
+  validateCallback(createConfiguration(c), { state: 'st' }, new URLSearchParams({ code: CODE, state: 'st' }));
 
 describe('loopback flow: a stray callback cannot hold up the genuine one', () => {
   it('a wrong-state callback is refused at once even while discovery is still running', async () => {
@@ -81,11 +81,9 @@ describe('loopback flow: a stray callback cannot hold up the genuine one', () =>
     };
     const statuses: number[] = [];
     let browsing: Promise<void> = Promise.resolve();
-    const result = await runLoopbackFlow({
-      client: client(),
+    const result = await runLoopbackFlow(createConfiguration(client(), undefined, { fetch: slowDiscovery }), {
       scopes: [ADWORDS],
       timeoutMs: 10_000,
-      fetch: slowDiscovery,
       onAuthorizationUrl: (url) => {
         const redirect = new URL(url.searchParams.get('redirect_uri')!);
         browsing = (async () => {
@@ -115,8 +113,7 @@ describe('loopback listener: the path is matched as sent', () => {
     it(`GET ${target} → 404, never handed to the flow`, async () => {
       let port = 0;
       let handed = 0;
-      const flow = runLoopbackFlow({
-        client: client(),
+      const flow = runLoopbackFlow(createConfiguration(client()), {
         scopes: [ADWORDS],
         timeoutMs: 1_500,
         discover: false,
@@ -149,7 +146,7 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     ).toString('base64url');
     fake.next({ body: tokenBody({ id_token: `${header}.${claims}.c2ln`, scope: `openid ${ADWORDS}` }) });
     const c = client();
-    const result = await exchangeCode(serverFromClient(c), c, exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] });
+    const result = await exchangeCode(createConfiguration(c, undefined), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] });
     assert.equal(result.refreshToken, '1//fake-refresh-token');
   });
 
@@ -158,7 +155,7 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     fake.next({ status: 400, body: { error: 'invalid_request', error_description: echoed } });
     const c = client();
     await assert.rejects(
-      exchangeCode(serverFromClient(c), c, exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
+      exchangeCode(createConfiguration(c, undefined), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
       (error: unknown) => {
         assert.ok(error instanceof AdsOAuthError && error.code === 'TOKEN_ENDPOINT', String(error));
         const text = `${error.message} ${JSON.stringify(error.details)}`;
@@ -173,8 +170,8 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     fake.next({ hangUp: true });
     const c = client();
     await assert.rejects(
-      exchangeCode(serverFromClient(c), c, exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }, { fetch: createNodeFetch() }),
-      (error: unknown) => error instanceof AdsOAuthError && error.code === 'NETWORK' && /may be spent: run the command again/.test(error.message),
+      exchangeCode(createConfiguration(c, undefined, { fetch: createNodeFetch() }), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
+      (error: unknown) => error instanceof AdsOAuthError && error.code === 'NETWORK' && /may have been spent/.test(error.message) && error.hints.includes('retry'),
     );
   });
 });
@@ -211,7 +208,7 @@ describe('terminal escape sequences from outside are shown, never obeyed (issue 
 
   it('a token endpoint error_description with escapes reaches the message escaped', async () => {
     fake.next({ status: 400, body: { error: 'invalid_grant\x1b[2J', error_description: HOSTILE } });
-    const error = await exchangeCode(serverFromClient(client()), client(), exchangeParams(client()), {
+    const error = await exchangeCode(createConfiguration(client()), exchangeParams(client()), {
       redirectUri: 'http://127.0.0.1:1/',
       codeVerifier: VERIFIER,
       scopes: [ADWORDS],
@@ -224,7 +221,7 @@ describe('terminal escape sequences from outside are shown, never obeyed (issue 
   for (const field of ['refresh_token', 'access_token'] as const) {
     it(`a ${field} with control characters is refused, never printed or saved`, async () => {
       fake.next({ body: tokenBody({ [field]: `1//tok\x1b]8;;https://evil.example\x07en` }) });
-      const error = await exchangeCode(serverFromClient(client()), client(), exchangeParams(client()), {
+      const error = await exchangeCode(createConfiguration(client()), exchangeParams(client()), {
         redirectUri: 'http://127.0.0.1:1/',
         codeVerifier: VERIFIER,
         scopes: [ADWORDS],

@@ -149,6 +149,22 @@ describe('credential sources', () => {
 describe('ads-oauth verify', () => {
   const env = (): Record<string, string> => ({ GOOGLE_ADS_REFRESH_TOKEN: fake.refreshToken });
 
+  it('a tokeninfo endpoint that echoes the request does not put the access token on stderr or in --json (issue 10, defect 4)', async () => {
+    let sent = '';
+    fake.on('tokeninfo', (request) => {
+      sent = request.form?.['access_token'] ?? '';
+      return { status: 400, json: { error: `invalid_token ${request.body}`, error_description: `Invalid Value: ${request.body} (access_token=${sent})` } };
+    });
+    for (const extra of [[], ['--json']]) {
+      const r = await run(verifyCommand, ['--client_secrets_path', secretsPath, ...extra], { env: env() });
+      assert.equal(r.code, 9, r.stderr);
+      assert.ok(sent.startsWith('ya29.'), 'the access token was sent');
+      assert.ok(!r.stderr.includes(sent) && !r.stdout.includes(sent), `the access token leaked: ${r.stderr}${r.stdout}`);
+      assert.ok(!r.stderr.includes(encodeURIComponent(sent)) && !r.stdout.includes(encodeURIComponent(sent)));
+      assert.match(`${r.stderr}${r.stdout}`, /\[redacted\]/);
+    }
+  });
+
   it('prints the checks and exits 0 when everything holds', async () => {
     const r = await run(verifyCommand, ['--client_secrets_path', secretsPath], { env: env() });
     assert.equal(r.code, 0, r.stderr);

@@ -9,19 +9,30 @@ import {
   revokeRefreshToken,
   verifyCredentials,
   type AdsCredentials,
-  type LifecycleEndpoints,
 } from '../../src/lifecycle/index.js';
+import { defineClient } from '../../src/protocol/client-file.js';
+import { createConfiguration, type Configuration, type EndpointOverrides } from '../../src/protocol/config.js';
 import { parseAdsError } from '../../src/protocol/ads-api.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { ADWORDS_SCOPE, adsError, oauthError, rpcErrorInfo, startFakeGoogleApis, type FakeGoogleApis } from '../support/fake-google-apis.js';
 import { assertNoSecrets as assertNoneOf } from '../support/secrets.js';
 
 let fake: FakeGoogleApis;
-let endpoints: Partial<LifecycleEndpoints>;
+let endpoints: EndpointOverrides;
 const fetch = createNodeFetch();
 
 function creds(extra: Partial<AdsCredentials> = {}): AdsCredentials {
-  return { clientId: fake.clientId, clientSecret: fake.clientSecret, refreshToken: fake.refreshToken, ...extra };
+  return { refreshToken: fake.refreshToken, ...extra };
+}
+
+/** The configuration of the fake's client (or of none), with the fake's endpoints. */
+function cfg(options: { endpoints?: EndpointOverrides; timeoutMs?: number; client?: null } = {}): Configuration {
+  const client = options.client === null ? null : defineClient({ clientId: fake.clientId, clientSecret: fake.clientSecret });
+  return createConfiguration(client, undefined, {
+    fetch,
+    endpoints: options.endpoints ?? endpoints,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
 }
 
 function assertNoSecrets(text: string, extra: string[] = []): void {
@@ -42,7 +53,7 @@ before(async () => {
   fake = await startFakeGoogleApis();
   endpoints = {
     tokenUri: new URL(fake.tokenUri),
-    revokeUri: new URL(fake.revokeUri),
+    revocationUri: new URL(fake.revokeUri),
     tokeninfoUri: new URL(fake.tokeninfoUri),
     adsApiBase: new URL(fake.adsEndpoint),
   };
@@ -52,7 +63,7 @@ beforeEach(() => fake.reset());
 
 describe('verifyCredentials', () => {
   it('passes every check and reports scopes, expiry and client', async () => {
-    const result = await verifyCredentials(creds(), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds());
     assert.equal(result.ok, true);
     assert.deepEqual(result.problems, []);
     assert.deepEqual(result.scopes, [ADWORDS_SCOPE]);
@@ -74,8 +85,8 @@ describe('verifyCredentials', () => {
   });
 
   it('refreshes on every run with grant_type=refresh_token, and sends the access token to tokeninfo in the body only', async () => {
-    await verifyCredentials(creds(), { fetch, endpoints });
-    await verifyCredentials(creds(), { fetch, endpoints });
+    await verifyCredentials(cfg(), creds());
+    await verifyCredentials(cfg(), creds());
     const tokens = fake.requestsTo('token');
     assert.equal(tokens.length, 2);
     assert.equal(tokens[0]!.form?.['grant_type'], 'refresh_token');
@@ -89,7 +100,7 @@ describe('verifyCredentials', () => {
 
   it('explains invalid_grant with all five causes, most likely first', async () => {
     fake.on('token', oauthError('invalid_grant', 'Token has been expired or revoked.'));
-    const result = await verifyCredentials(creds(), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds());
     assert.equal(result.ok, false);
     const [p] = result.problems;
     assert.equal(result.problems.length, 1);
@@ -120,7 +131,7 @@ describe('verifyCredentials', () => {
 
   it('puts a session-control policy first when Google says error_subtype=invalid_rapt', async () => {
     fake.on('token', oauthError('invalid_grant', 'reauth related error (invalid_rapt)', 400, { error_subtype: 'invalid_rapt' }));
-    const result = await verifyCredentials(creds(), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds());
     const p = result.problems[0]!;
     assert.equal(p.code, 'invalid_grant');
     assert.equal(p.causes?.[0]?.id, 'session_control');
@@ -135,7 +146,7 @@ describe('verifyCredentials', () => {
   ] as const) {
     it(`maps ${error} to a cause and a fix`, async () => {
       fake.on('token', oauthError(error, 'x', status));
-      const result = await verifyCredentials(creds(), { fetch, endpoints });
+      const result = await verifyCredentials(cfg(), creds());
       const p = result.problems[0]!;
       assert.equal(p.code, error);
       assert.equal(p.errorCode, 'TOKEN_ENDPOINT');
@@ -147,7 +158,7 @@ describe('verifyCredentials', () => {
 
   it('reports an unreachable token endpoint as a network problem', async () => {
     const port = await closedPort();
-    const result = await verifyCredentials(creds(), { fetch, endpoints: { ...endpoints, tokenUri: new URL(`http://127.0.0.1:${port}/token`) } });
+    const result = await verifyCredentials(cfg({ endpoints: { ...endpoints, tokenUri: new URL(`http://127.0.0.1:${port}/token`) } }), creds());
     const p = result.problems[0]!;
     assert.equal(p.code, 'network');
     assert.equal(p.errorCode, 'NETWORK');
@@ -157,21 +168,21 @@ describe('verifyCredentials', () => {
 
   it('reports a slow token endpoint as a timeout', async () => {
     fake.on('token', { delayMs: 1500, json: {} });
-    const result = await verifyCredentials(creds(), { fetch, endpoints, timeoutMs: 200 });
+    const result = await verifyCredentials(cfg({ timeoutMs: 200 }), creds());
     assert.equal(result.problems[0]?.code, 'timeout');
     assert.equal(result.problems[0]?.errorCode, 'NETWORK');
   });
 
   it('reports a 5xx token endpoint as a provider problem', async () => {
     fake.on('token', { status: 503, body: '<html>unavailable</html>', contentType: 'text/html' });
-    const result = await verifyCredentials(creds(), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds());
     assert.equal(result.problems[0]?.code, 'provider_response');
     assert.equal(result.problems[0]?.errorCode, 'PROVIDER_RESPONSE');
   });
 
   it('finds the adwords scope missing and skips the Ads API', async () => {
     fake.on('tokeninfo', { json: { azp: fake.clientId, aud: fake.clientId, scope: 'https://www.googleapis.com/auth/userinfo.email', expires_in: '3599' } });
-    const result = await verifyCredentials(creds({ developerToken: 'devtoken-abcdef' }), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds({ developerToken: 'devtoken-abcdef' }));
     assert.equal(result.ok, false);
     assert.deepEqual(result.scopes, ['https://www.googleapis.com/auth/userinfo.email']);
     assert.equal(result.problems[0]?.code, 'scope_missing');
@@ -182,7 +193,7 @@ describe('verifyCredentials', () => {
 
   it('finds a token that belongs to another client', async () => {
     fake.on('tokeninfo', { json: { azp: 'other.apps.googleusercontent.com', aud: 'other.apps.googleusercontent.com', scope: ADWORDS_SCOPE, expires_in: '100' } });
-    const result = await verifyCredentials(creds(), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds());
     const p = result.problems[0]!;
     assert.equal(p.code, 'client_mismatch');
     assert.deepEqual(p.details, { expected: fake.clientId, actual: 'other.apps.googleusercontent.com' });
@@ -191,7 +202,7 @@ describe('verifyCredentials', () => {
 
   it('reports a tokeninfo refusal', async () => {
     fake.on('tokeninfo', oauthError('invalid_token', 'Invalid Value'));
-    const result = await verifyCredentials(creds(), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds());
     assert.equal(result.problems[0]?.code, 'invalid_token');
     assert.equal(result.problems[0]?.check, 'tokeninfo');
     // The token response named the scope, so the scope check still ran.
@@ -199,7 +210,7 @@ describe('verifyCredentials', () => {
   });
 
   it('calls the Ads API with a developer token and lists customers', async () => {
-    const result = await verifyCredentials(creds({ developerToken: 'devtoken-abcdef' }), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds({ developerToken: 'devtoken-abcdef' }));
     assert.equal(result.ok, true);
     assert.deepEqual(result.customers, ['1234567890', '9876543210']);
     const [call] = fake.requestsTo('listAccessibleCustomers');
@@ -210,7 +221,7 @@ describe('verifyCredentials', () => {
   });
 
   it('can call the Ads API without a developer token (sunset), sending no developer-token header', async () => {
-    const result = await verifyCredentials(creds(), { fetch, endpoints: { ...endpoints, apiVersion: '25' }, checkAdsApi: true });
+    const result = await verifyCredentials(cfg({ endpoints: { ...endpoints, apiVersion: '25' } }), creds(), { checkAdsApi: true });
     assert.equal(result.ok, true);
     const [call] = fake.requestsTo('listAccessibleCustomers');
     assert.equal(call!.url, '/v25/customers:listAccessibleCustomers');
@@ -232,7 +243,7 @@ describe('verifyCredentials', () => {
   ] as const) {
     it(`maps the Ads API error ${name}`, async () => {
       fake.on('listAccessibleCustomers', answer);
-      const result = await verifyCredentials(creds({ developerToken: 'devtoken-abcdef' }), { fetch, endpoints });
+      const result = await verifyCredentials(cfg(), creds({ developerToken: 'devtoken-abcdef' }));
       assert.equal(result.ok, false);
       const p = result.problems[0]!;
       assert.equal(p.code, code);
@@ -246,7 +257,7 @@ describe('verifyCredentials', () => {
 
   it('never lets a provider message echo a secret into the result', async () => {
     fake.on('listAccessibleCustomers', adsError(403, 'PERMISSION_DENIED', { authorizationError: 'DEVELOPER_TOKEN_PROHIBITED' }, 'token devtoken-abcdef is prohibited'));
-    const result = await verifyCredentials(creds({ developerToken: 'devtoken-abcdef' }), { fetch, endpoints });
+    const result = await verifyCredentials(cfg(), creds({ developerToken: 'devtoken-abcdef' }));
     assert.equal(result.problems[0]?.code, 'DEVELOPER_TOKEN_PROHIBITED');
     assert.match(JSON.stringify(result), /\[redacted\]/);
     assertNoSecrets(JSON.stringify(result), ['devtoken-abcdef']);
@@ -255,7 +266,7 @@ describe('verifyCredentials', () => {
 
 describe('revokeRefreshToken', () => {
   it('posts the token with client_secret_post when the client is known', async () => {
-    const result = await revokeRefreshToken(creds(), { fetch, endpoints });
+    const result = await revokeRefreshToken(cfg(), fake.refreshToken);
     assert.deepEqual(result, { revoked: true, alreadyInvalid: false, attempts: 1, clientAuthenticated: true, endpoint: fake.revokeUri });
     const [call] = fake.requestsTo('revoke');
     assert.equal(call!.form?.['token'], fake.refreshToken);
@@ -266,7 +277,7 @@ describe('revokeRefreshToken', () => {
   });
 
   it('posts the token alone when the client is unknown (Google accepts that)', async () => {
-    const result = await revokeRefreshToken({ refreshToken: fake.refreshToken }, { fetch, endpoints });
+    const result = await revokeRefreshToken(cfg({ client: null }), fake.refreshToken);
     assert.equal(result.clientAuthenticated, false);
     const [call] = fake.requestsTo('revoke');
     assert.equal(call!.form?.['token'], fake.refreshToken);
@@ -276,7 +287,7 @@ describe('revokeRefreshToken', () => {
   for (const error of ['invalid_token', 'invalid_grant']) {
     it(`counts ${error} (HTTP 400) as already revoked, with a note`, async () => {
       fake.on('revoke', oauthError(error, 'Token expired or revoked'));
-      const result = await revokeRefreshToken(creds(), { fetch, endpoints });
+      const result = await revokeRefreshToken(cfg(), fake.refreshToken);
       assert.equal(result.alreadyInvalid, true);
       assert.match(result.note ?? '', /already expired or revoked/);
       assert.equal(fake.requestsTo('revoke').length, 1);
@@ -285,14 +296,14 @@ describe('revokeRefreshToken', () => {
 
   it('retries a 5xx with backoff and succeeds', async () => {
     fake.on('revoke', { status: 503, body: 'busy' }, { status: 500, json: { error: 'server_error' } }, { status: 200, json: {} });
-    const result = await revokeRefreshToken(creds(), { fetch, endpoints, retryDelaysMs: [10, 20, 40] });
+    const result = await revokeRefreshToken(cfg(), fake.refreshToken, { retryDelaysMs: [10, 20, 40] });
     assert.equal(result.attempts, 3);
     assert.equal(result.alreadyInvalid, false);
   });
 
   it('gives up after 3 retries', async () => {
     fake.on('revoke', { status: 503, body: 'busy' });
-    await assert.rejects(revokeRefreshToken(creds(), { fetch, endpoints, retryDelaysMs: [5, 5, 5] }), (error: unknown) => {
+    await assert.rejects(revokeRefreshToken(cfg(), fake.refreshToken, { retryDelaysMs: [5, 5, 5] }), (error: unknown) => {
       assert.ok(isAdsOAuthError(error, 'PROVIDER_RESPONSE'));
       assert.match(error.message, /gave up after 4 attempts/);
       assertNoSecrets(error.message);
@@ -303,13 +314,13 @@ describe('revokeRefreshToken', () => {
 
   it('retries a timeout', async () => {
     fake.on('revoke', { delayMs: 800, json: {} }, { json: {} });
-    const result = await revokeRefreshToken(creds(), { fetch, endpoints, timeoutMs: 150, retryDelaysMs: [10] });
+    const result = await revokeRefreshToken(cfg({ timeoutMs: 150 }), fake.refreshToken, { retryDelaysMs: [10] });
     assert.equal(result.attempts, 2);
   });
 
   it('does not retry a refusal such as invalid_client', async () => {
     fake.on('revoke', oauthError('invalid_client', 'bad client', 401));
-    await assert.rejects(revokeRefreshToken(creds(), { fetch, endpoints, retryDelaysMs: [5, 5, 5] }), (error: unknown) => {
+    await assert.rejects(revokeRefreshToken(cfg(), fake.refreshToken, { retryDelaysMs: [5, 5, 5] }), (error: unknown) => {
       assert.ok(isAdsOAuthError(error, 'TOKEN_ENDPOINT'));
       assert.equal(error.details['error'], 'invalid_client');
       return true;
@@ -320,7 +331,7 @@ describe('revokeRefreshToken', () => {
 
 describe('listCustomers', () => {
   it('lists accessible customer IDs', async () => {
-    const result = await listCustomers(creds(), { fetch, endpoints });
+    const result = await listCustomers(cfg(), creds());
     assert.deepEqual(result.customers, [
       { id: '1234567890', resourceName: 'customers/1234567890' },
       { id: '9876543210', resourceName: 'customers/9876543210' },
@@ -330,7 +341,7 @@ describe('listCustomers', () => {
   });
 
   it('adds details with one GAQL query per customer, each customer as its own login-customer-id', async () => {
-    const result = await listCustomers(creds({ developerToken: 'devtoken-abcdef' }), { fetch, endpoints, details: true });
+    const result = await listCustomers(cfg(), creds({ developerToken: 'devtoken-abcdef' }), { details: true });
     assert.deepEqual(result.customers, [
       { id: '1234567890', resourceName: 'customers/1234567890', descriptiveName: 'Acme Manager', manager: true, currencyCode: 'EUR', timeZone: 'Europe/Berlin', testAccount: false },
       { id: '9876543210', resourceName: 'customers/9876543210', descriptiveName: 'Acme Shop', manager: false, currencyCode: 'USD', timeZone: 'America/New_York', testAccount: true },
@@ -353,7 +364,7 @@ describe('listCustomers', () => {
       if (req.customerId === '1234567890') return { json: { results: [{ customer: { id: '1234567890', descriptiveName: 'Manager', manager: true } }] } };
       return adsError(403, 'PERMISSION_DENIED', { authorizationError: 'USER_PERMISSION_DENIED' });
     });
-    const result = await listCustomers(creds({ loginCustomerId: '123-456-7890' }), { fetch, endpoints, details: true });
+    const result = await listCustomers(cfg(), creds({ loginCustomerId: '123-456-7890' }), { details: true });
     assert.equal(result.customers[1]?.descriptiveName, 'Via manager');
     assert.equal(result.customers[1]?.manager, false);
     assert.equal(result.failures.length, 1);
@@ -364,7 +375,7 @@ describe('listCustomers', () => {
 
   it('throws with the diagnosis when the refresh fails', async () => {
     fake.on('token', oauthError('invalid_grant', 'Token has been expired or revoked.'));
-    await assert.rejects(listCustomers(creds(), { fetch, endpoints }), (error: unknown) => {
+    await assert.rejects(listCustomers(cfg(), creds()), (error: unknown) => {
       assert.ok(isAdsOAuthError(error, 'TOKEN_ENDPOINT'));
       assert.match(error.message, /invalid_grant/);
       assert.match(error.message, /Possible causes, most likely first/);
@@ -375,7 +386,7 @@ describe('listCustomers', () => {
 
   it('throws ADS_API with the diagnosis when the list is refused', async () => {
     fake.on('listAccessibleCustomers', adsError(401, 'UNAUTHENTICATED', { authenticationError: 'NOT_ADS_USER' }));
-    await assert.rejects(listCustomers(creds(), { fetch, endpoints }), (error: unknown) => {
+    await assert.rejects(listCustomers(cfg(), creds()), (error: unknown) => {
       assert.ok(isAdsOAuthError(error, 'ADS_API'));
       assert.match(error.message, /NOT_ADS_USER/);
       return true;

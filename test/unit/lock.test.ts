@@ -69,8 +69,11 @@ describe('acquireLock: a lock path that exists but is no usable lock', () => {
     const target = join(dir, 'foreign');
     await writeFile(`${target}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere', token: 'x', time: Date.now() }));
     // Tests run as root, who can open anything: the EACCES a normal user gets is injected.
-    const denied = (async () => {
-      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    const { open } = await import('node:fs/promises');
+    const { constants } = await import('node:fs');
+    const denied = (async (path: string, flags: number, mode?: number) => {
+      if (flags === constants.O_RDONLY) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      return open(path, flags, mode);
     }) as unknown as typeof import('node:fs/promises').open;
     await assert.rejects(acquireLock(target, { timeoutMs: 60_000, fs: { open: denied } }), (error: unknown) => {
       assert.ok(error instanceof AdsOAuthError);
@@ -89,5 +92,49 @@ describe('acquireLock: a lock path that exists but is no usable lock', () => {
       assert.match(error.message, /is a directory/);
       return true;
     });
+  });
+});
+
+describe('acquireLock: a lock released and re-taken while it is looked at', () => {
+  it('is looked at again (a wait), not reported as a lock that cannot be opened', async () => {
+    // Before, an ENOENT from opening the lock followed by lstat finding a new lock (another process
+    // took it in between) was reported as "exists but cannot be opened (the directory does not exist)".
+    const { open } = await import('node:fs/promises');
+    const { constants } = await import('node:fs');
+    const target = join(dir, 'retaken');
+    await writeFile(`${target}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), token: 'live', time: Date.now() }));
+    let first = true;
+    const racing = (async (path: string, flags: number, mode?: number) => {
+      if (flags === constants.O_RDONLY && first) {
+        first = false; // as if the holder released it just before, and another process took it again
+        throw Object.assign(new Error('ENOENT: no such file or directory'), { code: 'ENOENT' });
+      }
+      return open(path, flags, mode);
+    }) as unknown as typeof import('node:fs/promises').open;
+    const { processInfo } = await import('../../src/cli/process-info.js');
+    await assert.rejects(acquireLock(target, { timeoutMs: 300, fs: { open: racing }, process: processInfo }), (error: unknown) => {
+      assert.ok(error instanceof AdsOAuthError);
+      assert.match(error.message, /Another process is writing .*held by pid/);
+      return true;
+    });
+    assert.equal(first, false, 'the race was injected');
+  });
+});
+
+describe('src/stores does not reach for process', () => {
+  it('pid, uid and liveness come from the caller (cli/process-info.ts); no process.* under src/stores', async () => {
+    // Before, lock.ts read process.pid and process.kill, atomic-write.ts process.getuid, and the
+    // atomic write had a `faults` test hook instead of an injected file system.
+    const { readdir: list, readFile } = await import('node:fs/promises');
+    const root = fileURLToPath(new URL('../../src/stores/', import.meta.url));
+    const files = (await list(root, { recursive: true })).filter((f) => f.endsWith('.ts'));
+    assert.ok(files.length >= 5, files.join());
+    const offenders: string[] = [];
+    for (const file of files) {
+      const code = (await readFile(join(root, file), 'utf8')).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      if (/\bprocess\s*\.\s*(pid|kill|getuid|geteuid|platform|umask|env|cwd|argv|exit|stdout|stderr|stdin)\b/.test(code)) offenders.push(file);
+      if (/export const faults\b/.test(code)) offenders.push(`${file} (faults hook)`);
+    }
+    assert.deepEqual(offenders, []);
   });
 });

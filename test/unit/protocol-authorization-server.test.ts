@@ -5,6 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { AdsOAuthError } from '../../src/errors.js';
 import { discoverServer, serverFromClient } from '../../src/protocol/authorization-server.js';
 import { validateCallback } from '../../src/protocol/callback.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 import { parseClientSecrets, type OAuthClientConfig } from '../../src/protocol/client-file.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 
@@ -150,10 +151,10 @@ for (const [name, fetchImpl] of [
       const c = client();
       const info = await discoverServer(c, opts());
       assert.throws(
-        () => validateCallback({ state: 's' }, info, c, new URL('http://127.0.0.1:1/?state=s&code=c')),
+        () => validateCallback(createConfiguration(c, info), { state: 's' }, new URL('http://127.0.0.1:1/?state=s&code=c')),
         (error: unknown) => error instanceof AdsOAuthError && error.code === 'ISSUER_MISMATCH',
       );
-      const ok = validateCallback({ state: 's' }, info, c, new URL(`http://127.0.0.1:1/?state=s&code=c&iss=${encodeURIComponent(origin)}`));
+      const ok = validateCallback(createConfiguration(c, info), { state: 's' }, new URL(`http://127.0.0.1:1/?state=s&code=c&iss=${encodeURIComponent(origin)}`));
       assert.equal(ok.get('code'), 'c');
     });
   });

@@ -3,22 +3,24 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { AdsOAuthError } from '../../src/errors.js';
 import { createAuthorizationRequest } from '../../src/protocol/authorize.js';
-import type { OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { defineClient } from '../../src/protocol/client-file.js';
+import { createConfiguration, type Configuration } from '../../src/protocol/config.js';
 import { ADWORDS_SCOPE, DEFAULT_SCOPES, missingScopes, normalizeScopes, resolveScopes } from '../../src/protocol/scopes.js';
 
 const EMAIL = 'https://www.googleapis.com/auth/userinfo.email';
 const PROFILE = 'https://www.googleapis.com/auth/userinfo.profile';
 
-function client(authUri = 'https://accounts.google.com/o/oauth2/auth'): OAuthClientConfig {
-  return {
-    kind: 'installed',
-    clientId: '1234-abc.apps.googleusercontent.com',
-    clientSecret: 'GOCSPX-never-in-the-url',
-    authUri: new URL(authUri),
-    tokenUri: new URL('https://oauth2.googleapis.com/token'),
-    redirectUris: ['http://localhost'],
-    source: 'test',
-  };
+function client(authUri = 'https://accounts.google.com/o/oauth2/auth'): Configuration {
+  return createConfiguration(
+    defineClient({
+      kind: 'installed',
+      clientId: '1234-abc.apps.googleusercontent.com',
+      clientSecret: 'GOCSPX-never-in-the-url',
+      authUri,
+      redirectUris: ['http://localhost'],
+      source: 'test',
+    }),
+  );
 }
 
 const b64url = (buffer: Buffer): string => buffer.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

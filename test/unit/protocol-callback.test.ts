@@ -3,21 +3,22 @@ import { describe, it } from 'node:test';
 import { AdsOAuthError, type ErrorCode } from '../../src/errors.js';
 import { serverFromClient, type ServerInfo } from '../../src/protocol/authorization-server.js';
 import { parsePastedCallback, validateCallback } from '../../src/protocol/callback.js';
-import type { OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { defineClient, type OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { createConfiguration } from '../../src/protocol/config.js';
 
 const STATE = 'Jm1nK4oQ7rS0tU3vW6xY9zA2bC5dE8fG1hI4jK7lM0n';
 const CODE = '4/0AVG7fiQ-the-authorization-code-value';
 const REDIRECT = 'http://127.0.0.1:8080/';
 
-const client: OAuthClientConfig = {
+const client: OAuthClientConfig = defineClient({
   kind: 'installed',
   clientId: '1234-abc.apps.googleusercontent.com',
   clientSecret: 'GOCSPX-secret',
-  authUri: new URL('https://accounts.google.com/o/oauth2/auth'),
-  tokenUri: new URL('https://oauth2.googleapis.com/token'),
+  authUri: 'https://accounts.google.com/o/oauth2/auth',
+  tokenUri: 'https://oauth2.googleapis.com/token',
   redirectUris: ['http://localhost'],
   source: 'test',
-};
+});
 
 /** The server as the client file describes it: Google, no discovery, no RFC 9207 promise. */
 const plain: ServerInfo = serverFromClient(client);
@@ -52,7 +53,7 @@ function rejected(fn: () => unknown, code: ErrorCode, reason?: string): AdsOAuth
   return caught;
 }
 
-const validate = (query: string, server: ServerInfo = plain): URLSearchParams => validateCallback({ state: STATE }, server, client, callback(query));
+const validate = (query: string, server: ServerInfo = plain): URLSearchParams => validateCallback(createConfiguration(client, server), { state: STATE }, callback(query));
 
 describe('validateCallback: state', () => {
   it('accepts a callback with the right state and a code, and returns the code', () => {
@@ -62,13 +63,13 @@ describe('validateCallback: state', () => {
   });
 
   it('accepts URLSearchParams as well as a URL', () => {
-    const params = validateCallback({ state: STATE }, plain, client, new URLSearchParams({ state: STATE, code: CODE }));
+    const params = validateCallback(createConfiguration(client, plain), { state: STATE }, new URLSearchParams({ state: STATE, code: CODE }));
     assert.equal(params.get('code'), CODE);
   });
 
   it('does not modify the URL it was given', () => {
     const url = callback(`state=${STATE}&code=x&iss=https%3A%2F%2Faccounts.google.com`);
-    validateCallback({ state: STATE }, plain, client, url);
+    validateCallback(createConfiguration(client, plain), { state: STATE }, url);
     assert.equal(url.searchParams.get('iss'), 'https://accounts.google.com');
   });
 
@@ -120,7 +121,8 @@ describe('validateCallback: error responses', () => {
     assert.equal(error.details['error'], 'invalid_scope');
     assert.match(error.message, /invalid_scope/);
     assert.match(error.message, /Some requested scopes were invalid/);
-    assert.match(error.message, /--scopes/);
+    assert.doesNotMatch(error.message, /--scopes/);
+    assert.deepEqual(error.hints, ['scopes']);
   });
 
   it('an unknown error code → AUTHORIZATION_ERROR naming it', () => {
@@ -153,8 +155,11 @@ describe('validateCallback: issuer (RFC 9207)', () => {
     assert.match(error.message, /https:\/\/accounts\.google\.com/);
   });
 
-  it('strict server: iss missing → ISSUER_MISMATCH', () => {
-    rejected(() => validate(`state=${STATE}&code=${CODE}`, strict), 'ISSUER_MISMATCH');
+  it('strict server: iss missing → ISSUER_MISMATCH whose message says it is missing (issue 10, defect 8)', () => {
+    const error = rejected(() => validate(`state=${STATE}&code=${CODE}`, strict), 'ISSUER_MISMATCH');
+    assert.equal(error.details.reason, 'missing');
+    assert.match(error.message, /no "iss" parameter/);
+    assert.doesNotMatch(error.message, /does not name/);
   });
 
   it('strict server: a mismatched iss wins over an error in the response', () => {
@@ -165,17 +170,26 @@ describe('validateCallback: issuer (RFC 9207)', () => {
     rejected(() => validate(`state=other&code=${CODE}&iss=https%3A%2F%2Fevil.example`, strict), 'INVALID_CALLBACK', 'state_mismatch');
   });
 
-  it('server that does not advertise RFC 9207: iss is tolerated and ignored, even a foreign one', () => {
-    for (const iss of ['https://accounts.google.com', 'https://evil.example', 'accounts.google.com']) {
+  it('server that does not advertise RFC 9207: a present iss is still compared (RFC 9207 §2.4; issue 10, defect 8)', () => {
+    // The authorization server's own iss passes; without discovery the issuer is only known by origin.
+    for (const iss of ['https://accounts.google.com', 'https://accounts.google.com/']) {
       const params = validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent(iss)}`);
       assert.equal(params.get('code'), CODE);
     }
+    // One naming another server is a mix-up: refused before the exchange.
+    for (const iss of ['https://evil.example', 'accounts.google.com', 'https://accounts.google.com.evil.example']) {
+      const error = rejected(() => validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent(iss)}`), 'ISSUER_MISMATCH');
+      assert.equal(error.details.reason, 'mismatch');
+    }
+    // Absent is fine when nothing was promised.
+    assert.equal(validate(`state=${STATE}&code=${CODE}`).get('code'), CODE);
   });
 
-  it('a discovered server without the flag: iss ignored', () => {
+  it('a discovered server without the flag: a present iss must be its issuer, exactly', () => {
     const discovered: ServerInfo = { discovered: true, as: { ...strict.as, authorization_response_iss_parameter_supported: false } };
-    const params = validate(`state=${STATE}&code=${CODE}&iss=https%3A%2F%2Fevil.example`, discovered);
-    assert.equal(params.get('code'), CODE);
+    rejected(() => validate(`state=${STATE}&code=${CODE}&iss=https%3A%2F%2Fevil.example`, discovered), 'ISSUER_MISMATCH');
+    assert.equal(validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent('https://accounts.google.com')}`, discovered).get('code'), CODE);
+    assert.equal(validate(`state=${STATE}&code=${CODE}`, discovered).get('code'), CODE);
   });
 });
 

@@ -5,8 +5,9 @@ import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AdsOAuthError, type ErrorCode } from '../../src/errors.js';
 import { serverFromClient, type ServerInfo } from '../../src/protocol/authorization-server.js';
-import { validateCallback } from '../../src/protocol/callback.js';
+import { validateCallback, type ValidatedCallback } from '../../src/protocol/callback.js';
 import { parseClientSecrets, type OAuthClientConfig } from '../../src/protocol/client-file.js';
+import { createConfiguration, type ConfigurationOptions } from '../../src/protocol/config.js';
 import { exchangeCode, refreshAccessToken, revokeToken, tokenEndpointError } from '../../src/protocol/tokens.js';
 import type { FetchLike } from '../../src/protocol/types.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
@@ -52,8 +53,8 @@ function clientFor(tokenUri: string, authUri = fake.authUri): OAuthClientConfig 
   );
 }
 
-function callbackParams(extra = ''): URLSearchParams {
-  return validateCallback({ state: STATE }, server, client, new URL(`${REDIRECT}/?state=${STATE}&code=${encodeURIComponent(CODE)}${extra}`));
+function callbackParams(extra = ''): ValidatedCallback {
+  return validateCallback(createConfiguration(client, server), { state: STATE }, new URL(`${REDIRECT}/?state=${STATE}&code=${encodeURIComponent(CODE)}${extra}`));
 }
 
 function assertNoSecrets(error: AdsOAuthError): void {
@@ -94,8 +95,9 @@ const transports: Array<[string, FetchLike | undefined]> = [
 
 for (const [name, fetchImpl] of transports) {
   const opts = (extra: { timeoutMs?: number; signal?: AbortSignal } = {}) => ({ ...(fetchImpl ? { fetch: fetchImpl } : {}), ...extra });
+  const cfg = (extra: ConfigurationOptions = {}) => createConfiguration(client, undefined, { ...opts(), ...extra });
   const exchange = (scopes: readonly string[] = [ADWORDS], extra: { timeoutMs?: number; signal?: AbortSignal } = {}, useClient = client, useServer = server) =>
-    exchangeCode(useServer, useClient, callbackParams(), { codeVerifier: VERIFIER, redirectUri: REDIRECT, scopes }, opts(extra));
+    exchangeCode(createConfiguration(useClient, useServer, opts(extra)), callbackParams(), { codeVerifier: VERIFIER, redirectUri: REDIRECT, scopes });
 
   describe(`exchangeCode (${name})`, () => {
     it('returns the refresh token, access token, expiry and granted scopes', async () => {
@@ -200,7 +202,8 @@ for (const [name, fetchImpl] of transports) {
         const error = await expectError(exchange(), 'PROVIDER_RESPONSE');
         assert.match(error.message, /trouble/);
         assert.ok(error.message.includes(`HTTP ${status}`), error.message);
-        assert.match(error.message, /cannot be reused/);
+        assert.match(error.message, /may have been spent: it cannot be used again/);
+        assert.deepEqual(error.hints, ['retry']);
         assert.equal(error.details['status'], status);
         // Let any retry arrive before counting.
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -245,7 +248,7 @@ for (const [name, fetchImpl] of transports) {
       const gc = runInNewContext('gc') as () => void;
       fake.next({ body: tokenBody(), delayMs: 5_000 });
       const started = Date.now();
-      const pending = refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts({ timeoutMs: 300, signal: new AbortController().signal }));
+      const pending = refreshAccessToken(cfg({ timeoutMs: 300 }), REFRESH, { signal: new AbortController().signal });
       await new Promise((resolve) => setTimeout(resolve, 100));
       gc();
       const error = await expectError(pending, 'NETWORK');
@@ -278,7 +281,7 @@ for (const [name, fetchImpl] of transports) {
   describe(`refreshAccessToken (${name})`, () => {
     it('returns a fresh access token and sends grant_type=refresh_token with client_secret_post', async () => {
       fake.next({ body: tokenBody({ refresh_token: undefined, access_token: 'ya29.new' }) });
-      const result = await refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts());
+      const result = await refreshAccessToken(cfg(), REFRESH);
       assert.equal(result.accessToken, 'ya29.new');
       assert.equal(result.expiresIn, 3599);
       assert.deepEqual(result.scopes, [ADWORDS]);
@@ -296,34 +299,34 @@ for (const [name, fetchImpl] of transports) {
       const now = Math.floor(Date.now() / 1000);
       const idToken = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://accounts.google.com', aud: CLIENT_ID, sub: '1', iat: now, exp: now + 3600 })}.c2ln`;
       fake.next({ body: tokenBody({ refresh_token: undefined, access_token: 'ya29.with-id-token', scope: `openid email ${ADWORDS}`, id_token: idToken }) });
-      const result = await refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts());
+      const result = await refreshAccessToken(cfg(), REFRESH);
       assert.equal(result.accessToken, 'ya29.with-id-token');
     });
 
     it('reports a rotated refresh token, and only when it changed', async () => {
       fake.next({ body: tokenBody({ refresh_token: '1//rotated' }) }, { body: tokenBody() });
-      const rotated = await refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts());
+      const rotated = await refreshAccessToken(cfg(), REFRESH);
       assert.equal(rotated.refreshToken, '1//rotated');
-      const same = await refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts());
+      const same = await refreshAccessToken(cfg(), REFRESH);
       assert.equal(same.refreshToken, undefined);
     });
 
     it('invalid_grant → TOKEN_ENDPOINT with the refresh advice', async () => {
       fake.next(oauthErrorResponse('invalid_grant', 'Token has been expired or revoked.'));
       const error = await expectError(
-        refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts()),
+        refreshAccessToken(cfg(), REFRESH),
         'TOKEN_ENDPOINT',
       );
       assert.equal(error.details['error'], 'invalid_grant');
       assert.equal(error.details['operation'], 'refresh');
       assert.match(error.message, /Token has been expired or revoked/);
-      assert.match(error.message, /expired or revoked.*verify/s);
+      assert.deepEqual(error.hints, ['regenerate']);
     });
 
     it('unauthorized_client on refresh → the "another client" advice', async () => {
       fake.next(oauthErrorResponse('unauthorized_client', 'Unauthorized'));
       const error = await expectError(
-        refreshAccessToken(new URL(fake.tokenUri), { clientId: CLIENT_ID, clientSecret: SECRET }, REFRESH, opts()),
+        refreshAccessToken(cfg(), REFRESH),
         'TOKEN_ENDPOINT',
       );
       assert.match(error.message, /another OAuth client/);
@@ -333,7 +336,7 @@ for (const [name, fetchImpl] of transports) {
   describe(`revokeToken (${name})`, () => {
     it('sends the token with client authentication and a type hint', async () => {
       fake.next({ status: 200, body: {} });
-      await revokeToken(new URL(fake.revokeUri), REFRESH, { clientId: CLIENT_ID, clientSecret: SECRET }, { ...opts(), tokenTypeHint: 'refresh_token' });
+      await revokeToken(cfg({ endpoints: { revocationUri: new URL(fake.revokeUri) } }), REFRESH, { tokenTypeHint: 'refresh_token' });
       assert.equal(fake.requests.length, 1);
       const request = fake.requests[0]!;
       assert.equal(request.method, 'POST');
@@ -346,14 +349,14 @@ for (const [name, fetchImpl] of transports) {
 
     it('sends no type hint when none is given', async () => {
       fake.next({ status: 200, body: '' });
-      await revokeToken(new URL(fake.revokeUri), REFRESH, { clientId: CLIENT_ID, clientSecret: SECRET }, opts());
+      await revokeToken(cfg({ endpoints: { revocationUri: new URL(fake.revokeUri) } }), REFRESH);
       assert.equal(fake.requests[0]!.form.has('token_type_hint'), false);
     });
 
     it('an OAuth error → TOKEN_ENDPOINT with operation revoke', async () => {
       fake.next(oauthErrorResponse('invalid_token', 'Token expired or revoked'));
       const error = await expectError(
-        revokeToken(new URL(fake.revokeUri), REFRESH, { clientId: CLIENT_ID, clientSecret: SECRET }, opts()),
+        revokeToken(cfg({ endpoints: { revocationUri: new URL(fake.revokeUri) } }), REFRESH),
         'TOKEN_ENDPOINT',
       );
       assert.equal(error.details['operation'], 'revoke');
@@ -371,7 +374,7 @@ describe('the endpoint must be https or loopback even when the ServerInfo is bui
       return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
     };
     await assert.rejects(
-      exchangeCode(handBuilt, client, callbackParams(), { codeVerifier: VERIFIER, redirectUri: REDIRECT, scopes: [ADWORDS] }, { fetch: spy }),
+      exchangeCode(createConfiguration(client, handBuilt, { fetch: spy }), callbackParams(), { codeVerifier: VERIFIER, redirectUri: REDIRECT, scopes: [ADWORDS] }),
       (error: unknown) => error instanceof AdsOAuthError && error.code !== 'NO_REFRESH_TOKEN',
     );
     assert.equal(called, 0, 'the code and secret must not be sent over plain http');

@@ -196,7 +196,7 @@ describe('startLoopbackListener: binding', () => {
     }
   });
 
-  it('a port in use → LISTEN_FAILED naming the port and --port', async () => {
+  it('a port in use → LISTEN_FAILED naming the port, with the port hint (no CLI flag in the message)', async () => {
     const blocker = await listenNet(0, '127.0.0.1');
     const port = (blocker.address() as AddressInfo).port;
     try {
@@ -205,7 +205,8 @@ describe('startLoopbackListener: binding', () => {
       assert.equal(error.code, 'LISTEN_FAILED');
       assert.equal(error.details['reason'], 'EADDRINUSE');
       assert.ok(error.message.includes(String(port)), error.message);
-      assert.match(error.message, /--port/);
+      assert.doesNotMatch(error.message, /--port/);
+      assert.deepEqual(error.hints, ['port']);
     } finally {
       await closeNet(blocker);
     }
@@ -231,6 +232,7 @@ describe('startLoopbackListener: binding', () => {
       assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
       // A registered port cannot be moved with --port (web clients): say who holds it instead.
       assert.doesNotMatch(error.message, /--port/);
+      assert.ok(!error.hints.includes('port'));
       assert.match(error.message, /another program \(perhaps another run/);
     } finally {
       await closeNet(blocker);

@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAdsOAuthError } from '../../src/errors.js';
-import { getFormat, type ConfigChanges, type FormatId } from '../../src/writers/index.js';
+import { getFormat, readConfigBytes, updateConfigBytes, type ConfigChanges, type FormatId } from '../../src/writers/index.js';
 
 const VALUES = [
   'GOCSPX-AbC_dEf-123456789',
@@ -90,6 +90,36 @@ function check(id: FormatId, cmd: string, args: (files: string[]) => string[]): 
   });
 }
 
+/**
+ * google-ads-ruby's own loading, reduced to what reads the file: `GoogleAdsClient#initialize`
+ * `eval`s it with the binding of that method (so `Config`, `GoogleAds::Config` … resolve through
+ * the lexical scope of `Google::Ads::GoogleAds::GoogleAdsClient`) and refuses any result that is not
+ * a `Config`. Prints the client secret of each file, hex-encoded, as a JSON array.
+ */
+const RUBY_LOADER = [
+  'require "json"',
+  'module Google',
+  '  module Ads',
+  '    module GoogleAds',
+  '      class Config',
+  '        attr_accessor :client_id, :client_secret, :refresh_token, :developer_token, :login_customer_id',
+  '        def initialize(&block); yield self if block_given?; end',
+  '      end',
+  '      class GoogleAdsClient',
+  '        attr_reader :config',
+  '        def initialize(config_path)',
+  '          file = File.read(config_path, encoding: "UTF-8")',
+  '          eval_result = eval(file, binding, config_path)',
+  '          raise ArgumentError, "not a Config: #{eval_result.class}" unless eval_result.instance_of?(Google::Ads::GoogleAds::Config)',
+  '          @config = eval_result',
+  '        end',
+  '      end',
+  '    end',
+  '  end',
+  'end',
+  'puts JSON.generate(ARGV.map { |p| c = Google::Ads::GoogleAds::GoogleAdsClient.new(p).config; [c.client_id, c.client_secret, c.refresh_token, c.developer_token].map { |v| v.nil? ? nil : v.unpack1("H*") } })',
+].join('\n');
+
 describe('client libraries read back exactly what was written', () => {
   it('python: yaml.safe_load (google-ads-python)', { skip: !has('python3', ['-c', 'import yaml']) && 'python3 with PyYAML not installed' }, () => {
     const script = 'import sys, yaml, json\nprint(json.dumps([yaml.safe_load(open(p, "rb").read())["client_secret"].encode("utf-8").hex() for p in sys.argv[1:]]))';
@@ -102,15 +132,9 @@ describe('client libraries read back exactly what was written', () => {
   });
 
   it('ruby: eval of the Config.new block (google-ads-ruby)', { skip: !has('ruby', ['-v']) && 'ruby not installed' }, () => {
-    const script = [
-      'require "json"',
-      'module Google; module Ads; module GoogleAds; class Config',
-      '  attr_accessor :client_id, :client_secret, :refresh_token, :developer_token, :login_customer_id',
-      '  def initialize; yield self if block_given?; end',
-      'end; end; end; end',
-      'puts JSON.generate(ARGV.map { |p| eval(File.read(p, encoding: "UTF-8"), binding, p).client_secret.unpack1("H*") })',
-    ].join('\n');
-    check('ruby', 'ruby', (files) => ['-e', script, ...files]);
+    const files = generate('ruby');
+    const got = native<Array<string | null>>('ruby', () => ['-e', RUBY_LOADER, ...files], []);
+    VALUES.forEach((value, i) => assert.equal(Buffer.from(got[i]![1]!, 'hex').toString('utf8'), value, `ruby: ${JSON.stringify(value)}`));
   });
 
   it('java: Properties.load(InputStream) (google-ads-java)', { skip: !has('java', ['-version']) && 'java not installed' }, () => {
@@ -201,6 +225,90 @@ describe('edits of existing files read back exactly in the client libraries', ()
       const original = native<Record<string, unknown>>('python3', (files) => ['-c', script, ...files], [t])[0]!;
       assert.deepEqual(got[i], { ...original, refresh_token: '1//new' }, texts[i]);
     });
+  });
+
+  it('ruby: every Config.new header google-ads-ruby accepts loads, after ads-oauth edits it', { skip: !has('ruby', ['-v']) && 'ruby not installed' }, () => {
+    const f = getFormat('ruby');
+    const headers = [
+      'Google::Ads::GoogleAds::Config.new do |c|',
+      '::Google::Ads::GoogleAds::Config.new do |c|',
+      'GoogleAds::Config.new do |c|',
+      'Ads::GoogleAds::Config.new do |config|',
+      'Config.new do |cfg|',
+      'Google::Ads::GoogleAds::Config.new() do |config|',
+      'GoogleAds::Config::new do | _c |',
+      'Config.new { |conf|',
+    ];
+    const texts = headers.map((header) => {
+      const v = /\|\s*(\w+)\s*\|/.exec(header)![1]!;
+      const close = header.endsWith('|') && header.includes('{') ? '}' : 'end';
+      const before = `# frozen_string_literal: true\n${header}\n  ${v}.client_id = 'old'\n  ${v}.developer_token = "dev"\n${close}\n`;
+      return f.update(before, { clientId: 'cid', clientSecret: `a'b"c\\d#{x}`, refreshToken: '1//tok' }).text;
+    });
+    const got = native<Array<string | null>>('ruby', (files) => ['-e', RUBY_LOADER, ...files], texts);
+    texts.forEach((text, i) => {
+      const read = f.read(text);
+      const [clientId, clientSecret, refreshToken, developerToken] = got[i]!.map((h) => (h === null ? undefined : Buffer.from(h, 'hex').toString('utf8')));
+      assert.deepEqual({ clientId, clientSecret, refreshToken, developerToken }, { clientId: 'cid', clientSecret: `a'b"c\\d#{x}`, refreshToken: '1//tok', developerToken: 'dev' }, text);
+      assert.deepEqual(read, { clientId, clientSecret, refreshToken, developerToken }, 'our reader agrees with Ruby');
+    });
+  });
+
+  it('java: Properties.load reads an ISO-8859-1 file ads-oauth edited, and a BOM as part of the first key', { skip: !has('java', ['-version']) && 'java not installed' }, () => {
+    const source = join(dir, 'ReadAll.java');
+    writeFileSync(
+      source,
+      [
+        'import java.io.*; import java.util.*;',
+        'public class ReadAll { public static void main(String[] a) throws Exception {',
+        '  StringBuilder o = new StringBuilder("[");',
+        '  for (int i = 0; i < a.length; i++) { Properties p = new Properties(); try (InputStream in = new FileInputStream(a[i])) { p.load(in); }',
+        '    o.append(i == 0 ? "" : ",").append("{"); boolean first = true;',
+        '    for (String k : new TreeSet<>(p.stringPropertyNames())) { o.append(first ? "" : ",").append("\\"").append(hex(k)).append("\\":\\"").append(hex(p.getProperty(k))).append("\\""); first = false; }',
+        '    o.append("}"); }',
+        '  System.out.println(o.append("]")); }',
+        '  static String hex(String s) throws Exception { StringBuilder h = new StringBuilder(); for (byte x : s.getBytes("UTF-8")) h.append(String.format("%02x", x)); return h.toString(); } }',
+      ].join('\n'),
+    );
+    const f = getFormat('java');
+    const latin1 = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'writers', 'encoding', 'java-latin1.before.properties'));
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('api.googleads.refreshToken=old\n')]);
+    const outputs = [latin1, bom].map((bytes) => Buffer.from(updateConfigBytes(f, bytes, { clientId: 'new-id', clientSecret: 'GOCSPX-café-€', refreshToken: '1//new' }).bytes));
+    const files = outputs.map((bytes, i) => {
+      const path = join(dir, `java-enc-${i}.properties`);
+      writeFileSync(path, bytes);
+      return path;
+    });
+    const r = spawnSync('java', [source, ...files], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const got = (JSON.parse(r.stdout) as Array<Record<string, string>>).map((o) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [Buffer.from(k, 'hex').toString('utf8'), Buffer.from(v, 'hex').toString('utf8')])),
+    );
+    assert.equal(got[0]!['app.name'], 'Café Müller', 'the untouched Latin-1 value is intact');
+    assert.equal(got[0]!['api.googleads.clientSecret'], 'GOCSPX-café-€');
+    assert.equal(got[1]!['api.googleads.refreshToken'], '1//new', 'the key ads-oauth added is the one Java reads');
+    assert.equal(got[1]!['\u00ef\u00bb\u00bfapi.googleads.refreshToken'], 'old', 'Java reads the BOM as part of the first key');
+    outputs.forEach((bytes, i) => assert.deepEqual(readConfigBytes(f, bytes), { clientId: 'new-id', clientSecret: 'GOCSPX-café-€', refreshToken: '1//new' }, `file ${i}`));
+  });
+
+  it('php: parse_ini_file reads an 8-bit .ini ads-oauth edited, and skips a BOM', { skip: !has('php', ['-v']) && 'php not installed' }, () => {
+    const script = '$o = []; foreach (array_slice($argv, 1) as $p) { $c = parse_ini_file($p, true, INI_SCANNER_TYPED); $o[] = array_map(fn($s) => array_map(fn($v) => bin2hex((string) $v), $s), $c); } echo json_encode($o);';
+    const f = getFormat('php');
+    const eightBit = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'writers', 'encoding', 'php-8bit.before.ini'));
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[OAUTH2]\nrefreshToken = "old"\n')]);
+    const texts = [eightBit, bom].map((bytes) => Buffer.from(updateConfigBytes(f, bytes, { clientId: 'new-id', refreshToken: '1//new' }).bytes).toString('latin1'));
+    const files = texts.map((text, i) => {
+      const path = join(dir, `php-enc-${i}.ini`);
+      writeFileSync(path, Buffer.from(text, 'latin1'));
+      return path;
+    });
+    const r = spawnSync('php', ['-r', script, '--', ...files], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout) as Array<Record<string, Record<string, string>>>;
+    assert.equal(Buffer.from(got[0]!['OAUTH2']!['label']!, 'hex').toString('latin1'), 'café', 'the untouched 8-bit value is intact');
+    assert.equal(Buffer.from(got[0]!['OAUTH2']!['clientId']!, 'hex').toString(), 'new-id');
+    assert.equal(Buffer.from(got[1]!['OAUTH2']!['refreshToken']!, 'hex').toString(), '1//new');
+    assert.equal(Object.keys(got[1]!['OAUTH2']!).length, 2, 'the key behind the BOM was updated, not duplicated');
   });
 
   const hasPythonDotenv = has('python3', ['-c', 'import dotenv']);

@@ -10,7 +10,10 @@ import { parse as parseYaml } from 'yaml';
 import { parseEnv } from 'node:util';
 import { isAdsOAuthError } from '../../src/errors.js';
 import {
+  decodeConfig,
   defaultConfigPath,
+  readConfigBytes,
+  updateConfigBytes,
   detectFormat,
   FORMAT_IDS,
   getFormat,
@@ -191,30 +194,45 @@ describe('adversarial values round-trip exactly', () => {
 
 describe('new files', () => {
   const values = { clientId: 'cid.apps.googleusercontent.com', clientSecret: 'GOCSPX-s', refreshToken: '1//0tok' };
-  const expected: Record<FormatId, string[]> = {
-    yaml: ['developer_token'],
-    java: ['api.googleads.developerToken'],
-    php: ['developerToken'],
-    ruby: ['c.developer_token'],
-    perl: ['developerToken'],
-    dotenv: ['GOOGLE_ADS_DEVELOPER_TOKEN'],
-    appsettings: ['GoogleAdsApi:DeveloperToken'],
-    appconfig: ['DeveloperToken'],
-    adc: [],
+  // Developer tokens were sunset on 2026-09-09: the key is optional (commented out) and never
+  // "still to fill in". Before, every new file carried INSERT_DEVELOPER_TOKEN_HERE and named it.
+  const devTokenKey: Record<FormatId, string | undefined> = {
+    yaml: 'developer_token',
+    java: 'api.googleads.developerToken',
+    php: 'developerToken',
+    ruby: 'c.developer_token',
+    perl: 'developerToken',
+    dotenv: 'GOOGLE_ADS_DEVELOPER_TOKEN',
+    appsettings: 'GoogleAdsApi:DeveloperToken',
+    appconfig: 'DeveloperToken',
+    adc: undefined,
   };
   for (const id of FORMAT_IDS) {
-    it(`${id}: minimal valid file with the developer token as a named placeholder`, () => {
+    it(`${id}: minimal valid file, nothing left to fill in, no developer token required`, () => {
       const { text, placeholders } = getFormat(id).update(undefined, values);
-      assert.deepEqual(placeholders, expected[id]);
+      assert.deepEqual(placeholders, []);
       const read = getFormat(id).read(text);
       for (const [k, v] of Object.entries(values)) assert.equal(read[k as CredentialField], v);
-      if (id !== 'adc') assert.equal(read.developerToken, 'INSERT_DEVELOPER_TOKEN_HERE');
+      assert.equal(read.developerToken, undefined, 'the developer token is not set (the API ignores it)');
       assert.equal(read.loginCustomerId, undefined, 'no login customer ID placeholder the library would reject');
       assert.equal(renderSnippet(id, values), text);
-      // With a developer token given, nothing is left to fill in.
-      if (id !== 'adc') assert.deepEqual(getFormat(id).update(undefined, { ...values, developerToken: 'dev' }).placeholders, []);
+      if (id === 'adc') return;
+      assert.equal(getFormat(id).keyFor('developerToken'), devTokenKey[id]);
+      // A developer token given is written and read back; still nothing to fill in.
+      const withToken = getFormat(id).update(undefined, { ...values, developerToken: 'dev' });
+      assert.deepEqual(withToken.placeholders, []);
+      assert.equal(getFormat(id).read(withToken.text).developerToken, 'dev');
+      // Set later into a new file, it lands readable (at the commented template where there is one).
+      const later = getFormat(id).update(text, { developerToken: 'dev2' }).text;
+      assert.equal(getFormat(id).read(later).developerToken, 'dev2');
     });
   }
+
+  it('a leftover INSERT_DEVELOPER_TOKEN_HERE in an existing file is not reported as still to fill in', () => {
+    const f = getFormat('yaml');
+    const out = f.update('developer_token: INSERT_DEVELOPER_TOKEN_HERE\nlogin_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE\n', { refreshToken: 't' });
+    assert.deepEqual(out.placeholders, ['login_customer_id']);
+  });
 
   it('real parsers accept every new file', () => {
     const y = parseYaml(renderSnippet('yaml', values), { version: '1.1' });
@@ -509,4 +527,130 @@ describe('yaml block scalars', () => {
       assert.equal(parseYaml(out, { version: '1.1' }).refresh_token, '1//new');
     });
   }
+});
+
+describe('ruby: every header google-ads-ruby accepts', () => {
+  // The library evals the file inside Google::Ads::GoogleAds::GoogleAdsClient#initialize, so every
+  // constant path that resolves from there names Config, and the block variable is the user's choice.
+  // Before, anything but `Google::Ads::GoogleAds::Config.new do |c|` was refused as not parseable.
+  const headers = [
+    'Google::Ads::GoogleAds::Config.new do |c|',
+    '::Google::Ads::GoogleAds::Config.new do |c|',
+    'GoogleAds::Config.new do |c|',
+    'Ads::GoogleAds::Config.new do |config|',
+    'Config.new do |cfg|',
+    'Google::Ads::GoogleAds::Config.new() do |config|',
+    'GoogleAds::Config::new do | _c |',
+  ];
+  const f = getFormat('ruby');
+  for (const header of headers) {
+    it(header, () => {
+      const variable = /\|\s*(\w+)\s*\|/.exec(header)![1]!;
+      const before = `# mine\n${header}\n  ${variable}.client_id = 'old'\n  ${variable}.developer_token = "dev"\nend\n`;
+      assert.deepEqual(f.read(before), { clientId: 'old', developerToken: 'dev' });
+      const out = f.update(before, { clientId: 'new', refreshToken: '1//tok' }).text;
+      assert.equal(out, `# mine\n${header}\n  ${variable}.client_id = 'new'\n  ${variable}.refresh_token = '1//tok'\n  ${variable}.developer_token = "dev"\nend\n`);
+    });
+  }
+
+  it('a brace block, and names that only look alike, stay distinct', () => {
+    assert.deepEqual(f.read("Config.new { |c|\n  c.refresh_token = 'r'\n}\n"), { refreshToken: 'r' });
+    for (const wrong of ['MyConfig.new do |c|', 'Foo::Config.new do |c|', 'Google::Ads::Config.new do |c|', '# Config.new do |c|']) {
+      assert.throws(() => f.read(`${wrong}\n  c.refresh_token = 'r'\nend\n`), (e) => isAdsOAuthError(e, 'CONFIG'), wrong);
+    }
+  });
+});
+
+describe('encodings: bytes the tool does not manage stay byte for byte', () => {
+  // Before, every file was read as UTF-8: each byte that is not UTF-8 became U+FFFD on the way out.
+  const ENC = join(FIXTURES, 'encoding');
+  const cases: Array<[string, FormatId, ConfigChanges]> = [
+    ['java-latin1', 'java', { clientId: 'new-id', clientSecret: 'GOCSPX-café-€' }],
+    ['appconfig-latin1', 'appconfig', { clientId: 'new-id', clientSecret: 'GOCSPX-café-€' }],
+    ['appconfig-cp1252', 'appconfig', { clientId: 'new-id', clientSecret: 'GOCSPX-café-€-☃' }],
+    ['php-8bit', 'php', { clientId: 'new-id', clientSecret: 'GOCSPX-new' }],
+    ['perl-8bit', 'perl', { clientId: 'new-id', clientSecret: 'GOCSPX-new' }],
+    ['dotenv-bom', 'dotenv', { clientId: 'new-id', clientSecret: 'GOCSPX-new', refreshToken: '1//new' }],
+  ];
+  for (const [name, id, changes] of cases) {
+    it(`${name}: only the managed keys change`, () => {
+      const file = readdirSync(ENC).find((f) => f.startsWith(`${name}.before.`))!;
+      const before = readFileSync(join(ENC, file));
+      const after = readFileSync(join(ENC, file.replace('.before.', '.after.')));
+      const out = updateConfigBytes(getFormat(id), before, changes);
+      assert.deepEqual(Buffer.from(out.bytes), after);
+      assert.deepEqual(out.placeholders, []);
+      const values = readConfigBytes(getFormat(id), out.bytes);
+      for (const [field, value] of Object.entries(changes)) assert.equal(values[field as CredentialField], value, field);
+      assert.deepEqual(Buffer.from(updateConfigBytes(getFormat(id), before, {}).bytes), before, 'no change, no byte changed');
+    });
+  }
+
+  it('java: a value beyond Latin-1 is written as \\uXXXX, which Properties.load undoes', () => {
+    const out = updateConfigBytes(getFormat('java'), undefined, { refreshToken: '1//😀' });
+    assert.match(Buffer.from(out.bytes).toString('latin1'), /api\.googleads\.refreshToken=1\/\/\\uD83D\\uDE00/);
+    assert.equal(readConfigBytes(getFormat('java'), out.bytes).refreshToken, '1//😀');
+  });
+
+  it('a file kept as raw bytes of an unknown encoding takes ASCII values only, naming the field', () => {
+    const before = readFileSync(join(ENC, 'php-8bit.before.ini'));
+    assert.throws(
+      () => updateConfigBytes(getFormat('php'), before, { clientSecret: 'SECRET-café' }),
+      (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /client secret/.test((e as Error).message) && !(e as Error).message.includes('SECRET'),
+    );
+    // A UTF-8 .ini takes any value, written as UTF-8.
+    const utf8 = Buffer.from('; Réglages\n[OAUTH2]\nclientId = "a"\n', 'utf8');
+    const out = updateConfigBytes(getFormat('php'), utf8, { clientSecret: 'café' });
+    assert.equal(Buffer.from(out.bytes).toString('utf8'), '; Réglages\n[OAUTH2]\nclientId = "a"\nclientSecret = "café"\n');
+  });
+
+  it('formats whose library reads only UTF-8 refuse other bytes instead of destroying them', () => {
+    for (const id of ['yaml', 'ruby', 'appsettings', 'adc'] as const) {
+      const bytes = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\n')]);
+      assert.throws(() => decodeConfig(getFormat(id), bytes), (e) => isAdsOAuthError(e, 'CONFIG') && /not valid UTF-8 \(line 1, byte 6\)/.test((e as Error).message), id);
+    }
+    const declared = Buffer.from('<?xml version="1.0" encoding="shift_jis"?><configuration/>');
+    assert.throws(() => decodeConfig(getFormat('appconfig'), declared), (e) => isAdsOAuthError(e, 'CONFIG') && /shift_jis/.test((e as Error).message));
+  });
+
+  it('App.config in UTF-16 (with its byte order mark) is read and written back in UTF-16', () => {
+    const text = '<?xml version="1.0" encoding="utf-16"?>\r\n<configuration>\r\n  <GoogleAdsApi>\r\n    <add key="OAuth2ClientId" value="é" />\r\n  </GoogleAdsApi>\r\n</configuration>\r\n';
+    const before = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const out = updateConfigBytes(getFormat('appconfig'), before, { clientId: 'ü' });
+    const expected = text.replace('<GoogleAdsApi>\r\n', '<GoogleAdsApi>\r\n    <add key="OAuth2Mode" value="APPLICATION" />\r\n').replace('value="é"', 'value="ü"');
+    assert.deepEqual(Buffer.from(out.bytes), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(expected, 'utf16le')]));
+  });
+});
+
+describe('a UTF-8 byte order mark stays at the start, and the key behind it is recognised', () => {
+  // Before, a .env starting with BOM + managed key got new lines above it: the BOM moved inside the
+  // file, where python-dotenv and shells read it as part of a key.
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+  const cases: Array<[FormatId, string, ConfigChanges, string]> = [
+    ['dotenv', 'GOOGLE_ADS_REFRESH_TOKEN=old\n', { clientId: 'cid', refreshToken: 'new' }, 'GOOGLE_ADS_CLIENT_ID=cid\nGOOGLE_ADS_REFRESH_TOKEN=new\n'],
+    ['yaml', 'refresh_token: old\n', { clientId: 'cid', refreshToken: 'new' }, 'client_id: cid\nrefresh_token: new\n'],
+    ['php', '[OAUTH2]\nrefreshToken = "old"\n', { refreshToken: 'new' }, '[OAUTH2]\nrefreshToken = "new"\n'],
+    ['ruby', "Config.new do |c|\n  c.refresh_token = 'old'\nend\n", { refreshToken: 'new' }, "Config.new do |c|\n  c.refresh_token = 'new'\nend\n"],
+    ['appsettings', '{"GoogleAdsApi": {"OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "old"}}', { refreshToken: 'new' }, '{"GoogleAdsApi": {"OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "new"}}'],
+    ['appconfig', '<configuration><GoogleAdsApi><add key="OAuth2Mode" value="APPLICATION"/><add key="OAuth2RefreshToken" value="old"/></GoogleAdsApi></configuration>', { refreshToken: 'new' }, '<configuration><GoogleAdsApi><add key="OAuth2Mode" value="APPLICATION"/><add key="OAuth2RefreshToken" value="new"/></GoogleAdsApi></configuration>'],
+    ['adc', '{"type": "authorized_user", "refresh_token": "old"}', { refreshToken: 'new' }, '{"type": "authorized_user", "refresh_token": "new"}'],
+  ];
+  for (const [id, before, changes, after] of cases) {
+    it(`${id}: bytes and text`, () => {
+      const out = updateConfigBytes(getFormat(id), Buffer.concat([BOM, Buffer.from(before)]), changes);
+      assert.deepEqual(Buffer.from(out.bytes).toString('latin1'), Buffer.concat([BOM, Buffer.from(after)]).toString('latin1'));
+      assert.equal(readConfigBytes(getFormat(id), Buffer.concat([BOM, Buffer.from(before)])).refreshToken, 'old');
+      // The text API (a string that starts with U+FEFF) does the same.
+      assert.equal(getFormat(id).update(`\ufeff${before}`, changes).text, `\ufeff${after}`);
+    });
+  }
+
+  it('java and perl read a BOM as part of the first line, as Properties.load and the Perl reader do', () => {
+    for (const [id, before, key] of [['java', 'api.googleads.refreshToken=old\n', 'api.googleads.refreshToken'], ['perl', 'refreshToken=old\n', 'refreshToken']] as const) {
+      const bytes = Buffer.concat([BOM, Buffer.from(before)]);
+      assert.equal(readConfigBytes(getFormat(id), bytes).refreshToken, undefined, `${id}: its library does not see that key`);
+      const out = Buffer.from(updateConfigBytes(getFormat(id), bytes, { refreshToken: 'new' }).bytes);
+      assert.deepEqual(out, Buffer.concat([BOM, Buffer.from(`${before}${key}=new\n`)]), id);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { processInfo } from '../process-info.js';
 import { resolve } from 'node:path';
 import { AdsOAuthError } from '../../errors.js';
 import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
@@ -106,7 +107,7 @@ export async function configCommand(args: string[], ctx: CliContext): Promise<nu
   const client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
   const refreshToken = await readRefreshToken(ctx);
 
-  const result = await updateConfig(path, { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken }, { format: target.format.id });
+  const result = await updateConfig(path, { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken }, { format: target.format.id, process: processInfo });
   if (flags['json'] === true) {
     ctx.out(
       JSON.stringify({

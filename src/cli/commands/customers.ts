@@ -1,3 +1,4 @@
+import { processInfo } from '../process-info.js';
 import { AdsOAuthError } from '../../errors.js';
 import { listCustomers, type CustomerEntry, type ListCustomersResult } from '../../lifecycle/customers.js';
 import { formatProblem } from '../../lifecycle/diagnosis.js';
@@ -114,17 +115,14 @@ export async function customersCommand(args: string[], ctx: CliContext): Promise
 
   const loaded = await loadCredentials(flags, ctx);
   // A format without a login customer ID key (adc) is refused before any API call.
-  const loginKey = setting && loaded.config ? getFormat(loaded.config.format).keyFor('loginCustomerId') : undefined;
-  const result = await listCustomers(loaded.credentials, {
-    ...loaded.request,
-    details,
-  });
+  const loginKey = setting && loaded.configFile ? getFormat(loaded.configFile.format).keyFor('loginCustomerId') : undefined;
+  const result = await listCustomers(loaded.config, loaded.credentials, { details });
   for (const failure of result.failures) {
     ctx.err(`Could not read the details of customer ${failure.id}:\n${formatProblem(failure.problem).replace(/^/gm, '  ')}`);
   }
 
   let written: { id: string; path: string; key: string } | undefined;
-  if (setting && loaded.config) {
+  if (setting && loaded.configFile) {
     if (chosen === undefined) {
       if (result.customers.length === 0) {
         throw new AdsOAuthError('ADS_API', 'This Google account has direct access to no Google Ads customer, so there is no login customer to choose.');
@@ -133,8 +131,8 @@ export async function customersCommand(args: string[], ctx: CliContext): Promise
     } else if (!result.customers.some((c) => c.id === chosen)) {
       ctx.err(`Warning: ${chosen} is not among the customers this user can access directly; API calls through it may fail with USER_PERMISSION_DENIED.`);
     }
-    const { path, format } = loaded.config;
-    await updateConfig(path, { loginCustomerId: chosen }, { format });
+    const { path, format } = loaded.configFile;
+    await updateConfig(path, { loginCustomerId: chosen }, { format, process: processInfo });
     written = { id: chosen, path, key: loginKey! };
   }
 

@@ -1,9 +1,10 @@
-import { randomInt } from 'node:crypto';
+import { processInfo } from '../process-info.js';
 import { AdsOAuthError } from '../../errors.js';
 import { runHeadlessFlow, headlessInstructions } from '../../flows/headless.js';
 import { runLoopbackFlow } from '../../flows/loopback.js';
 import { planRedirect } from '../../flows/redirect.js';
 import type { FlowEvent, FlowOptions, FlowResult } from '../../flows/session.js';
+import { createConfiguration } from '../../protocol/config.js';
 import { resolveScopes } from '../../protocol/scopes.js';
 import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
 import type { updateConfig } from '../../stores/config-file.js';
@@ -24,7 +25,7 @@ export const GENERATE_FLAGS: readonly FlagSpec[] = [
   { name: 'port', kind: 'string', value: 'N', description: 'Loopback port for the redirect (installed clients). Default: a free ephemeral port.' },
   { name: 'no-open', kind: 'boolean', description: 'Never launch a browser; just print the URL.' },
   { name: 'headless', kind: 'boolean', description: 'No listener: open the URL anywhere, then paste the address the browser ends on (SSH, containers).' },
-  { name: 'timeout', kind: 'string', value: 'SECONDS', description: 'How long to wait for the browser or the paste. Default 300.' },
+  { name: 'timeout', kind: 'string', value: 'SECONDS', description: 'How long to wait for the browser or the paste, and at most for the code exchange. Default 300.' },
   { name: 'login-hint', kind: 'string', value: 'EMAIL', description: 'Pre-select this Google account on the sign-in screen.' },
   { name: 'config', kind: 'optional-string', value: 'PATH', description: 'Write client_id, client_secret and refresh_token into this client-library config file (checked before the browser opens). Without PATH: $GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml.' },
   { name: 'format', kind: 'string', value: 'FORMAT', description: `Config format when the file name does not tell: ${FORMAT_IDS.join(', ')}.` },
@@ -96,8 +97,9 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   const plan = planRedirect(client, {
     headless: flags['headless'] === true,
     ...(port !== undefined ? { port } : {}),
-    randomPort: () => randomInt(49152, 65536),
   });
+  // --timeout bounds the code exchange too: a hung token endpoint must not hold the run longer.
+  const config = createConfiguration(client, undefined, { fetch: createNodeFetch(), signal: ctx.signal, timeoutMs: timeoutSeconds * 1000 });
   if (plan.mode === 'headless' && plan.reason) ctx.err(`Note: ${plan.reason}`);
 
   const status = statusLine(ctx);
@@ -136,11 +138,8 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   // client without a loopback redirect still has the browser here, ending on the user's own site.
   const mayOpen = flags['no-open'] !== true && flags['headless'] !== true && ctx.hasDisplay;
   const common: FlowOptions = {
-    client,
     scopes,
     ...(loginHint ? { loginHint } : {}),
-    fetch: createNodeFetch(),
-    signal: ctx.signal,
     onEvent,
     onAuthorizationUrl: async (url, info) => {
       ctx.err('Paste this URL in your browser:');
@@ -155,9 +154,8 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
   let result: FlowResult;
   try {
     if (plan.mode === 'loopback') {
-      result = await runLoopbackFlow({
+      result = await runLoopbackFlow(config, {
         ...common,
-        ...(plan.redirectUri !== undefined ? { redirectUri: plan.redirectUri } : {}),
         ...(plan.port !== undefined ? { port: plan.port } : {}),
         timeoutMs: timeoutSeconds * 1000,
       });
@@ -166,7 +164,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
       const deadline = Date.now() + timeoutSeconds * 1000;
       const reader = lineReader(ctx, () => `Paste the address here (${formatRemaining(deadline - Date.now())} left): `);
       try {
-        result = await runHeadlessFlow({
+        result = await runHeadlessFlow(config, {
           ...common,
           redirectUri: plan.redirectUri,
           readLine: () => reader.readLine(),
@@ -196,7 +194,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
     written = await configStore!.updateConfig(
       configTarget.path,
       { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken: result.refreshToken },
-      { format: configTarget.format.id },
+      { format: configTarget.format.id, process: processInfo },
     );
   } catch (error) {
     // The consent is done and the token is valid: never lose it because a file could not be written.

@@ -1,3 +1,4 @@
+import { processInfo } from '../process-info.js';
 import { AdsOAuthError } from '../../errors.js';
 import { revokeRefreshToken, type RevokeResult } from '../../lifecycle/revoke.js';
 import { updateConfig } from '../../stores/config-file.js';
@@ -47,24 +48,18 @@ export async function revokeCommand(args: string[], ctx: CliContext): Promise<nu
   if (remove && loaded.sources.refreshToken !== 'config') {
     throw new AdsOAuthError(
       'USAGE',
-      `--remove removes the refresh token from ${loaded.config?.path ?? 'the config file'}, but the token to revoke came from ${loaded.sources.refreshToken}. Revoke the config file's token, or drop --remove.`,
+      `--remove removes the refresh token from ${loaded.configFile?.path ?? 'the config file'}, but the token to revoke came from ${loaded.sources.refreshToken}. Revoke the config file's token, or drop --remove.`,
     );
   }
   const { credentials } = loaded;
-  const result: RevokeResult = await revokeRefreshToken(
-    {
-      refreshToken: credentials.refreshToken,
-      ...(credentials.clientId && credentials.clientSecret ? { clientId: credentials.clientId, clientSecret: credentials.clientSecret } : {}),
-    },
-    loaded.request,
-  );
+  const result: RevokeResult = await revokeRefreshToken(loaded.config, credentials.refreshToken);
 
   let removed: { path: string; key: string } | undefined;
-  if (remove && loaded.config) {
-    const { path, format } = loaded.config;
+  if (remove && loaded.configFile) {
+    const { path, format } = loaded.configFile;
     const key = getFormat(format).keyFor('refreshToken');
     try {
-      await updateConfig(path, { refreshToken: null }, { format });
+      await updateConfig(path, { refreshToken: null }, { format, process: processInfo });
     } catch (error) {
       const why = error instanceof AdsOAuthError ? error.message : String((error as Error)?.message ?? error);
       throw new AdsOAuthError(

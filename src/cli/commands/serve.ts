@@ -56,7 +56,10 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('INSECURE_ENDPOINT', `--public-url must be https (http only on a loopback host): ${publicUrl.href}`);
   }
   const { readClientSecretsFile } = await import('../../stores/client-secrets.js');
-  const client = await readClientSecretsFile(clientPath);
+  const { defineClient } = await import('../../protocol/client-file.js');
+  const fileClient = await readClientSecretsFile(clientPath);
+  const tokenOverride = ctx.env['ADS_OAUTH_TOKEN_URI'];
+  const client = tokenOverride ? defineClient({ ...fileClient, tokenUri: tokenOverride, source: fileClient.source }) : fileClient;
   if (client.kind !== 'web') {
     throw new AdsOAuthError('CLIENT_FILE', `${clientPath} is an "installed" (Desktop app) client; serve needs a "Web application" client, whose redirect URIs a server can receive.`);
   }
@@ -65,15 +68,10 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('NO_REDIRECT_URI', `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`);
   }
   const env = ctx.env;
-  // The lifecycle commands' endpoint overrides (ADS_OAUTH_TOKEN_URI, ADS_OAUTH_REVOKE_URI,
-  // ADS_OAUTH_TOKENINFO_URI, GOOGLE_ADS_API_ENDPOINT), read here: src/server never reads the environment.
-  const { resolveCliEndpoints } = await import('../credentials.js');
-  const endpoints = resolveCliEndpoints(env, flags, client.tokenUri);
-  client.tokenUri = endpoints.tokenUri;
   const store = await openStore(ctx, stringFlag(flags, 'database'), client.clientId);
 
-  const [{ discoverServer }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
-    import('../../protocol/authorization-server.js'),
+  const [{ discoverConfiguration }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
+    import('../../protocol/config.js'),
     import('../../flows/web.js'),
     import('../../broker/index.js'),
     import('../../protocol/tokens.js'),
@@ -81,31 +79,30 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     import('../../lifecycle/diagnosis.js'),
   ]);
   const issuer = stringFlag(flags, 'issuer');
-  const server = await discoverServer(issuer ? { ...client, authUri: new URL(issuer) } : client);
-  if (!server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
-  server.as = { ...server.as, authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href };
-  // The revocation endpoint: the override, else the discovered one, else Google's.
-  if (!env['ADS_OAUTH_REVOKE_URI']?.trim() && server.as.revocation_endpoint) endpoints.revokeUri = new URL(server.as.revocation_endpoint);
-  const revocationUri = endpoints.revokeUri;
-  const flow = createWebFlow({ client, server, store, publicUrl, revocationUri });
+  // The endpoint overrides of the lifecycle commands (token, revocation, tokeninfo, Ads API) apply
+  // here too: the broker's refresh, DELETE's revocation and the verify of /admin and the API.
+  const { resolveCliEndpoints } = await import('../credentials.js');
+  const config = await discoverConfiguration(client, { ...(issuer ? { issuer: new URL(issuer) } : {}), endpoints: resolveCliEndpoints(env, {}) });
+  if (!config.server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
+  const canRevoke = config.server.as.revocation_endpoint !== undefined;
+  const flow = createWebFlow({ config, store, publicUrl });
   const broker = createTokenBroker({
     store,
-    refresh: (token, { signal }) => refreshAccessToken(client.tokenUri, client, token, signal ? { signal } : {}),
-    // The lifecycle diagnosis, with its CLI advice ("run generate-user-credentials again") said
+    refresh: (token, { signal }) => refreshAccessToken(config, token, signal ? { signal } : {}),
+    // The lifecycle diagnosis, with its advice ("generate a new refresh token (run …)") said
     // the web way: the user connects the account again.
     diagnose: (error) => {
       const p = diagnoseRefreshError(error);
       const again = `connect the account again at ${publicUrl.href.replace(/\/+$/, '')}/connect`;
-      const fix = p.fix.replace(/(g)enerate a new refresh token \(run generate-user-credentials again\)/gi, (_m, g: string) => (g === 'G' ? again[0]!.toUpperCase() + again.slice(1) : again));
+      const fix = p.fix.replace(/(g)enerate a new refresh token \(run [^)]*\)/gi, (_m, g: string) => (g === 'G' ? again[0]!.toUpperCase() + again.slice(1) : again));
       return [p.summary, p.cause, fix].filter(Boolean).join(' ');
     },
   });
   const app = await createServeApp({
     flow, store, broker, publicUrl,
-    client: { clientId: client.clientId, clientSecret: client.clientSecret },
-    endpoints,
+    config,
     admins,
-    revoke: async (token) => { await revokeToken(revocationUri, token, client, { tokenTypeHint: 'refresh_token' }); },
+    revoke: async (token) => { if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' }); },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
   });
   const [host, port] = (() => {

@@ -64,8 +64,7 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
   if (flags === undefined) return ExitCode.OK;
   const json = flags['json'] === true;
   const loaded = await loadCredentials(flags, ctx);
-  const result = await verifyCredentials(loaded.credentials, {
-    ...loaded.request,
+  const result = await verifyCredentials(loaded.config, loaded.credentials, {
     ...(flags['ads-api'] === true ? { checkAdsApi: true } : {}),
     onRefreshTokenRotated: () => {
       ctx.err(

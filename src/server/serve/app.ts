@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { AdsOAuthError, type ErrorCode } from '../../errors.js';
 import type { TokenBroker } from '../../broker/types.js';
 import type { WebFlow } from '../../flows/web.js';
-import type { LifecycleEndpoints } from '../../lifecycle/types.js';
+import type { Configuration } from '../../protocol/config.js';
 import type { VerifyResult } from '../../lifecycle/verify.js';
 import type { AccountStore, StoredAccount } from '../../stores/accounts/types.js';
 import { registerAdmin, type AdminRoutes } from './admin.js';
@@ -25,15 +25,12 @@ export interface ServeAppOptions {
   logger?: boolean | object;
   rateLimit?: { max: number; timeWindowMs: number };
   /**
-   * The OAuth client: verify refreshes with it, downloaded configs carry it. Without it, verify
-   * and the config download answer an error.
+   * The configuration of the OAuth client (its endpoints resolved: the CLI fills them from
+   * ADS_OAUTH_TOKEN_URI, ADS_OAUTH_REVOKE_URI, ADS_OAUTH_TOKENINFO_URI and GOOGLE_ADS_API_ENDPOINT):
+   * verify refreshes with it and calls its tokeninfo and Ads API, downloaded configs carry its
+   * client. Without it, verify and the config download answer an error.
    */
-  client?: { clientId: string; clientSecret: string };
-  /**
-   * Where the lifecycle `verify` sends its calls (the CLI fills these from ADS_OAUTH_TOKEN_URI,
-   * ADS_OAUTH_REVOKE_URI, ADS_OAUTH_TOKENINFO_URI and GOOGLE_ADS_API_ENDPOINT); Google's by default.
-   */
-  endpoints?: Partial<LifecycleEndpoints>;
+  config?: Configuration;
   /** Whether verify also calls the Google Ads API (listAccessibleCustomers); default true. */
   verifyAdsApi?: boolean;
   /** Emails allowed to sign in at /admin (compared case-insensitively; only `email_verified` ones). */
@@ -190,21 +187,19 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
     }
   }
 
-  function requireClient() {
-    if (!options.client) throw new AdsOAuthError('INTERNAL', 'createServeApp was started without its OAuth client (options.client).');
-    return options.client;
+  function requireConfig(): Configuration & { client: NonNullable<Configuration['client']> } {
+    const config = options.config;
+    if (!config?.client) throw new AdsOAuthError('INTERNAL', 'createServeApp was started without the configuration of its OAuth client (options.config).');
+    return config as Configuration & { client: NonNullable<Configuration['client']> };
   }
 
   async function verifyAccount(account: StoredAccount): Promise<VerifyResult> {
-    const client = requireClient();
+    const config = requireConfig();
     const refreshToken = await options.store.getRefreshToken(account.id);
     if (!refreshToken) throw new AdsOAuthError('NOT_FOUND', 'No such account.');
     const { verifyCredentials } = await import('../../lifecycle/verify.js');
     const result = await options.store.withRefreshLock(account.id, () =>
-      verifyCredentials(
-        { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken },
-        { ...(options.endpoints ? { endpoints: options.endpoints } : {}), checkAdsApi: options.verifyAdsApi ?? true },
-      ),
+      verifyCredentials(config, { refreshToken }, { checkAdsApi: options.verifyAdsApi ?? true }),
     );
     const dead = result.problems.find((p) => p.check === 'refresh' && p.code === 'invalid_grant');
     if (dead && account.status === 'active') {
@@ -222,7 +217,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       broker: options.broker,
       flow: options.flow,
       publicUrl,
-      client: requireClient,
+      client: () => requireConfig().client,
       admins: options.admins ?? [],
       sessionTtlMs: options.adminSessionTtlMs ?? 8 * 3600_000,
       sessionIdleMs: options.adminSessionIdleMs ?? 3600_000,
@@ -274,7 +269,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       return undefined;
     });
     api.setErrorHandler(async (error, _request, reply) => {
-      const e = error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', 'Internal error.', { cause: error });
+      const e: AdsOAuthError = error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', 'Internal error.', { cause: error });
       return reply.code(HTTP_STATUS[e.code] ?? 500).send({ error: apiCode(e.code), message: e.code === 'INTERNAL' ? 'Internal error.' : e.message });
     });
     const getAccount = async (id: string) => {
