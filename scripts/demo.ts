@@ -13,9 +13,16 @@
 //   npm run demo -- --config         writes google-ads.yaml into the demo's temp dir (never to
 //                                    ~/google-ads.yaml: the demo's credentials die with it);
 //                                    `--config PATH` writes to PATH, which the user chose
+//   npm run demo -- serve            `ads-oauth serve` on SQLite in a temp dir with a loopback
+//                                    public URL and a web client of the demo provider; prints what
+//                                    to open and an API key for the broker; runs until Ctrl-C
+//                                    (`--port N` picks the port, `--logs` shows its JSON logs)
+//   npm run demo -- serve --auto     the same, then connects in headless Chromium, asks the broker
+//                                    for an access token, and exits
 //
 // Exits with the CLI's exit code and closes the provider, the browser and the temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +31,7 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { completeConsent, launchBrowser, type LaunchedBrowser } from '../test/support/browser.js';
 import { startFakeGoogleApis, type FakeGoogleApis } from '../test/support/fake-google-apis.js';
-import { startGoogleLikeProvider, type GoogleLikeProvider } from '../test/support/google-like-provider.js';
+import { getFreePort, startGoogleLikeProvider, type GoogleLikeProvider } from '../test/support/google-like-provider.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli/generate-user-credentials.js', import.meta.url));
 const ADS_OAUTH = fileURLToPath(new URL('../dist/cli/ads-oauth.js', import.meta.url));
@@ -121,8 +128,140 @@ async function lifecycle(provider: GoogleLikeProvider, fakes: FakeGoogleApis, co
   return 0;
 }
 
+/** Runs a bin with captured output; resolves with its exit code and output. */
+function runCaptured(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+  });
+}
+
+/** `npm run demo -- serve [--auto] [--port N] [--logs]`: the demo provider and `ads-oauth serve` together. */
+async function serveDemo(argv: string[]): Promise<number> {
+  const auto = argv.includes('--auto');
+  const logs = argv.includes('--logs');
+  const portIndex = argv.indexOf('--port');
+  const unknown = argv.filter((arg, i) => !['--auto', '--logs', '--port'].includes(arg) && !(portIndex >= 0 && i === portIndex + 1));
+  if (unknown.length > 0) {
+    say(`[demo] serve takes --auto, --logs and --port N, not ${unknown.join(' ')}`);
+    return 2;
+  }
+  const port = portIndex >= 0 ? Number(argv[portIndex + 1]) : await getFreePort();
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    say('[demo] --port needs a port number');
+    return 2;
+  }
+  const publicUrl = `http://127.0.0.1:${port}`;
+  let provider: GoogleLikeProvider | undefined;
+  let browser: LaunchedBrowser | undefined;
+  let dir: string | undefined;
+  let child: ChildProcess | undefined;
+  const onSignal = (): void => void child?.kill('SIGTERM');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    provider = await startGoogleLikeProvider({ webRedirectUris: [`${publicUrl}/oauth2callback`] });
+    dir = await mkdtemp(join(tmpdir(), 'ads-oauth-demo-serve-'));
+    const clientFile = await provider.writeClientFile('web', dir);
+    const database = join(dir, 'serve.sqlite');
+    const env = { ...process.env, ADS_OAUTH_ENCRYPTION_KEYS: `demo:${randomBytes(32).toString('base64')}` };
+    const created = await runCaptured([ADS_OAUTH, 'serve', 'api-key', 'create', '--name', 'demo', '--database', database], env);
+    if (created.code !== 0) {
+      process.stderr.write(created.stderr);
+      return created.code ?? 1;
+    }
+    const apiKey = created.stdout.trim();
+
+    const args = [ADS_OAUTH, 'serve', '--client_secrets_path', clientFile, '--public-url', publicUrl, '--listen', `127.0.0.1:${port}`, '--database', database];
+    child = spawn(process.execPath, args, { stdio: ['ignore', logs ? 'inherit' : 'ignore', 'pipe'], env });
+    const running = child;
+    const exited = new Promise<number>((resolveCode) => {
+      running.once('exit', (code, signal) => resolveCode(code ?? 128 + (signal ? constants.signals[signal] : 1)));
+      running.once('error', () => resolveCode(1));
+    });
+    let stderr = '';
+    running.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      process.stderr.write(chunk);
+    });
+    const listening = await Promise.race([
+      new Promise<boolean>((resolveListening) => {
+        const check = (): void => {
+          if (stderr.includes('ads-oauth serve listening on')) resolveListening(true);
+        };
+        running.stderr!.on('data', check);
+        check();
+      }),
+      exited.then(() => false),
+    ]);
+    if (!listening) return await exited;
+
+    say();
+    say('┌──────────────────────────────────────────────────────────────────────────────');
+    say('│ ads-oauth demo: `ads-oauth serve` with a LOCAL Google-like OAuth 2.0 provider,');
+    say(`│ not Google (${provider.issuer}, oidc-provider, only for this demo).`);
+    say('│');
+    say(`│ Open ${publicUrl}/ in your browser and press "Connect Google Ads".`);
+    say('│ Sign in on the provider\'s consent screen with these demo credentials:');
+    say(`│   login:    ${provider.user.login}`);
+    say(`│   password: ${provider.user.password}`);
+    say('│');
+    say(`│ API key (for the broker): ${apiKey}`);
+    say(`│   curl -H "Authorization: Bearer ${apiKey}" ${publicUrl}/api/v1/accounts`);
+    say(`│   curl -H "Authorization: Bearer ${apiKey}" ${publicUrl}/api/v1/accounts/<id>/access-token`);
+    say('│');
+    say(`│ Database: ${database} (SQLite, in a temp dir deleted at the end)`);
+    say(auto ? '│ --auto: connecting in headless Chromium, then asking the broker for a token.' : '│ Press Ctrl-C to stop.');
+    say('└──────────────────────────────────────────────────────────────────────────────');
+
+    if (!auto) return await exited;
+    const launched = await launchBrowser();
+    browser = launched;
+    const start = await launched.context.request.get(`${publicUrl}/connect`, { maxRedirects: 0 });
+    const page = await launched.page();
+    const outcome = await completeConsent(page, start.headers()['location'] ?? '', { login: provider.user.login, password: provider.user.password });
+    await page.close().catch(() => {});
+    say(`[demo] ${outcome.status ?? '-'}: ${outcome.bodyText.split('\n').find((line) => line.includes('Connected as')) ?? outcome.bodyText.slice(0, 200)}`);
+    const headers = { authorization: `Bearer ${apiKey}` };
+    const { accounts } = (await (await fetch(`${publicUrl}/api/v1/accounts`, { headers })).json()) as { accounts: Array<{ id: string; email: string }> };
+    const account = accounts[0];
+    let ok = false;
+    if (account) {
+      const answer = await fetch(`${publicUrl}/api/v1/accounts/${account.id}/access-token`, { headers });
+      const token = (await answer.json()) as { access_token?: string; expires_at?: string };
+      // The token itself is not printed; the provider's userinfo says whether it works.
+      const userinfo = token.access_token ? await fetch(`${provider.issuer}/v1/userinfo`, { headers: { authorization: `Bearer ${token.access_token}` } }) : undefined;
+      ok = answer.status === 200 && userinfo?.status === 200;
+      say(`[demo] GET /api/v1/accounts/${account.id}/access-token: ${answer.status}, expires ${token.expires_at ?? '-'}; the provider ${ok ? 'accepts' : 'does not accept'} it`);
+    } else {
+      say('[demo] no account was stored');
+    }
+    running.kill('SIGTERM');
+    const code = await exited;
+    return ok ? code : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await browser?.close().catch(() => {});
+    await provider?.close().catch(() => {});
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv[0] === 'serve') {
+    if (!existsSync(ADS_OAUTH)) {
+      say(`${ADS_OAUTH} is missing: run \`npm run build\` first (\`npm run demo\` does).`);
+      return 1;
+    }
+    return serveDemo(argv.slice(1));
+  }
   const auto = argv.includes('--auto');
   const withLifecycle = argv.includes('--lifecycle');
   let cliArgs = argv.filter((arg) => arg !== '--auto' && arg !== '--lifecycle');

@@ -23,10 +23,21 @@ export interface RequestOptions {
 /** The default per-request timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** The signal of one request: the caller's signal (if any) combined with the request timeout. */
+const KEEP_TIMEOUT = Symbol('ads-oauth.timeout');
+
+/**
+ * The signal of one request: the caller's signal (if any) combined with the request timeout.
+ *
+ * Node 20's AbortSignal.any() holds its sources weakly: once nothing else references the timeout
+ * signal, a garbage collection drops it and the timeout never fires (a request to an endpoint that
+ * hangs then hangs for ever). The combined signal keeps it alive.
+ */
 export function requestSignal(options: Pick<RequestOptions, 'timeoutMs' | 'signal'> = {}): AbortSignal {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  return options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  if (!options.signal) return timeout;
+  const signal = AbortSignal.any([options.signal, timeout]);
+  Object.defineProperty(signal, KEEP_TIMEOUT, { value: timeout });
+  return signal;
 }
 
 /** The one INSECURE_ENDPOINT error: `what` names the endpoint, `source` where its URL came from. */

@@ -30,6 +30,10 @@ export interface GoogleLikeProvider {
   tokenUri: string;
   revokeUri: string;
   user: { login: string; password: string };
+  /** Every user (the first is `user`); more with the `users` option. */
+  users: Array<{ login: string; password: string; sub: string }>;
+  /** How many refresh_token grants the token endpoint has answered (any outcome), so far. */
+  refreshGrants(): number;
   installed: { client_id: string; client_secret: string };
   web: { client_id: string; client_secret: string; redirect_uris: string[] };
   /** Google-format client secrets JSON ({"installed": {...}} or {"web": {...}}). */
@@ -50,6 +54,8 @@ export interface GoogleLikeProviderOptions {
   port?: number;
   /** Exact redirect URIs of the web client; default: ['http://127.0.0.1:<free port>/oauth2callback']. */
   webRedirectUris?: string[];
+  /** How many users can sign in (default 1): user N > 1 is ads-user-N@example.com. */
+  users?: number;
 }
 
 /** Scopes the provider knows, with the wording Google's consent screen uses. Others are dropped. */
@@ -275,11 +281,12 @@ export async function startGoogleLikeProvider(
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
 
-  const user = {
-    login: 'ads-user@example.com',
-    password: `pw-${randomString(12)}`,
-    sub: String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000_000, 999_999_999)),
-  };
+  const newSub = (): string => String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000_000, 999_999_999));
+  const user = { login: 'ads-user@example.com', password: `pw-${randomString(12)}`, sub: newSub() };
+  const users = [user];
+  for (let n = 2; n <= (options.users ?? 1); n++) users.push({ login: `ads-user-${n}@example.com`, password: `pw-${randomString(12)}`, sub: newSub() });
+  const bySub = new Map(users.map((u) => [u.sub, u]));
+  let refreshGrants = 0;
   let claimOverrides: { email?: string; email_verified?: boolean } = {};
   const installed = { client_id: googleLikeClientId(), client_secret: `GOCSPX-${randomString(21)}` };
   const webRedirectUris = options.webRedirectUris
@@ -361,10 +368,11 @@ export async function startGoogleLikeProvider(
     rotateRefreshToken: false,
     pkce: { required: () => true },
     findAccount(_ctx: unknown, sub: string) {
-      if (sub !== user.sub) return undefined;
+      const found = bySub.get(sub);
+      if (!found) return undefined;
       return {
         accountId: sub,
-        claims: () => ({ sub, email: user.login, email_verified: true, name: 'Ads Test User', ...claimOverrides }),
+        claims: () => ({ sub, email: found.login, email_verified: true, name: 'Ads Test User', ...(found === user ? claimOverrides : {}) }),
       };
     },
     features: {
@@ -410,6 +418,7 @@ export async function startGoogleLikeProvider(
   // the same refresh token back. Drop the echo so clients see what Google sends.
   provider.use(async (ctx, next) => {
     await next();
+    if (ctx.oidc?.route === 'token' && ctx.oidc.params?.['grant_type'] === 'refresh_token') refreshGrants++;
     const body = ctx.body as Record<string, unknown> | undefined;
     if (
       ctx.oidc?.route === 'token'
@@ -497,11 +506,12 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
     const form = await readForm(req);
 
     if (action === 'login' && details.prompt.name === 'login') {
-      if (form.get('login') !== user.login || form.get('password') !== user.password) {
+      const who = users.find((u) => u.login === form.get('login'));
+      if (!who || form.get('password') !== who.password) {
         send(res, 200, loginPage('Wrong email or password. Try again.'));
         return;
       }
-      await provider.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(req, res, { login: { accountId: who.sub } }, { mergeWithLastSubmission: false });
       return;
     }
     if (action === 'select' && details.prompt.name === 'select_account') {
@@ -574,6 +584,8 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
     tokenUri,
     revokeUri,
     user: { login: user.login, password: user.password },
+    users: users.map((u) => ({ ...u })),
+    refreshGrants: () => refreshGrants,
     installed: { ...installed },
     web: { ...web, redirect_uris: [...web.redirect_uris] },
     clientSecrets,

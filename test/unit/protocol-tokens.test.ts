@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AdsOAuthError, type ErrorCode } from '../../src/errors.js';
@@ -241,6 +243,19 @@ for (const [name, fetchImpl] of transports) {
       assert.match(error.message, /timed out/);
     });
 
+    it('a slow endpoint with timeoutMs and a signal times out even after a garbage collection (Node 20 AbortSignal.any)', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      fake.next({ body: tokenBody(), delayMs: 5_000 });
+      const started = Date.now();
+      const pending = refreshAccessToken(cfg({ timeoutMs: 300 }), REFRESH, { signal: new AbortController().signal });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      gc();
+      const error = await expectError(pending, 'NETWORK');
+      assert.equal(error.details['reason'], 'timeout');
+      assert.ok(Date.now() - started < 3_000, `timed out after ${Date.now() - started} ms`);
+    });
+
     it('connection refused → NETWORK', async () => {
       const port = await closedPort();
       const refused = clientFor(`http://127.0.0.1:${port}/token`);
@@ -277,6 +292,15 @@ for (const [name, fetchImpl] of transports) {
       assert.equal(form.get('refresh_token'), REFRESH);
       assert.equal(form.get('client_id'), CLIENT_ID);
       assert.equal(form.get('client_secret'), SECRET);
+    });
+
+    it('ignores the ID token Google sends with the refresh of an openid grant (its iss is accounts.google.com, not the token endpoint\'s origin)', async () => {
+      const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const now = Math.floor(Date.now() / 1000);
+      const idToken = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://accounts.google.com', aud: CLIENT_ID, sub: '1', iat: now, exp: now + 3600 })}.c2ln`;
+      fake.next({ body: tokenBody({ refresh_token: undefined, access_token: 'ya29.with-id-token', scope: `openid email ${ADWORDS}`, id_token: idToken }) });
+      const result = await refreshAccessToken(cfg(), REFRESH);
+      assert.equal(result.accessToken, 'ya29.with-id-token');
     });
 
     it('reports a rotated refresh token, and only when it changed', async () => {

@@ -23,8 +23,9 @@ const HELP = `Usage: ads-oauth serve --client_secrets_path web.json --public-url
 
 Runs the web-application flow as a multi-user server with a token broker API.
 Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. Admins (--admin) sign in at <public-url>/admin.
-Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI, ADS_OAUTH_REVOKE_URI,
-ADS_OAUTH_TOKENINFO_URI, GOOGLE_ADS_API_ENDPOINT.
+Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI (code exchange and refresh),
+ADS_OAUTH_REVOKE_URI (default: the discovered revocation endpoint), ADS_OAUTH_TOKENINFO_URI,
+GOOGLE_ADS_API_ENDPOINT.
 
 Options:
 ${formatFlags(SERVE_FLAGS)}
@@ -88,7 +89,14 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   const broker = createTokenBroker({
     store,
     refresh: (token, { signal }) => refreshAccessToken(config, token, signal ? { signal } : {}),
-    diagnose: (error) => { const p = diagnoseRefreshError(error); return `${p.cause} ${p.fix ?? ''}`.trim(); },
+    // The lifecycle diagnosis, with its advice ("generate a new refresh token (run …)") said
+    // the web way: the user connects the account again.
+    diagnose: (error) => {
+      const p = diagnoseRefreshError(error);
+      const again = `connect the account again at ${publicUrl.href.replace(/\/+$/, '')}/connect`;
+      const fix = p.fix.replace(/(g)enerate a new refresh token \(run [^)]*\)/gi, (_m, g: string) => (g === 'G' ? again[0]!.toUpperCase() + again.slice(1) : again));
+      return [p.summary, p.cause, fix].filter(Boolean).join(' ');
+    },
   });
   const app = await createServeApp({
     flow, store, broker, publicUrl,
@@ -102,9 +110,15 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     const i = listen.lastIndexOf(':');
     return [listen.slice(0, i).replace(/^\[|\]$/g, ''), Number(listen.slice(i + 1))] as const;
   })();
+  // Expired pending authorizations (abandoned connects) and admin sessions are deleted at start-up
+  // and every 10 minutes; a failure is retried at the next round.
+  await store.purgeExpired().catch(() => undefined);
+  const purger = setInterval(() => void store.purgeExpired().catch(() => undefined), 10 * 60_000);
+  purger.unref();
   await app.listen({ host, port });
   ctx.err(`ads-oauth serve listening on ${publicUrl.href.replace(/\/+$/, '')} (${store.kind})`);
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  clearInterval(purger);
   await app.close();
   await store.close();
   return ExitCode.OK;

@@ -2,7 +2,7 @@
  * The HTTP app of `ads-oauth serve` on Fastify 5: the connect pages (through the framework-agnostic
  * web flow of src/flows/web.ts), the token broker API, health checks and security headers.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AdsOAuthError, type ErrorCode } from '../../errors.js';
 import type { TokenBroker } from '../../broker/types.js';
 import type { WebFlow } from '../../flows/web.js';
@@ -95,6 +95,24 @@ function accountJson(account: StoredAccount) {
 }
 
 /**
+ * One log line per request, when it completes. Fastify's default adds an "incoming request" line,
+ * a "Route GET:<url with its query> not found" line for a 404 and a line for each 4xx error.
+ * A 5xx still adds its error line (with the error, whose message holds no secret).
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override routeNotFound(): void {}
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.statusCode >= 500) reply.log.error({ req: request, res: reply, err: error }, error.message);
+  }
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
+/**
  * Request log lines without the query string: the callback's carries the authorization code and
  * the state, which must never reach a log. A caller's own serializers win.
  */
@@ -115,6 +133,7 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
   const https = publicUrl.protocol === 'https:';
   const app = Fastify({
     logger: withSafeSerializers(options.logger ?? false),
+    logController: new OneLinePerRequest(),
     trustProxy: false,
     forceCloseConnections: true,
   });

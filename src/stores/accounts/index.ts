@@ -74,6 +74,10 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     lockPool.on('error', () => undefined);
+    // Nor a checked-out client's: pg emits 'error' on a client whose connection dies while it is
+    // out of the pool (a query in flight, the refresh lock held) as well as failing its query, and
+    // neither pg-pool nor Kysely listens then. The query's own rejection reports it.
+    for (const p of [pool, lockPool]) p.on('connect', (client) => void client.on('error', () => undefined));
     const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     return new SqlAccountStore(
       {

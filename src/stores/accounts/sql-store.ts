@@ -179,8 +179,10 @@ export class SqlAccountStore implements AccountStore {
   }
 
   async ping(): Promise<void> {
+    // A query on the store's own tables, not `select 1`: a database that answers while the
+    // schema is gone (dropped, wrong search_path) is not ready either.
     await this.#guard('answer a ping', async () => {
-      await sql`select 1`.execute(this.#db);
+      await this.#db.selectFrom('accounts').select('id').limit(1).execute();
     });
   }
 

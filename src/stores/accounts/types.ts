@@ -96,7 +96,7 @@ export interface AccountStore {
 
   /** Runs pending migrations, versioned; safe when two processes start at once. */
   migrate(): Promise<void>;
-  /** Resolves when the database answers (for `/readyz`). */
+  /** Resolves when the database answers a query on the store's tables (for `/readyz`); throws `STORE` when it is down or its tables are gone. */
   ping(): Promise<void>;
   close(): Promise<void>;
 
