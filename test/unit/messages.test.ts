@@ -61,3 +61,14 @@ describe('proofreading', () => {
     assert.deepEqual(problems('said that that was fine'), []);
   });
 });
+
+describe('the README quotes the examples exactly', () => {
+  it('every ```ts block that opens like an examples/ file is that file, byte for byte', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const quoted = [...readme.matchAll(/\[examples\/([\w-]+\.ts)\]\(examples\/\1\)\)?:\n\n```ts\n([\s\S]*?)\n```/g)];
+    assert.ok(quoted.length >= 2, 'the README quotes examples/desktop-flow.ts and examples/verify-token.ts');
+    for (const [, name, body] of quoted) {
+      assert.equal(`${body}\n`, readFileSync(join(ROOT, 'examples', name!), 'utf8'), `README's copy of examples/${name} differs from the file`);
+    }
+  });
+});
