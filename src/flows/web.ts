@@ -120,7 +120,7 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       request.url.searchParams.delete('prompt');
       request.url.searchParams.delete('include_granted_scopes');
     }
-    const returnTo = startOptions.returnTo && /^\/(?!\/)[^\\]*$/.test(startOptions.returnTo) ? startOptions.returnTo : null;
+    const returnTo = safeReturnTo(startOptions.returnTo, base);
     await store.savePending(request.state, {
       flow,
       codeVerifier: request.codeVerifier,
@@ -246,6 +246,25 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
   }
 
   return { redirectUri, cookieName, start, callback };
+}
+
+/**
+ * Where to send the browser after the callback, only when it is a path on this app: one leading
+ * `/` (not `//`, which is another host), no backslash (browsers read `/\evil` as `//evil`), no
+ * whitespace or control character (browsers drop tabs and newlines, so `/\t/evil` is `//evil`),
+ * and resolving to this app's own origin. Anything else (`https://evil`, `javascript:`,
+ * `%2F%2Fevil`) is dropped: the default page is used instead.
+ */
+export function safeReturnTo(value: string | undefined, base: string): string | null {
+  if (!value || value.length > 2048 || !value.startsWith('/') || value.startsWith('//')) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+  if (/[\\\s\u0000-\u001f\u007f-\u009f]/.test(value)) return null;
+  try {
+    const origin = new URL(base).origin;
+    return new URL(value, origin).origin === origin ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 function asError(error: unknown): AdsOAuthError {

@@ -25,7 +25,8 @@ Runs the web-application flow as a multi-user server with a token broker API.
 Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. Admins (--admin) sign in at <public-url>/admin.
 Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI (code exchange and refresh),
 ADS_OAUTH_REVOKE_URI (default: the discovered revocation endpoint), ADS_OAUTH_TOKENINFO_URI,
-GOOGLE_ADS_API_ENDPOINT.
+GOOGLE_ADS_API_ENDPOINT. ADS_OAUTH_RATE_LIMIT: requests per client IP per minute on /connect,
+/oauth2callback and the admin sign-in (default 60).
 
 Options:
 ${formatFlags(SERVE_FLAGS)}
@@ -104,6 +105,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     admins,
     revoke: async (token) => { if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' }); },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
+    ...rateLimitFrom(env['ADS_OAUTH_RATE_LIMIT']),
   });
   const [host, port] = (() => {
     const listen = stringFlag(flags, 'listen') ?? '127.0.0.1:8080';
@@ -158,4 +160,13 @@ async function manage(args: string[], ctx: CliContext): Promise<number> {
     await store.close();
   }
   return ExitCode.OK;
+}
+
+/** ADS_OAUTH_RATE_LIMIT: a positive whole number of requests per client IP per minute. */
+function rateLimitFrom(value: string | undefined): { rateLimit?: { max: number; timeWindowMs: number } } {
+  if (value === undefined || value === '') return {};
+  if (!/^[1-9]\d{0,8}$/.test(value)) {
+    throw new AdsOAuthError('USAGE', `ADS_OAUTH_RATE_LIMIT must be a positive whole number of requests per IP per minute, not "${value.slice(0, 20)}".`);
+  }
+  return { rateLimit: { max: Number(value), timeWindowMs: 60_000 } };
 }

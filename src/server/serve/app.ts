@@ -35,6 +35,8 @@ export interface ServeAppOptions {
   verifyAdsApi?: boolean;
   /** Emails allowed to sign in at /admin (compared case-insensitively; only `email_verified` ones). */
   admins?: readonly string[];
+  /** Wrong API keys one address may send a minute before it gets 429; default 20. */
+  apiKeyFailuresPerMinute?: number;
   /** Absolute lifetime of an admin session; default 8 hours. */
   adminSessionTtlMs?: number;
   /** An admin session unused for this long ends; default 1 hour. */
@@ -257,13 +259,27 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
     }
   });
 
+  // Brute force against the API keys: after `max` wrong keys from one address within a minute,
+  // that address gets 429 until the minute is over (per instance; a guess is one of 2^256 anyway).
+  const apiKeyFailures = failureLimiter(options.apiKeyFailuresPerMinute ?? 20, 60_000);
+
   // The token broker API: Bearer API keys.
   app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
+      const blockedFor = apiKeyFailures.blockedFor(request.ip);
+      if (blockedFor > 0) {
+        return reply
+          .code(429)
+          .header('Retry-After', String(Math.ceil(blockedFor / 1000)))
+          .send({ error: 'rate_limited', message: `Too many requests with a wrong API key from this address; try again in ${Math.ceil(blockedFor / 1000)} s.` });
+      }
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
+      // Looked up by its SHA-256 only: no comparison on the key itself, so a near miss takes as
+      // long as any other wrong key.
       const record = match ? await options.store.verifyApiKey(match[1]!) : undefined;
       if (!record) {
+        apiKeyFailures.note(request.ip);
         return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'unauthorized', message: 'A valid API key is needed: Authorization: Bearer <api key>.' });
       }
       return undefined;
@@ -295,4 +311,26 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
   }, { prefix: '/api/v1' });
 
   return app;
+}
+
+/** Counts failures per key (a client address) in fixed windows; bounded in memory. */
+function failureLimiter(max: number, windowMs: number): { note(key: string): void; blockedFor(key: string): number } {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  return {
+    note(key) {
+      const now = Date.now();
+      const entry = windows.get(key);
+      if (!entry || entry.resetAt <= now) {
+        if (windows.size >= 10_000) for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
+        windows.set(key, { count: 1, resetAt: now + windowMs });
+      } else {
+        entry.count += 1;
+      }
+    },
+    blockedFor(key) {
+      const entry = windows.get(key);
+      const left = entry ? entry.resetAt - Date.now() : 0;
+      return entry && entry.count >= max && left > 0 ? left : 0;
+    },
+  };
 }
