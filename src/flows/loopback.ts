@@ -29,9 +29,10 @@ export async function runLoopbackFlow(config: Configuration, options: LoopbackFl
   const listener = await startLoopbackListener(target);
   try {
     const session = await AuthorizationSession.start(config, options, listener.redirectUri);
-    await options.onAuthorizationUrl(session.request.url, { redirectUri: listener.redirectUri });
-    options.onEvent?.({ type: 'waiting', redirectUri: listener.redirectUri, deadline: Date.now() + options.timeoutMs });
-    return await listener.handle<FlowResult>(
+    const deadline = Date.now() + options.timeoutMs;
+    // Serving starts before the URL is handed out: a browser that comes back at once (a consent
+    // already given, a fast provider) must find the listener ready, not "not ready".
+    const outcome = listener.handle<FlowResult>(
       async (callback) => {
         try {
           const value = await session.complete(callback);
@@ -51,6 +52,16 @@ export async function runLoopbackFlow(config: Configuration, options: LoopbackFl
         timeoutHints: ['headless', 'timeout'],
       },
     );
+    outcome.catch(() => undefined); // observed below; never an unhandled rejection meanwhile
+    try {
+      await options.onAuthorizationUrl(session.request.url, { redirectUri: listener.redirectUri });
+    } catch (error) {
+      await listener.close();
+      await outcome.catch(() => undefined);
+      throw error;
+    }
+    options.onEvent?.({ type: 'waiting', redirectUri: listener.redirectUri, deadline });
+    return await outcome;
   } finally {
     await listener.close();
   }

@@ -134,6 +134,41 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     throw writeError(path, error);
   }
   await syncDirectory(dir, fs);
+  await removeStrayFiles(dir, basename(target), fs);
+}
+
+/** How old a temp file beside the target must be before it counts as a killed writer's. */
+export const STRAY_AGE_MS = 60_000;
+
+/**
+ * Removes what killed writers of this file left beside it: temp files of the atomic write
+ * (`.<name>.<12 hex>.tmp`) and of the lock (`<name>.lock.new-<token>`), once they are older than
+ * {@link STRAY_AGE_MS} (a live writer's exist for milliseconds). Best effort: a file that cannot
+ * be removed stays, and the write has succeeded either way. Returns how many were removed.
+ */
+export async function removeStrayFiles(dir: string, name: string, fs: FileSystem = nodeFileSystem, now = Date.now()): Promise<number> {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const stray = new RegExp(`^(?:\\.${escaped}\\.[0-9a-f]{12}\\.tmp|${escaped}\\.lock\\.new-[A-Za-z0-9_-]+)$`);
+  let removed = 0;
+  let names: string[];
+  try {
+    names = (await fs.readdir(dir)).map(String);
+  } catch {
+    return 0;
+  }
+  for (const entry of names) {
+    if (!stray.test(entry)) continue;
+    const full = join(dir, entry);
+    try {
+      const info = await fs.lstat(full);
+      if (!info.isFile() || now - info.mtimeMs < STRAY_AGE_MS) continue;
+      await fs.unlink(full);
+      removed += 1;
+    } catch {
+      // gone meanwhile, or not ours to remove: leave it
+    }
+  }
+  return removed;
 }
 
 /** fsyncs a directory so a rename in it is durable; platforms that cannot are ignored. */

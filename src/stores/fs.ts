@@ -1,4 +1,4 @@
-import { access, chmod, link, lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, chmod, link, lstat, mkdir, open, readdir, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 
 /**
  * The file operations `src/stores` performs, as one injectable object: the atomic write, the lock
@@ -19,10 +19,11 @@ export interface FileSystem {
   mkdir: typeof mkdir;
   chmod: typeof chmod;
   access: typeof access;
+  readdir: typeof readdir;
 }
 
 /** `node:fs/promises`. */
-export const nodeFileSystem: FileSystem = Object.freeze({ open, readFile, stat, lstat, readlink, realpath, rename, link, unlink, mkdir, chmod, access });
+export const nodeFileSystem: FileSystem = Object.freeze({ open, readFile, stat, lstat, readlink, realpath, rename, link, unlink, mkdir, chmod, access, readdir });
 
 /** `fs` with `overrides` in place of some operations (a partial object replaces only what it names). */
 export function withFileSystem(overrides: Partial<FileSystem> | undefined): FileSystem {

@@ -91,6 +91,8 @@ describe('headless paste: hostile and broken input', { timeout: 120_000 }, () =>
     assert.equal(exit.code, 0, exit.stderr);
     assert.match(exit.stdout, /Your refresh token is: 1\/\/fake-refresh-token/);
     assert.equal(tokenCalls(), 1);
+    // `4%2F…` in the address is decoded exactly once: the token endpoint gets `4/…`.
+    assert.equal(fake.requests.find((r) => r.url.startsWith('/token'))!.form.get('code'), CODE);
   });
 
   it('end of input before any paste: exit 3, nothing exchanged', async (t) => {
@@ -99,6 +101,50 @@ describe('headless paste: hostile and broken input', { timeout: 120_000 }, () =>
     const exit = await cli.waitForExit(30_000);
     assertCleanFailure(exit, 3);
     assert.equal(tokenCalls(), 0);
+  });
+});
+
+describe('loopback: a slowloris, and a browser that cannot be launched', { timeout: 120_000 }, () => {
+  it('200 sockets dribbling headers at the listener, then the genuine callback: served, one exchange, exit 0', async (t) => {
+    fake.next({ body: tokenBody() });
+    const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--timeout', '60'], { t });
+    const url = await cli.consentUrl();
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    const sockets: import('node:net').Socket[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      const socket = (await import('node:net')).connect({ port: Number(redirect.port), host: '127.0.0.1' });
+      socket.on('error', () => {});
+      socket.write(`GET /?state=x HTTP/1.1\r\nHost: ${redirect.host}\r\n`);
+      sockets.push(socket);
+    }
+    const drip = setInterval(() => {
+      for (const s of sockets) if (!s.destroyed) s.write('X-Drip: 1\r\n');
+    }, 500);
+    try {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const genuine = await fetch(`${redirect.origin}/?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}`);
+      assert.equal(genuine.status, 200);
+      const exit = await cli.waitForExit(20_000);
+      assert.equal(exit.code, 0, exit.stderr);
+      assert.equal(tokenCalls(), 1);
+    } finally {
+      clearInterval(drip);
+      for (const s of sockets) s.destroy();
+    }
+  });
+
+  it('a display but no browser to launch: the URL is printed, the run goes on and completes', async (t) => {
+    fake.next({ body: tokenBody() });
+    // DISPLAY makes the CLI try to open a browser; an empty PATH leaves it nothing to run.
+    const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--timeout', '60'], { t, env: { DISPLAY: ':99', PATH: join(dir, 'no-such-bin') } });
+    const url = await cli.consentUrl();
+    const redirect = new URL(url.searchParams.get('redirect_uri')!);
+    const genuine = await fetch(`${redirect.origin}/?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}`);
+    assert.equal(genuine.status, 200);
+    const exit = await cli.waitForExit(20_000);
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /Your refresh token is: /);
+    assertNoSecrets(exit, [SECRET, CODE], { noStackTrace: true });
   });
 });
 

@@ -4,13 +4,14 @@
 // every line outside the managed key is kept; no temp file is left behind by a failed write.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { processInfo } from '../../src/cli/process-info.js';
 import { AdsOAuthError } from '../../src/errors.js';
+import { STRAY_AGE_MS } from '../../src/stores/atomic-write.js';
 import { readConfig, updateConfig } from '../../src/stores/config-file.js';
 import { faultyFs, type FaultStep } from '../support/faulty-fs.js';
 import { count, recordFigures } from './campaign.js';
@@ -33,7 +34,7 @@ const fresh = (): string => {
   dirs.push(dir);
   return dir;
 };
-const figures = { kills: 0, injections: 0, torn: 0, wrongMode: 0, lostLines: 0, strayTemps: 0 };
+const figures = { kills: 0, injections: 0, torn: 0, wrongMode: 0, lostLines: 0, strayTemps: 0, strayTempsCleaned: 0 };
 
 after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -82,10 +83,17 @@ describe(`writers: ${KILLS} kill -9 mid-write`, { timeout: 20 * 60_000 }, () => 
         assert.equal(values.clientId, 'keep-me');
         check(path, spec, values.refreshToken, `${spec.name} round ${round}`);
       }
-      // Killed writers leave temp files and a stale lock; the next writer takes the lock over and
-      // its own write leaves nothing new behind.
+      // Killed writers leave temp files and a stale lock; the next writer takes the lock over, and
+      // once those temp files are old enough to be nobody's, a write removes them.
+      const old = new Date(Date.now() - 2 * STRAY_AGE_MS);
+      const strays = readdirSync(dir).filter((name) => name.endsWith('.tmp') || name.includes('.lock.new-'));
+      for (const name of strays) utimesSync(join(dir, name), old, old);
       await updateConfig(path, { refreshToken: '1//0-'.padEnd(TOKEN_BYTES, 'x') }, { format: spec.format, process: processInfo, lockTimeoutMs: 10_000 });
       check(path, spec, (await readConfig(path, spec.format)).values.refreshToken, `${spec.name} after the kills`);
+      const left = readdirSync(dir).filter((name) => name.endsWith('.tmp') || name.includes('.lock.new-'));
+      figures.strayTemps += left.length;
+      figures.strayTempsCleaned += strays.length - left.length;
+      assert.deepEqual(left, [], 'the stray files of killed writers are cleaned up by the next write');
     });
   }
 });

@@ -344,3 +344,25 @@ describe('concurrency and crashes', () => {
     }
   });
 });
+
+describe('stray files of killed writers', () => {
+  it('a write removes temp and lock files of this target older than a minute, and keeps fresh ones and other files', async () => {
+    const { mkdtempSync, writeFileSync, utimesSync, readdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeFileAtomic, STRAY_AGE_MS } = await import('../../src/stores/atomic-write.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ads-oauth-stray-'));
+    try {
+      const old = new Date(Date.now() - 2 * STRAY_AGE_MS);
+      for (const name of ['.google-ads.yaml.0123456789ab.tmp', 'google-ads.yaml.lock.new-00ff00ff00ff00ff', '.other.yaml.0123456789ab.tmp', '.google-ads.yaml.notours.tmp']) {
+        writeFileSync(join(dir, name), 'x');
+        utimesSync(join(dir, name), old, old);
+      }
+      writeFileSync(join(dir, '.google-ads.yaml.aaaaaaaaaaaa.tmp'), 'a live writer'); // fresh
+      await writeFileAtomic(join(dir, 'google-ads.yaml'), 'client_id: x\n');
+      assert.deepEqual(readdirSync(dir).sort(), ['.google-ads.yaml.aaaaaaaaaaaa.tmp', '.google-ads.yaml.notours.tmp', '.other.yaml.0123456789ab.tmp', 'google-ads.yaml']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
