@@ -9,9 +9,10 @@ import { createEngineFixture, ENGINES, keyValue, runStoreWorker, type EngineFixt
 const HOUR = 3_600_000;
 
 let counter = 0;
-function connection(overrides: Partial<AccountConnection> = {}): AccountConnection {
+/** A connection to save; `accessToken: undefined` leaves the cached access token out. */
+function connection(overrides: { [K in keyof AccountConnection]?: AccountConnection[K] | undefined } = {}): AccountConnection {
   counter++;
-  return {
+  const merged: Record<string, unknown> = {
     issuer: 'https://accounts.google.com',
     subject: `1000${counter}`,
     email: `user${counter}@example.com`,
@@ -21,6 +22,8 @@ function connection(overrides: Partial<AccountConnection> = {}): AccountConnecti
     accessToken: { token: `ya29.access-${counter}`, expiresAt: new Date(Date.now() + HOUR), scopes: ['https://www.googleapis.com/auth/adwords'] },
     ...overrides,
   };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  return merged as unknown as AccountConnection;
 }
 
 function pending(overrides: Partial<PendingAuthorization> = {}): PendingAuthorization {
