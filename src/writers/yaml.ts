@@ -62,6 +62,7 @@ function read(text: string): ConfigValues {
   return values;
 }
 
+// eslint-disable-next-line no-control-regex -- the characters a single-quoted YAML scalar cannot hold
 const SINGLE_SAFE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]*$/u;
 const PLAIN_SAFE = /^[A-Za-z0-9_./+@%,][A-Za-z0-9_\-./+=~@%,]*$/;
 

@@ -259,7 +259,7 @@ describe('generate-user-credentials --config with a browser', { timeout: 600_000
     assert.equal(rubyValue('client_secret'), secret());
     assert.equal(rubyValue('refresh_token'), rubyToken);
     assert.equal(rubyValue('developer_token'), undefined);
-    assert.match(ruby, /^  # c\.developer_token = 'INSERT_DEVELOPER_TOKEN_HERE'$/m);
+    assert.match(ruby, /^ {2}# c\.developer_token = 'INSERT_DEVELOPER_TOKEN_HERE'$/m);
     assert.equal(octal(await modeOf(rubyPath)), '0600');
     assert.match(viaEnv.stderr, /Created .*google_ads_config\.rb \(ruby/);
     assert.doesNotMatch(viaEnv.stderr, /Still to fill in/);

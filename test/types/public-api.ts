@@ -33,6 +33,7 @@ export async function typeTests(): Promise<void> {
   const defined: OAuthClientConfig = defineClient({ clientId: 'id', clientSecret: 'secret' });
   // @ts-expect-error a plain object literal is not a client: it must come from the parser
   const forged: OAuthClientConfig = { clientId: 'id', clientSecret: 's', kind: 'installed' };
+  void forged;
   const config: Configuration = createConfiguration(client);
   createConfiguration(defined, undefined, { timeoutMs: 10_000, signal: AbortSignal.timeout(1) });
 
@@ -47,6 +48,7 @@ export async function typeTests(): Promise<void> {
   await refreshAccessToken(new URL('https://oauth2.googleapis.com/token'), 'token');
   const refreshed = await refreshAccessToken(config, credentials.refreshToken);
   expectType<Equal<typeof refreshed.accessToken, string>>(true);
+  void refreshed;
 
   // Flows take the configuration first and return the credentials with where they came from.
   const result: FlowResult = await runLoopbackFlow(config, { scopes: [], timeoutMs: 1_000, onAuthorizationUrl: (url: URL) => void url });
@@ -55,6 +57,7 @@ export async function typeTests(): Promise<void> {
   // Lifecycle.
   const verified = await verifyCredentials(config, { refreshToken: result.refreshToken });
   expectType<Equal<typeof verified.ok, boolean>>(true);
+  void verified;
   await revokeRefreshToken(config, result.refreshToken);
 
   // Writers: the changes are typed per credential field.
@@ -86,5 +89,6 @@ export async function typeTests(): Promise<void> {
   const broker: TokenBroker = createTokenBroker({ store, refresh: (token) => refreshAccessToken(config, token) });
   const flow = createWebFlow({ config, store, publicUrl: 'http://127.0.0.1:8080' });
   expectType<Equal<typeof flow.redirectUri, string>>(true);
+  void flow;
   void broker;
 }

@@ -222,7 +222,7 @@ export async function generateCommand(args: string[], ctx: CliContext, bin = 'ge
 const PYTHON_CONFIG_DOCS = 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration';
 
 function yamlScalar(value: string): string {
-  return /^[A-Za-z0-9._\/-]+$/.test(value) && !/^[-.]/.test(value) ? value : JSON.stringify(value);
+  return /^[A-Za-z0-9._/-]+$/.test(value) && !/^[-.]/.test(value) ? value : JSON.stringify(value);
 }
 
 interface PrintOptions {
