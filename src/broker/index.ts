@@ -23,9 +23,17 @@ export interface TokenBrokerOptions {
   refreshBeforeMs?: number;
   /** How long to wait for another instance's refresh (the store's lock), default 30 000 ms. */
   lockWaitMs?: number;
+  /**
+   * How long a cached token is served without asking the store whether its account still exists
+   * and is active (default 1 000 ms). Another instance may have deleted or revoked the account, or
+   * found its refresh token dead: after at most this long, this instance answers 404 or 409 too.
+   */
+  revalidateMs?: number;
 }
 
 export const DEFAULT_REFRESH_BEFORE_MS = 300_000;
+/** How long a cached token is served before the store is asked again whether its account is still active. */
+export const DEFAULT_REVALIDATE_MS = 1_000;
 /** When the provider does not say how long a token lives, it is cached for one minute only. */
 const UNKNOWN_LIFETIME_MARGIN_MS = 60_000;
 
@@ -97,14 +105,17 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
   const now = options.now ?? Date.now;
   const refreshBeforeMs = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
   const diagnose = options.diagnose ?? (() => DEFAULT_DIAGNOSIS);
-  const cache = new Map<string, CachedAccessToken>();
+  const revalidateMs = options.revalidateMs ?? DEFAULT_REVALIDATE_MS;
+  /** Tokens by account, with when the account was last seen active in the store. */
+  const cache = new Map<string, { token: CachedAccessToken; checkedAt: number }>();
   const flights = new Map<string, Flight>();
 
   const fresh = (token: CachedAccessToken | undefined): token is CachedAccessToken =>
     token !== undefined && token.expiresAt.getTime() - now() > refreshBeforeMs;
   const copy = (token: CachedAccessToken): CachedAccessToken => ({ token: token.token, expiresAt: new Date(token.expiresAt), scopes: [...token.scopes] });
 
-  async function obtain(accountId: string, signal: AbortSignal): Promise<CachedAccessToken> {
+  /** The account, if it may be given a token: 404 when gone or revoked, 409 when it must reconnect. */
+  async function activeAccount(accountId: string) {
     const account = await store.getAccount(accountId);
     if (!account || account.status === 'revoked') {
       throw new AdsOAuthError('NOT_FOUND', `No account ${accountId}${account ? ' (it was revoked)' : ''}.`, { details: { accountId } });
@@ -112,6 +123,11 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
     if (account.status === 'reconnect_required') {
       throw new AdsOAuthError('RECONNECT_REQUIRED', account.statusReason ?? DEFAULT_DIAGNOSIS, { details: { accountId } });
     }
+    return account;
+  }
+
+  async function obtain(accountId: string, signal: AbortSignal): Promise<CachedAccessToken> {
+    const account = await activeAccount(accountId);
     return store.withRefreshLock(
       accountId,
       async () => {
@@ -162,7 +178,19 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
   return {
     async getAccessToken(accountId: string, callOptions: { signal?: AbortSignal } = {}): Promise<CachedAccessToken> {
       const cached = cache.get(accountId);
-      if (fresh(cached)) return copy(cached);
+      if (cached && fresh(cached.token)) {
+        if (now() - cached.checkedAt < revalidateMs) return copy(cached.token);
+        // Served long enough on trust: is the account still there and active (another instance
+        // may have deleted or revoked it)?
+        try {
+          await activeAccount(accountId);
+        } catch (error) {
+          if (cache.get(accountId) === cached) cache.delete(accountId);
+          throw error;
+        }
+        cached.checkedAt = now();
+        return copy(cached.token);
+      }
       let flight = flights.get(accountId);
       if (!flight) {
         const controller = new AbortController();
@@ -170,7 +198,7 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
           (token) => {
             if (flights.get(accountId) === current) {
               flights.delete(accountId);
-              cache.set(accountId, token);
+              cache.set(accountId, { token, checkedAt: now() });
             }
             return token;
           },

@@ -144,4 +144,15 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
     await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? api.a : api.b)(`/accounts/${account.id}/access-token`)));
     assert.equal(provider.refreshGrants() - before, 1);
   });
+  test('an account deleted on instance A is no longer served by instance B (after at most a second), though B had it cached', async () => {
+    const listed = await api.a('/accounts');
+    const account = (listed.body['accounts'] as Array<{ id: string; subject: string }>).find((x) => x.subject === user(5).sub)!;
+    const cached = await api.b(`/accounts/${account.id}/access-token`);
+    assert.equal(cached.status, 200, cached.text);
+    const deleted = await api.a(`/accounts/${account.id}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 204, deleted.text);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const after = await api.b(`/accounts/${account.id}/access-token`);
+    assert.equal(after.status, 404, after.text);
+  });
 });

@@ -69,6 +69,38 @@ for (const kind of ENGINES) {
       await assert.rejects(broker.getAccessToken(id), (e: unknown) => isAdsOAuthError(e, 'NOT_FOUND'));
     });
 
+    it('a cached token is served on trust for revalidateMs only: then an account deleted, revoked or dead elsewhere answers 404 / 409 here too', async () => {
+      let clock = Date.now();
+      const { calls, refresh } = countingRefresh();
+      const broker = createTokenBroker({ store, refresh, now: () => clock, revalidateMs: 1_000 });
+      // Deleted by another instance (its own broker forgot it; this one did not hear of it).
+      const deleted = await connect(store, HOUR);
+      await broker.getAccessToken(deleted);
+      await store.deleteAccount(deleted);
+      clock += 500;
+      assert.ok((await broker.getAccessToken(deleted)).token, 'within the window: the cache answers');
+      clock += 600;
+      await assert.rejects(broker.getAccessToken(deleted), (e: unknown) => isAdsOAuthError(e, 'NOT_FOUND'));
+      // Revoked elsewhere.
+      const revoked = await connect(store, HOUR);
+      await broker.getAccessToken(revoked);
+      await store.setStatus(revoked, 'revoked', 'revoked by an admin');
+      clock += 1_100;
+      await assert.rejects(broker.getAccessToken(revoked), (e: unknown) => isAdsOAuthError(e, 'NOT_FOUND'));
+      // Found dead by another instance's refresh.
+      const dead = await connect(store, HOUR);
+      await broker.getAccessToken(dead);
+      await store.setStatus(dead, 'reconnect_required', 'The refresh token was revoked.');
+      clock += 1_100;
+      await assert.rejects(broker.getAccessToken(dead), (e: unknown) => isAdsOAuthError(e, 'RECONNECT_REQUIRED') && e.message.includes('revoked'));
+      // An active account: checked, then served from the cache again.
+      const live = await connect(store, HOUR);
+      const first = await broker.getAccessToken(live);
+      clock += 1_100;
+      assert.equal((await broker.getAccessToken(live)).token, first.token);
+      assert.equal(calls.length, 0, 'never a refresh for any of it');
+    });
+
     it('refreshes a stale token once for 100 concurrent calls', async () => {
       const id = await connect(store, 60_000); // inside the 5-minute margin
       const { calls, refresh } = countingRefresh();
