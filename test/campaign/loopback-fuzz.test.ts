@@ -21,7 +21,7 @@ import { startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../su
 import { count, recordFigures } from './campaign.js';
 
 const RUNS = count(2, 20);
-const PER_RUN = count(150, 500);
+const PER_RUN = count(150, 501); // 500 generated requests and the genuine callback a run: 10,000 in a full campaign
 const SUCCESS = 'Your refresh token has been fetched.';
 /** Planted in generated input; a response that contains it raw echoed markup unescaped. */
 const MARKER = '<zq';
