@@ -2,45 +2,27 @@
 // the session cookie is `__Host-` and Secure, the Origin check expects the https origin, the
 // sign-in is rate-limited per IP like /connect, and a store failure answers an HTML error page.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { createTokenBroker } from '../../src/broker/index.js';
 import { AdsOAuthError } from '../../src/errors.js';
-import { createWebFlow } from '../../src/flows/web.js';
-import { parseClientSecrets } from '../../src/protocol/client-file.js';
-import { createServeApp } from '../../src/server/serve/app.js';
-import { openAccountStore, parseKeyring } from '../../src/stores/accounts/index.js';
 import type { AccountStore } from '../../src/stores/accounts/types.js';
-import { createConfiguration } from '../../src/protocol/config.js';
+import { inProcessServe } from '../support/serve-app.js';
 
 test('serve admin on https: __Host- session cookie, https Origin, rate-limited sign-in, HTML error pages', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-admin-https-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const publicUrl = 'https://ads.example.test';
-  const client = parseClientSecrets(
-    JSON.stringify({ web: { client_id: 'c.apps.googleusercontent.com', client_secret: 's', auth_uri: 'https://accounts.example.test/o/oauth2/auth', token_uri: 'https://oauth2.example.test/token', redirect_uris: [`${publicUrl}/oauth2callback`] } }),
-    'web.json',
-  );
-  const server = { discovered: true, as: { issuer: 'https://accounts.example.test', authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href } };
-  const real = await openAccountStore({ database: join(dir, 's.sqlite'), keyring: parseKeyring(`k1:${randomBytes(32).toString('base64')}`), clientId: client.clientId });
-  await real.migrate();
-  t.after(() => real.close());
   let failLists = false;
-  const store = new Proxy(real, {
-    get(target, name) {
-      if (name === 'listAccounts' && failLists) return async () => { throw new AdsOAuthError('STORE', 'The database did not answer (list accounts).'); };
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as AccountStore;
-  const config = createConfiguration(client, server);
-  const flow = createWebFlow({ config, store, publicUrl });
-  const broker = createTokenBroker({ store, refresh: async () => { throw new Error('not called'); } });
-  const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, config, admins: ['root@example.test'], rateLimit: { max: 3, timeWindowMs: 60_000 } });
-  t.after(() => app.close());
+  const { app, store } = await inProcessServe(t, {
+    publicUrl,
+    // The real store, except that listing accounts can be made to fail.
+    wrapStore: (real) =>
+      new Proxy(real, {
+        get(target, name) {
+          if (name === 'listAccounts' && failLists) return async () => { throw new AdsOAuthError('STORE', 'The database did not answer (list accounts).'); };
+          const value = Reflect.get(target, name, target) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      }) as AccountStore,
+    app: { admins: ['root@example.test'], rateLimit: { max: 3, timeWindowMs: 60_000 } },
+  });
 
   const { id, session } = await store.createAdminSession({ email: 'root@example.test', ttlMs: 60_000 });
   const ok = await app.inject({ method: 'GET', url: '/admin', headers: { cookie: `__Host-ads_oauth_admin=${id}` } });
@@ -82,22 +64,7 @@ test('serve admin on https: __Host- session cookie, https Origin, rate-limited s
 });
 
 test('serve admin sessions: an idle timeout that slides on use, and an absolute lifetime that does not', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-admin-idle-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const publicUrl = 'http://127.0.0.1:8080';
-  const client = parseClientSecrets(
-    JSON.stringify({ web: { client_id: 'c.apps.googleusercontent.com', client_secret: 's', auth_uri: 'https://accounts.example.test/o/oauth2/auth', token_uri: 'https://oauth2.example.test/token', redirect_uris: [`${publicUrl}/oauth2callback`] } }),
-    'web.json',
-  );
-  const server = { discovered: true, as: { issuer: 'https://accounts.example.test', authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href } };
-  const store = await openAccountStore({ database: join(dir, 's.sqlite'), keyring: parseKeyring(`k1:${randomBytes(32).toString('base64')}`), clientId: client.clientId });
-  await store.migrate();
-  t.after(() => store.close());
-  const config = createConfiguration(client, server);
-  const flow = createWebFlow({ config, store, publicUrl });
-  const broker = createTokenBroker({ store, refresh: async () => { throw new Error('not called'); } });
-  const app = await createServeApp({ flow, store, broker, publicUrl, revoke: async () => undefined, config, admins: ['root@example.test'], adminSessionIdleMs: 600, adminSessionTtlMs: 1_500 });
-  t.after(() => app.close());
+  const { app, store } = await inProcessServe(t, { app: { admins: ['root@example.test'], adminSessionIdleMs: 600, adminSessionTtlMs: 1_500 } });
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const get = async (id: string) => (await app.inject({ method: 'GET', url: '/admin', headers: { cookie: `ads_oauth_admin=${id}` } })).statusCode;
 
