@@ -11,12 +11,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { killLeftovers } from '../support/cli.js';
 import { getFreePort, startGoogleLikeProvider, type GoogleLikeProvider } from '../support/google-like-provider.js';
 import { httpBrowser, httpConnect } from '../support/http-consent.js';
-import { apiClient, createApiKey, startServe, type ServeProcess } from '../support/serve-process.js';
-import { POSTGRES_URL } from '../support/store-engines.js';
+import { apiClient, createApiKey, postgresSchema, startServe, type ServeProcess } from '../support/serve-process.js';
 import { count, recordFigures } from './campaign.js';
 
 const CONNECTS = count(30, 1_000);
@@ -41,8 +39,7 @@ async function pooled<T>(n: number, limit: number, task: (i: number) => Promise<
 describe(`serve campaign: ${CONNECTS} connects over two instances, every callback replayed, ${FAULTY} connects with 10% store failures`, { timeout: 30 * 60_000 }, () => {
   let provider: GoogleLikeProvider;
   let dir: string;
-  let pool: pg.Pool;
-  const schema = `t_campaign_${randomBytes(5).toString('hex')}`;
+  let pg: Awaited<ReturnType<typeof postgresSchema>>;
   let publicUrl: string;
   let a: ServeProcess;
   let b: ServeProcess;
@@ -56,27 +53,21 @@ describe(`serve campaign: ${CONNECTS} connects over two instances, every callbac
     provider = await startGoogleLikeProvider({ webRedirectUris: [`${publicUrl}/oauth2callback`], users: CONNECTS + FAULTY });
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-campaign-'));
     const clientFile = await provider.writeClientFile('web', dir);
-    pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
-    await pool.query(`create schema ${schema}`);
-    const url = new URL(POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    pg = await postgresSchema('t_campaign');
     // Every virtual browser comes from 127.0.0.1: the per-IP limit is raised for the campaign.
     const env = { ADS_OAUTH_RATE_LIMIT: '1000000' };
     [a, b] = await Promise.all([
-      startServe({ clientFile, publicUrl, port: await getFreePort(), database: url.href, keys, cwd: dir, env }),
-      startServe({ clientFile, publicUrl, port: await getFreePort(), database: url.href, keys, cwd: dir, env }),
+      startServe({ clientFile, publicUrl, port: await getFreePort(), database: pg.url, keys, cwd: dir, env }),
+      startServe({ clientFile, publicUrl, port: await getFreePort(), database: pg.url, keys, cwd: dir, env }),
     ]);
-    api = apiClient(a.origin, await createApiKey(url.href, keys, dir));
+    api = apiClient(a.origin, await createApiKey(pg.url, keys, dir));
   });
 
   after(async () => {
     await Promise.allSettled([a?.stop(), b?.stop()]);
     await killLeftovers();
     await provider?.close();
-    if (pool) {
-      await pool.query(`drop schema if exists ${schema} cascade`);
-      await pool.end();
-    }
+    await pg?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
     recordFigures('serve', figures);
   });
@@ -122,16 +113,16 @@ describe(`serve campaign: ${CONNECTS} connects over two instances, every callbac
 
   test(`${FAULTY} connects while the store fails one account write in ten: no false success`, async () => {
     // A real database error on 10% of the writes to accounts (Postgres raises it inside the insert).
-    await pool.query(`create or replace function ${schema}.flaky() returns trigger language plpgsql as $$
+    await pg.pool.query(`create or replace function ${pg.schema}.flaky() returns trigger language plpgsql as $$
       begin if random() < 0.1 then raise exception 'injected store failure'; end if; return new; end $$`);
-    await pool.query(`create trigger flaky before insert or update on ${schema}.accounts for each row execute function ${schema}.flaky()`);
+    await pg.pool.query(`create trigger flaky before insert or update on ${pg.schema}.accounts for each row execute function ${pg.schema}.flaky()`);
     try {
       const results = await pooled(FAULTY, CONCURRENCY, async (i) => {
         const user = provider.users[CONNECTS + i]!;
         const outcome = await httpConnect(httpBrowser(), (i % 2 === 0 ? a : b).origin, publicUrl, { login: user.login, password: user.password, callbackOrigin: (i % 2 === 0 ? b : a).origin });
         return { user, said: outcome.status === 200 && outcome.body.includes('Connected as'), status: outcome.status };
       });
-      await pool.query(`drop trigger flaky on ${schema}.accounts`);
+      await pg.pool.query(`drop trigger flaky on ${pg.schema}.accounts`);
       const bySubject = new Map((await accounts()).map((account) => [account.subject, account]));
       const falseSuccesses = results.filter((r) => r.said && !bySubject.has(r.user.sub)).length;
       const failures = results.filter((r) => !r.said);
@@ -147,7 +138,7 @@ describe(`serve campaign: ${CONNECTS} connects over two instances, every callbac
       assert.equal(storedAfterFailure, 0, 'a failed write stored nothing');
       if (FAULTY >= 100) assert.ok(failures.length > 0, 'the trigger fired at least once');
     } finally {
-      await pool.query(`drop trigger if exists flaky on ${schema}.accounts`);
+      await pg.pool.query(`drop trigger if exists flaky on ${pg.schema}.accounts`);
     }
   });
 });

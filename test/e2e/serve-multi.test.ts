@@ -11,20 +11,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { killLeftovers } from '../support/cli.js';
 import { getFreePort, startGoogleLikeProvider, type GoogleLikeProvider } from '../support/google-like-provider.js';
 import { httpBrowser, httpConnect } from '../support/http-consent.js';
-import { apiClient, createApiKey, startServe, type ServeProcess } from '../support/serve-process.js';
-import { POSTGRES_URL } from '../support/store-engines.js';
+import { apiClient, createApiKey, postgresSchema, startServe, type ServeProcess } from '../support/serve-process.js';
 
 const USERS = 101; // one for the cross-instance test, 100 for the concurrent connects
 
 describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, () => {
   let provider: GoogleLikeProvider;
   let dir: string;
-  let pool: pg.Pool;
-  const schema = `t_multi_${randomBytes(5).toString('hex')}`;
+  let pg: Awaited<ReturnType<typeof postgresSchema>>;
   let database: string;
   let publicUrl: string;
   let a: ServeProcess;
@@ -37,11 +34,8 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
     provider = await startGoogleLikeProvider({ webRedirectUris: [`${publicUrl}/oauth2callback`], users: USERS });
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-multi-'));
     const clientFile = await provider.writeClientFile('web', dir);
-    pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
-    await pool.query(`create schema ${schema}`);
-    const url = new URL(POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    database = url.href;
+    pg = await postgresSchema('t_multi');
+    database = pg.url;
     // Both start at once: the migrations must cope.
     const [portA, portB] = [await getFreePort(), await getFreePort()];
     [a, b] = await Promise.all([
@@ -57,10 +51,7 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
     await Promise.allSettled([a?.stop(), b?.stop()]);
     await killLeftovers();
     await provider?.close();
-    if (pool) {
-      await pool.query(`drop schema if exists ${schema} cascade`);
-      await pool.end();
-    }
+    await pg?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -125,7 +116,7 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
     const listed = await api.a('/accounts');
     const account = (listed.body['accounts'] as Array<{ id: string; subject: string }>).find((x) => x.subject === user(0).sub)!;
     // The access token cached at connect time is made stale (expires in 1 minute, within the 5-minute margin).
-    const updated = await pool.query(`update ${schema}.accounts set access_token_expires_at = $1 where id = $2`, [Date.now() + 60_000, account.id]);
+    const updated = await pg.pool.query(`update ${pg.schema}.accounts set access_token_expires_at = $1 where id = $2`, [Date.now() + 60_000, account.id]);
     assert.equal(updated.rowCount, 1);
     const before = provider.refreshGrants();
     const calls = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? api.a : api.b)(`/accounts/${account.id}/access-token`)));

@@ -57,3 +57,25 @@ export function apiClient(origin: string, apiKey: string) {
     return { status: response.status, body, text };
   };
 }
+
+/**
+ * A fresh schema on the test Postgres, and the `postgres://` URL that puts serve in it (its
+ * search_path); `drop()` removes it with everything in it. `pool` is for the test's own queries.
+ */
+export async function postgresSchema(prefix: string): Promise<{ schema: string; url: string; pool: import('pg').Pool; drop(): Promise<void> }> {
+  const [{ default: pg }, { POSTGRES_URL }, { randomBytes }] = await Promise.all([import('pg'), import('./store-engines.js'), import('node:crypto')]);
+  const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  await pool.query(`create schema ${schema}`);
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    schema,
+    url: url.href,
+    pool,
+    async drop() {
+      await pool.query(`drop schema if exists ${schema} cascade`);
+      await pool.end();
+    },
+  };
+}
