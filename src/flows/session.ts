@@ -56,14 +56,21 @@ export class AuthorizationSession {
       ...(options.loginHint ? { loginHint: options.loginHint } : {}),
     });
     const signal = flowSignal(config, options);
+    // Discovery starts on the next turn of the event loop, after the caller has shown the consent
+    // URL (it does so as soon as this resolves): building its request (node:http's client code,
+    // oauth4webapi's request path) is work the user need not wait through (issue 9).
     const discovered =
       options.discover === false || config.server.discovered
         ? Promise.resolve(config)
-        : discoverServer(client, {
-            ...(config.request.fetch ? { fetch: config.request.fetch } : {}),
-            ...(signal ? { signal } : {}),
-            timeoutMs: 5_000,
-          }).then((server) => (server.discovered ? withServer(config, server) : config));
+        : new Promise<void>((resolve) => setImmediate(resolve))
+            .then(() =>
+              discoverServer(client, {
+                ...(config.request.fetch ? { fetch: config.request.fetch } : {}),
+                ...(signal ? { signal } : {}),
+                timeoutMs: 5_000,
+              }),
+            )
+            .then((server) => (server.discovered ? withServer(config, server) : config));
     return new AuthorizationSession(config, options, request, discovered);
   }
 

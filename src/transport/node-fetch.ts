@@ -5,10 +5,10 @@
  * then compiling its llhttp WebAssembly before the process may exit. oauth4webapi accepts a custom
  * fetch, so the CLI passes this one. It buffers bodies (capped), never follows redirects
  * (oauth4webapi asks for `redirect: "manual"`), honours `AbortSignal`, applies a timeout, and uses
- * no keep-alive agent, so nothing holds the event loop open after the answer.
+ * no keep-alive agent, so nothing holds the event loop open after the answer. `node:https` (TLS,
+ * about 8 ms to load) is loaded on the first https request, not at start-up.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { FetchLike } from '../protocol/types.js';
 
 export interface NodeFetchOptions {
@@ -17,7 +17,6 @@ export interface NodeFetchOptions {
   /** Largest accepted response body in bytes. Default 4 MiB. */
   maxBodyBytes?: number;
 }
-
 
 /** Error thrown for transport failures; `code` is the Node error code (ECONNREFUSED, ETIMEDOUT…). */
 export class TransportError extends Error {
@@ -34,8 +33,10 @@ export class TransportError extends Error {
 function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === undefined) return out;
-  if (headers instanceof Headers) {
-    headers.forEach((value, key) => {
+  // A Headers object (the global one, or the CLI bundle's own): told by its tag, so that this
+  // check never touches the global `Headers` (which loads undici).
+  if (typeof headers === 'object' && (headers as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Headers') {
+    (headers as Headers).forEach((value, key) => {
       out[key] = value;
     });
   } else if (Array.isArray(headers)) {
@@ -54,6 +55,8 @@ function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
   if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   throw new TypeError('node-fetch: unsupported request body type');
 }
+
+let httpsRequest: typeof import('node:https').request | undefined;
 
 /** Creates a fetch function over node:http/node:https. */
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
@@ -75,68 +78,81 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
       const headers = headerRecord(init.headers);
       const body = bodyBuffer(init.body);
       if (body !== undefined) headers['content-length'] = String(body.length);
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      let settled = false;
-      const finish = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      const req = send(url, { method: init.method ?? 'GET', headers, agent: false });
-      const timer = setTimeout(() => {
-        req.destroy(new TransportError(`No answer from ${url.origin} within ${timeoutMs} ms.`, 'ETIMEDOUT'));
-      }, timeoutMs);
-      const onAbort = (): void => {
-        req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The request was aborted.', 'AbortError'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        finish(() => {
-          // An abort keeps its own reason (a TimeoutError / AbortError DOMException), as fetch does.
-          if (signal?.aborted) return reject(signal.reason);
-          const code = typeof error.code === 'string' ? error.code : 'EIO';
-          reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
-        });
-      });
-      req.on('response', (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBodyBytes) {
-            req.destroy(new TransportError(`${url.origin}: response body larger than ${maxBodyBytes} bytes.`, 'EMSGSIZE'));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', (error) => finish(() => reject(new TransportError(`${url.origin}: ${error.message}`, 'EIO', { cause: error }))));
-        res.on('end', () => {
-          const responseHeaders = new Headers();
-          for (const [key, value] of Object.entries(res.headers)) {
-            if (value === undefined) continue;
-            for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
-          }
-          const status = res.statusCode ?? 502;
-          const nullBody = status === 204 || status === 205 || status === 304;
+      if (url.protocol === 'https:' && httpsRequest === undefined) {
+        import('node:https').then((https) => {
+          httpsRequest ??= https.request;
+          start(httpsRequest);
+        }, reject);
+      } else start(url.protocol === 'https:' ? httpsRequest! : httpRequest);
+
+      function start(send: typeof httpRequest): void {
+        // An abort while node:https was loading.
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        let settled = false;
+        const finish = (fn: () => void): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          fn();
+        };
+        const req = send(url, { method: init.method ?? 'GET', headers, agent: false });
+        const timer = setTimeout(() => {
+          req.destroy(new TransportError(`No answer from ${url.origin} within ${timeoutMs} ms.`, 'ETIMEDOUT'));
+        }, timeoutMs);
+        const onAbort = (): void => {
+          req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The request was aborted.', 'AbortError'));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        req.on('error', (error: NodeJS.ErrnoException) => {
           finish(() => {
-            try {
-              resolve(
-                new Response(nullBody ? null : Buffer.concat(chunks), {
-                  status,
-                  statusText: res.statusMessage ?? '',
-                  headers: responseHeaders,
-                }),
-              );
-            } catch (error) {
-              // e.g. a status outside 200–599, which a Response cannot carry.
-              reject(new TransportError(`${url.origin}: invalid HTTP response (status ${status}).`, 'EPROTO', { cause: error }));
-            }
+            // An abort keeps its own reason (a TimeoutError / AbortError DOMException), as fetch does.
+            if (signal?.aborted) return reject(signal.reason);
+            const code = typeof error.code === 'string' ? error.code : 'EIO';
+            reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
           });
         });
-      });
-      if (body !== undefined) req.end(body);
-      else req.end();
+        req.on('response', (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBodyBytes) {
+              req.destroy(new TransportError(`${url.origin}: response body larger than ${maxBodyBytes} bytes.`, 'EMSGSIZE'));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('error', (error) => finish(() => reject(new TransportError(`${url.origin}: ${error.message}`, 'EIO', { cause: error }))));
+          res.on('end', () => {
+            const responseHeaders = new Headers();
+            for (const [key, value] of Object.entries(res.headers)) {
+              if (value === undefined) continue;
+              for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
+            }
+            const status = res.statusCode ?? 502;
+            const nullBody = status === 204 || status === 205 || status === 304;
+            finish(() => {
+              try {
+                resolve(
+                  new Response(nullBody ? null : Buffer.concat(chunks), {
+                    status,
+                    statusText: res.statusMessage ?? '',
+                    headers: responseHeaders,
+                  }),
+                );
+              } catch (error) {
+                // e.g. a status outside 200–599, which a Response cannot carry.
+                reject(new TransportError(`${url.origin}: invalid HTTP response (status ${status}).`, 'EPROTO', { cause: error }));
+              }
+            });
+          });
+        });
+        if (body !== undefined) req.end(body);
+        else req.end();
+      }
     });
 }

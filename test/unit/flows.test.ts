@@ -72,7 +72,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function loopback(
   visits: Array<(auth: URL) => string>,
   setup: Partial<LoopbackFlowOptions> & { client?: OAuthClientConfig; fetch?: FetchLike } = {},
-): Promise<{ result: Awaited<ReturnType<typeof runLoopbackFlow>> | undefined; error: unknown; pages: Answer[]; events: FlowEvent[]; auth: URL | undefined }> {
+): Promise<{
+  result: Awaited<ReturnType<typeof runLoopbackFlow>> | undefined;
+  error: unknown;
+  pages: Answer[];
+  events: FlowEvent[];
+  auth: URL | undefined;
+}> {
   const pages: Answer[] = [];
   const events: FlowEvent[] = [];
   let auth: URL | undefined;
@@ -116,7 +122,9 @@ beforeEach(() => fake.reset());
 describe('runLoopbackFlow', () => {
   it('exchanges the code, then tells the browser it worked', async () => {
     fake.next({ body: tokenBody() });
-    const { result, error, pages, events, auth } = await loopback([(a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE, scope: ADWORDS })]);
+    const { result, error, pages, events, auth } = await loopback([
+      (a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE, scope: ADWORDS }),
+    ]);
     assert.equal(error, undefined, String(error));
     assert.ok(result && auth);
     assert.equal(result.refreshToken, '1//fake-refresh-token');
@@ -226,17 +234,24 @@ describe('runLoopbackFlow', () => {
 
   it('works with createNodeFetch() for the token call', async () => {
     fake.next({ body: tokenBody() });
-    const { result, error } = await loopback([(a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE })], { fetch: createNodeFetch() });
+    const { result, error } = await loopback([(a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE })], {
+      fetch: createNodeFetch(),
+    });
     assert.equal(error, undefined, String(error));
     assert.ok(result);
   });
 
   it('with discovery on and no metadata published, falls back to the client file', async () => {
     fake.next({ body: tokenBody() });
-    const { result, error } = await loopback([(a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE })], { discover: true });
+    const { result, error } = await loopback([(a) => redirectFor(a, { state: a.searchParams.get('state')!, code: CODE })], {
+      discover: true,
+    });
     assert.equal(error, undefined, String(error));
     assert.ok(result);
-    assert.ok(fake.otherRequests.some((r) => r.url.includes('.well-known')), 'discovery was attempted');
+    assert.ok(
+      fake.otherRequests.some((r) => r.url.includes('.well-known')),
+      'discovery was attempted',
+    );
   });
 
   it('an abort ends the wait with INTERRUPTED and frees the port', async () => {
@@ -382,13 +397,40 @@ describe('runHeadlessFlow', () => {
 });
 
 describe('AuthorizationSession', () => {
+  it('shows the consent URL before the discovery request is sent', async () => {
+    fake.next({ body: tokenBody() });
+    const order: string[] = [];
+    const fetchImpl: FetchLike = async (input, init) => {
+      order.push(`fetch ${new URL(String(input)).pathname}`);
+      return createNodeFetch()(input, init);
+    };
+    let browsing: Promise<unknown> = Promise.resolve();
+    const result = await runLoopbackFlow(createConfiguration(makeClient(), undefined, { fetch: fetchImpl }), {
+      scopes: [ADWORDS],
+      timeoutMs: 5_000,
+      onAuthorizationUrl: (url) => {
+        order.push('url');
+        browsing = browserGet(redirectFor(url, { state: url.searchParams.get('state')!, code: CODE }));
+      },
+    });
+    await browsing;
+    assert.ok(result.refreshToken);
+    assert.equal(order[0], 'url', `order: ${order.join(', ')}`);
+    assert.ok(
+      order.some((o) => o.includes('.well-known')),
+      `discovery was attempted: ${order.join(', ')}`,
+    );
+  });
+
   it('validates state before any token request', async () => {
     const session = await AuthorizationSession.start(
       createConfiguration(makeClient()),
       { scopes: [ADWORDS], discover: false, onAuthorizationUrl: () => {} },
       'http://127.0.0.1:1/',
     );
-    await assert.rejects(session.complete(new URL(`http://127.0.0.1:1/?state=wrong&code=${CODE}`)), (error: unknown) => isForeignCallback(error));
+    await assert.rejects(session.complete(new URL(`http://127.0.0.1:1/?state=wrong&code=${CODE}`)), (error: unknown) =>
+      isForeignCallback(error),
+    );
     assert.equal(fake.requests.length, 0);
     assert.equal(isForeignCallback(new AdsOAuthError('ACCESS_DENIED', 'x')), false);
   });
