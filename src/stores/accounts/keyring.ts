@@ -38,7 +38,20 @@ function usage(problem: string): AdsOAuthError {
  * Parses `ADS_OAUTH_ENCRYPTION_KEYS`: comma-separated `kid:base64-of-32-bytes`, the first being
  * the current key. Error messages name the entry by position and kid, never its key material.
  *
- * @throws AdsOAuthError `USAGE` when the value is missing or malformed.
+ * @param value the variable's value, e.g. `process.env.ADS_OAUTH_ENCRYPTION_KEYS`:
+ *   `k2:<base64>,k1:<base64>` (key ids 1–32 of `A-Za-z0-9_-`, each key exactly 32 bytes, ids
+ *   unique). Rotate by putting a new key first and keeping the old ones, then `rotateKeys()`.
+ * @returns the {@link Keyring}, frozen; the first key is `current`.
+ * @throws AdsOAuthError `USAGE` when the value is missing or malformed (the message says how to
+ *   generate a key, never quoting key material)
+ * @example
+ * ```ts
+ * import { randomBytes } from 'node:crypto';
+ * import { parseKeyring } from 'ads-oauth/web';
+ *
+ * const keyring = parseKeyring(`k1:${randomBytes(32).toString('base64')}`);
+ * console.log(keyring.current.kid); // 'k1'
+ * ```
  */
 export function parseKeyring(value: string | undefined): Keyring {
   if (value === undefined || value.trim() === '') {
