@@ -6,9 +6,13 @@ export type { TokenBroker } from './types.js';
 
 /** What the upstream refresh returns (the shape of `refreshAccessToken` in src/protocol/tokens.ts). */
 export interface UpstreamRefreshResult {
+  /** The new access token. */
   accessToken: string;
+  /** Seconds it lives; absent: cached for one minute past `refreshBeforeMs` only. */
   expiresIn?: number;
+  /** Its scopes; absent: the account's. */
   scopes?: string[];
+  /** A rotated refresh token, stored in place of the old one. */
   refreshToken?: string;
 }
 

@@ -54,6 +54,7 @@ export interface WebResponse {
   status: number;
   /** Headers to send as they are: `Set-Cookie` (the pre-auth cookie), `Cache-Control: no-store`, `Location`. */
   headers: Record<string, string | string[]>;
+  /** The redirect target (the provider's authorization URL), for frameworks with a redirect helper. */
   location?: string;
 }
 

@@ -17,6 +17,7 @@ export interface ListCustomersOptions extends LifecycleOptions {
 export interface CustomerEntry extends Partial<Omit<CustomerDetails, 'id'>> {
   /** 10 digits, no hyphens. */
   id: string;
+  /** `customers/<id>`, as the API names it. */
   resourceName: string;
 }
 

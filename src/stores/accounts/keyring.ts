@@ -2,6 +2,7 @@ import { AdsOAuthError } from '../../errors.js';
 
 /** One AES-256 key with its id (the id is stored beside every ciphertext it made). */
 export interface KeyringKey {
+  /** The key id: 1 to 32 of `A-Za-z0-9_-`. */
   readonly kid: string;
   /** 32 bytes. */
   readonly key: Buffer;
@@ -12,6 +13,7 @@ export interface KeyringKey {
  * decrypts, so a key can be rotated in without making older rows unreadable.
  */
 export interface Keyring {
+  /** The key new ciphertexts are made with: the first of the variable. */
   readonly current: KeyringKey;
   /** Every key, current first. */
   readonly keys: readonly KeyringKey[];

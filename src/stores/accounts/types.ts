@@ -25,6 +25,7 @@ export interface StoredAccount {
   emailVerified: boolean;
   /** Granted scopes, as full URLs, sorted. */
   scopes: string[];
+  /** Whether the broker can use it ({@link AccountStatus}). */
   status: AccountStatus;
   /** Why the status is not `active` (the lifecycle diagnosis), else null. Secret-free. */
   statusReason: string | null;
