@@ -69,6 +69,10 @@ export const ErrorCodes = [
   'INTERNAL',
 ] as const;
 
+/**
+ * One of {@link ErrorCodes}: what went wrong, stable across versions. Switch on it (the CLI maps
+ * each to an exit code); {@link ErrorDetailsMap} gives the type of `details` for each.
+ */
 export type ErrorCode = (typeof ErrorCodes)[number];
 
 /**
@@ -198,6 +202,7 @@ export interface ErrorDetailsMap {
 /** The details type of one code (or of a union of codes). */
 export type ErrorDetails<C extends ErrorCode = ErrorCode> = ErrorDetailsMap[C];
 
+/** The options of the {@link AdsOAuthError} constructor. */
 export interface AdsOAuthErrorOptions<C extends ErrorCode = ErrorCode> {
   /** The underlying error, kept for `--debug`; never shown to users otherwise. */
   cause?: unknown;
@@ -207,13 +212,40 @@ export interface AdsOAuthErrorOptions<C extends ErrorCode = ErrorCode> {
   hints?: readonly ErrorHint[];
 }
 
+/**
+ * The one error type of ads-oauth: every operation of `ads-oauth` and `ads-oauth/web` rejects
+ * with it (anything else is a bug). `code` says what happened and never changes meaning;
+ * `message` is written for the person running the program and says what to do; `details` holds
+ * secret-free facts typed per code ({@link ErrorDetailsMap}); `hints` what a caller could advise.
+ * Neither the message nor the details ever contain a token, code, verifier or client secret.
+ *
+ * @example
+ * ```ts
+ * import { AdsOAuthError, discoverConfiguration, readClientSecretsFile, refreshAccessToken } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * try {
+ *   await refreshAccessToken(config, process.env.REFRESH_TOKEN ?? '');
+ * } catch (error) {
+ *   if (error instanceof AdsOAuthError) console.error(error.code, error.message);
+ *   else throw error;
+ * }
+ * ```
+ */
 export class AdsOAuthError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name = 'AdsOAuthError';
+  /** What went wrong; see {@link ErrorCodes}. */
   readonly code: C;
+  /** Secret-free facts of this failure, typed by `code` ({@link ErrorDetailsMap}); `{}` when none. */
   readonly details: ErrorDetails<C>;
   /** What a caller could advise (the CLI prints flag advice for each); empty when nothing. */
   readonly hints: readonly ErrorHint[];
 
+  /**
+   * @param code the stable error code.
+   * @param message what happened and what to do, for people; never a secret.
+   * @param options the cause, the typed details and the hints.
+   */
   constructor(code: C, message: string, options: AdsOAuthErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -230,7 +262,27 @@ export class AdsOAuthError<C extends ErrorCode = ErrorCode> extends Error {
 /** An {@link AdsOAuthError} of one of the codes `C`, narrowed by `code`. */
 export type AdsOAuthErrorOf<C extends ErrorCode> = C extends ErrorCode ? AdsOAuthError<C> : never;
 
-/** True for an {@link AdsOAuthError}, optionally with one of the given codes (then `details` is typed). */
+/**
+ * Tells whether a caught value is an {@link AdsOAuthError}, optionally of one of the given codes;
+ * the type guard narrows `code`, and with it `details`, so no cast is needed.
+ *
+ * @param value anything caught.
+ * @param codes the codes to accept; none: any code.
+ * @returns true for an {@link AdsOAuthError} whose code is one of `codes` (or any, without codes).
+ * @example
+ * ```ts
+ * import { isAdsOAuthError, discoverConfiguration, readClientSecretsFile, refreshAccessToken } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * try {
+ *   await refreshAccessToken(config, process.env.REFRESH_TOKEN ?? '');
+ * } catch (error) {
+ *   if (isAdsOAuthError(error, 'TOKEN_ENDPOINT') && error.details.error === 'invalid_grant') {
+ *     console.error('The refresh token is dead: run the consent again.');
+ *   } else throw error;
+ * }
+ * ```
+ */
 export function isAdsOAuthError<C extends ErrorCode = ErrorCode>(value: unknown, ...codes: C[]): value is AdsOAuthErrorOf<C> {
   return value instanceof AdsOAuthError && (codes.length === 0 || (codes as ErrorCode[]).includes(value.code));
 }

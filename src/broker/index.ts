@@ -6,18 +6,25 @@ export type { TokenBroker } from './types.js';
 
 /** What the upstream refresh returns (the shape of `refreshAccessToken` in src/protocol/tokens.ts). */
 export interface UpstreamRefreshResult {
+  /** The new access token. */
   accessToken: string;
+  /** Seconds it lives; absent: cached for one minute past `refreshBeforeMs` only. */
   expiresIn?: number;
+  /** Its scopes; absent: the account's. */
   scopes?: string[];
+  /** A rotated refresh token, stored in place of the old one. */
   refreshToken?: string;
 }
 
+/** What {@link createTokenBroker} takes. */
 export interface TokenBrokerOptions {
+  /** The account store (shared by every instance for the cross-process refresh lock). */
   store: AccountStore;
   /** Refreshes upstream; throws `AdsOAuthError` (`TOKEN_ENDPOINT` with `details.error`, `NETWORK`, `PROVIDER_RESPONSE`). */
   refresh: (refreshToken: string, options: { signal?: AbortSignal }) => Promise<UpstreamRefreshResult>;
   /** The lifecycle diagnosis of a dead refresh token (stored as the status reason and shown to callers). */
   diagnose?: (error: unknown) => string;
+  /** The clock in epoch milliseconds (tests). */
   now?: () => number;
   /** Refresh this long before expiry (default 300 000 ms: 5 minutes). */
   refreshBeforeMs?: number;
@@ -31,6 +38,10 @@ export interface TokenBrokerOptions {
   revalidateMs?: number;
 }
 
+/**
+ * How long before expiry the broker refreshes an access token by default: 5 minutes (300 000 ms),
+ * so a token handed out is good for at least that long.
+ */
 export const DEFAULT_REFRESH_BEFORE_MS = 300_000;
 /** How long a cached token is served before the store is asked again whether its account is still active. */
 export const DEFAULT_REVALIDATE_MS = 1_000;
@@ -99,6 +110,33 @@ function interrupted(reason: unknown): AdsOAuthError {
  *
  * The cache answers without asking the store; an account revoked through another instance keeps
  * being served from this instance's cache until its token is within `refreshBeforeMs` of expiry.
+ *
+ * A refresh that fails with `invalid_grant` marks the account `reconnect_required` (with the
+ * diagnosis as reason) and throws `RECONNECT_REQUIRED`; a provider failure (5xx, timeout, network)
+ * throws `PROVIDER_UNAVAILABLE` and changes nothing stored. A rotated refresh token is stored even
+ * when every caller gave up meanwhile. An upstream request is aborted only when every caller
+ * waiting for it has aborted.
+ *
+ * @param options the store, the upstream `refresh` (usually {@link refreshAccessToken} with the
+ *   configuration), the optional diagnosis, `refreshBeforeMs` (default
+ *   {@link DEFAULT_REFRESH_BEFORE_MS}) and `lockWaitMs` (default 30 000) ({@link TokenBrokerOptions}).
+ * @returns the {@link TokenBroker}.
+ * @example
+ * ```ts
+ * import { diagnoseRefreshError, discoverConfiguration, readClientSecretsFile, refreshAccessToken } from 'ads-oauth';
+ * import { createTokenBroker, openAccountStore, parseKeyring, ENCRYPTION_KEYS_ENV } from 'ads-oauth/web';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret_web.json'));
+ * const store = await openAccountStore({ database: 'accounts.db', keyring: parseKeyring(process.env[ENCRYPTION_KEYS_ENV]), clientId: config.client!.clientId });
+ * await store.migrate();
+ * const broker = createTokenBroker({
+ *   store,
+ *   refresh: (refreshToken, { signal }) => refreshAccessToken(config, refreshToken, signal ? { signal } : {}),
+ *   diagnose: (error) => diagnoseRefreshError(error).cause,
+ * });
+ * const { token, expiresAt } = await broker.getAccessToken('acc_…');
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
 export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
   const { store, refresh } = options;

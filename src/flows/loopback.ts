@@ -6,6 +6,7 @@ import { startLoopbackListener } from '../server/loopback.js';
 import { planRedirect } from './redirect.js';
 import { AuthorizationSession, flowSignal, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
 
+/** What {@link runLoopbackFlow} takes beside the {@link Configuration}. */
 export interface LoopbackFlowOptions extends FlowOptions {
   /**
    * The loopback redirect URI to serve exactly. Default: planned from the client — for a web
@@ -14,13 +15,48 @@ export interface LoopbackFlowOptions extends FlowOptions {
   redirectUri?: string;
   /** Listener port for installed clients (ephemeral when absent); for a web client it must be the registered one. */
   port?: number;
-  /** How long to wait for the browser, in milliseconds. */
+  /** How long to wait for the browser, in milliseconds (the CLI's default is 300 000). */
   timeoutMs: number;
 }
 
 /**
- * The desktop flow (RFC 8252): a one-shot listener on loopback receives the authorization
- * response; the browser's page is answered only after the code exchange, with the truth.
+ * The desktop flow (RFC 8252 §7.3), as Google recommends it for installed apps since the
+ * out-of-band flow was retired: a one-shot listener on a loopback address receives the
+ * authorization response; the browser's page is answered only after the code exchange, with the
+ * truth. The whole run in one call: {@link createAuthorizationRequest} with PKCE,
+ * `onAuthorizationUrl` (print it, open a browser), {@link validateCallback} (a callback with the
+ * wrong state is answered 400 and the wait goes on) and {@link exchangeCode}. Server metadata is
+ * discovered while the user consents unless `discover: false`.
+ *
+ * The listener binds 127.0.0.1 (or [::1]) only, serves one path, and closes on success, failure,
+ * timeout and abort. An installed (Desktop app) client gets `http://127.0.0.1:<port>/` with an
+ * ephemeral port unless `port` is given; a web client must have a loopback redirect URI
+ * registered, which is served exactly as registered.
+ *
+ * @param config from {@link discoverConfiguration}; needs a client.
+ * @param options scopes, `onAuthorizationUrl`, the wait `timeoutMs`, and the optional redirect
+ *   URI, port, signal and events ({@link LoopbackFlowOptions}).
+ * @returns the credentials ({@link FlowResult}): refresh token, access token, granted scopes.
+ * @throws AdsOAuthError `TIMEOUT` (no callback in time), `INTERRUPTED` (the signal),
+ *   `LISTEN_FAILED` (the port is taken), `NO_REDIRECT_URI` (a web client without a loopback
+ *   redirect URI), `USAGE` (a port other than the registered one), and whatever
+ *   {@link validateCallback} and {@link exchangeCode} throw (`ACCESS_DENIED`, `ISSUER_MISMATCH`,
+ *   `SCOPE_NOT_GRANTED`, `NO_REFRESH_TOKEN`, `TOKEN_ENDPOINT`, `NETWORK`, …)
+ * @example
+ * ```ts
+ * import { DEFAULT_SCOPES, discoverConfiguration, readClientSecretsFile, runLoopbackFlow } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const { refreshToken } = await runLoopbackFlow(config, {
+ *   scopes: DEFAULT_SCOPES,
+ *   timeoutMs: 300_000,
+ *   onAuthorizationUrl: (url) => console.log(`Open this URL in your browser:\n${url.href}`),
+ * });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
 export async function runLoopbackFlow(config: Configuration, options: LoopbackFlowOptions): Promise<FlowResult> {
   const client = requireClient(config, 'runLoopbackFlow');

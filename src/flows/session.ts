@@ -5,7 +5,15 @@ import { checkCallbackState, validateCallback } from '../protocol/callback.js';
 import { assertConfiguration, requireClient, withServer, type Configuration } from '../protocol/config.js';
 import { exchangeCode, type UserCredentials } from '../protocol/tokens.js';
 
-/** Progress of a flow, for a CLI or UI to show. Carries no secrets. */
+/**
+ * Progress of a flow, for a CLI or UI to show. Carries no secrets.
+ *
+ * - `waiting`: the consent URL is out; the flow waits for `redirectUri` until `deadline` (epoch ms);
+ * - `callback-rejected`: a callback that is not this run's (wrong state, a bad paste) was turned
+ *   away and the flow keeps waiting (`reason` is `details.reason` of the `INVALID_CALLBACK`);
+ * - `exchanging`: the code is being exchanged at the token endpoint;
+ * - `notice`: anything else worth a line.
+ */
 export type FlowEvent =
   | { type: 'waiting'; redirectUri: string; deadline: number }
   | { type: 'callback-rejected'; reason: string; message: string }
@@ -17,7 +25,9 @@ export type FlowEvent =
  * code exchange honours — and signal).
  */
 export interface FlowOptions {
+  /** The scopes to request (e.g. {@link DEFAULT_SCOPES}); every one must be granted. */
   scopes: readonly string[];
+  /** The user's email, to preselect the account (`login_hint`). */
   loginHint?: string;
   /** Cancels the flow (beside the configuration's own signal). */
   signal?: AbortSignal;
@@ -25,13 +35,17 @@ export interface FlowOptions {
   discover?: boolean;
   /** Receives the consent URL once: print it, open a browser. */
   onAuthorizationUrl: (url: URL, info: { redirectUri: string }) => void | Promise<void>;
+  /** Receives progress ({@link FlowEvent}). */
   onEvent?: (event: FlowEvent) => void;
 }
 
 /** What a flow returns: the credentials and where they came from. */
 export interface FlowResult extends UserCredentials {
+  /** The client the tokens were issued to. */
   clientId: string;
+  /** The token endpoint used (the refresh token is redeemed there). */
   tokenUri: string;
+  /** The redirect URI the authorization used. */
   redirectUri: string;
 }
 

@@ -18,6 +18,7 @@ import { ADWORDS_SCOPE } from '../protocol/scopes.js';
 import { exchangeCode, exchangeCodeForIdentity, revokeToken } from '../protocol/tokens.js';
 import type { AccountStore, PendingAuthorization, PendingFlow, StoredAccount } from '../stores/accounts/types.js';
 
+/** What {@link createWebFlow} takes. */
 export interface WebFlowOptions {
   /**
    * The configuration of the web client, with the discovered server (issuer, JWKS, …: ID-token
@@ -25,6 +26,7 @@ export interface WebFlowOptions {
    * the server advertises (or the configuration was given).
    */
   config: Configuration;
+  /** Where pending authorizations and connected accounts live ({@link openAccountStore}), migrated. */
   store: AccountStore;
   /** The public URL of the app; the redirect URI is `<publicUrl>/oauth2callback`. */
   publicUrl: string | URL;
@@ -32,33 +34,59 @@ export interface WebFlowOptions {
   scopes?: readonly string[];
   /** How long a pending authorization lives (default 10 minutes). */
   pendingTtlMs?: number;
+  /** The clock (tests). */
   now?: () => Date;
 }
 
 /** The parts of an HTTP request the flow reads. */
 export interface WebRequest {
+  /** The HTTP method (not checked: route only GET here). */
   method: string;
   /** The request target (`/oauth2callback?code=…`) or an absolute URL. */
   url: string;
+  /** The request headers, lower-case names (node:http's `req.headers`); `cookie` is read. */
   headers: Record<string, string | string[] | undefined>;
 }
 
 /** What to answer. `location` is set for redirects (it is also in `headers`). */
 export interface WebResponse {
+  /** 302 from `start`; from `callback` 200, or 400/403/502/503 on failure. */
   status: number;
+  /** Headers to send as they are: `Set-Cookie` (the pre-auth cookie), `Cache-Control: no-store`, `Location`. */
   headers: Record<string, string | string[]>;
+  /** The redirect target (the provider's authorization URL), for frameworks with a redirect helper. */
   location?: string;
 }
 
+/**
+ * What a callback came to, for the application to render: a connected account (`connect`, with
+ * `created` false when the Google account was already connected and got the new token), an
+ * identified admin (`admin`: the ID token's subject and email; nothing stored), or a failure with
+ * its {@link AdsOAuthError} (`flow` null when the callback could not be tied to a pending
+ * authorization). `returnTo` is the validated same-origin path given to `start`, or null.
+ */
 export type WebCallbackResult =
   | { ok: true; flow: 'connect'; account: StoredAccount; created: boolean; returnTo: string | null }
   | { ok: true; flow: 'admin'; email: string | null; emailVerified: boolean; subject: string; returnTo: string | null }
   | { ok: false; flow: PendingFlow | null; error: AdsOAuthError };
 
+/** The two handlers of the web flow, made by {@link createWebFlow}. */
 export interface WebFlow {
+  /** `<publicUrl>/oauth2callback`: register it exactly under "Authorized redirect URIs" of the web client. */
   readonly redirectUri: string;
+  /** The pre-auth cookie's name (`__Secure-` prefixed when `publicUrl` is https). */
   readonly cookieName: string;
+  /**
+   * Starts an authorization: stores the pending request and answers a 302 to the provider with
+   * the pre-auth cookie. `flow` `connect` (default) asks for offline access and every scope;
+   * `admin` only identifies the user (`openid email`, no refresh token asked for). `returnTo` is
+   * kept only when it is a same-origin path (`/…`, not `//…`). Throws `STORE` when the store fails.
+   */
   start(request: WebRequest, options?: { flow?: PendingFlow; returnTo?: string }): Promise<{ response: WebResponse }>;
+  /**
+   * Finishes an authorization at the redirect URI. Never throws: failures are in `result` (with a
+   * status to answer) and the pre-auth cookie is always cleared.
+   */
   callback(request: WebRequest): Promise<{ response: WebResponse; result: WebCallbackResult }>;
 }
 
@@ -83,6 +111,58 @@ function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
 
+/**
+ * The web-application flow for many users, as `ads-oauth serve` runs it, for an application's own
+ * server (node:http, Express, Fastify…): `start` redirects to the provider, `callback` receives
+ * the answer at `<publicUrl>/oauth2callback` and stores the connected account with its refresh
+ * token encrypted. Framework-agnostic: requests and responses are plain objects.
+ *
+ * What it enforces: `state` bound to an HttpOnly, SameSite=Lax pre-auth cookie (a state without
+ * its cookie is not even consumed, against login CSRF); the pending request kept in the store,
+ * single-use, 10 minutes by default, so any instance sharing the database can take the callback;
+ * PKCE S256; a nonce and a validated ID token (iss, aud, exp, nonce; its `sub` keys the account);
+ * RFC 9207 `iss`; every requested scope granted. When saving fails the new refresh token is
+ * revoked only if no stored account holds the grant, since at Google revoking any token ends the
+ * whole grant, a live connection included.
+ *
+ * @param options the discovered configuration of a web client, the store, the public URL and the
+ *   scopes ({@link WebFlowOptions}).
+ * @returns the {@link WebFlow} handlers and the redirect URI to register.
+ * @throws AdsOAuthError `USAGE` when the configuration has no client or was not discovered (ID
+ *   tokens are validated against the discovered metadata)
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { discoverConfiguration, readClientSecretsFile } from 'ads-oauth';
+ * import { createWebFlow, openAccountStore, parseKeyring, ENCRYPTION_KEYS_ENV } from 'ads-oauth/web';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret_web.json'));
+ * const store = await openAccountStore({
+ *   database: 'accounts.db',
+ *   keyring: parseKeyring(process.env[ENCRYPTION_KEYS_ENV]),
+ *   clientId: config.client!.clientId,
+ * });
+ * await store.migrate();
+ * const flow = createWebFlow({ config, store, publicUrl: 'http://127.0.0.1:8080' });
+ *
+ * createServer(async (req, res) => {
+ *   const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+ *   if (request.url.startsWith('/oauth2callback')) {
+ *     const { response, result } = await flow.callback(request);
+ *     res.writeHead(response.status, response.headers).end(result.ok ? 'Connected.' : result.error.message);
+ *   } else {
+ *     const { response } = await flow.start(request);
+ *     res.writeHead(response.status, response.headers).end();
+ *   }
+ * }).listen(8080, '127.0.0.1');
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ * @see https://www.rfc-editor.org/rfc/rfc7636
+ * @see https://www.rfc-editor.org/rfc/rfc9207
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ * @see https://developers.google.com/identity/protocols/oauth2/web-server
+ */
 export function createWebFlow(options: WebFlowOptions): WebFlow {
   const { config, store } = options;
   assertConfiguration(config, 'createWebFlow');

@@ -5,6 +5,7 @@ import { refreshAccessToken } from '../protocol/tokens.js';
 import { diagnoseAdsError, diagnoseRefreshError, formatProblem } from './diagnosis.js';
 import type { AdsCredentials, LifecycleOptions, Problem } from './types.js';
 
+/** What {@link listCustomers} takes beside the configuration and the credentials. */
 export interface ListCustomersOptions extends LifecycleOptions {
   /** Also fetch descriptive name, manager flag, currency… per customer (GAQL on `customer`). */
   details?: boolean;
@@ -16,19 +17,25 @@ export interface ListCustomersOptions extends LifecycleOptions {
 export interface CustomerEntry extends Partial<Omit<CustomerDetails, 'id'>> {
   /** 10 digits, no hyphens. */
   id: string;
+  /** `customers/<id>`, as the API names it. */
   resourceName: string;
 }
 
 /** A customer whose details could not be read. */
 export interface CustomerFailure {
+  /** The customer ID, 10 digits. */
   id: string;
+  /** Why its details could not be read, with cause and fix. */
   problem: Problem;
 }
 
+/** What {@link listCustomers} found. Secret-free. */
 export interface ListCustomersResult {
+  /** The accessible customers, in the API's order. */
   customers: CustomerEntry[];
   /** Per-customer detail failures (the list itself succeeded). */
   failures: CustomerFailure[];
+  /** The Google Ads API version used, e.g. `v26`. */
   apiVersion: string;
 }
 
@@ -74,8 +81,28 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
  * refused with USER_PERMISSION_DENIED and a login customer is configured, it is retried through
  * that manager. Per-customer failures are collected, not thrown.
  *
+ * The access token comes from a refresh of `credentials.refreshToken` (a network call each
+ * time). Developer tokens were sunset on 2026-09-09 (the header is optional and ignored); one is
+ * still sent when given.
+ *
+ * @param config from {@link discoverConfiguration} or {@link createConfiguration}; needs the client
+ *   the token was issued to.
+ * @param credentials the refresh token, and the optional developer token and login customer ID
+ *   (the manager to retry detail queries through) ({@link AdsCredentials}).
+ * @param options `details`, `concurrency` (default 4) and a signal ({@link ListCustomersOptions}).
+ * @returns the customers, the per-customer failures and the API version.
  * @throws AdsOAuthError when the refresh or the list call fails (`TOKEN_ENDPOINT`, `ADS_API`,
- *   `NETWORK`, `PROVIDER_RESPONSE`); the message carries the diagnosis.
+ *   `NETWORK`, `PROVIDER_RESPONSE`, `INTERRUPTED`), with `details.problem` and the diagnosis in
+ *   the message; `USAGE` (not a configuration, no client, a malformed login customer ID)
+ * @example
+ * ```ts
+ * import { discoverConfiguration, listCustomers, readClientSecretsFile } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const { customers } = await listCustomers(config, { refreshToken: process.env.REFRESH_TOKEN! }, { details: true });
+ * for (const c of customers) console.log(c.id, c.descriptiveName);
+ * ```
+ * @see https://developers.google.com/google-ads/api/docs/oauth/overview
  */
 export async function listCustomers(config: Configuration, credentials: AdsCredentials, options: ListCustomersOptions = {}): Promise<ListCustomersResult> {
   assertConfiguration(config, 'listCustomers');

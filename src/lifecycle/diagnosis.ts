@@ -134,8 +134,31 @@ function asAdsError(error: unknown): AdsOAuthError {
 }
 
 /**
- * The diagnosis of a failed refresh (grant_type=refresh_token), from the error
- * `refreshAccessToken` threw.
+ * Explains why a refresh (grant_type=refresh_token) failed: turns the error
+ * {@link refreshAccessToken} threw into a {@link Problem} with the most likely cause, the fix and,
+ * for `invalid_grant`, every known cause most likely first: a Testing-mode project with external
+ * users (7-day tokens), revocation (by the user, an admin or a revocation request, which ends the
+ * whole grant), six months unused, the limit of 100 refresh tokens per Google account per OAuth
+ * client (the oldest dies silently), a password change with Gmail scopes; `invalid_rapt` (session
+ * control) and `admin_policy_enforced` are told apart. Transport failures get their own problems
+ * (`network`, `timeout`, …). Pure: no network call, never throws.
+ *
+ * @param raw whatever `refreshAccessToken` threw (anything else becomes an `INTERNAL` problem).
+ * @returns the diagnosis; `errorCode` is the {@link ErrorCode} to report.
+ * @example
+ * ```ts
+ * import { diagnoseRefreshError, discoverConfiguration, readClientSecretsFile, refreshAccessToken } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * try {
+ *   await refreshAccessToken(config, process.env.REFRESH_TOKEN!);
+ * } catch (error) {
+ *   const problem = diagnoseRefreshError(error);
+ *   console.error(`${problem.code}: ${problem.cause}\nFix: ${problem.fix}`);
+ * }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
 export function diagnoseRefreshError(raw: unknown): Problem {
   const error = asAdsError(raw);

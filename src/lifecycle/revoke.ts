@@ -5,6 +5,7 @@ import { isTimeoutError } from '../protocol/http.js';
 import { revokeToken } from '../protocol/tokens.js';
 import type { LifecycleOptions } from './types.js';
 
+/** What {@link revokeRefreshToken} takes beside the configuration and the token. */
 export interface RevokeOptions extends LifecycleOptions {
   /**
    * Pauses before each retry of a 5xx or timed-out attempt; its length is the number of retries.
@@ -13,6 +14,7 @@ export interface RevokeOptions extends LifecycleOptions {
   retryDelaysMs?: readonly number[];
 }
 
+/** What {@link revokeRefreshToken} did. Secret-free. */
 export interface RevokeResult {
   /** True when the token is no longer valid, whether this call or an earlier event killed it. */
   revoked: true;
@@ -24,6 +26,7 @@ export interface RevokeResult {
   attempts: number;
   /** Whether the request authenticated the client. */
   clientAuthenticated: boolean;
+  /** The revocation endpoint used (origin and path). */
   endpoint: string;
 }
 
@@ -50,10 +53,32 @@ function alreadyInvalid(error: unknown): error is AdsOAuthError<'TOKEN_ENDPOINT'
  * Google's endpoint takes the token alone; with a client in the configuration, the request also
  * authenticates it (client_secret_post), as RFC 7009 servers require. A token that is
  * already invalid (`invalid_token` or `invalid_grant` with HTTP 400) counts as revoked, with a
- * note. 5xx answers and timeouts are retried with backoff, at most 3 times.
+ * note. 5xx answers and timeouts are retried with backoff, at most 3 times by default.
  *
+ * Revoking ends the whole grant at Google, not only this token: every refresh and access token
+ * the user gave this client stops working, on every machine that holds one. Revoke a token only
+ * when nothing should use that grant any more.
+ *
+ * @param config from {@link createConfiguration} or {@link discoverConfiguration}; a `null` client
+ *   revokes without client authentication (Google's endpoint allows it).
+ * @param refreshToken the refresh token to revoke (sent with `token_type_hint=refresh_token`).
+ * @param options a signal, and `retryDelaysMs` (the pauses before each retry; default
+ *   `[250, 500, 1000]`) ({@link RevokeOptions}).
+ * @returns the {@link RevokeResult}: always `revoked: true`, `alreadyInvalid` when there was
+ *   nothing left to revoke, the attempts made.
  * @throws AdsOAuthError `TOKEN_ENDPOINT` (other refusals, e.g. `invalid_client`),
- *   `PROVIDER_RESPONSE`, `NETWORK`, `INTERRUPTED`
+ *   `PROVIDER_RESPONSE`, `NETWORK` (after the retries, `details.attempts`), `INTERRUPTED`,
+ *   `INSECURE_ENDPOINT`, `USAGE`
+ * @example
+ * ```ts
+ * import { discoverConfiguration, readClientSecretsFile, revokeRefreshToken } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const result = await revokeRefreshToken(config, process.env.REFRESH_TOKEN!);
+ * console.log(result.alreadyInvalid ? result.note : 'Revoked.');
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke
  */
 export async function revokeRefreshToken(config: Configuration, refreshToken: string, options: RevokeOptions = {}): Promise<RevokeResult> {
   assertConfiguration(config, 'revokeRefreshToken');

@@ -6,6 +6,7 @@ import type { ErrorCode, ErrorHint } from '../errors.js';
  * developer token and login customer ID.
  */
 export interface AdsCredentials {
+  /** The user's refresh token. A secret. */
   refreshToken: string;
   /**
    * The Google Ads developer token. Google sunset developer tokens on 2026-09-09 (the header is
@@ -29,7 +30,9 @@ export interface LifecycleOptions {
 export interface LikelyCause {
   /** Stable identifier, e.g. `testing_mode_7_days`. */
   id: string;
+  /** What happened, for people. */
   cause: string;
+  /** What to do about it. */
   fix: string;
 }
 
@@ -39,6 +42,7 @@ export interface LikelyCause {
  * name of this tool (`network`, `scope_missing`, `client_mismatch`).
  */
 export interface Problem {
+  /** The provider's error name, or this tool's lower-case name (see above). */
   code: string;
   /** The {@link ErrorCode} a caller would get as an exception; it decides the CLI exit code. */
   errorCode: ErrorCode;
@@ -58,10 +62,18 @@ export interface Problem {
   hints?: ErrorHint[];
 }
 
+/**
+ * The step of a lifecycle operation: `refresh` (grant_type=refresh_token), `tokeninfo`, `scope`
+ * (the adwords scope is granted), `client` (the token belongs to the configured client),
+ * `ads_api` (the Google Ads API answers), `revoke`, `customers`.
+ */
 export type CheckId = 'refresh' | 'tokeninfo' | 'scope' | 'client' | 'ads_api' | 'revoke' | 'customers';
 
+/** One step of {@link verifyCredentials} and its outcome. */
 export interface Check {
+  /** Which step. */
   id: CheckId;
+  /** `skip` when an earlier failure made the step pointless. */
   status: 'pass' | 'fail' | 'skip';
   /** One line for people. */
   summary: string;

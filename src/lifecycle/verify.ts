@@ -6,6 +6,7 @@ import { refreshAccessToken, type RefreshedAccessToken } from '../protocol/token
 import { clientMismatchProblem, diagnoseAdsError, diagnoseRefreshError, diagnoseTokeninfoError, scopeMissingProblem } from './diagnosis.js';
 import type { AdsCredentials, Check, LifecycleOptions, Problem } from './types.js';
 
+/** What {@link verifyCredentials} takes beside the configuration and the credentials. */
 export interface VerifyOptions extends LifecycleOptions {
   /**
    * Whether to call the Google Ads API (`customers:listAccessibleCustomers`). Default: only when
@@ -23,6 +24,7 @@ export interface VerifyOptions extends LifecycleOptions {
 export interface VerifyResult {
   /** True only if every check that ran passed. */
   ok: boolean;
+  /** Each step, in order, with its outcome (`pass`, `fail`, `skip`). */
   checks: Check[];
   /** Granted scopes (full URLs), from tokeninfo, else from the token response. */
   scopes: string[];
@@ -52,13 +54,34 @@ function where(url: URL): string {
  * Checks that a refresh token works, and explains why when it does not. Always refreshes
  * (grant_type=refresh_token): a cached access token proves nothing. Then asks tokeninfo for the
  * token's scopes, expiry and client, checks the adwords scope and the client, and, with a developer
- * token (or `checkAdsApi`), calls the Google Ads API. Never throws for a failed check: failures
- * are in `problems`. Throws only for programming errors.
+ * token (or `checkAdsApi`), calls the Google Ads API (`customers:listAccessibleCustomers`).
+ * Never throws for a failed check: failures are in `problems`, each with its likely causes and
+ * fixes (for `invalid_grant`: Testing-mode 7-day tokens, revocation, six months unused, the limit
+ * of 100 refresh tokens per account per client, a password change with Gmail scopes). A refresh
+ * is a use, so a regular verification also keeps a token from expiring unused.
  *
+ * Google sunset developer tokens on 2026-09-09: the header is optional and ignored, so the Ads API
+ * check runs without one when `checkAdsApi` is true.
+ *
+ * @param config from {@link discoverConfiguration} or {@link createConfiguration}; needs the client
+ *   the token was issued to (the `client` check compares it with tokeninfo's).
+ * @param credentials the refresh token, and for the Ads API check the optional developer token
+ *   and login customer ID ({@link AdsCredentials}).
+ * @param options `checkAdsApi` (default: only with a developer token), a signal, and
+ *   `onRefreshTokenRotated` to store a rotated token ({@link VerifyOptions}).
+ * @returns the secret-free {@link VerifyResult}: `ok`, the checks, the problems, scopes, expiry.
+ * @throws AdsOAuthError `USAGE` only (not a configuration, no client); an error thrown by
+ *   `onRefreshTokenRotated` propagates
  * @example
- * const config = createConfiguration(defineClient({ clientId, clientSecret }));
- * const result = await verifyCredentials(config, { refreshToken });
+ * ```ts
+ * import { discoverConfiguration, readClientSecretsFile, verifyCredentials } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const result = await verifyCredentials(config, { refreshToken: process.env.REFRESH_TOKEN! });
  * if (!result.ok) for (const p of result.problems) console.error(p.code, p.cause, p.fix);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://developers.google.com/google-ads/api/docs/oauth/overview
  */
 export async function verifyCredentials(config: Configuration, credentials: AdsCredentials, options: VerifyOptions = {}): Promise<VerifyResult> {
   assertConfiguration(config, 'verifyCredentials');

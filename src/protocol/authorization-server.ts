@@ -8,6 +8,7 @@ import { httpOptions, type RequestOptions } from './http.js';
  * (`https://accounts.google.com`) unless discovery ({@link discoverServer}) proved more.
  */
 export interface ServerInfo {
+  /** The server's metadata, as oauth4webapi types it (`issuer`, endpoints, …). */
   as: oauth.AuthorizationServer;
   /** True when the metadata came from the server's own discovery document. */
   discovered: boolean;

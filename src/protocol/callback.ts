@@ -76,9 +76,29 @@ function sameString(a: string, b: string): boolean {
  * 3. `error` ends the flow: `ACCESS_DENIED` for `access_denied`, else `AUTHORIZATION_ERROR`.
  * 4. `code` must be present: `INVALID_CALLBACK` (`code_missing`).
  *
- * Returns the {@link ValidatedCallback} to pass to `exchangeCode`, the only input it accepts.
+ * Synchronous, no network call. The desktop flows call it for you.
+ *
+ * @param config the configuration the request was made with (preferably discovered, so the
+ *   RFC 9207 rule is known).
+ * @param request the {@link AuthorizationRequest} this response answers (only its `state` is read).
+ * @param callback the URL the provider redirected to (a `URL`, not a string), or its query as
+ *   `URLSearchParams`.
+ * @returns the {@link ValidatedCallback} to pass to {@link exchangeCode}, the only input it accepts.
+ * @throws AdsOAuthError `INVALID_CALLBACK`, `ISSUER_MISMATCH`, `ACCESS_DENIED`,
+ *   `AUTHORIZATION_ERROR` as above; `USAGE` (not a configuration, no client, a string callback)
+ * @example
+ * ```ts
+ * import { createAuthorizationRequest, DEFAULT_SCOPES, discoverConfiguration, exchangeCode, readClientSecretsFile, validateCallback } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const request = await createAuthorizationRequest(config, { redirectUri: 'http://127.0.0.1:8080/', scopes: DEFAULT_SCOPES });
+ * // … the browser comes back to http://127.0.0.1:8080/?state=…&code=…
+ * const receivedUrl = new URL('http://127.0.0.1:8080/?state=…&code=…');
+ * const callback = validateCallback(config, request, receivedUrl);
+ * const credentials = await exchangeCode(config, callback, request);
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
- * @see https://www.rfc-editor.org/rfc/rfc9207
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
  */
 export function validateCallback(
   config: Configuration,
@@ -199,7 +219,21 @@ function authorizationErrorHints(error: string | undefined): ErrorHint[] {
  * Turns what a user pasted (headless mode) into a callback URL, with a specific message for each
  * common mistake: whitespace or a line break inside, quotes around it, the consent URL instead of
  * the redirected address, an address for another redirect URI, a truncated address.
- * The `state` check (an address from another run) is {@link validateCallback}'s.
+ * The `state` check (an address from another run) is {@link validateCallback}'s: pass it the result.
+ * {@link runHeadlessFlow} does both.
+ *
+ * @param input the pasted text; surrounding whitespace is trimmed.
+ * @param redirectUri the redirect URI of the request; the address must have its origin and path.
+ * @returns the address as a URL, carrying `state` and `code` (or `error`).
+ * @throws AdsOAuthError `INVALID_CALLBACK` with `details.reason` `empty`, `quoted`, `whitespace`,
+ *   `not_a_url`, `authorization_url`, `other_redirect` or `truncated`
+ * @example
+ * ```ts
+ * import { parsePastedCallback } from 'ads-oauth';
+ *
+ * const url = parsePastedCallback('http://127.0.0.1:51234/?state=abc&code=4%2F0A…', 'http://127.0.0.1:51234/');
+ * console.log(url.searchParams.has('code')); // true
+ * ```
  */
 export function parsePastedCallback(input: string, redirectUri: string): URL {
   const text = input.trim();

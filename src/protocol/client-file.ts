@@ -9,8 +9,11 @@ export type ClientKind = 'installed' | 'web';
  * (`{"installed": {...}}` for desktop apps, `{"web": {...}}` for web applications).
  */
 export interface OAuthClientConfig {
+  /** `installed` (Desktop app) or `web` (Web application): decides the redirect URI a flow may use. */
   kind: ClientKind;
+  /** The OAuth client ID (`….apps.googleusercontent.com` at Google). */
   clientId: string;
+  /** The client secret (sent with client_secret_post). A secret: never log it. */
   clientSecret: string;
   /** Authorization endpoint (`auth_uri`), e.g. `https://accounts.google.com/o/oauth2/auth`. */
   authUri: URL;
@@ -18,6 +21,7 @@ export interface OAuthClientConfig {
   tokenUri: URL;
   /** Registered redirect URIs, exactly as registered (strings, never normalised). */
   redirectUris: string[];
+  /** The Cloud project (`project_id`), when the file names it. */
   projectId?: string;
   /** Where the client came from, for messages (a file path or "client secrets"). */
   source: string;
@@ -31,11 +35,30 @@ function fail(source: string, problem: string, extra = CONSOLE_HINT): never {
 }
 
 /**
- * Parses the text of a Google client secrets file. Every problem becomes an
- * {@link AdsOAuthError} with code `CLIENT_FILE` (or `INSECURE_ENDPOINT`) whose message names
- * `source` and says how to fix it. Endpoints are taken from the file (`auth_uri`, `token_uri`),
- * as Google's own libraries do, so any OAuth 2.0 provider works; they must be https unless the
- * host is loopback.
+ * Parses the text of a Google client secrets file (the JSON the Cloud console downloads under
+ * APIs & Services > Credentials), for a program that reads the file itself; see
+ * {@link readClientSecretsFile} to read it from disk. Endpoints are taken from the file
+ * (`auth_uri`, `token_uri`), as Google's own libraries do, so any OAuth 2.0 provider works; they
+ * must be https unless the host is loopback. A service-account key or an `authorized_user` file
+ * is refused with a message saying what it is. The result is frozen, and only results of this
+ * function, {@link readClientSecretsFile} and {@link defineClient} are accepted as clients.
+ *
+ * @param text the file's text (a UTF-8 byte order mark is ignored).
+ * @param source names the file in messages (a path); default "client secrets".
+ * @returns the client, frozen.
+ * @throws AdsOAuthError `CLIENT_FILE` (empty, not JSON, not an OAuth client, a field missing; the
+ *   message names `source` and says how to fix it), `INSECURE_ENDPOINT` (an http endpoint off
+ *   loopback)
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { discoverConfiguration, parseClientSecrets } from 'ads-oauth';
+ *
+ * const path = 'client_secret.json';
+ * const client = parseClientSecrets(await readFile(path, 'utf8'), path);
+ * const config = await discoverConfiguration(client);
+ * ```
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
 export function parseClientSecrets(text: string, source = 'client secrets'): OAuthClientConfig {
   if (text.trim() === '') fail(source, 'the file is empty.');
@@ -135,13 +158,17 @@ export function isClientConfig(value: unknown): value is OAuthClientConfig {
 export interface ClientDefinition {
   /** Default `installed`. */
   kind?: ClientKind;
+  /** The OAuth client ID; non-empty. */
   clientId: string;
+  /** The client secret; non-empty. */
   clientSecret: string;
   /** Default Google's (`https://accounts.google.com/o/oauth2/auth`). */
   authUri?: string | URL;
   /** Default Google's (`https://oauth2.googleapis.com/token`). */
   tokenUri?: string | URL;
+  /** Registered redirect URIs, exactly as registered (a web client's flow picks its loopback one). */
   redirectUris?: readonly string[];
+  /** The Cloud project ID, informational. */
   projectId?: string;
   /** Named in messages; default "client definition". */
   source?: string;
@@ -169,9 +196,18 @@ function endpointOf(value: unknown, field: string, fallback: string, source: str
  * file (non-empty ID and secret, https endpoints except on loopback). The lifecycle operations
  * need only `clientId` and `clientSecret`; the endpoints default to Google's.
  *
- * @throws AdsOAuthError `USAGE` (a missing or mistyped field), `INSECURE_ENDPOINT`
+ * @param definition the client's fields: `clientId` and `clientSecret` required, the endpoints
+ *   as URL objects or strings (default Google's), `kind` default `installed`.
+ * @returns the client, frozen, as {@link parseClientSecrets} returns it.
+ * @throws AdsOAuthError `USAGE` (a missing or mistyped field, a malformed URL),
+ *   `INSECURE_ENDPOINT` (an http endpoint off loopback)
  * @example
+ * ```ts
+ * import { createConfiguration, defineClient } from 'ads-oauth';
+ *
  * const client = defineClient({ clientId: process.env.CLIENT_ID!, clientSecret: process.env.CLIENT_SECRET! });
+ * const config = createConfiguration(client);
+ * ```
  */
 export function defineClient(definition: ClientDefinition): OAuthClientConfig {
   if (definition === null || typeof definition !== 'object') usage('defineClient takes an object: { clientId, clientSecret, … }.');

@@ -4,10 +4,7 @@
  * client file describes it, or discovered), with the transport settings (`fetch`, timeout,
  * signal) and the endpoints beside the OAuth ones (revocation, tokeninfo, Google Ads API).
  *
- * @example
- * const client = parseClientSecrets(await readFile('client_secret.json', 'utf8'), 'client_secret.json');
- * const config = await discoverConfiguration(client, { timeoutMs: 10_000 });
- * const { accessToken } = await refreshAccessToken(config, refreshToken);
+ * See {@link createConfiguration} and {@link discoverConfiguration}.
  */
 import { AdsOAuthError } from '../errors.js';
 import { GOOGLE_ADS_API_ENDPOINT, GOOGLE_ADS_API_VERSION, normalizeApiVersion } from './ads-api.js';
@@ -37,14 +34,25 @@ export interface EndpointOverrides {
 
 /** The endpoints of a {@link Configuration}, resolved. */
 export interface ResolvedEndpoints {
+  /** The token endpoint (RFC 6749 §3.2): code exchange and refresh. */
   token: URL;
+  /** The RFC 7009 revocation endpoint. */
   revocation: URL;
+  /** Google's tokeninfo endpoint. */
   tokeninfo: URL;
+  /** The Google Ads API base URL, without the version. */
   adsApiBase: URL;
+  /** The Google Ads API version, `v` and digits. */
   apiVersion: string;
 }
 
+/**
+ * The settings of a {@link Configuration} beside the client and the server: the transport
+ * (`fetch`, default the global one; `timeoutMs` per request, default 30 000; a `signal` that
+ * cancels every request of the configuration) and the endpoint overrides.
+ */
 export interface ConfigurationOptions extends RequestOptions {
+  /** Endpoints to use instead of the server's or Google's (https, or http on loopback). */
   endpoints?: EndpointOverrides;
 }
 
@@ -57,6 +65,7 @@ export interface Configuration {
   readonly client: OAuthClientConfig | null;
   /** The authorization server (discovered or as the client file describes it). */
   readonly server: ServerInfo;
+  /** Every endpoint an operation may call, resolved once. */
   readonly endpoints: Readonly<ResolvedEndpoints>;
   /** The transport settings every request of this configuration uses. */
   readonly request: Readonly<RequestOptions>;
@@ -64,7 +73,9 @@ export interface Configuration {
 
 /** Per-call settings: a signal for this call (combined with the configuration's), a timeout. */
 export interface CallOptions {
+  /** Cancels this call (`INTERRUPTED`); the configuration's own signal cancels it too. */
   signal?: AbortSignal;
+  /** This call's request timeout in milliseconds, instead of the configuration's. */
   timeoutMs?: number;
 }
 
@@ -100,12 +111,37 @@ function checkServer(server: unknown): asserts server is ServerInfo {
 }
 
 /**
- * Makes the {@link Configuration} of a client. Without `server`, the server is the one the client
- * file describes ({@link serverFromClient}); no network call.
+ * Makes the {@link Configuration} of a client without any network call: the server is the one
+ * the client file describes (issuer = the authorization endpoint's origin, `discovered: false`),
+ * unless `server` is given. Prefer {@link discoverConfiguration} for the authorization flows:
+ * only a discovered server tells whether it sends RFC 9207 `iss`, and ID tokens are validated
+ * only against discovered metadata. The lifecycle operations (refresh, verify, revoke, customers)
+ * need no discovery.
  *
- * @param client a client from `parseClientSecrets`, `readClientSecretsFile` or `defineClient`;
- *   `null` only to revoke a token without client authentication.
- * @throws AdsOAuthError `USAGE` for anything else (a plain object, strings where URLs belong)
+ * Endpoints: the token endpoint is the override, else the server's (the client file's
+ * `token_uri`); revocation the override, else the advertised one, else Google's; tokeninfo and the
+ * Google Ads API Google's unless overridden. Their https rule is enforced on every request.
+ *
+ * @param client a client from {@link parseClientSecrets}, {@link readClientSecretsFile} or
+ *   {@link defineClient}; `null` only to revoke a token without client authentication (Google's
+ *   revocation endpoint takes the token alone).
+ * @param server the authorization server, a {@link ServerInfo} (e.g. of an earlier
+ *   `discoverConfiguration`); default: as the client file describes it.
+ * @param options transport settings and endpoint overrides ({@link ConfigurationOptions}).
+ * @returns a frozen configuration, to pass first to every operation.
+ * @throws AdsOAuthError `USAGE` for anything else (a plain object as client, strings where URLs
+ *   belong, a non-positive timeout, a malformed `apiVersion`)
+ * @example
+ * ```ts
+ * import { createConfiguration, defineClient, refreshAccessToken } from 'ads-oauth';
+ *
+ * const config = createConfiguration(
+ *   defineClient({ clientId: process.env.CLIENT_ID!, clientSecret: process.env.CLIENT_SECRET! }),
+ *   undefined,
+ *   { timeoutMs: 10_000 },
+ * );
+ * const { accessToken } = await refreshAccessToken(config, process.env.REFRESH_TOKEN!);
+ * ```
  */
 export function createConfiguration(client: OAuthClientConfig | null, server?: ServerInfo, options: ConfigurationOptions = {}): Configuration {
   if (client !== null) assertClientConfig(client, 'createConfiguration');
@@ -157,9 +193,30 @@ export function createConfiguration(client: OAuthClientConfig | null, server?: S
 }
 
 /**
- * Makes the {@link Configuration} of a client after best-effort discovery ({@link discoverServer})
- * at `issuer` (default: the authorization endpoint's origin). `server.discovered` says whether it
- * worked; the client file's endpoints always win.
+ * Makes the {@link Configuration} of a client after best-effort discovery (OpenID Connect
+ * Discovery, then RFC 8414) at `issuer`, default the authorization endpoint's origin
+ * (`https://accounts.google.com`). A document is used only when its `issuer` is the one asked
+ * for; any failure (unreachable within 5 s, or `timeoutMs` when given; no document, another issuer) gives the undiscovered
+ * view of {@link createConfiguration}, never an error: `config.server.discovered` says which.
+ * The client file's authorization and token endpoints always win over the document's.
+ *
+ * Discovery is what lets {@link validateCallback} insist on RFC 9207 `iss` when the server
+ * promises it, and what ID-token validation (`expectedNonce`, {@link createWebFlow}) needs.
+ *
+ * @param client a client from {@link readClientSecretsFile}, {@link parseClientSecrets} or
+ *   {@link defineClient}.
+ * @param options as {@link createConfiguration}'s, plus `issuer` (a URL) to discover elsewhere.
+ * @returns a frozen configuration.
+ * @throws AdsOAuthError `USAGE` (not a client, `issuer` not a URL object, bad options)
+ * @example
+ * ```ts
+ * import { discoverConfiguration, readClientSecretsFile } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * console.log(config.server.discovered, config.server.as.issuer);
+ * ```
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  */
 export async function discoverConfiguration(
   client: OAuthClientConfig,

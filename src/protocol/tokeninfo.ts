@@ -36,6 +36,7 @@ export interface TokenInfo {
   subject?: string;
   /** Only with the email scope. */
   email?: string;
+  /** Whether Google verified `email` (`email_verified`). */
   emailVerified?: boolean;
 }
 
@@ -59,10 +60,30 @@ function stringField(value: unknown): string | undefined {
 }
 
 /**
- * Asks tokeninfo about an access token.
+ * Asks Google's tokeninfo endpoint what an access token is for: its scopes, expiry, the client it
+ * was issued to and, with those scopes, the user's email. This is how {@link verifyCredentials}
+ * proves a token carries the adwords scope and belongs to the configured client. The token is
+ * sent in a POST body, never in the URL. Google-specific: other providers have no such endpoint
+ * (RFC 7662 introspection is a different, client-authenticated protocol).
  *
- * @throws AdsOAuthError `TOKEN_ENDPOINT` (the token is invalid: `details.error` = `invalid_token`),
- *   `PROVIDER_RESPONSE` (5xx, not JSON), `NETWORK`, `INSECURE_ENDPOINT`
+ * @param config any configuration; the endpoint is `config.endpoints.tokeninfo` (Google's unless
+ *   overridden). No client is needed.
+ * @param accessToken an access token (not a refresh token), e.g. from {@link refreshAccessToken}.
+ * @param call a signal and a timeout for this request ({@link CallOptions}).
+ * @returns what tokeninfo said, numbers parsed ({@link TokenInfo}).
+ * @throws AdsOAuthError `TOKEN_ENDPOINT` (the token is invalid or expired: `details.error` =
+ *   `invalid_token`), `PROVIDER_RESPONSE` (5xx, not JSON), `NETWORK`, `INTERRUPTED`,
+ *   `INSECURE_ENDPOINT`, `USAGE`
+ * @example
+ * ```ts
+ * import { ADWORDS_SCOPE, discoverConfiguration, fetchTokenInfo, readClientSecretsFile, refreshAccessToken } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const { accessToken } = await refreshAccessToken(config, process.env.REFRESH_TOKEN!);
+ * const info = await fetchTokenInfo(config, accessToken);
+ * console.log(info.scopes.includes(ADWORDS_SCOPE), info.expiresAt);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.2
  */
 export async function fetchTokenInfo(config: Configuration, accessToken: string, call: CallOptions = {}): Promise<TokenInfo> {
   assertConfiguration(config, 'fetchTokenInfo');

@@ -12,12 +12,20 @@ export type ClientCredentials = Pick<OAuthClientConfig, 'clientId' | 'clientSecr
 
 /** A successful code exchange that yielded what this tool exists for. */
 export interface UserCredentials {
+  /**
+   * The refresh token: what a Google Ads client library needs. Long-lived, but Google ends it when
+   * the grant is revoked, after six months unused, when the account holds more than 100 refresh
+   * tokens for this client (the oldest dies), and after 7 days for a Testing-mode project with
+   * external users. A secret: store it like a password.
+   */
   refreshToken: string;
+  /** A short-lived access token (about an hour at Google). */
   accessToken: string;
   /** Seconds until the access token expires, when the provider said. */
   expiresIn?: number;
   /** Granted scopes (the response's `scope`, or the requested ones when it has none). */
   scopes: string[];
+  /** The raw ID token, when the provider sent one (with the `openid` scope). */
   idToken?: string;
   /** The validated ID token's claims (iss, aud, exp, nonce checked by oauth4webapi); only with `expectedNonce`. */
   idTokenClaims?: Record<string, unknown>;
@@ -40,12 +48,36 @@ const NO_REFRESH_TOKEN_MESSAGE = [
 /**
  * Exchanges an authorization code for tokens (RFC 6749 §4.1.3) with the PKCE verifier and the
  * exact redirect URI of the request, then insists on what this tool is for: a refresh token, and
- * every requested scope granted. Never retried: a code is single-use.
+ * every requested scope granted. Never retried: a code is single-use (and after a timeout or a
+ * broken connection it may already be spent, which the error says). The client authenticates with
+ * client_secret_post. With `expectedNonce` the ID token is required and validated (iss, aud, exp,
+ * nonce; this needs a discovered server); without it, an ID token from an undiscovered server is
+ * ignored rather than checked against a guessed issuer.
  *
- * @throws AdsOAuthError `NO_REFRESH_TOKEN`, `SCOPE_NOT_GRANTED`, `TOKEN_ENDPOINT`,
- *   `PROVIDER_RESPONSE`, `NETWORK`
+ * @param config the configuration of the request (from {@link discoverConfiguration}); needs a client.
+ * @param callback the result of {@link validateCallback}; nothing else is accepted.
+ * @param request the {@link AuthorizationRequest} (its `codeVerifier`, `redirectUri` and
+ *   `scopes`), plus `expectedNonce` when a nonce was sent.
+ * @param call a signal and a timeout for this request ({@link CallOptions}).
+ * @returns the refresh and access tokens and the granted scopes.
+ * @throws AdsOAuthError `SCOPE_NOT_GRANTED` (a scope left unticked on Google's granular consent
+ *   screen), `NO_REFRESH_TOKEN`, `TOKEN_ENDPOINT` (an OAuth error, e.g. `invalid_grant` for a
+ *   spent code), `PROVIDER_RESPONSE` (not an OAuth response, a token with bytes RFC 6749 forbids),
+ *   `NETWORK`, `INTERRUPTED`, `INSECURE_ENDPOINT`, `USAGE` (an unvalidated callback, a nonce
+ *   without discovery)
+ * @example
+ * ```ts
+ * import { createAuthorizationRequest, DEFAULT_SCOPES, discoverConfiguration, exchangeCode, readClientSecretsFile, validateCallback } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const request = await createAuthorizationRequest(config, { redirectUri: 'http://127.0.0.1:8080/', scopes: DEFAULT_SCOPES });
+ * const receivedUrl = new URL('http://127.0.0.1:8080/?state=…&code=…'); // where the browser came back
+ * const { refreshToken } = await exchangeCode(config, validateCallback(config, request, receivedUrl), request);
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
 export async function exchangeCode(
   config: Configuration,
@@ -183,19 +215,41 @@ async function withoutIdToken(response: Response): Promise<Response> {
 
 /** A fresh access token from a refresh token. */
 export interface RefreshedAccessToken {
+  /** The new access token. */
   accessToken: string;
+  /** Seconds until it expires, when the provider said. */
   expiresIn?: number;
+  /** The scopes of the token, when the response listed them. */
   scopes?: string[];
   /** Some providers rotate refresh tokens; when they do, this is the new one. */
   refreshToken?: string;
 }
 
 /**
- * Refreshes an access token (RFC 6749 §6). Always a network call: nothing is cached.
+ * Refreshes an access token (RFC 6749 §6) at the configuration's token endpoint, authenticating
+ * the client (client_secret_post). Always a network call: nothing is cached (see
+ * {@link createTokenBroker} for a cache). Not retried. When the provider rotates the refresh
+ * token (Google does not), the new one is in `refreshToken` and the old one stops working.
+ * For why a refresh failed, pass the error to {@link diagnoseRefreshError}.
  *
- * @throws AdsOAuthError `TOKEN_ENDPOINT` (with `details.error`, e.g. `invalid_grant`),
- *   `PROVIDER_RESPONSE`, `NETWORK`
+ * @param config from {@link discoverConfiguration} or {@link createConfiguration}; needs the client
+ *   the token was issued to.
+ * @param refreshToken the user's refresh token; non-empty.
+ * @param call a signal and a timeout for this request ({@link CallOptions}).
+ * @returns the access token, its lifetime and scopes, and a rotated refresh token if any.
+ * @throws AdsOAuthError `TOKEN_ENDPOINT` (with `details.error`: `invalid_grant` for an expired or
+ *   revoked token, `invalid_client`, `unauthorized_client` for another client's token),
+ *   `PROVIDER_RESPONSE`, `NETWORK`, `INTERRUPTED`, `INSECURE_ENDPOINT`, `USAGE`
+ * @example
+ * ```ts
+ * import { discoverConfiguration, readClientSecretsFile, refreshAccessToken } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'));
+ * const { accessToken, expiresIn } = await refreshAccessToken(config, process.env.REFRESH_TOKEN!, { timeoutMs: 10_000 });
+ * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
 export async function refreshAccessToken(config: Configuration, refreshToken: string, call: CallOptions = {}): Promise<RefreshedAccessToken> {
   assertConfiguration(config, 'refreshAccessToken');
@@ -228,12 +282,29 @@ export async function refreshAccessToken(config: Configuration, refreshToken: st
 }
 
 /**
- * Revokes a token at an RFC 7009 endpoint, authenticating the client (client_secret_post), as
- * RFC 7009 servers require; Google's endpoint accepts that too (and also the token alone, which
- * `src/lifecycle/revoke.ts` does when no client is known). Does not retry: callers decide (a
- * revoke may be retried, a code exchange never).
+ * Revokes a token at the configuration's RFC 7009 revocation endpoint, authenticating the client
+ * (client_secret_post) when the configuration has one, as RFC 7009 servers require; Google's
+ * endpoint accepts that and also the token alone, which is sent when the configuration was made
+ * with a `null` client. Sent once, not retried (see {@link revokeRefreshToken} for retries and
+ * "already invalid" handling).
  *
- * @see https://www.rfc-editor.org/rfc/rfc7009
+ * At Google, revoking any token of a grant (the refresh token or one of its access tokens) ends
+ * the whole grant: every token the user gave this client for those scopes stops working.
+ *
+ * @param config from {@link createConfiguration} or {@link discoverConfiguration}; its client may be null.
+ * @param token the refresh or access token; non-empty.
+ * @param call a signal and a timeout, and the RFC 7009 `tokenTypeHint`.
+ * @returns nothing: resolves once the endpoint answered 200.
+ * @throws AdsOAuthError `TOKEN_ENDPOINT` (an OAuth error, e.g. `invalid_token`), `PROVIDER_RESPONSE`,
+ *   `NETWORK`, `INTERRUPTED`, `INSECURE_ENDPOINT`, `USAGE`
+ * @example
+ * ```ts
+ * import { createConfiguration, revokeToken } from 'ads-oauth';
+ *
+ * const config = createConfiguration(null); // Google's endpoint needs no client
+ * await revokeToken(config, process.env.REFRESH_TOKEN!, { tokenTypeHint: 'refresh_token' });
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  * @see https://developers.google.com/identity/protocols/oauth2/native-app#tokenrevoke
  */
 export async function revokeToken(

@@ -12,9 +12,21 @@ export function expandHome(path: string, home = homedir()): string {
 }
 
 /**
- * Reads and parses a Google OAuth client secrets file. Every failure is an `AdsOAuthError`
- * (`CLIENT_FILE`) naming the path: missing, a directory, unreadable, empty, not JSON, not an
- * OAuth client.
+ * Reads and parses a Google OAuth client secrets file: the usual first step, its result goes to
+ * {@link discoverConfiguration}. A leading `~` is expanded (shells do not expand `--flag=~/x`);
+ * files over 1 MiB are refused unread. Parsing is {@link parseClientSecrets}'s.
+ *
+ * @param path the file's path, relative to the working directory or absolute; `~/…` allowed.
+ * @returns the client, frozen; `source` is the absolute path.
+ * @throws AdsOAuthError `CLIENT_FILE` naming the path (missing, a directory, unreadable, too
+ *   large, empty, not JSON, not an OAuth client), `INSECURE_ENDPOINT`
+ * @example
+ * ```ts
+ * import { discoverConfiguration, readClientSecretsFile } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('~/client_secret.json'));
+ * ```
+ * @see https://developers.google.com/google-ads/api/docs/oauth/overview
  */
 export async function readClientSecretsFile(path: string): Promise<OAuthClientConfig> {
   const full = resolve(expandHome(path));

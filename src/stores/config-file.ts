@@ -103,8 +103,24 @@ export async function validateConfigTarget(
 }
 
 /**
- * Reads the credentials a configuration file holds.
- * @throws AdsOAuthError('CONFIG') when the file is missing, unreadable or does not parse.
+ * Reads the credentials a client-library configuration file holds, decoding its bytes as that
+ * library does. A symbolic link is read at its target.
+ *
+ * @param path the file's path.
+ * @param format a format id ({@link FORMAT_IDS}); default: detected from the name ({@link detectFormat}).
+ * @param options `fs`: file operations to use instead of `node:fs/promises` (tests).
+ * @returns the resolved path, the format and the values it sets ({@link ConfigValues}); secrets
+ *   included, so handle them as such.
+ * @throws AdsOAuthError `USAGE` (an unknown or undetectable format), `CONFIG` (the file is
+ *   missing, unreadable or does not parse; the message never quotes its values)
+ * @example
+ * ```ts
+ * import { discoverConfiguration, defineClient, readConfig, verifyCredentials } from 'ads-oauth';
+ *
+ * const { values } = await readConfig('google-ads.yaml');
+ * const config = await discoverConfiguration(defineClient({ clientId: values.clientId!, clientSecret: values.clientSecret! }));
+ * const result = await verifyCredentials(config, { refreshToken: values.refreshToken! });
+ * ```
  */
 export async function readConfig(
   path: string,
@@ -123,6 +139,7 @@ export async function readConfig(
   }
 }
 
+/** What {@link updateConfig} takes beside the path and the changes. */
 export interface UpdateConfigOptions {
   /** The format id; detected from the file name when absent. */
   format?: string;
@@ -161,7 +178,24 @@ function mismatched(values: ConfigValues, changes: ConfigChanges): CredentialFie
  * - After writing, the file is read back and parsed; values that do not match are a
  *   `CONFIG_WRITE` error and the previous content is put back.
  *
- * @throws AdsOAuthError('USAGE' | 'CONFIG' | 'CONFIG_WRITE'); never with a secret in the message.
+ * @param path the file (`~` is not expanded here; the CLI does that).
+ * @param changes per field: a string sets the key, `null` removes it, absent leaves it.
+ * @param options the format (default: detected from the name), the lock wait (default 10 s),
+ *   `createDirectory`, and the process facts for the lock.
+ * @returns the resolved path, the format, whether the file was created or its mode tightened,
+ *   and the keys still holding a placeholder.
+ * @throws AdsOAuthError `USAGE` (an unknown or undetectable format), `CONFIG` (the existing file
+ *   does not parse or cannot be edited safely), `CONFIG_WRITE` (directory missing or not writable,
+ *   read-only file, lock timeout, a failed write or read-back); never with a secret in the message
+ * @example
+ * ```ts
+ * import { DEFAULT_SCOPES, discoverConfiguration, readClientSecretsFile, runLoopbackFlow, updateConfig } from 'ads-oauth';
+ *
+ * const client = await readClientSecretsFile('client_secret.json');
+ * const config = await discoverConfiguration(client);
+ * const { refreshToken } = await runLoopbackFlow(config, { scopes: DEFAULT_SCOPES, timeoutMs: 300_000, onAuthorizationUrl: (url) => console.log(url.href) });
+ * await updateConfig('google-ads.yaml', { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken });
+ * ```
  */
 export async function updateConfig(
   path: string,

@@ -11,6 +11,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { FetchLike } from '../protocol/types.js';
 
+/** Settings of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
   /** Per-request timeout in milliseconds (connect + response). Default 30 000. */
   timeoutMs?: number;
@@ -58,7 +59,30 @@ function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
 
 let httpsRequest: typeof import('node:https').request | undefined;
 
-/** Creates a fetch function over node:http/node:https. */
+/**
+ * Creates a small `fetch` over `node:http`/`node:https` for short-lived processes: pass it as the
+ * `fetch` of {@link createConfiguration} / {@link discoverConfiguration} to spare a one-shot CLI
+ * the start-up cost of Node's global fetch (undici). Bodies are buffered (capped at
+ * `maxBodyBytes`), redirects are never followed (the response is returned as is), the request's
+ * `AbortSignal` is honoured, and no keep-alive agent holds the event loop open afterwards. Only
+ * `http:` and `https:` URLs (`node:https` is loaded on the first https request) and string, URLSearchParams or byte bodies are supported. A long-running
+ * server is better served by the global `fetch`.
+ *
+ * The function it returns rejects with a `TransportError` (`code` = the Node error code, e.g.
+ * `ECONNREFUSED`, `ETIMEDOUT`, `EMSGSIZE`) or the signal's reason, as fetch does; the operations
+ * of ads-oauth turn those into `AdsOAuthError` `NETWORK` / `INTERRUPTED`.
+ *
+ * @param options the per-request timeout (default 30 000 ms) and the body cap (default 4 MiB).
+ * @returns a {@link FetchLike} function.
+ * @example
+ * ```ts
+ * import { createNodeFetch, discoverConfiguration, readClientSecretsFile } from 'ads-oauth';
+ *
+ * const config = await discoverConfiguration(await readClientSecretsFile('client_secret.json'), {
+ *   fetch: createNodeFetch({ timeoutMs: 15_000 }),
+ * });
+ * ```
+ */
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;

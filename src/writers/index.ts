@@ -55,7 +55,21 @@ const FORMATS: Record<FormatId, ConfigFormat> = {
 
 export { FORMAT_IDS, defaultConfigPath } from './catalog.js';
 
-/** The format with this id. @throws AdsOAuthError('USAGE') listing the valid ids. */
+/**
+ * The format with this id, to read or edit a file's text without touching the disk.
+ *
+ * @param id one of {@link FORMAT_IDS} (`yaml`, `java`, `php`, …); case and surrounding spaces ignored.
+ * @returns the {@link ConfigFormat}.
+ * @throws AdsOAuthError `USAGE` for an unknown id, listing the valid ones
+ * @example
+ * ```ts
+ * import { getFormat } from 'ads-oauth';
+ *
+ * const yaml = getFormat('yaml');
+ * const { text } = yaml.update('# my settings\nuse_proto_plus: true\n', { refreshToken: '1//0g…' });
+ * console.log(text, yaml.keyFor('refreshToken')); // … refresh_token
+ * ```
+ */
 export function getFormat(id: string): ConfigFormat {
   const format = (FORMATS as Record<string, ConfigFormat | undefined>)[id.trim().toLowerCase()];
   if (!format) {
@@ -89,6 +103,16 @@ const EXACT_NAMES: Record<string, FormatId> = {
  * `appsettings.json` and `appsettings.<Environment>.json`, `App.config`, `Web.config`), then the
  * extension (`.yaml`/`.yml`, `.properties` → java, `.ini` → php, `.rb` → ruby, `*.env` → dotenv).
  * `undefined` when neither tells (ADC files are only ever chosen with an explicit format).
+ *
+ * @param path a file path or name, with `/` or `\` separators; only the name is read.
+ * @returns the format id, or `undefined`.
+ * @example
+ * ```ts
+ * import { detectFormat } from 'ads-oauth';
+ *
+ * detectFormat('/home/me/google-ads.yaml'); // 'yaml'
+ * detectFormat('config/ads.properties'); // 'java'
+ * ```
  */
 export function detectFormat(path: string): FormatId | undefined {
   const name = baseName(path);
@@ -125,7 +149,21 @@ export function resolveFormat(path: string, explicit?: string): ConfigFormat {
 
 /**
  * A complete, minimal configuration file of this format holding `values` (missing required keys
- * as `INSERT_…_HERE` placeholders), for `--print-config`.
+ * as `INSERT_…_HERE` placeholders), as `--print-config` prints it: for a user to paste, nothing
+ * is written.
+ *
+ * @param id the format.
+ * @param values the credentials to put in; absent ones become placeholders where the library
+ *   requires them.
+ * @returns the file's text.
+ * @throws AdsOAuthError `USAGE` (an unknown id, a field the format has no key for),
+ *   `CONFIG_WRITE` (a value the format cannot hold exactly)
+ * @example
+ * ```ts
+ * import { renderSnippet } from 'ads-oauth';
+ *
+ * console.log(renderSnippet('yaml', { clientId: 'id.apps.googleusercontent.com', clientSecret: 'secret', refreshToken: '1//0g…' }));
+ * ```
  */
 export function renderSnippet(id: FormatId, values: ConfigValues): string {
   return getFormat(id).update(undefined, values).text;

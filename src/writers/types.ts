@@ -21,7 +21,14 @@ import type { FormatId } from './catalog.js';
 import type { Charset } from './encoding.js';
 export type { FormatId } from './catalog.js';
 
+/**
+ * One configuration-file format of a Google Ads client library (google-ads.yaml for Python,
+ * ads.properties for Java, google_ads_php.ini, …): how to read the managed credentials from a
+ * file's text and how to change them while keeping every other byte. Pure: strings in, strings
+ * out. Get one with {@link getFormat}; {@link updateConfig} does the file handling.
+ */
 export interface ConfigFormat {
+  /** The format's id, one of {@link FORMAT_IDS}. */
   id: FormatId;
   /** The client library (or tool) that reads this format. */
   library: string;

@@ -10,9 +10,11 @@ import type { AccountStore } from './types.js';
 export type * from './types.js';
 export { parseKeyring, ENCRYPTION_KEYS_ENV, type Keyring, type KeyringKey } from './keyring.js';
 
+/** What {@link openAccountStore} takes. */
 export interface OpenAccountStoreOptions {
   /** A file path (SQLite, WAL, busy_timeout) or a `postgres://` / `postgresql://` URL. */
   database: string;
+  /** The encryption keys ({@link parseKeyring}); the current one encrypts, all decrypt. */
   keyring: Keyring;
   /** The OAuth client id: every ciphertext is bound to it, so a database used with another client fails to decrypt. */
   clientId: string;
@@ -44,9 +46,35 @@ export function describeDatabase(database: string): string {
 }
 
 /**
- * Opens (does not migrate) an account store. Call `migrate()` before use.
+ * Opens (does not migrate) the account store of the web flow and the token broker: SQLite for a
+ * file path (created with mode 0600, WAL), Postgres for a `postgres://` URL (a pool, plus one of
+ * the same size for the cross-instance refresh locks). Every secret in it (refresh tokens, cached
+ * access tokens, PKCE verifiers, nonces) is encrypted with AES-256-GCM under the keyring's
+ * current key, bound to `clientId`; bearer values (state, API keys, session ids) are stored as
+ * SHA-256 hashes. Call `migrate()` before use, `close()` at the end.
  *
- * @throws AdsOAuthError `USAGE` for a bad option, `STORE` when the database cannot be opened.
+ * The drivers are optional peer dependencies, loaded only here: `better-sqlite3@12` for SQLite,
+ * `pg` for Postgres.
+ *
+ * @param options the database, the keyring, the client ID and engine settings
+ *   ({@link OpenAccountStoreOptions}).
+ * @returns the {@link AccountStore}, not yet migrated.
+ * @throws AdsOAuthError `USAGE` for a bad option or a missing driver (the message says what to
+ *   install), `STORE` when the SQLite file cannot be opened (Postgres connects lazily: its errors
+ *   come from `migrate()` or the first query)
+ * @example
+ * ```ts
+ * import { openAccountStore, parseKeyring, ENCRYPTION_KEYS_ENV } from 'ads-oauth/web';
+ *
+ * const store = await openAccountStore({
+ *   database: process.env.DATABASE_URL ?? 'accounts.db',
+ *   keyring: parseKeyring(process.env[ENCRYPTION_KEYS_ENV]),
+ *   clientId: process.env.CLIENT_ID!,
+ * });
+ * await store.migrate();
+ * console.log(store.kind, (await store.listAccounts()).length);
+ * await store.close();
+ * ```
  */
 export async function openAccountStore(options: OpenAccountStoreOptions): Promise<AccountStore> {
   if (!options.clientId) throw new AdsOAuthError('USAGE', 'openAccountStore needs the OAuth client id.');

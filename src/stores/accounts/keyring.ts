@@ -2,6 +2,7 @@ import { AdsOAuthError } from '../../errors.js';
 
 /** One AES-256 key with its id (the id is stored beside every ciphertext it made). */
 export interface KeyringKey {
+  /** The key id: 1 to 32 of `A-Za-z0-9_-`. */
   readonly kid: string;
   /** 32 bytes. */
   readonly key: Buffer;
@@ -12,6 +13,7 @@ export interface KeyringKey {
  * decrypts, so a key can be rotated in without making older rows unreadable.
  */
 export interface Keyring {
+  /** The key new ciphertexts are made with: the first of the variable. */
   readonly current: KeyringKey;
   /** Every key, current first. */
   readonly keys: readonly KeyringKey[];
@@ -38,7 +40,20 @@ function usage(problem: string): AdsOAuthError {
  * Parses `ADS_OAUTH_ENCRYPTION_KEYS`: comma-separated `kid:base64-of-32-bytes`, the first being
  * the current key. Error messages name the entry by position and kid, never its key material.
  *
- * @throws AdsOAuthError `USAGE` when the value is missing or malformed.
+ * @param value the variable's value, e.g. `process.env.ADS_OAUTH_ENCRYPTION_KEYS`:
+ *   `k2:<base64>,k1:<base64>` (key ids 1–32 of `A-Za-z0-9_-`, each key exactly 32 bytes, ids
+ *   unique). Rotate by putting a new key first and keeping the old ones, then `rotateKeys()`.
+ * @returns the {@link Keyring}, frozen; the first key is `current`.
+ * @throws AdsOAuthError `USAGE` when the value is missing or malformed (the message says how to
+ *   generate a key, never quoting key material)
+ * @example
+ * ```ts
+ * import { randomBytes } from 'node:crypto';
+ * import { parseKeyring } from 'ads-oauth/web';
+ *
+ * const keyring = parseKeyring(`k1:${randomBytes(32).toString('base64')}`);
+ * console.log(keyring.current.kid); // 'k1'
+ * ```
  */
 export function parseKeyring(value: string | undefined): Keyring {
   if (value === undefined || value.trim() === '') {

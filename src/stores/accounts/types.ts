@@ -19,15 +19,21 @@ export interface StoredAccount {
   issuer: string;
   /** The ID token's `sub`: the account's key, with `issuer`. */
   subject: string;
+  /** The ID token's `email`, when given. */
   email: string | null;
+  /** The ID token's `email_verified`. */
   emailVerified: boolean;
   /** Granted scopes, as full URLs, sorted. */
   scopes: string[];
+  /** Whether the broker can use it ({@link AccountStatus}). */
   status: AccountStatus;
   /** Why the status is not `active` (the lifecycle diagnosis), else null. Secret-free. */
   statusReason: string | null;
+  /** When the account was first connected. */
   connectedAt: Date;
+  /** When the broker last refreshed its access token, if ever. */
   lastRefreshedAt: Date | null;
+  /** When the record last changed. */
   updatedAt: Date;
 }
 
@@ -84,6 +90,7 @@ export interface AdminSession {
   expiresAt: Date;
 }
 
+/** The engine behind an {@link AccountStore}. */
 export type StoreKind = 'sqlite' | 'postgres';
 
 /**
@@ -92,12 +99,14 @@ export type StoreKind = 'sqlite' | 'postgres';
  * another account): never garbage, never a token.
  */
 export interface AccountStore {
+  /** The engine. */
   readonly kind: StoreKind;
 
   /** Runs pending migrations, versioned; safe when two processes start at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a query on the store's tables (for `/readyz`); throws `STORE` when it is down or its tables are gone. */
   ping(): Promise<void>;
+  /** Closes the database connections. */
   close(): Promise<void>;
 
   /**
@@ -105,14 +114,19 @@ export interface AccountStore {
    * refresh token, scopes and email (status back to `active`). Never revokes anything.
    */
   saveConnection(connection: AccountConnection): Promise<{ account: StoredAccount; created: boolean }>;
+  /** The account with this id, or undefined. */
   getAccount(id: string): Promise<StoredAccount | undefined>;
+  /** The account of a Google account (ID token `iss` and `sub`), or undefined. */
   findAccount(issuer: string, subject: string): Promise<StoredAccount | undefined>;
+  /** Every account. */
   listAccounts(): Promise<StoredAccount[]>;
   /** The decrypted refresh token; `undefined` for an unknown id. */
   getRefreshToken(id: string): Promise<string | undefined>;
   /** After a refresh: the new access token, the time, and the rotated refresh token if the provider rotated it. */
   recordRefresh(id: string, result: { accessToken: CachedAccessToken; refreshedAt: Date; rotatedRefreshToken?: string }): Promise<void>;
+  /** The cached access token (decrypted), or undefined. */
   getCachedAccessToken(id: string): Promise<CachedAccessToken | undefined>;
+  /** Sets the status and its reason (e.g. `reconnect_required` after `invalid_grant`). */
   setStatus(id: string, status: AccountStatus, reason: string | null): Promise<void>;
   /** Deletes the record; false when there was none. */
   deleteAccount(id: string): Promise<boolean>;
@@ -137,6 +151,7 @@ export interface AccountStore {
 
   /** Creates an API key; the key is returned once and only its hash is stored. */
   createApiKey(name: string | null): Promise<{ record: ApiKeyRecord; key: string }>;
+  /** Every API key's record (never the key). */
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** False when there was no such live key. */
   revokeApiKey(id: string): Promise<boolean>;
@@ -145,9 +160,11 @@ export interface AccountStore {
 
   /** Creates a server-side admin session; returns its id (the cookie value), stored only as a hash. */
   createAdminSession(session: { email: string; ttlMs: number }): Promise<{ id: string; session: AdminSession }>;
+  /** The live session with this id, or undefined (expired or unknown). */
   getAdminSession(id: string, now?: Date): Promise<AdminSession | undefined>;
   /** Moves a live session's expiry to `expiresAt` (idle timeout: the server slides it on use); nothing for an expired or unknown one. */
   touchAdminSession(id: string, expiresAt: Date, now?: Date): Promise<void>;
+  /** Ends a session. */
   deleteAdminSession(id: string): Promise<void>;
 
   /**
