@@ -63,4 +63,5 @@ export {
   type CredentialField,
   type FormatId,
 } from './writers/index.js';
-export { readConfig, updateConfig } from './stores/config-file.js';
+export { readConfig, updateConfig, type UpdateConfigOptions } from './stores/config-file.js';
+export type { FileSystem, ProcessFacts } from './stores/fs.js';

@@ -17,5 +17,16 @@
  */
 export { createWebFlow, type WebFlow, type WebFlowOptions, type WebRequest, type WebResponse, type WebCallbackResult } from './flows/web.js';
 export { openAccountStore, parseKeyring, ENCRYPTION_KEYS_ENV, type OpenAccountStoreOptions, type Keyring, type KeyringKey } from './stores/accounts/index.js';
-export type { AccountStore, StoredAccount, AccountStatus, StoreKind } from './stores/accounts/types.js';
+export type {
+  AccountStore,
+  StoredAccount,
+  AccountStatus,
+  StoreKind,
+  AccountConnection,
+  CachedAccessToken,
+  PendingAuthorization,
+  PendingFlow,
+  ApiKeyRecord,
+  AdminSession,
+} from './stores/accounts/types.js';
 export { createTokenBroker, DEFAULT_REFRESH_BEFORE_MS, type TokenBroker, type TokenBrokerOptions, type UpstreamRefreshResult } from './broker/index.js';

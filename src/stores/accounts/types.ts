@@ -74,6 +74,10 @@ export interface PendingAuthorization {
   expiresAt: Date;
 }
 
+/**
+ * An API key as the store keeps it: never the key itself (only its SHA-256 is stored, and the key
+ * is shown once, when created), but its id, name and times. `revokedAt` set means it no longer works.
+ */
 export interface ApiKeyRecord {
   id: string;
   name: string | null;
@@ -82,6 +86,10 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
+/**
+ * A server-side admin session of `serve`'s /admin: the cookie holds only a random id, stored as a
+ * hash; the session carries the admin's email, its forms' CSRF token and when it ends.
+ */
 export interface AdminSession {
   email: string;
   /** The CSRF token of this session's forms (stored encrypted). */
