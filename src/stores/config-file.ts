@@ -286,9 +286,13 @@ async function confirm(
     throw writeError(display, error, 'read back');
   }
   if (same && wrong.length === 0) return;
-  if (previous !== undefined) await writeFileAtomic(target, previous, writeOptions).catch(() => undefined);
+  // Undo: the previous content back, or (for a file this write created) no file at all.
+  const undone =
+    previous !== undefined
+      ? await writeFileAtomic(target, previous, writeOptions).then(() => 'the previous content was restored', () => 'restoring the previous content failed too')
+      : await fs.unlink(target).then(() => 'the new file was removed', () => 'removing the new file failed too');
   const what = wrong.length > 0 ? `the ${wrong.map((f) => FIELD_LABELS[f]).join(', ')}` : 'the bytes written';
-  throw new AdsOAuthError('CONFIG_WRITE', `Wrote ${display} but reading it back did not give ${what}; the previous content was restored.`, {
+  throw new AdsOAuthError('CONFIG_WRITE', `Wrote ${display} but reading it back did not give ${what}; ${undone}.`, {
     details: { path: display, fields: wrong },
   });
 }

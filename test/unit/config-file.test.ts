@@ -188,6 +188,26 @@ describe('updateConfig', () => {
     assert.deepEqual(readFileSync(path), before, 'the previous content was restored');
   });
 
+  it('a new file whose read-back is wrong is removed, and the message says so (there was no previous content to restore)', async () => {
+    const path = join(fresh(), 'google-ads.yaml');
+    const { nodeFileSystem } = await import('../../src/stores/fs.js');
+    // The temp file is written with the refresh token's last character dropped: the read-back sees another value.
+    const open = (async (file: string, ...rest: unknown[]) => {
+      const handle = await (nodeFileSystem.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(file, ...rest);
+      if (!file.endsWith('.tmp')) return handle;
+      const writeFile = async (data: Uint8Array): Promise<void> => handle.writeFile(Buffer.from(Buffer.from(data).toString('utf8').replace(TOKEN, TOKEN.slice(0, -1)), 'utf8'));
+      return new Proxy(handle, {
+        get(t, p) {
+          if (p === 'writeFile') return writeFile;
+          const value = Reflect.get(t, p) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+        },
+      });
+    }) as unknown as typeof import('node:fs/promises').open;
+    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { fs: { open }, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /the new file was removed/.test((e as Error).message) && !/previous content/.test((e as Error).message) && noSecrets(e));
+    assert.equal(existsSync(path), false, 'no half-right file is left behind');
+  });
+
   for (const [step, code] of [['open', 'EACCES'], ['write', 'ENOSPC'], ['sync', 'EIO'], ['rename', 'EROFS']] as const) {
     it(`a failed ${step} (${code}) is CONFIG_WRITE naming path and reason; the old file is intact and no temp file remains`, async () => {
       const dir = fresh();
