@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
-import { escapeControlCharacters } from '../protocol/redact.js';
+import { escapeControlCharacters } from '../text.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { adviceFor } from './hints.js';
 
