@@ -303,8 +303,12 @@ function usageLines(def: AnyCommand, name: string, width: number): string[] {
   const lead = 'Usage: ';
   const indent = ' '.repeat(lead.length + name.length + 1);
   return usage.flatMap((line, i) => {
-    const wrapped = wrapText(line, Math.max(20, width - indent.length));
-    return wrapped.map((l, j) => (j === 0 ? `${i === 0 ? lead : ' '.repeat(lead.length)}${name} ${l}` : `${indent}${l}`));
+    const prefix = `${i === 0 ? lead : ' '.repeat(lead.length)}${name}`;
+    // Too narrow for the arguments beside the name: they go under it.
+    if (indent.length + Math.max(...line.split(' ').map((w) => w.length)) > width) {
+      return [prefix, ...wrapText(line, Math.max(10, width - 4)).map((l) => `    ${l}`)];
+    }
+    return wrapText(line, width - indent.length).map((l, j) => (j === 0 ? `${prefix} ${l}` : `${indent}${l}`));
   });
 }
 
@@ -330,11 +334,18 @@ export function renderHelp(def: AnyCommand, name: string, width = 80): string {
     const body: string[] = [];
     if (section.text) body.push(paragraphs(section.text, width, '  '));
     if (section.rows) body.push(formatRows(section.rows, width));
-    if (section.lines) body.push(section.lines.map((l) => `  ${l}`).join('\n'));
+    if (section.lines) body.push(section.lines.map((l) => commandLine(l, width)).join('\n'));
     if (section.after) body.push(paragraphs(section.after, width, '  '));
     parts.push(`${section.title}:\n${body.join('\n')}`);
   }
   return `${parts.join('\n\n')}\n`;
+}
+
+/** A shell command for the help, indented; too long, it continues on the next lines after ` \\` (still copyable). */
+function commandLine(line: string, width: number): string {
+  if (line.length + 2 <= width) return `  ${line}`;
+  const lines = wrapText(line, Math.max(10, width - 8));
+  return lines.map((l, i) => `${i === 0 ? '  ' : '      '}${l}${i < lines.length - 1 ? ' \\' : ''}`).join('\n');
 }
 
 function summaryOf(def: AnyCommand): string {
