@@ -15,15 +15,30 @@ const adsOAuth = defineCommand({
   },
   args: {},
   subCommands: {
-    generate: { summary: 'Get a refresh token (the same as generate-user-credentials)', load: async () => (await import('./commands/generate.js')).generate },
-    verify: { summary: 'Refresh the token now and explain why it fails, if it does', load: async () => (await import('./commands/verify.js')).verify },
-    revoke: { summary: 'Revoke the refresh token (--remove also deletes it from the config)', load: async () => (await import('./commands/revoke.js')).revoke },
+    generate: {
+      summary: 'Get a refresh token (the same as generate-user-credentials)',
+      load: async () => (await import('./commands/generate.js')).generate,
+    },
+    verify: {
+      summary: 'Refresh the token now and explain why it fails, if it does',
+      load: async () => (await import('./commands/verify.js')).verify,
+    },
+    revoke: {
+      summary: 'Revoke the refresh token (--remove also deletes it from the config)',
+      load: async () => (await import('./commands/revoke.js')).revoke,
+    },
     customers: {
       summary: 'List the Google Ads accounts the token can reach; set login_customer_id',
       load: async () => (await import('./commands/customers.js')).customers,
     },
-    config: { summary: 'config set: write credentials you already have into a config file', load: async () => (await import('./commands/config.js')).config },
-    serve: { summary: 'Run the web flow as a multi-user server with a token broker API', load: async () => (await import('./commands/serve.js')).serve },
+    config: {
+      summary: 'config set: write credentials you already have into a config file',
+      load: async () => (await import('./commands/config.js')).config,
+    },
+    serve: {
+      summary: 'Run the web flow as a multi-user server with a token broker API',
+      load: async () => (await import('./commands/serve.js')).serve,
+    },
   },
 });
 

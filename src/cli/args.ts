@@ -63,7 +63,10 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
     const spec = byName.get(long ? canonical(rawName) : rawName);
     if (!spec) {
       const suggestion = suggest(rawName, specs);
-      throw new AdsOAuthError('USAGE', `Unknown option ${long ? `--${rawName}` : rawName}.${suggestion ? ` Did you mean --${suggestion}?` : ''} See --help.`);
+      throw new AdsOAuthError(
+        'USAGE',
+        `Unknown option ${long ? `--${rawName}` : rawName}.${suggestion ? ` Did you mean --${suggestion}?` : ''} See --help.`,
+      );
     }
     const key = spec.name;
     switch (spec.kind) {
@@ -81,7 +84,10 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
       case 'optional-string': {
         // `--config=` (an unset shell variable, say) would name the working directory.
         if (inline === '') {
-          throw new AdsOAuthError('USAGE', `--${spec.name}= has an empty value: give ${spec.value ?? 'a value'} after the =, or write --${spec.name} alone for the default.`);
+          throw new AdsOAuthError(
+            'USAGE',
+            `--${spec.name}= has an empty value: give ${spec.value ?? 'a value'} after the =, or write --${spec.name} alone for the default.`,
+          );
         }
         const value = inline ?? (args[index] !== undefined && !isFlag(args[index]) ? args[index++] : undefined);
         if (flags[key] !== undefined) throw new AdsOAuthError('USAGE', `--${spec.name} was given twice.`);
@@ -92,8 +98,12 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
         const values: string[] = [];
         if (inline !== undefined) values.push(inline);
         else while (args[index] !== undefined && !isFlag(args[index])) values.push(args[index++]!);
-        const split = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-        if (split.length === 0) throw new AdsOAuthError('USAGE', `--${spec.name} needs at least one value${spec.value ? ` (${spec.value})` : ''}.`);
+        const split = values
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter(Boolean);
+        if (split.length === 0)
+          throw new AdsOAuthError('USAGE', `--${spec.name} needs at least one value${spec.value ? ` (${spec.value})` : ''}.`);
         const prior = flags[key];
         flags[key] = [...(Array.isArray(prior) ? prior : []), ...split];
         break;

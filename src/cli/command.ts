@@ -158,7 +158,11 @@ function flagSpecs(args: ArgsDef): FlagSpec[] {
  * an unknown flag (with a "Did you mean"), a missing or empty value, a string flag given twice, a
  * stray positional, a required argument missing. `help` and `version` are in the result too.
  */
-export function parseCommand<A extends ArgsDef>(def: CommandDef<A>, argv: readonly string[], name = def.meta.name): ParsedArgs<A> & { help: boolean; version: boolean } {
+export function parseCommand<A extends ArgsDef>(
+  def: CommandDef<A>,
+  argv: readonly string[],
+  name = def.meta.name,
+): ParsedArgs<A> & { help: boolean; version: boolean } {
   const { flags, positionals } = parseArgs(argv, flagSpecs(def.args));
   const out: Record<string, unknown> = {};
   const missing: Array<[string, StringArg | PositionalArg]> = [];
@@ -183,14 +187,22 @@ export function parseCommand<A extends ArgsDef>(def: CommandDef<A>, argv: readon
     }
   }
   if (positionals.length > next) {
-    throw new AdsOAuthError('USAGE', `Unexpected argument ${JSON.stringify(positionals[next])}. Flags take the form --name=value; see ${name} --help.`);
+    throw new AdsOAuthError(
+      'USAGE',
+      `Unexpected argument ${JSON.stringify(positionals[next])}. Flags take the form --name=value; see ${name} --help.`,
+    );
   }
   // --help and --version answer even when a required argument is missing.
   const [first] = missing;
   if (first && out['help'] !== true && out['version'] !== true) {
     const [key, arg] = first;
     const what = arg.type === 'positional' ? (arg.value ?? key.toUpperCase()) : `--${key.replace(/-/g, '_')}`;
-    const message = typeof arg.required === 'function' ? arg.required(name) : typeof arg.required === 'string' ? arg.required : `${name} needs ${what}. See ${name} --help.`;
+    const message =
+      typeof arg.required === 'function'
+        ? arg.required(name)
+        : typeof arg.required === 'string'
+          ? arg.required
+          : `${name} needs ${what}. See ${name} --help.`;
     throw new AdsOAuthError('USAGE', message);
   }
   return out as ParsedArgs<A> & { help: boolean; version: boolean };
@@ -217,7 +229,9 @@ export async function runCommand(def: AnyCommand, argv: readonly string[], ctx: 
       if (rest.length === 0) return writeHelp(def, name, ctx);
       const [sub, ...deeper] = rest;
       if (sub !== undefined && Object.hasOwn(subs, sub)) {
-        return runCommand(await resolveCommand(subs[sub]!), deeper.length > 0 ? ['help', ...deeper] : ['--help'], ctx, { name: `${name} ${sub}` });
+        return runCommand(await resolveCommand(subs[sub]!), deeper.length > 0 ? ['help', ...deeper] : ['--help'], ctx, {
+          name: `${name} ${sub}`,
+        });
       }
       throw unknownSubcommand(def, name, sub!);
     }
@@ -243,7 +257,10 @@ async function resolveCommand(entry: AnyCommand | LazyCommand): Promise<AnyComma
 
 function unknownSubcommand(def: AnyCommand, name: string, sub: string): AdsOAuthError {
   const names = Object.keys(def.subCommands ?? {});
-  return new AdsOAuthError('USAGE', `Unknown command ${JSON.stringify(sub)} for ${name}. Commands: ${names.join(', ')}. See ${name} --help.`);
+  return new AdsOAuthError(
+    'USAGE',
+    `Unknown command ${JSON.stringify(sub)} for ${name}. Commands: ${names.join(', ')}. See ${name} --help.`,
+  );
 }
 
 function writeHelp(def: AnyCommand, name: string, ctx: CliContext): number {
@@ -279,7 +296,10 @@ export function formatRows(rows: ReadonlyArray<readonly [string, string]>, colum
   return rows
     .map(([name, text]) => {
       const lines = wrapText(text, textWidth);
-      const head = stacked || name.length + 2 > left ? [`  ${name}`, ...(lines[0] !== undefined ? [`${indent}${lines[0]}`] : [])] : [`  ${name.padEnd(left)}${lines[0] ?? ''}`.trimEnd()];
+      const head =
+        stacked || name.length + 2 > left
+          ? [`  ${name}`, ...(lines[0] !== undefined ? [`${indent}${lines[0]}`] : [])]
+          : [`  ${name.padEnd(left)}${lines[0] ?? ''}`.trimEnd()];
       return [...head, ...lines.slice(1).map((l) => `${indent}${l}`)].join('\n');
     })
     .join('\n');
@@ -288,7 +308,11 @@ export function formatRows(rows: ReadonlyArray<readonly [string, string]>, colum
 function paragraphs(text: string, width: number, indent = ''): string {
   return text
     .split(/\n\s*\n/)
-    .map((p) => wrapText(p, Math.max(10, width - indent.length)).map((l) => `${indent}${l}`).join('\n'))
+    .map((p) =>
+      wrapText(p, Math.max(10, width - indent.length))
+        .map((l) => `${indent}${l}`)
+        .join('\n'),
+    )
     .join('\n\n');
 }
 
@@ -316,12 +340,24 @@ function usageLines(def: AnyCommand, name: string, width: number): string[] {
 export function renderHelp(def: AnyCommand, name: string, width = 80): string {
   const parts: string[] = [usageLines(def, name, width).join('\n'), paragraphs(def.meta.description, width)];
   if (def.subCommands) {
-    const rows = Object.entries(def.subCommands).map(([sub, entry]): [string, string] => [sub, 'load' in entry ? entry.summary : summaryOf(entry)]);
-    parts.push(`Commands:\n${formatRows(rows, width)}`, paragraphs(`Run "${name} help <command>" (or "${name} <command> --help") for a command's options.`, width));
+    const rows = Object.entries(def.subCommands).map(([sub, entry]): [string, string] => [
+      sub,
+      'load' in entry ? entry.summary : summaryOf(entry),
+    ]);
+    parts.push(
+      `Commands:\n${formatRows(rows, width)}`,
+      paragraphs(`Run "${name} help <command>" (or "${name} <command> --help") for a command's options.`, width),
+    );
   }
   const all = allArgs(def.args);
   const positionals = all.filter(([, a]) => a.type === 'positional');
-  if (positionals.length > 0) parts.push(`Arguments:\n${formatRows(positionals.map(([k, a]) => [optionLabel(k, a), a.description]), width)}`);
+  if (positionals.length > 0)
+    parts.push(
+      `Arguments:\n${formatRows(
+        positionals.map(([k, a]) => [optionLabel(k, a), a.description]),
+        width,
+      )}`,
+    );
   const options = all.filter(([, a]) => a.type !== 'positional' && !a.hidden);
   const snake = options.some(([k]) => k.includes('-'));
   parts.push(

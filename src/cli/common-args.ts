@@ -24,7 +24,8 @@ export const SOURCE_ARGS = {
   'client-secrets-path': {
     type: 'string',
     value: 'PATH',
-    description: 'Take the OAuth client from this client secrets JSON; the refresh token then comes from GOOGLE_ADS_REFRESH_TOKEN or stdin.',
+    description:
+      'Take the OAuth client from this client secrets JSON; the refresh token then comes from GOOGLE_ADS_REFRESH_TOKEN or stdin.',
   },
   format: { type: 'string', value: 'ID', description: `Format of the --config file when its name does not tell (${FORMAT_IDS_TEXT}).` },
 } as const;
@@ -35,7 +36,11 @@ export const API_VERSION_ARG = {
   description: 'Google Ads API version, e.g. 26 or v26. Default: the version this release was built for.',
 } as const;
 
-export const REQUEST_TIMEOUT_ARG = { type: 'string', value: 'SECONDS', description: 'Give up on a request after this long. Default 15.' } as const;
+export const REQUEST_TIMEOUT_ARG = {
+  type: 'string',
+  value: 'SECONDS',
+  description: 'Give up on a request after this long. Default 15.',
+} as const;
 
 /** The environment variables verify, revoke and customers read. */
 export const ENVIRONMENT_SECTION: HelpSection = {

@@ -69,8 +69,6 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
     // Every line may quote something from outside (a provider's error, a customer name, a file):
     // control characters are shown escaped, never obeyed by the terminal.
-    // Every line may quote something from outside (a provider's error, a customer name, a file):
-    // control characters are shown escaped, never obeyed by the terminal.
     out: (line) => {
       stdoutWritten = true;
       process.stdout.write(`${escapeControlCharacters(line)}\n`);

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, runCli, type BinName } from '../support/cli.js';
 
-const FORBIDDEN = /\/dist\/(flows|protocol|writers|lifecycle|stores|server|broker|transport)\/|node_modules\/(yaml|oauth4webapi|fastify|@fastify|kysely|better-sqlite3|pg|open)\//;
+const FORBIDDEN =
+  /\/dist\/(flows|protocol|writers|lifecycle|stores|server|broker|transport)\/|node_modules\/(yaml|oauth4webapi|fastify|@fastify|kysely|better-sqlite3|pg|open)\//;
 
 let dir: string;
 let hook: string;
@@ -51,7 +52,9 @@ async function loadedBy(bin: BinName, args: string[]): Promise<string[]> {
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^(Usage: |\d+\.\d+\.\d+)/);
   const root = new URL(`file://${ROOT}`).href;
-  return [...new Set((await readFile(log, 'utf8')).split('\n'))].filter((url) => url.startsWith('file:') && !url.startsWith(`file://${dir}`)).map((url) => url.replace(root, '/'));
+  return [...new Set((await readFile(log, 'utf8')).split('\n'))]
+    .filter((url) => url.startsWith('file:') && !url.startsWith(`file://${dir}`))
+    .map((url) => url.replace(root, '/'));
 }
 
 describe('start-up: --help and --version load only the CLI prelude and the command definition', () => {
@@ -71,7 +74,10 @@ describe('start-up: --help and --version load only the CLI prelude and the comma
   for (const [bin, args] of runs) {
     test(`${bin} ${args.join(' ')}`, async () => {
       const files = await loadedBy(bin, args);
-      assert.ok(files.some((f) => /dist\/cli\/command\.js$/.test(f)), `the hook saw nothing:\n${files.join('\n')}`);
+      assert.ok(
+        files.some((f) => /dist\/cli\/command\.js$/.test(f)),
+        `the hook saw nothing:\n${files.join('\n')}`,
+      );
       const heavy = files.filter((f) => FORBIDDEN.test(f));
       assert.deepEqual(heavy, [], `loaded:\n${files.join('\n')}`);
       assert.ok(files.length <= 16, `${files.length} files:\n${files.join('\n')}`);
@@ -84,7 +90,13 @@ describe('start-up: --help and --version load only the CLI prelude and the comma
     const result = await runCli(['verify'], { bin: 'ads-oauth', cwd: dir, env: { NODE_OPTIONS: `--import=${hook}` } });
     assert.equal(result.code, 2, result.stderr);
     const files = (await readFile(log, 'utf8')).split('\n');
-    assert.ok(files.some((f) => /dist\/lifecycle\//.test(f)), files.join('\n'));
-    assert.ok(files.some((f) => /node_modules\/yaml\//.test(f)), 'yaml (CommonJS) is recorded too');
+    assert.ok(
+      files.some((f) => /dist\/lifecycle\//.test(f)),
+      files.join('\n'),
+    );
+    assert.ok(
+      files.some((f) => /node_modules\/yaml\//.test(f)),
+      'yaml (CommonJS) is recorded too',
+    );
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseArgs, type FlagSpec } from '../../src/cli/args.js';
-import { integerArg } from '../../src/cli/command.js';
-import { EXIT_CODE_HELP, ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { integerArg, renderHelp } from '../../src/cli/command.js';
+import { generate } from '../../src/cli/commands/generate.js';
+import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { AdsOAuthError, ErrorCodes, type ErrorCode } from '../../src/errors.js';
 
 /** The flags of `generate-user-credentials`, as the CLI declares them. */
@@ -195,6 +196,9 @@ describe('integerArg', () => {
 });
 
 describe('exitCodeFor', () => {
+  // The exit-code table as every --help shows it.
+  const EXIT_CODE_HELP = renderHelp(generate, 'generate-user-credentials').split('Exit codes:\n')[1]!;
+
   const expected: Record<ErrorCode, number> = {
     USAGE: 2,
     CLIENT_FILE: 3,

@@ -70,7 +70,18 @@ function usage(argv: string[], pattern: RegExp): void {
 
 describe('defineCommand: typed arguments', () => {
   it('run receives camelCased keys with typed values, defaults and the common flags', () => {
-    const args = parseCommand(demo, ['--client_secrets_path', 'c.json', '--email', 'me@example.com', '--config', '--additional_scopes', 'a', 'b', '--json', 'X1']);
+    const args = parseCommand(demo, [
+      '--client_secrets_path',
+      'c.json',
+      '--email',
+      'me@example.com',
+      '--config',
+      '--additional_scopes',
+      'a',
+      'b',
+      '--json',
+      'X1',
+    ]);
     const clientSecretsPath: string = args.clientSecretsPath;
     const loginHint: string | undefined = args.loginHint;
     const port: string = args.port;
@@ -80,7 +91,18 @@ describe('defineCommand: typed arguments', () => {
     const id: string | undefined = args.id;
     assert.deepEqual(
       { clientSecretsPath, loginHint, port, configValue, scopes, json, id, debug: args.debug, help: args.help, version: args.version },
-      { clientSecretsPath: 'c.json', loginHint: 'me@example.com', port: '8080', configValue: true, scopes: ['a', 'b'], json: true, id: 'X1', debug: false, help: false, version: false },
+      {
+        clientSecretsPath: 'c.json',
+        loginHint: 'me@example.com',
+        port: '8080',
+        configValue: true,
+        scopes: ['a', 'b'],
+        json: true,
+        id: 'X1',
+        debug: false,
+        help: false,
+        version: false,
+      },
     );
     // @ts-expect-error a misspelt flag name is a compile error
     assert.equal(args.clientSecretPath, undefined);
@@ -164,8 +186,8 @@ describe('help generated from the definition', () => {
     assert.match(help, /-h, --help +Show this help\./);
     assert.match(help, /--version +Show the version\./);
     assert.match(help, /--debug/);
-    assert.match(help, /^Arguments:\n  ID +An id\./m);
-    assert.match(help, /^Notes:\n  word word/m);
+    assert.match(help, /^Arguments:\n {2}ID +An id\./m);
+    assert.match(help, /^Notes:\n {2}word word/m);
     assert.match(help, /snake_case spellings such as --client_secrets_path are accepted too/);
   });
 
@@ -224,7 +246,7 @@ describe('runCommand: help <cmd>, --version, subcommands', () => {
     },
   });
 
-  it('`help <cmd>` prints that command\'s help, as `<cmd> --help` does', async () => {
+  it("`help <cmd>` prints that command's help, as `<cmd> --help` does", async () => {
     const a = context();
     assert.equal(await runCommand(umbrella, ['help', 'demo'], a.ctx), 0);
     const b = context();
@@ -239,8 +261,11 @@ describe('runCommand: help <cmd>, --version, subcommands', () => {
   it('a group lists its subcommands; given none it shows its help as a usage error', async () => {
     const run = context();
     assert.equal(await runCommand(umbrella, [], run.ctx), 2);
-    assert.match(run.stdout(), /^Commands:\n  demo +A command for the tests\.\n  lazy +Loaded on use$/m);
-    await assert.rejects(runCommand(umbrella, ['nope'], context().ctx), (e) => e instanceof AdsOAuthError && e.code === 'USAGE' && /Unknown command "nope" for top/.test(e.message));
+    assert.match(run.stdout(), /^Commands:\n {2}demo +A command for the tests\.\n {2}lazy +Loaded on use$/m);
+    await assert.rejects(
+      runCommand(umbrella, ['nope'], context().ctx),
+      (e) => e instanceof AdsOAuthError && e.code === 'USAGE' && /Unknown command "nope" for top/.test(e.message),
+    );
   });
 
   it('runs the command with its parsed arguments', async () => {

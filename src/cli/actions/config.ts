@@ -48,17 +48,23 @@ export async function runConfigSet(args: ConfigSetArgs, ctx: CliContext): Promis
     );
   }
   if (args.config === undefined) throw new AdsOAuthError('USAGE', 'config set needs --config [PATH]: the file to write.');
-  const path = typeof args.config === 'string' ? resolve(ctx.cwd, expandHome(args.config, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
+  const path =
+    typeof args.config === 'string' ? resolve(ctx.cwd, expandHome(args.config, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
   const { format } = args;
   const secretsPath = args.clientSecretsPath;
-  if (!secretsPath) throw new AdsOAuthError('USAGE', 'config set needs --client_secrets_path PATH: the OAuth client JSON with the client ID and secret.');
+  if (!secretsPath)
+    throw new AdsOAuthError('USAGE', 'config set needs --client_secrets_path PATH: the OAuth client JSON with the client ID and secret.');
 
   // Check everything that can be checked before reading the secret token.
   const target = await validateConfigTarget(path, format);
   const client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
   const refreshToken = await readRefreshToken(ctx);
 
-  const result = await updateConfig(path, { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken }, { format: target.format.id, process: processInfo });
+  const result = await updateConfig(
+    path,
+    { clientId: client.clientId, clientSecret: client.clientSecret, refreshToken },
+    { format: target.format.id, process: processInfo },
+  );
   if (args.json) {
     ctx.out(
       JSON.stringify({
@@ -73,7 +79,9 @@ export async function runConfigSet(args: ConfigSetArgs, ctx: CliContext): Promis
     );
     return ExitCode.OK;
   }
-  ctx.out(`${result.created ? 'Created' : 'Updated'} ${result.path} (${result.format.id}, for ${result.format.library}): client ID, client secret and refresh token written.`);
+  ctx.out(
+    `${result.created ? 'Created' : 'Updated'} ${result.path} (${result.format.id}, for ${result.format.library}): client ID, client secret and refresh token written.`,
+  );
   if (result.tightened) ctx.err(`Note: ${result.path} was readable by other users; its permissions are now 0600.`);
   if (result.placeholders.length > 0) {
     ctx.err(`Still to fill in: ${result.placeholders.join(', ')} (placeholders INSERT_…_HERE). See ${result.format.docsUrl}`);

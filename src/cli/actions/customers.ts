@@ -75,7 +75,10 @@ export async function runCustomers(args: CustomersArgs, ctx: CliContext): Promis
   }
   const interactive = setting && chosen === undefined;
   if (interactive && !ctx.stdin.isTTY) {
-    throw new AdsOAuthError('USAGE', '--set-login-customer-id needs an ID when stdin is not a terminal, e.g. --set-login-customer-id=1234567890.');
+    throw new AdsOAuthError(
+      'USAGE',
+      '--set-login-customer-id needs an ID when stdin is not a terminal, e.g. --set-login-customer-id=1234567890.',
+    );
   }
   const details = args.details || interactive;
 
@@ -91,11 +94,16 @@ export async function runCustomers(args: CustomersArgs, ctx: CliContext): Promis
   if (setting && loaded.configFile) {
     if (chosen === undefined) {
       if (result.customers.length === 0) {
-        throw new AdsOAuthError('ADS_API', 'This Google account has direct access to no Google Ads customer, so there is no login customer to choose.');
+        throw new AdsOAuthError(
+          'ADS_API',
+          'This Google account has direct access to no Google Ads customer, so there is no login customer to choose.',
+        );
       }
       chosen = await pickCustomer(ctx, result);
     } else if (!result.customers.some((c) => c.id === chosen)) {
-      ctx.err(`Warning: ${chosen} is not among the customers this user can access directly; API calls through it may fail with USER_PERMISSION_DENIED.`);
+      ctx.err(
+        `Warning: ${chosen} is not among the customers this user can access directly; API calls through it may fail with USER_PERMISSION_DENIED.`,
+      );
     }
     const { path, format } = loaded.configFile;
     await updateConfig(path, { loginCustomerId: chosen }, { format, process: processInfo });
@@ -103,7 +111,14 @@ export async function runCustomers(args: CustomersArgs, ctx: CliContext): Promis
   }
 
   if (json) {
-    ctx.out(JSON.stringify({ customers: result.customers, failures: result.failures, apiVersion: result.apiVersion, ...(written ? { loginCustomerId: written } : {}) }));
+    ctx.out(
+      JSON.stringify({
+        customers: result.customers,
+        failures: result.failures,
+        apiVersion: result.apiVersion,
+        ...(written ? { loginCustomerId: written } : {}),
+      }),
+    );
   } else {
     printHuman(ctx, result, args.details);
   }

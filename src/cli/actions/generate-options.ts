@@ -49,10 +49,16 @@ export function parseGenerateOptions(args: GenerateArgs, where: PathContext): Ge
   const config =
     args.config === undefined
       ? undefined
-      : { path: typeof args.config === 'string' ? path(args.config) : defaultConfigPath(where.env, where.homedir), ...(args.format !== undefined ? { format: args.format } : {}) };
+      : {
+          path: typeof args.config === 'string' ? path(args.config) : defaultConfigPath(where.env, where.homedir),
+          ...(args.format !== undefined ? { format: args.format } : {}),
+        };
   // parseCommand refused a missing --client_secrets_path; an empty one would name the working directory.
   if (args.clientSecretsPath.trim() === '') {
-    throw new AdsOAuthError('USAGE', '--client_secrets_path has an empty value: give the path of the OAuth client JSON from the Google Cloud console.');
+    throw new AdsOAuthError(
+      'USAGE',
+      '--client_secrets_path has an empty value: give the path of the OAuth client JSON from the Google Cloud console.',
+    );
   }
   return {
     clientSecretsPath: path(args.clientSecretsPath),

@@ -26,23 +26,38 @@ export async function runGenerate(args: GenerateArgs, ctx: CliContext): Promise<
   const printAs = options.printFormat !== undefined ? writers!.getFormat(options.printFormat) : undefined;
   // Everything that can be wrong with the config target is checked before the browser opens.
   const configStore = options.config !== undefined ? await import('../../stores/config-file.js') : undefined;
-  const target = options.config && configStore ? await configStore.validateConfigTarget(options.config.path, options.config.format) : undefined;
+  const target =
+    options.config && configStore ? await configStore.validateConfigTarget(options.config.path, options.config.format) : undefined;
 
   const client = await readClientSecretsFile(options.clientSecretsPath);
   const plan = planRedirect(client, { headless: options.headless, ...(options.port !== undefined ? { port: options.port } : {}) });
   // --timeout bounds the code exchange too: a hung token endpoint must not hold the run longer.
-  const config = createConfiguration(client, undefined, { fetch: createNodeFetch(), signal: ctx.signal, timeoutMs: options.timeoutSeconds * 1000 });
+  const config = createConfiguration(client, undefined, {
+    fetch: createNodeFetch(),
+    signal: ctx.signal,
+    timeoutMs: options.timeoutSeconds * 1000,
+  });
   if (plan.mode === 'headless' && plan.reason) ctx.err(`Note: ${plan.reason}`);
 
   const result = await runFlow(config, plan, options, ctx);
   const snippet = printAs
-    ? { format: printAs, text: writers!.renderSnippet(printAs.id, { clientId: result.clientId, clientSecret: client.clientSecret, refreshToken: result.refreshToken }) }
+    ? {
+        format: printAs,
+        text: writers!.renderSnippet(printAs.id, {
+          clientId: result.clientId,
+          clientSecret: client.clientSecret,
+          refreshToken: result.refreshToken,
+        }),
+      }
     : undefined;
   if (target === undefined || configStore === undefined) {
     printResult(ctx, result, { json: options.json, ...(snippet ? { snippet } : {}) });
     return ExitCode.OK;
   }
-  await saveCredentials(ctx, { target, update: configStore.updateConfig }, client, result, { json: options.json, ...(snippet ? { snippet } : {}) });
+  await saveCredentials(ctx, { target, update: configStore.updateConfig }, client, result, {
+    json: options.json,
+    ...(snippet ? { snippet } : {}),
+  });
   return ExitCode.OK;
 }
 
@@ -58,7 +73,9 @@ export interface EventView {
 export function flowEventLines(event: FlowEvent, view: EventView): string[] {
   switch (event.type) {
     case 'waiting':
-      return view.mode === 'loopback' && !view.live ? [`Waiting up to ${view.timeoutSeconds} s for the browser to return to ${event.redirectUri}`] : [];
+      return view.mode === 'loopback' && !view.live
+        ? [`Waiting up to ${view.timeoutSeconds} s for the browser to return to ${event.redirectUri}`]
+        : [];
     case 'callback-rejected':
       return [view.mode === 'headless' ? `That address cannot be used: ${event.message}` : `Ignored a callback: ${event.message}`];
     case 'exchanging':
@@ -78,7 +95,8 @@ export function eventPrinter(ctx: CliContext, view: Omit<EventView, 'live'>): { 
   return {
     onEvent(event) {
       if (event.type === 'waiting' && view.mode === 'loopback' && status.live) {
-        const tick = (): void => status.update(`Waiting for the browser… ${formatRemaining(event.deadline - Date.now())} left (Ctrl-C to cancel)`);
+        const tick = (): void =>
+          status.update(`Waiting for the browser… ${formatRemaining(event.deadline - Date.now())} left (Ctrl-C to cancel)`);
         tick();
         countdown = setInterval(tick, 1000);
         countdown.unref();
@@ -157,10 +175,16 @@ export async function saveCredentials(
     printResult(ctx, result, print);
     // Whatever went wrong now (even a file that stopped parsing during consent) is a failed write.
     throw error instanceof AdsOAuthError && error.code !== 'CONFIG_WRITE'
-      ? new AdsOAuthError('CONFIG_WRITE', `${error.message} The refresh token above was not written.`, { cause: error, details: error.details })
+      ? new AdsOAuthError('CONFIG_WRITE', `${error.message} The refresh token above was not written.`, {
+          cause: error,
+          details: error.details,
+        })
       : error;
   }
-  printResult(ctx, result, { ...print, config: { path: written.path, format: written.format, created: written.created, placeholders: written.placeholders } });
+  printResult(ctx, result, {
+    ...print,
+    config: { path: written.path, format: written.format, created: written.created, placeholders: written.placeholders },
+  });
   ctx.err(
     `${written.created ? 'Created' : 'Updated'} ${written.path} (${written.format.id}, for ${written.format.library}): client ID, client secret and refresh token written, mode 0600.`,
   );
@@ -172,7 +196,7 @@ export async function saveCredentials(
 const PYTHON_CONFIG_DOCS = 'https://developers.google.com/google-ads/api/docs/client-libs/python/configuration';
 
 function yamlScalar(value: string): string {
-  return /^[A-Za-z0-9._\/-]+$/.test(value) && !/^[-.]/.test(value) ? value : JSON.stringify(value);
+  return /^[A-Za-z0-9._/-]+$/.test(value) && !/^[-.]/.test(value) ? value : JSON.stringify(value);
 }
 
 interface PrintOptions {
@@ -191,7 +215,14 @@ function printResult(ctx: CliContext, result: FlowResult, options: PrintOptions)
         scopes: result.scopes,
         token_uri: result.tokenUri,
         ...(options.config
-          ? { config: { path: options.config.path, format: options.config.format.id, created: options.config.created, placeholders: options.config.placeholders } }
+          ? {
+              config: {
+                path: options.config.path,
+                format: options.config.format.id,
+                created: options.config.created,
+                placeholders: options.config.placeholders,
+              },
+            }
           : {}),
         ...(options.snippet ? { snippet: options.snippet.text } : {}),
       }),

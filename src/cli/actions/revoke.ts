@@ -45,7 +45,11 @@ export async function runRevoke(args: RevokeArgs, ctx: CliContext): Promise<numb
   if (json) {
     ctx.out(JSON.stringify({ ...result, ...(effect ? { effect } : {}), ...(removed ? { removed } : {}) }));
   } else {
-    ctx.out(result.alreadyInvalid ? `The refresh token was already invalid: nothing to revoke at ${result.endpoint}.` : `Revoked the refresh token at ${result.endpoint}.`);
+    ctx.out(
+      result.alreadyInvalid
+        ? `The refresh token was already invalid: nothing to revoke at ${result.endpoint}.`
+        : `Revoked the refresh token at ${result.endpoint}.`,
+    );
     if (effect) ctx.out(effect);
     if (removed) ctx.out(`Removed ${removed.key} from ${removed.path}.`);
   }

@@ -9,11 +9,19 @@ const configSetArgs = {
     description: 'The client-library config file to write. Without PATH: $GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml.',
   },
   format: { type: 'string', value: 'FORMAT', description: `Config format when the file name does not tell: ${FORMAT_IDS_TEXT}.` },
-  'client-secrets-path': { type: 'string', value: 'PATH', description: 'The OAuth client secrets JSON downloaded from the Google Cloud console (client ID and secret).' },
+  'client-secrets-path': {
+    type: 'string',
+    value: 'PATH',
+    description: 'The OAuth client secrets JSON downloaded from the Google Cloud console (client ID and secret).',
+  },
   json: { type: 'boolean', description: 'Print one JSON object instead of text.' },
   // Accepted only to be refused with the reason (never "unknown option"): a token in argv is
   // visible to other users and kept in shell history.
-  'refresh-token': { type: 'optional-string', hidden: true, description: 'Refused: the token is read from stdin or GOOGLE_ADS_REFRESH_TOKEN.' },
+  'refresh-token': {
+    type: 'optional-string',
+    hidden: true,
+    description: 'Refused: the token is read from stdin or GOOGLE_ADS_REFRESH_TOKEN.',
+  },
 } as const satisfies ArgsDef;
 
 /** What the run of `config set` receives. */
@@ -49,7 +57,8 @@ The refresh token is read from the GOOGLE_ADS_REFRESH_TOKEN environment variable
 export const config = defineCommand({
   meta: {
     name: 'config',
-    description: 'Writes credentials you already have (from another machine, a colleague, a secret store) into a client-library config file.',
+    description:
+      'Writes credentials you already have (from another machine, a colleague, a secret store) into a client-library config file.',
     sections: [exitCodesSection()],
   },
   args: {},

@@ -6,11 +6,15 @@ const customersArgs = {
   ...SOURCE_ARGS,
   'api-version': API_VERSION_ARG,
   timeout: REQUEST_TIMEOUT_ARG,
-  details: { type: 'boolean', description: "Also show each customer's name, manager flag, currency and time zone (one GAQL query per customer)." },
+  details: {
+    type: 'boolean',
+    description: "Also show each customer's name, manager flag, currency and time zone (one GAQL query per customer).",
+  },
   'set-login-customer-id': {
     type: 'optional-string',
     value: 'ID',
-    description: 'Write login_customer_id into the --config file, in the key its format uses. Without ID on a terminal: pick from the list.',
+    description:
+      'Write login_customer_id into the --config file, in the key its format uses. Without ID on a terminal: pick from the list.',
   },
   json: JSON_ARG,
 } as const satisfies ArgsDef;

@@ -10,12 +10,23 @@ const generateArgs = {
     required: (name: string) =>
       `--client_secrets_path is required: the OAuth client JSON from the Google Cloud console, e.g. ${name} --client_secrets_path=~/client_secret_XXX.apps.googleusercontent.com.json`,
   },
-  'additional-scopes': { type: 'list', value: 'SCOPE', description: 'Extra scopes beside https://www.googleapis.com/auth/adwords (space- or comma-separated).' },
+  'additional-scopes': {
+    type: 'list',
+    value: 'SCOPE',
+    description: 'Extra scopes beside https://www.googleapis.com/auth/adwords (space- or comma-separated).',
+  },
   scopes: { type: 'list', value: 'SCOPE', description: 'Replace the default scope list.' },
   port: { type: 'string', value: 'N', description: 'Loopback port for the redirect (installed clients). Default: a free ephemeral port.' },
   'no-open': { type: 'boolean', description: 'Never launch a browser; just print the URL.' },
-  headless: { type: 'boolean', description: 'No listener: open the URL anywhere, then paste the address the browser ends on (SSH, containers).' },
-  timeout: { type: 'string', value: 'SECONDS', description: 'How long to wait for the browser or the paste, and at most for the code exchange. Default 300.' },
+  headless: {
+    type: 'boolean',
+    description: 'No listener: open the URL anywhere, then paste the address the browser ends on (SSH, containers).',
+  },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    description: 'How long to wait for the browser or the paste, and at most for the code exchange. Default 300.',
+  },
   'login-hint': { type: 'string', value: 'EMAIL', description: 'Pre-select this Google account on the sign-in screen.' },
   config: {
     type: 'optional-string',
@@ -24,7 +35,11 @@ const generateArgs = {
       'Write client_id, client_secret and refresh_token into this client-library config file (checked before the browser opens). Without PATH: $GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml.',
   },
   format: { type: 'string', value: 'FORMAT', description: `Config format when the file name does not tell: ${FORMAT_IDS_TEXT}.` },
-  'print-config': { type: 'string', value: 'FORMAT', description: 'Print a complete config snippet in FORMAT (with the client secret) instead of the google-ads.yaml hint.' },
+  'print-config': {
+    type: 'string',
+    value: 'FORMAT',
+    description: 'Print a complete config snippet in FORMAT (with the client secret) instead of the google-ads.yaml hint.',
+  },
   json: { type: 'boolean', description: 'Print the result as one JSON object on stdout; human text goes to stderr.' },
 } as const satisfies ArgsDef;
 

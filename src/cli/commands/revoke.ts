@@ -5,7 +5,10 @@ import type { CliContext } from '../context.js';
 const revokeArgs = {
   ...SOURCE_ARGS,
   timeout: REQUEST_TIMEOUT_ARG,
-  remove: { type: 'boolean', description: 'After revoking, remove the refresh token from the --config file (atomically; everything else is kept).' },
+  remove: {
+    type: 'boolean',
+    description: 'After revoking, remove the refresh token from the --config file (atomically; everything else is kept).',
+  },
   json: JSON_ARG,
 } as const satisfies ArgsDef;
 
