@@ -68,6 +68,7 @@ describe('start-up: --help and --version load only the CLI prelude and the comma
     ['ads-oauth', ['revoke', '--help']],
     ['ads-oauth', ['customers', '--help']],
     ['ads-oauth', ['help', 'config', 'set']],
+    ['ads-oauth', ['config', 'show', '--help']],
     ['ads-oauth', ['serve', '--help']],
     ['ads-oauth', ['serve', 'api-key', 'create', '--help']],
   ];

@@ -209,6 +209,7 @@ describe('help generated from the definition', () => {
       [customers, 'ads-oauth customers'],
       [config, 'ads-oauth config'],
       [config.subCommands!['set'] as AnyCommand, 'ads-oauth config set'],
+      [config.subCommands!['show'] as AnyCommand, 'ads-oauth config show'],
       [serve, 'ads-oauth serve'],
     ];
     for (const [def, name] of commands) {
@@ -281,6 +282,7 @@ describe('runCommand: help <cmd>, --version, subcommands', () => {
     [customers, []],
     [config, []],
     [config, ['set']],
+    [config, ['show']],
     [serve, []],
     [serve, ['api-key']],
     [serve, ['api-key', 'create']],

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { AdsOAuthError } from '../../errors.js';
 import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
-import { updateConfig, validateConfigTarget } from '../../stores/config-file.js';
+import { readConfig, updateConfig, validateConfigTarget } from '../../stores/config-file.js';
+import { FIELD_ORDER, isPlaceholder } from '../../writers/index.js';
+import type { CredentialField } from '../../writers/types.js';
 import { defaultConfigPath } from '../../writers/catalog.js';
-import type { ConfigSetArgs } from '../commands/config.js';
+import type { ConfigSetArgs, ConfigShowArgs } from '../commands/config.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { processInfo } from '../process-info.js';
@@ -86,5 +88,34 @@ export async function runConfigSet(args: ConfigSetArgs, ctx: CliContext): Promis
   if (result.placeholders.length > 0) {
     ctx.err(`Still to fill in: ${result.placeholders.join(', ')} (placeholders INSERT_…_HERE). See ${result.format.docsUrl}`);
   }
+  return ExitCode.OK;
+}
+
+/** Fields whose values `config show` may print; the others are secrets and show only as set. */
+const SHOWN: ReadonlySet<CredentialField> = new Set(['clientId', 'loginCustomerId']);
+
+/** `ads-oauth config show`: which credentials a config file holds, never a secret's value. */
+export async function runConfigShow(args: ConfigShowArgs, ctx: CliContext): Promise<number> {
+  const path =
+    typeof args.config === 'string' ? resolve(ctx.cwd, expandHome(args.config, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
+  const read = await readConfig(path, args.format);
+  const fields = FIELD_ORDER.flatMap((field) => {
+    let key: string;
+    try {
+      key = read.format.keyFor(field);
+    } catch {
+      return []; // a field this format has no key for (adc: login customer ID, developer token)
+    }
+    const value = read.values[field]?.trim();
+    const status = value === undefined || value === '' ? 'missing' : isPlaceholder(value) ? 'placeholder' : 'set';
+    return [{ field, key, status, ...(status === 'set' && SHOWN.has(field) ? { value } : {}) }];
+  });
+  if (args.json) {
+    ctx.out(JSON.stringify({ path: read.path, format: read.format.id, library: read.format.library, fields }));
+    return ExitCode.OK;
+  }
+  ctx.out(`${read.path} (${read.format.id}, for ${read.format.library}):`);
+  const width = Math.max(...fields.map((f) => f.key.length));
+  for (const f of fields) ctx.out(`  ${f.key.padEnd(width)}  ${'value' in f ? f.value : f.status}`);
   return ExitCode.OK;
 }

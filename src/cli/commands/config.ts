@@ -53,7 +53,31 @@ The refresh token is read from the GOOGLE_ADS_REFRESH_TOKEN environment variable
   },
 });
 
-/** `ads-oauth config`: a group of one subcommand, `set`. */
+const configShowArgs = {
+  config: configSetArgs.config,
+  format: configSetArgs.format,
+  json: { type: 'boolean', description: 'Print one JSON object: path, format, library, fields[{field, key, status, value?}].' },
+} as const satisfies ArgsDef;
+
+/** What the run of `config show` receives. */
+export type ConfigShowArgs = ParsedArgs<typeof configShowArgs>;
+
+const configShow = defineCommand({
+  meta: {
+    name: 'show',
+    summary: 'Show which credentials a config file holds (never a secret)',
+    usage: '[--config [PATH]] [--format FORMAT] [--json]',
+    description: `Shows which credentials a client-library config file holds, under the keys its format uses: each is set, missing, or still a placeholder (INSERT_…_HERE). The client ID and the login customer ID are shown; the client secret, refresh token and developer token never are. Without --config PATH: $GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml.`,
+    sections: [exitCodesSection()],
+  },
+  args: configShowArgs,
+  async run(args, ctx): Promise<number> {
+    const { runConfigShow } = await import('../actions/config.js');
+    return runConfigShow(args, ctx);
+  },
+});
+
+/** `ads-oauth config`: the group of `set` and `show`. */
 export const config = defineCommand({
   meta: {
     name: 'config',
@@ -62,7 +86,7 @@ export const config = defineCommand({
     sections: [exitCodesSection()],
   },
   args: {},
-  subCommands: { set: configSet },
+  subCommands: { set: configSet, show: configShow },
 });
 
 /** Runs `ads-oauth config` with these arguments. */
