@@ -1,3 +1,5 @@
+// The low-level argv parser under src/cli/command.ts (which declares commands and types their
+// arguments): flags by canonical kebab-case name, positionals in order.
 import { AdsOAuthError } from '../errors.js';
 
 /**
@@ -22,6 +24,7 @@ export interface FlagSpec {
   description: string;
 }
 
+/** Parsed flag values by canonical name. */
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface ParsedArgs {
@@ -60,7 +63,10 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
     const spec = byName.get(long ? canonical(rawName) : rawName);
     if (!spec) {
       const suggestion = suggest(rawName, specs);
-      throw new AdsOAuthError('USAGE', `Unknown option ${long ? `--${rawName}` : rawName}.${suggestion ? ` Did you mean --${suggestion}?` : ''} See --help.`);
+      throw new AdsOAuthError(
+        'USAGE',
+        `Unknown option ${long ? `--${rawName}` : rawName}.${suggestion ? ` Did you mean --${suggestion}?` : ''} See --help.`,
+      );
     }
     const key = spec.name;
     switch (spec.kind) {
@@ -78,7 +84,10 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
       case 'optional-string': {
         // `--config=` (an unset shell variable, say) would name the working directory.
         if (inline === '') {
-          throw new AdsOAuthError('USAGE', `--${spec.name}= has an empty value: give ${spec.value ?? 'a value'} after the =, or write --${spec.name} alone for the default.`);
+          throw new AdsOAuthError(
+            'USAGE',
+            `--${spec.name}= has an empty value: give ${spec.value ?? 'a value'} after the =, or write --${spec.name} alone for the default.`,
+          );
         }
         const value = inline ?? (args[index] !== undefined && !isFlag(args[index]) ? args[index++] : undefined);
         if (flags[key] !== undefined) throw new AdsOAuthError('USAGE', `--${spec.name} was given twice.`);
@@ -89,8 +98,12 @@ export function parseArgs(args: readonly string[], specs: readonly FlagSpec[]): 
         const values: string[] = [];
         if (inline !== undefined) values.push(inline);
         else while (args[index] !== undefined && !isFlag(args[index])) values.push(args[index++]!);
-        const split = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-        if (split.length === 0) throw new AdsOAuthError('USAGE', `--${spec.name} needs at least one value${spec.value ? ` (${spec.value})` : ''}.`);
+        const split = values
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter(Boolean);
+        if (split.length === 0)
+          throw new AdsOAuthError('USAGE', `--${spec.name} needs at least one value${spec.value ? ` (${spec.value})` : ''}.`);
         const prior = flags[key];
         flags[key] = [...(Array.isArray(prior) ? prior : []), ...split];
         break;
@@ -138,65 +151,4 @@ export function wrapText(text: string, width: number): string[] {
   }
   if (line !== '') lines.push(line);
   return lines;
-}
-
-/** Renders the option list of a --help text, wrapped to `columns` (80: what a pipe gets). */
-export function formatFlags(specs: readonly FlagSpec[], columns = 80): string {
-  const rows = specs.map((spec) => {
-    const names = [`--${spec.name}`, ...(spec.aliases ?? []).map((a) => `--${a}`)].join(', ');
-    const value = spec.value ? (spec.kind === 'optional-string' ? ` [${spec.value}]` : spec.kind === 'list' ? ` ${spec.value}…` : ` ${spec.value}`) : '';
-    return [`${names}${value}`, spec.description] as const;
-  });
-  const width = Math.min(32, Math.max(...rows.map(([left]) => left.length)) + 2);
-  const textWidth = Math.max(20, columns - 2 - width);
-  const indent = ' '.repeat(2 + width);
-  return rows
-    .map(([left, right]) => {
-      const lines = wrapText(right, textWidth);
-      const head = left.length + 2 > width ? `  ${left}\n${indent}${lines[0] ?? ''}` : `  ${left.padEnd(width)}${lines[0] ?? ''}`;
-      return [head, ...lines.slice(1).map((l) => `${indent}${l}`)].join('\n');
-    })
-    .join('\n');
-}
-
-/** Reads a string flag. */
-export function stringFlag(flags: FlagValues, name: string): string | undefined {
-  const value = flags[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Reads a list flag. */
-export function listFlag(flags: FlagValues, name: string): string[] | undefined {
-  const value = flags[name];
-  return Array.isArray(value) ? value : undefined;
-}
-
-/** Parses a positive integer flag within bounds. */
-export function intFlag(flags: FlagValues, name: string, min: number, max: number): number | undefined {
-  const value = stringFlag(flags, name);
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new AdsOAuthError('USAGE', `--${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)}).`);
-  }
-  return Number(value);
-}
-
-/**
- * The prelude every command shares: parses `args`, answers `--help` (returns `undefined`: the
- * command is done) and refuses positional arguments, pointing to `<name> --help`.
- */
-export function parseCommandArgs(
-  args: readonly string[],
-  specs: readonly FlagSpec[],
-  command: { name: string; help: () => string; write: (text: string) => void },
-): FlagValues | undefined {
-  const { flags, positionals } = parseArgs(args, specs);
-  if (flags['help']) {
-    command.write(command.help());
-    return undefined;
-  }
-  if (positionals.length > 0) {
-    throw new AdsOAuthError('USAGE', `Unexpected argument ${JSON.stringify(positionals[0])}. Flags take the form --name=value; see ${command.name} --help.`);
-  }
-  return flags;
 }

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
-import { escapeControlCharacters } from '../protocol/redact.js';
+import { escapeControlCharacters } from '../text.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { adviceFor } from './hints.js';
 
@@ -67,8 +67,6 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     // WSL opens the Windows browser (the open package knows how) even without an X display.
     hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY'] || env['WSL_DISTRO_NAME']),
     debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
-    // Every line may quote something from outside (a provider's error, a customer name, a file):
-    // control characters are shown escaped, never obeyed by the terminal.
     // Every line may quote something from outside (a provider's error, a customer name, a file):
     // control characters are shown escaped, never obeyed by the terminal.
     out: (line) => {

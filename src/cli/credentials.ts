@@ -22,56 +22,20 @@ import { parseEndpoint } from '../protocol/urls.js';
 import { expandHome, readClientSecretsFile } from '../stores/client-secrets.js';
 import { createNodeFetch } from '../transport/node-fetch.js';
 import { readConfig } from '../stores/config-file.js';
-import { defaultConfigPath, FORMAT_IDS, getFormat, isPlaceholder } from '../writers/index.js';
+import { defaultConfigPath, getFormat, isPlaceholder } from '../writers/index.js';
 import type { CredentialField, FormatId } from '../writers/types.js';
-import { intFlag, stringFlag, type FlagSpec, type FlagValues } from './args.js';
+import { integerArg } from './command.js';
 import type { CliContext } from './context.js';
 import { lineReader } from './terminal.js';
 
-const FORMAT_IDS_TEXT = FORMAT_IDS.join(', ');
-
-/** Flags every lifecycle command takes. */
-export const CREDENTIAL_FLAGS: readonly FlagSpec[] = [
-  {
-    name: 'config',
-    kind: 'optional-string',
-    value: 'PATH',
-    description: 'Read the credentials from a client-library config file (google-ads.yaml, ads.properties, google_ads_php.ini, .env…); without PATH, the default location.',
-  },
-  {
-    name: 'client-secrets-path',
-    kind: 'string',
-    value: 'PATH',
-    description: 'Take the OAuth client from this client secrets JSON; the refresh token then comes from GOOGLE_ADS_REFRESH_TOKEN or stdin.',
-  },
-  {
-    name: 'format',
-    kind: 'string',
-    value: 'ID',
-    description: `Format of the --config file when its name does not tell (${FORMAT_IDS_TEXT}).`,
-  },
-  { name: 'api-version', kind: 'string', value: 'N', description: 'Google Ads API version, e.g. 26 or v26. Default: the version this release was built for.' },
-  { name: 'timeout', kind: 'string', value: 'SECONDS', description: 'Give up on a request after this long. Default 15.' },
-];
-
-/** Flags every command ends with. */
-export const COMMON_TAIL_FLAGS: readonly FlagSpec[] = [
-  { name: 'json', kind: 'boolean', description: 'Print exactly one JSON object on stdout; messages go to stderr.' },
-  { name: 'debug', kind: 'boolean', description: 'Show error causes and stack traces (never secrets).' },
-  { name: 'help', kind: 'boolean', short: 'h', description: 'Show this help.' },
-];
-
-/** The environment variables the three commands read, for `--help`. */
-export const ENVIRONMENT_HELP = `Environment:
-  GOOGLE_ADS_REFRESH_TOKEN      the refresh token, when not in the config file (else: stdin)
-  GOOGLE_ADS_DEVELOPER_TOKEN    developer token, when not in the config file (optional)
-  GOOGLE_ADS_LOGIN_CUSTOMER_ID  manager account to act through, when not in the config file
-  GOOGLE_ADS_CONFIGURATION_FILE_PATH  default for --config without PATH (like the client libraries)
-  ADS_OAUTH_TOKEN_URI           token endpoint (default: token_uri of the client file, else Google's)
-  ADS_OAUTH_REVOKE_URI          revocation endpoint (default https://oauth2.googleapis.com/revoke)
-  ADS_OAUTH_TOKENINFO_URI       tokeninfo endpoint (default https://oauth2.googleapis.com/tokeninfo)
-  GOOGLE_ADS_API_ENDPOINT       Google Ads API base URL, no version (default https://googleads.googleapis.com)
-  Plain http is accepted only for loopback hosts.`;
+/** The arguments credential loading reads (as the commands declare them in common-args.ts). */
+export interface CredentialArgs {
+  config: string | true | undefined;
+  clientSecretsPath: string | undefined;
+  format: string | undefined;
+  apiVersion?: string | undefined;
+  timeout: string | undefined;
+}
 
 /** Where each value came from (never the values). */
 export interface CredentialSources {
@@ -110,8 +74,8 @@ function envEndpoint(env: CliContext['env'], name: string): URL | undefined {
 }
 
 /** Endpoint overrides from the environment and flags (the client file's token_uri is the client's own). */
-export function resolveCliEndpoints(env: CliContext['env'], flags: FlagValues): EndpointOverrides {
-  const apiVersion = stringFlag(flags, 'api-version');
+export function resolveCliEndpoints(env: CliContext['env'], args: { apiVersion?: string | undefined }): EndpointOverrides {
+  const { apiVersion } = args;
   const ads = envEndpoint(env, 'GOOGLE_ADS_API_ENDPOINT');
   const tokenUri = envEndpoint(env, 'ADS_OAUTH_TOKEN_URI');
   const revocationUri = envEndpoint(env, 'ADS_OAUTH_REVOKE_URI');
@@ -175,11 +139,11 @@ async function readTokenFromStdin(ctx: CliContext): Promise<string> {
  *
  * @throws AdsOAuthError `USAGE`, `CONFIG`, `CLIENT_FILE`, `INSECURE_ENDPOINT`
  */
-export async function loadCredentials(flags: FlagValues, ctx: CliContext, options: { requireClient?: boolean } = {}): Promise<LoadedCredentials> {
+export async function loadCredentials(args: CredentialArgs, ctx: CliContext, options: { requireClient?: boolean } = {}): Promise<LoadedCredentials> {
   const requireClient = options.requireClient ?? true;
-  const configFlag = flags['config'];
-  const secretsPath = stringFlag(flags, 'client-secrets-path');
-  if (stringFlag(flags, 'format') !== undefined && configFlag === undefined) {
+  const configFlag = args.config;
+  const secretsPath = args.clientSecretsPath;
+  if (args.format !== undefined && configFlag === undefined) {
     throw new AdsOAuthError('USAGE', '--format describes the --config file; give --config too.');
   }
   if (configFlag === undefined && secretsPath === undefined) {
@@ -188,14 +152,13 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
       'Where are the credentials? Give --config [PATH] (a google-ads.yaml or other client-library config; no PATH = the default location), or --client_secrets_path=PATH with the refresh token in GOOGLE_ADS_REFRESH_TOKEN or on stdin.',
     );
   }
-  const timeoutSeconds = intFlag(flags, 'timeout', 1, 600) ?? 15;
+  const timeoutSeconds = integerArg(args.timeout, 'timeout', 1, 600) ?? 15;
 
   let config: LoadedCredentials['configFile'];
   let values: Partial<Record<CredentialField, string>> = {};
   if (configFlag !== undefined) {
     const path = typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
-    const format = stringFlag(flags, 'format');
-    const read = await readConfig(path, format);
+    const read = await readConfig(path, args.format);
     config = { path: read.path, format: read.format.id };
     values = Object.fromEntries(
       Object.entries(read.values).flatMap(([k, v]) => (real(v) !== undefined ? [[k, real(v)]] : [])),
@@ -261,7 +224,7 @@ export async function loadCredentials(flags: FlagValues, ctx: CliContext, option
     sources.loginCustomerId = 'GOOGLE_ADS_LOGIN_CUSTOMER_ID';
   }
 
-  const endpoints = resolveCliEndpoints(ctx.env, flags);
+  const endpoints = resolveCliEndpoints(ctx.env, args);
   const timeoutMs = timeoutSeconds * 1000;
   return {
     credentials,

@@ -86,6 +86,3 @@ export const EXIT_CODE_ROWS: ReadonlyArray<readonly [string, string]> = [
   ['130', 'interrupted (Ctrl-C or SIGTERM)'],
   ['141', 'output closed: the reader of stdout or stderr went away before the result was printed'],
 ];
-
-/** The table as plain text. */
-export const EXIT_CODE_HELP = `Exit codes:\n${EXIT_CODE_ROWS.map(([code, text]) => `  ${code.padEnd(5)}${text}`).join('\n')}`;

@@ -17,8 +17,7 @@ import { exchangeCode, type UserCredentials } from '../protocol/tokens.js';
 export type FlowEvent =
   | { type: 'waiting'; redirectUri: string; deadline: number }
   | { type: 'callback-rejected'; reason: string; message: string }
-  | { type: 'exchanging' }
-  | { type: 'notice'; message: string };
+  | { type: 'exchanging' };
 
 /**
  * What a flow takes beside the {@link Configuration} (client, fetch, request timeout — which the

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatFlags, intFlag, listFlag, parseArgs, parseCommandArgs, stringFlag, type FlagSpec } from '../../src/cli/args.js';
-import { EXIT_CODE_HELP, ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { parseArgs, type FlagSpec } from '../../src/cli/args.js';
+import { integerArg, renderHelp } from '../../src/cli/command.js';
+import { generate } from '../../src/cli/commands/generate.js';
+import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { AdsOAuthError, ErrorCodes, type ErrorCode } from '../../src/errors.js';
 
 /** The flags of `generate-user-credentials`, as the CLI declares them. */
@@ -107,11 +109,10 @@ describe('parseArgs: list flags', () => {
     usage(['--scopes', ' , '], /at least one value/);
   });
 
-  it('listFlag reads them; stringFlag does not', () => {
+  it('a list flag not given is absent', () => {
     const { flags } = parseArgs(['--scopes', 'a', 'b'], SPECS);
-    assert.deepEqual(listFlag(flags, 'scopes'), ['a', 'b']);
-    assert.equal(stringFlag(flags, 'scopes'), undefined);
-    assert.equal(listFlag(flags, 'additional-scopes'), undefined);
+    assert.deepEqual(flags['scopes'], ['a', 'b']);
+    assert.equal(flags['additional-scopes'], undefined);
   });
 });
 
@@ -173,49 +174,31 @@ describe('parseArgs: errors', () => {
   });
 });
 
-describe('intFlag', () => {
-  const flags = (port: string) => parseArgs(['--port', port], SPECS).flags;
-
+describe('integerArg', () => {
   it('parses whole numbers within bounds, including the bounds', () => {
-    assert.equal(intFlag(flags('8080'), 'port', 1, 65535), 8080);
-    assert.equal(intFlag(flags('1'), 'port', 1, 65535), 1);
-    assert.equal(intFlag(flags('65535'), 'port', 1, 65535), 65535);
+    assert.equal(integerArg('8080', 'port', 1, 65535), 8080);
+    assert.equal(integerArg('1', 'port', 1, 65535), 1);
+    assert.equal(integerArg('65535', 'port', 1, 65535), 65535);
   });
 
   it('absent: undefined', () => {
-    assert.equal(intFlag({}, 'port', 1, 65535), undefined);
+    assert.equal(integerArg(undefined, 'port', 1, 65535), undefined);
   });
 
   for (const bad of ['0', '65536', '1.5', '1e3', '0x50', ' 80', '80 ', 'abc', '', '99999999999999999999']) {
     it(`${JSON.stringify(bad)} → USAGE naming the bounds`, () => {
       assert.throws(
-        () => intFlag(flags(bad), 'port', 1, 65535),
+        () => integerArg(bad, 'port', 1, 65535),
         (error: unknown) => error instanceof AdsOAuthError && error.code === 'USAGE' && /--port must be a whole number from 1 to 65535/.test(error.message),
       );
     });
   }
 });
 
-describe('formatFlags', () => {
-  it('lists every flag with its placeholder and aliases', () => {
-    const text = formatFlags(SPECS);
-    for (const spec of SPECS) assert.ok(text.includes(`--${spec.name}`), spec.name);
-    assert.match(text, /--config \[PATH\]/);
-    assert.match(text, /--additional-scopes SCOPE…/);
-    assert.match(text, /--login-hint, --email EMAIL/);
-  });
-
-  it('wraps descriptions to 80 columns (a pipe) or the given width', () => {
-    const long: FlagSpec[] = [{ name: 'config', kind: 'optional-string', value: 'PATH', description: 'word '.repeat(60).trim() }];
-    for (const columns of [80, 50]) {
-      const lines = formatFlags(long, columns).split('\n');
-      assert.ok(lines.length > 1);
-      for (const line of lines) assert.ok(line.length <= columns, `${line.length} > ${columns}: ${line}`);
-    }
-  });
-});
-
 describe('exitCodeFor', () => {
+  // The exit-code table as every --help shows it.
+  const EXIT_CODE_HELP = renderHelp(generate, 'generate-user-credentials').split('Exit codes:\n')[1]!;
+
   const expected: Record<ErrorCode, number> = {
     USAGE: 2,
     CLIENT_FILE: 3,
@@ -265,30 +248,5 @@ describe('exitCodeFor', () => {
 
   it('the help text lists every exit code', () => {
     for (const value of Object.values(ExitCode)) assert.match(EXIT_CODE_HELP, new RegExp(`^\\s+${value}\\s`, 'm'), String(value));
-  });
-});
-
-describe('parseCommandArgs (the prelude every command shares)', () => {
-  const command = (written: string[]) => ({ name: 'ads-oauth verify', help: () => 'HELP TEXT\n', write: (text: string) => void written.push(text) });
-
-  it('--help writes the help and returns undefined (the command is done)', () => {
-    const written: string[] = [];
-    assert.equal(parseCommandArgs(['--json', '--help'], [...SPECS, { name: 'help', kind: 'boolean', description: '' }], command(written)), undefined);
-    assert.deepEqual(written, ['HELP TEXT\n']);
-  });
-
-  it('returns the flags otherwise, writing nothing', () => {
-    const written: string[] = [];
-    const flags = parseCommandArgs(['--json', '--port=8080'], SPECS, command(written));
-    assert.equal(flags?.['json'], true);
-    assert.equal(flags?.['port'], '8080');
-    assert.deepEqual(written, []);
-  });
-
-  it('a positional argument is a USAGE error that names the command', () => {
-    assert.throws(
-      () => parseCommandArgs(['stray'], SPECS, command([])),
-      (error: unknown) => error instanceof AdsOAuthError && error.code === 'USAGE' && /"stray"/.test(error.message) && /ads-oauth verify --help/.test(error.message),
-    );
   });
 });

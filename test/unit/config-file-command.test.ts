@@ -133,3 +133,37 @@ describe('ads-oauth config set', () => {
     );
   });
 });
+
+describe('ads-oauth config show', () => {
+  it('lists which keys are set, missing or placeholders; shows the client ID but never a secret', async () => {
+    const path = join(dir, 'show.yaml');
+    writeFileSync(
+      path,
+      'client_id: cid-show.apps.googleusercontent.com\nclient_secret: GOCSPX-show-secret\nrefresh_token: 1//0show-token\nlogin_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE\n',
+    );
+    const human = context('');
+    assert.equal(await configCommand(['show', '--config', path], human.ctx), 0);
+    assert.match(human.out(), /show\.yaml \(yaml, for /);
+    assert.match(human.out(), /client_id +cid-show\.apps\.googleusercontent\.com/);
+    assert.match(human.out(), /client_secret +set/);
+    assert.match(human.out(), /refresh_token +set/);
+    assert.match(human.out(), /login_customer_id +placeholder/);
+    assert.match(human.out(), /developer_token +missing/);
+    const json = context('');
+    assert.equal(await configCommand(['show', '--config', path, '--json'], json.ctx), 0);
+    const parsed = JSON.parse(json.out()) as { format: string; fields: Array<{ field: string; key: string; status: string; value?: string }> };
+    assert.equal(parsed.format, 'yaml');
+    assert.deepEqual(
+      parsed.fields.find((f) => f.field === 'clientId'),
+      { field: 'clientId', key: 'client_id', status: 'set', value: 'cid-show.apps.googleusercontent.com' },
+    );
+    assert.deepEqual(parsed.fields.find((f) => f.field === 'refreshToken'), { field: 'refreshToken', key: 'refresh_token', status: 'set' });
+    for (const text of [human.out(), human.err(), json.out(), json.err()]) {
+      assert.ok(!text.includes('GOCSPX-show-secret') && !text.includes('1//0show-token'), text);
+    }
+  });
+
+  it('a missing file is a CONFIG error', async () => {
+    await assert.rejects(configCommand(['show', '--config', join(dir, 'absent.yaml')], context('').ctx), (e) => isAdsOAuthError(e, 'CONFIG'));
+  });
+});

@@ -327,7 +327,7 @@ describe('ads-oauth revoke', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(String(onlyJson(r.stdout)['effect']), /end the whole grant/);
     const help = await run(revokeCommand, ['--help']);
-    assert.match(help.stdout, /At Google this ends the whole grant: every\s+refresh token that Google account gave this OAuth client, on every machine/);
+    assert.match(help.stdout, /At Google this ends the\s+whole grant: every\s+refresh token that Google account gave this OAuth client, on\s+every machine/);
   });
 
   it('--json for an already-invalid token: success with a note', async () => {

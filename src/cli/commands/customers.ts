@@ -1,146 +1,50 @@
-import { processInfo } from '../process-info.js';
-import { AdsOAuthError } from '../../errors.js';
-import { listCustomers, type CustomerEntry, type ListCustomersResult } from '../../lifecycle/customers.js';
-import { formatProblem } from '../../lifecycle/diagnosis.js';
-import { normalizeCustomerId } from '../../protocol/ads-api.js';
-import { updateConfig } from '../../stores/config-file.js';
-import { getFormat } from '../../writers/index.js';
-import { formatFlags, parseCommandArgs, type FlagSpec } from '../args.js';
+import { defineCommand, runCommand, type ArgsDef, type ParsedArgs } from '../command.js';
+import { API_VERSION_ARG, ENVIRONMENT_SECTION, exitCodesSection, JSON_ARG, REQUEST_TIMEOUT_ARG, SOURCE_ARGS } from '../common-args.js';
 import type { CliContext } from '../context.js';
-import { COMMON_TAIL_FLAGS, CREDENTIAL_FLAGS, ENVIRONMENT_HELP, loadCredentials } from '../credentials.js';
-import { EXIT_CODE_HELP, ExitCode } from '../exit-codes.js';
-import { lineReader } from '../terminal.js';
 
-export const CUSTOMERS_FLAGS: readonly FlagSpec[] = [
-  ...CREDENTIAL_FLAGS,
-  { name: 'details', kind: 'boolean', description: 'Also show each customer\'s name, manager flag, currency and time zone (one GAQL query per customer).' },
-  {
-    name: 'set-login-customer-id',
-    kind: 'optional-string',
-    value: 'ID',
-    description: 'Write login_customer_id into the --config file, in the key its format uses. Without ID on a terminal: pick from the list.',
+const customersArgs = {
+  ...SOURCE_ARGS,
+  'api-version': API_VERSION_ARG,
+  timeout: REQUEST_TIMEOUT_ARG,
+  details: {
+    type: 'boolean',
+    description: "Also show each customer's name, manager flag, currency and time zone (one GAQL query per customer).",
   },
-  ...COMMON_TAIL_FLAGS,
-];
+  'set-login-customer-id': {
+    type: 'optional-string',
+    value: 'ID',
+    description:
+      'Write login_customer_id into the --config file, in the key its format uses. Without ID on a terminal: pick from the list.',
+  },
+  json: JSON_ARG,
+} as const satisfies ArgsDef;
 
-export function customersHelp(): string {
-  return `Usage: ads-oauth customers (--config [PATH] | --client_secrets_path=PATH) [options]
+/** What the run of customers receives. */
+export type CustomersArgs = ParsedArgs<typeof customersArgs>;
 
-Lists the Google Ads customers the refresh token's user can access directly
-(customers:listAccessibleCustomers). With --details, also each one's name, manager flag, currency
-and time zone; customers whose details cannot be read are reported and skipped.
+/** `ads-oauth customers`: the definition (light); the work loads with the run. */
+export const customers = defineCommand({
+  meta: {
+    name: 'customers',
+    usage: '(--config [PATH] | --client_secrets_path=PATH) [options]',
+    description: `Lists the Google Ads customers the refresh token's user can access directly (customers:listAccessibleCustomers). With --details, also each one's name, manager flag, currency and time zone; customers whose details cannot be read are reported and skipped.`,
+    sections: [
+      {
+        title: 'Output',
+        text: 'One customer ID per line on stdout (with --details a table); with --json one object: {"customers": [{id, resourceName, descriptiveName, manager, currencyCode, timeZone, testAccount}], "failures": [{id, problem}], "apiVersion", "loginCustomerId": {id, path, key}}.',
+      },
+      ENVIRONMENT_SECTION,
+      exitCodesSection(),
+    ],
+  },
+  args: customersArgs,
+  async run(args, ctx): Promise<number> {
+    const { runCustomers } = await import('../actions/customers.js');
+    return runCustomers(args, ctx);
+  },
+});
 
-Options (snake_case spellings such as --client_secrets_path are accepted too):
-${formatFlags(CUSTOMERS_FLAGS)}
-
-Output: one customer ID per line on stdout (with --details a table); with --json one object:
-{"customers": [{id, resourceName, descriptiveName, manager, currencyCode, timeZone, testAccount}],
-"failures": [{id, problem}], "apiVersion", "loginCustomerId": {id, path, key}}.
-
-${ENVIRONMENT_HELP}
-
-${EXIT_CODE_HELP}
-`;
-}
-
-function hyphenate(id: string): string {
-  return /^\d{10}$/.test(id) ? `${id.slice(0, 3)}-${id.slice(3, 6)}-${id.slice(6)}` : id;
-}
-
-function describe(entry: CustomerEntry): string {
-  const parts = [
-    entry.manager === undefined ? undefined : entry.manager ? 'manager' : 'client',
-    entry.currencyCode,
-    entry.timeZone,
-    entry.testAccount ? 'test account' : undefined,
-    entry.descriptiveName ? JSON.stringify(entry.descriptiveName) : undefined,
-  ].filter((p): p is string => p !== undefined);
-  return parts.join('  ');
-}
-
-function printHuman(ctx: CliContext, result: ListCustomersResult, details: boolean): void {
-  if (result.customers.length === 0) {
-    ctx.err('This Google account has direct access to no Google Ads customer.');
-    return;
-  }
-  for (const entry of result.customers) {
-    if (!details) {
-      ctx.out(entry.id);
-      continue;
-    }
-    const failed = result.failures.some((f) => f.id === entry.id);
-    ctx.out(`${entry.id}  ${hyphenate(entry.id)}  ${failed ? '(details unavailable)' : describe(entry)}`.trimEnd());
-  }
-}
-
-async function pickCustomer(ctx: CliContext, result: ListCustomersResult): Promise<string> {
-  ctx.err('Accessible customers:');
-  result.customers.forEach((entry, index) => {
-    ctx.err(`  ${String(index + 1).padStart(2)}. ${hyphenate(entry.id)}  ${describe(entry)}`.trimEnd());
-  });
-  const reader = lineReader(ctx, `Which one is the login customer (usually your manager account)? [1-${result.customers.length}] `);
-  try {
-    for (let tries = 0; tries < 3; tries++) {
-      const line = await reader.readLine();
-      if (line === null) break;
-      const answer = line.trim();
-      const index = /^\d{1,3}$/.test(answer) ? Number(answer) : NaN;
-      if (index >= 1 && index <= result.customers.length) return result.customers[index - 1]!.id;
-      const asId = answer.replace(/[-\s]/g, '');
-      if (/^\d{10}$/.test(asId)) return asId;
-      ctx.err(`Enter a number from 1 to ${result.customers.length}, or a 10-digit customer ID.`);
-    }
-  } finally {
-    reader.close();
-  }
-  throw new AdsOAuthError('USAGE', 'No login customer chosen; nothing was written.');
-}
-
-/** `ads-oauth customers`. */
-export async function customersCommand(args: string[], ctx: CliContext): Promise<number> {
-  const flags = parseCommandArgs(args, CUSTOMERS_FLAGS, { name: 'ads-oauth customers', help: () => customersHelp(), write: (text) => ctx.stdout.write(text) });
-  if (flags === undefined) return ExitCode.OK;
-  const json = flags['json'] === true;
-  const setFlag = flags['set-login-customer-id'];
-  const setting = setFlag !== undefined;
-  let chosen = typeof setFlag === 'string' ? normalizeCustomerId(setFlag, 'login customer ID') : undefined;
-  if (setting && flags['config'] === undefined) {
-    throw new AdsOAuthError('USAGE', '--set-login-customer-id needs --config [PATH]: the file to write login_customer_id into.');
-  }
-  const interactive = setting && chosen === undefined;
-  if (interactive && !ctx.stdin.isTTY) {
-    throw new AdsOAuthError('USAGE', '--set-login-customer-id needs an ID when stdin is not a terminal, e.g. --set-login-customer-id=1234567890.');
-  }
-  const details = flags['details'] === true || interactive;
-
-  const loaded = await loadCredentials(flags, ctx);
-  // A format without a login customer ID key (adc) is refused before any API call.
-  const loginKey = setting && loaded.configFile ? getFormat(loaded.configFile.format).keyFor('loginCustomerId') : undefined;
-  const result = await listCustomers(loaded.config, loaded.credentials, { details });
-  for (const failure of result.failures) {
-    ctx.err(`Could not read the details of customer ${failure.id}:\n${formatProblem(failure.problem).replace(/^/gm, '  ')}`);
-  }
-
-  let written: { id: string; path: string; key: string } | undefined;
-  if (setting && loaded.configFile) {
-    if (chosen === undefined) {
-      if (result.customers.length === 0) {
-        throw new AdsOAuthError('ADS_API', 'This Google account has direct access to no Google Ads customer, so there is no login customer to choose.');
-      }
-      chosen = await pickCustomer(ctx, result);
-    } else if (!result.customers.some((c) => c.id === chosen)) {
-      ctx.err(`Warning: ${chosen} is not among the customers this user can access directly; API calls through it may fail with USER_PERMISSION_DENIED.`);
-    }
-    const { path, format } = loaded.configFile;
-    await updateConfig(path, { loginCustomerId: chosen }, { format, process: processInfo });
-    written = { id: chosen, path, key: loginKey! };
-  }
-
-  if (json) {
-    ctx.out(JSON.stringify({ customers: result.customers, failures: result.failures, apiVersion: result.apiVersion, ...(written ? { loginCustomerId: written } : {}) }));
-  } else {
-    printHuman(ctx, result, flags['details'] === true);
-  }
-  if (written) ctx.err(`Wrote ${written.key} = ${written.id} to ${written.path}.`);
-  return ExitCode.OK;
+/** Runs `ads-oauth customers` with these arguments. */
+export function customersCommand(args: string[], ctx: CliContext): Promise<number> {
+  return runCommand(customers, args, ctx, { name: 'ads-oauth customers' });
 }

@@ -1,36 +1,76 @@
 import { AdsOAuthError } from '../../errors.js';
-import { formatFlags, listFlag, parseCommandArgs, stringFlag, type FlagSpec } from '../args.js';
+import { defineCommand, type ArgsDef, type ParsedArgs } from '../command.js';
+import { exitCodesSection } from '../common-args.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
-const DATABASE_FLAG: FlagSpec = { name: 'database', kind: 'string', value: 'PATH|URL', description: 'SQLite file (default ads-oauth.sqlite) or a postgres:// URL.' };
-const JSON_FLAG: FlagSpec = { name: 'json', kind: 'boolean', description: 'Print JSON.' };
+const DATABASE_ARG = { type: 'string', value: 'PATH|URL', description: 'SQLite file (default ads-oauth.sqlite) or a postgres:// URL.' } as const;
+const JSON_ARG = { type: 'boolean', description: 'Print JSON.' } as const;
+const CLIENT_ARG = { type: 'string', value: 'PATH', description: 'The "web" OAuth client JSON.' } as const;
 
-export const SERVE_FLAGS: readonly FlagSpec[] = [
-  { name: 'client-secrets-path', kind: 'string', value: 'PATH', description: 'The "web" OAuth client JSON.' },
-  { name: 'public-url', kind: 'string', value: 'URL', description: 'The public URL (https, or http on loopback); the redirect URI is <URL>/oauth2callback.' },
-  { name: 'listen', kind: 'string', value: 'HOST:PORT', description: 'Where to listen (default 127.0.0.1:8080).' },
-  DATABASE_FLAG,
-  { name: 'admin', kind: 'list', value: 'EMAIL', description: 'May sign in at /admin (repeatable; a verified email of the provider, compared case-insensitively). Without it /admin lets nobody in.' },
-  { name: 'issuer', kind: 'string', value: 'URL', description: 'Discover the provider at this issuer instead of the authorization endpoint\'s origin.' },
-  { name: 'help', kind: 'boolean', short: 'h', description: 'Show this help.' },
-];
+const serveArgs = {
+  'client-secrets-path': CLIENT_ARG,
+  'public-url': { type: 'string', value: 'URL', description: 'The public URL (https, or http on loopback); the redirect URI is <URL>/oauth2callback.' },
+  listen: { type: 'string', value: 'HOST:PORT', description: 'Where to listen (default 127.0.0.1:8080).' },
+  database: DATABASE_ARG,
+  admin: {
+    type: 'list',
+    value: 'EMAIL',
+    description: 'May sign in at /admin (repeatable; a verified email of the provider, compared case-insensitively). Without it /admin lets nobody in.',
+  },
+  issuer: { type: 'string', value: 'URL', description: "Discover the provider at this issuer instead of the authorization endpoint's origin." },
+} as const satisfies ArgsDef;
 
-const HELP = `Usage: ads-oauth serve --client_secrets_path web.json --public-url URL [--listen HOST:PORT] [--database PATH|postgres://…]
-                     [--admin EMAIL]… [--issuer URL]
-       ads-oauth serve api-key create [--name NAME] | api-key list | api-key revoke ID [--database …] [--json]
-       ads-oauth serve rotate-keys [--database …] [--json]
+/** The arguments of the management subcommands. */
+const manageArgs = { database: DATABASE_ARG, json: JSON_ARG, 'client-secrets-path': CLIENT_ARG } as const satisfies ArgsDef;
+type ManageArgs = ParsedArgs<typeof manageArgs> & { name?: string | undefined; id?: string | undefined };
 
-Runs the web-application flow as a multi-user server with a token broker API.
-Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. Admins (--admin) sign in at <public-url>/admin.
-Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI (code exchange and refresh),
-ADS_OAUTH_REVOKE_URI (default: the discovered revocation endpoint), ADS_OAUTH_TOKENINFO_URI,
-GOOGLE_ADS_API_ENDPOINT. ADS_OAUTH_RATE_LIMIT: requests per client IP per minute on /connect,
-/oauth2callback and the admin sign-in (default 60).
+const apiKey = defineCommand({
+  meta: { name: 'api-key', description: 'Creates, lists and revokes the API keys of the token broker API.' },
+  args: {},
+  subCommands: {
+    create: defineCommand({
+      meta: { name: 'create', description: 'Creates an API key and prints it once (only a hash is stored).' },
+      args: { name: { type: 'string', value: 'NAME', description: 'A name for the key.' }, ...manageArgs },
+      run: (args, ctx) => manage('create', args, ctx),
+    }),
+    list: defineCommand({
+      meta: { name: 'list', description: 'Lists the API keys (never the keys themselves).' },
+      args: manageArgs,
+      run: (args, ctx) => manage('list', args, ctx),
+    }),
+    revoke: defineCommand({
+      meta: { name: 'revoke', description: 'Revokes an API key.' },
+      args: { id: { type: 'positional', value: 'ID', required: 'api-key revoke needs the key id.', description: 'The id of the key (see api-key list).' }, ...manageArgs },
+      run: (args, ctx) => manage('revoke', args, ctx),
+    }),
+  },
+});
 
-Options:
-${formatFlags(SERVE_FLAGS)}
-`;
+const rotateKeys = defineCommand({
+  meta: { name: 'rotate-keys', description: 'Re-encrypts every stored refresh token under the current key of ADS_OAUTH_ENCRYPTION_KEYS.' },
+  args: manageArgs,
+  run: (args, ctx) => manage('rotate-keys', args, ctx),
+});
+
+/** `ads-oauth serve` and its management subcommands. */
+export const serve = defineCommand({
+  meta: {
+    name: 'serve',
+    usage: [
+      '--client_secrets_path web.json --public-url URL [--listen HOST:PORT] [--database PATH|postgres://…] [--admin EMAIL]… [--issuer URL]',
+      'api-key create [--name NAME] | api-key list | api-key revoke ID [--database …] [--json]',
+      'rotate-keys [--database …] [--json]',
+    ],
+    description: `Runs the web-application flow as a multi-user server with a token broker API.
+
+Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. Admins (--admin) sign in at <public-url>/admin. Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI (code exchange and refresh), ADS_OAUTH_REVOKE_URI (default: the discovered revocation endpoint), ADS_OAUTH_TOKENINFO_URI, GOOGLE_ADS_API_ENDPOINT. ADS_OAUTH_RATE_LIMIT: requests per client IP per minute on /connect, /oauth2callback and the admin sign-in (default 60).`,
+    sections: [exitCodesSection()],
+  },
+  args: serveArgs,
+  subCommands: { 'api-key': apiKey, 'rotate-keys': rotateKeys },
+  run: (args, ctx) => runServe(args, ctx),
+});
 
 async function openStore(ctx: CliContext, database: string | undefined, clientId: string) {
   const { openAccountStore, parseKeyring } = await import('../../stores/accounts/index.js');
@@ -40,15 +80,11 @@ async function openStore(ctx: CliContext, database: string | undefined, clientId
   return store;
 }
 
-/** `ads-oauth serve` and its management subcommands. */
-export async function serveCommand(args: string[], ctx: CliContext): Promise<number> {
-  if (args[0] === 'api-key' || args[0] === 'rotate-keys') return manage(args, ctx);
-  const flags = parseCommandArgs(args, SERVE_FLAGS, { name: 'ads-oauth serve', help: () => HELP, write: (text) => ctx.stdout.write(text) });
-  if (flags === undefined) return ExitCode.OK;
-  const clientPath = stringFlag(flags, 'client-secrets-path');
-  const publicUrlText = stringFlag(flags, 'public-url');
+async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): Promise<number> {
+  const clientPath = flags.clientSecretsPath;
+  const publicUrlText = flags.publicUrl;
   if (!clientPath || !publicUrlText) throw new AdsOAuthError('USAGE', 'serve needs --client_secrets_path and --public-url.');
-  const admins = listFlag(flags, 'admin') ?? [];
+  const admins = flags.admin;
   const badAdmin = admins.find((email) => !/^[^\s@]+@[^\s@]+$/.test(email.trim()));
   if (badAdmin !== undefined) throw new AdsOAuthError('USAGE', `--admin needs an email address, not "${badAdmin}".`);
   const publicUrl = new URL(publicUrlText);
@@ -69,7 +105,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     throw new AdsOAuthError('NO_REDIRECT_URI', `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`);
   }
   const env = ctx.env;
-  const store = await openStore(ctx, stringFlag(flags, 'database'), client.clientId);
+  const store = await openStore(ctx, flags.database, client.clientId);
 
   const [{ discoverConfiguration }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
     import('../../protocol/config.js'),
@@ -79,7 +115,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     import('../../server/serve/app.js'),
     import('../../lifecycle/diagnosis.js'),
   ]);
-  const issuer = stringFlag(flags, 'issuer');
+  const { issuer } = flags;
   // The endpoint overrides of the lifecycle commands (token, revocation, tokeninfo, Ads API) apply
   // here too: the broker's refresh, DELETE's revocation and the verify of /admin and the API.
   const { resolveCliEndpoints } = await import('../credentials.js');
@@ -105,10 +141,10 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     admins,
     revoke: async (token) => { if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' }); },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
-    ...rateLimitFrom(env['ADS_OAUTH_RATE_LIMIT']),
+    ...rateLimitFrom(ctx.env['ADS_OAUTH_RATE_LIMIT']),
   });
   const [host, port] = (() => {
-    const listen = stringFlag(flags, 'listen') ?? '127.0.0.1:8080';
+    const listen = flags.listen ?? '127.0.0.1:8080';
     const i = listen.lastIndexOf(':');
     return [listen.slice(0, i).replace(/^\[|\]$/g, ''), Number(listen.slice(i + 1))] as const;
   })();
@@ -126,35 +162,29 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   return ExitCode.OK;
 }
 
-async function manage(args: string[], ctx: CliContext): Promise<number> {
-  const [group, action, ...rest] = args[0] === 'rotate-keys' ? ['rotate-keys', '', ...args.slice(1)] : args;
-  const specs: FlagSpec[] = [DATABASE_FLAG, JSON_FLAG, SERVE_FLAGS[0]!, { name: 'name', kind: 'string', value: 'NAME', description: 'A name for the key.' }];
-  const parsed = (await import('../args.js')).parseArgs(rest, specs);
-  const json = parsed.flags['json'] === true;
+async function manage(action: 'create' | 'list' | 'revoke' | 'rotate-keys', args: ManageArgs, ctx: CliContext): Promise<number> {
+  const { json } = args;
   // Every ciphertext is bound to the client id: rotate-keys needs the server's client.
-  const clientPath = stringFlag(parsed.flags, 'client-secrets-path');
+  const clientPath = args.clientSecretsPath;
   let clientId = ctx.env['ADS_OAUTH_CLIENT_ID'];
   if (clientPath) clientId = (await (await import('../../stores/client-secrets.js')).readClientSecretsFile(clientPath)).clientId;
-  if (!clientId && group === 'rotate-keys') throw new AdsOAuthError('USAGE', 'rotate-keys needs the server\'s --client_secrets_path (or ADS_OAUTH_CLIENT_ID).');
-  const store = await openStore(ctx, stringFlag(parsed.flags, 'database'), clientId || 'ads-oauth-serve');
+  if (!clientId && action === 'rotate-keys') throw new AdsOAuthError('USAGE', "rotate-keys needs the server's --client_secrets_path (or ADS_OAUTH_CLIENT_ID).");
+  const store = await openStore(ctx, args.database, clientId || 'ads-oauth-serve');
   try {
-    if (group === 'rotate-keys') {
+    if (action === 'rotate-keys') {
       const result = await store.rotateKeys();
       ctx.out(json ? JSON.stringify(result) : `re-encrypted ${result.reencrypted} records`);
     } else if (action === 'create') {
-      const { record, key } = await store.createApiKey(stringFlag(parsed.flags, 'name') ?? null);
+      const { record, key } = await store.createApiKey(args.name ?? null);
       ctx.out(json ? JSON.stringify({ id: record.id, name: record.name, key }) : key);
     } else if (action === 'list') {
       const keys = await store.listApiKeys();
       if (json) ctx.out(JSON.stringify({ api_keys: keys }));
       else for (const k of keys) ctx.out(`${k.id}\t${k.name ?? ''}\t${k.revokedAt ? 'revoked' : 'live'}`);
-    } else if (action === 'revoke') {
-      const id = parsed.positionals[0];
-      if (!id) throw new AdsOAuthError('USAGE', 'api-key revoke needs the key id.');
+    } else {
+      const id = args.id!;
       if (!(await store.revokeApiKey(id))) throw new AdsOAuthError('NOT_FOUND', `No live API key ${id}.`);
       ctx.out(json ? JSON.stringify({ id, revoked: true }) : `revoked ${id}`);
-    } else {
-      throw new AdsOAuthError('USAGE', 'Usage: ads-oauth serve api-key create|list|revoke, or ads-oauth serve rotate-keys.');
     }
   } finally {
     await store.close();
