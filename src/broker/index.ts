@@ -166,6 +166,10 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
 
   async function obtain(accountId: string, signal: AbortSignal): Promise<CachedAccessToken> {
     const account = await activeAccount(accountId);
+    // Read first: a token that another instance (or this one, before a restart) stored and that is
+    // still fresh needs no lock, which is a database write. Only a refresh takes the lock.
+    const known = await store.getCachedAccessToken(accountId);
+    if (fresh(known)) return known;
     return store.withRefreshLock(
       accountId,
       async () => {

@@ -34,6 +34,12 @@ export interface AuthorizationRequestOptions {
   nonce?: string;
   /** Extra parameters (e.g. `hd`); cannot override the ones this function sets. */
   extraParams?: Record<string, string>;
+  /**
+   * Computes the S256 code challenge, base64url(SHA-256(verifier)), synchronously. Default:
+   * oauth4webapi's, over WebCrypto's async digest, which costs a server about 0.5 ms of CPU per
+   * authorization on Node 20 (issue 9); `serve` passes a node:crypto hash.
+   */
+  codeChallenge?: (codeVerifier: string) => string;
 }
 
 /**
@@ -76,7 +82,7 @@ export async function createAuthorizationRequest(config: Configuration, options:
   }
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
-  const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
+  const codeChallenge = options.codeChallenge ? options.codeChallenge(codeVerifier) : await oauth.calculatePKCECodeChallenge(codeVerifier);
   const url = new URL(config.server.as.authorization_endpoint ?? client.authUri.href);
   const params: Record<string, string> = {
     ...options.extraParams,

@@ -101,6 +101,31 @@ for (const kind of ENGINES) {
       assert.equal(calls.length, 0, 'never a refresh for any of it');
     });
 
+    it('answers a fresh stored token without taking the refresh lock (a database write); a stale one takes it once', async () => {
+      const freshId = await connect(store, HOUR);
+      const staleId = await connect(store, 60_000);
+      const locks: string[] = [];
+      const counting = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === 'withRefreshLock') {
+            return (id: string, fn: () => Promise<unknown>, options?: { waitMs?: number }) => {
+              locks.push(id);
+              return target.withRefreshLock(id, fn, options);
+            };
+          }
+          const value = Reflect.get(target, key, receiver) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const { calls, refresh } = countingRefresh();
+      const broker = createTokenBroker({ store: counting, refresh });
+      assert.equal((await broker.getAccessToken(freshId)).token, `ya29.initial-${counter - 1}`);
+      assert.deepEqual(locks, []);
+      assert.equal((await broker.getAccessToken(staleId)).token, 'ya29.refreshed-1');
+      assert.deepEqual(locks, [staleId]);
+      assert.equal(calls.length, 1);
+    });
+
     it('refreshes a stale token once for 100 concurrent calls', async () => {
       const id = await connect(store, 60_000); // inside the 5-minute margin
       const { calls, refresh } = countingRefresh();

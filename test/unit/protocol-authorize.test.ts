@@ -58,6 +58,20 @@ describe('createAuthorizationRequest', () => {
     assert.ok(!request.url.href.includes(request.codeVerifier));
   });
 
+  it('computes the challenge with the codeChallenge option when given (serve: a synchronous node:crypto hash)', async () => {
+    const seen: string[] = [];
+    const request = await createAuthorizationRequest(client(), {
+      redirectUri: 'http://127.0.0.1:1/',
+      scopes: [ADWORDS_SCOPE],
+      codeChallenge: (verifier) => {
+        seen.push(verifier);
+        return createHash('sha256').update(verifier).digest('base64url');
+      },
+    });
+    assert.deepEqual(seen, [request.codeVerifier]);
+    assert.equal(request.url.searchParams.get('code_challenge'), b64url(createHash('sha256').update(request.codeVerifier).digest()));
+  });
+
   it('uses a verifier of 43 to 128 unreserved characters (RFC 7636 §4.1)', async () => {
     for (let i = 0; i < 20; i++) {
       const { codeVerifier } = await createAuthorizationRequest(client(), { redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS_SCOPE] });

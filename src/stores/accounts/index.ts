@@ -137,8 +137,34 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
   } catch (error) {
     throw storeError('sqlite', `open ${options.database}`, error);
   }
-  const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
+  const db: Db = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return new SqlAccountStore({ kind: 'sqlite', db, busyTimeoutMs, close: () => db.destroy() }, options.keyring, options.clientId);
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; a server runs the same few statements again and
+ * again, and preparing was a fifth of the SQLite time of an authorization under load (issue 9).
+ * This keeps the prepared statements by SQL text (bounded); a statement still stepping (a stream)
+ * is not shared: the query gets a fresh one.
+ */
+function withStatementCache(database: import('better-sqlite3').Database): Pick<import('better-sqlite3').Database, 'prepare' | 'close'> {
+  const statements = new Map<string, import('better-sqlite3').Statement>();
+  return {
+    prepare(source: string) {
+      const known = statements.get(source);
+      if (known !== undefined && !known.busy) return known;
+      const statement = database.prepare(source);
+      if (known === undefined) {
+        if (statements.size >= 200) statements.delete(statements.keys().next().value!);
+        statements.set(source, statement);
+      }
+      return statement;
+    },
+    close() {
+      statements.clear();
+      return database.close();
+    },
+  } as Pick<import('better-sqlite3').Database, 'prepare' | 'close'>;
 }
 
 /**

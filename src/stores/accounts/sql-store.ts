@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Compilable, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
 import { AdsOAuthError } from '../../errors.js';
 import { open, seal, type RecordContext, type RecordKind, type Sealed } from './crypto.js';
@@ -104,6 +104,34 @@ export class SqlAccountStore implements AccountStore {
   }
   #open(ciphertext: string, kid: string, kind: RecordKind, recordId: string): string {
     return open(this.#keyring, { ciphertext, kid }, this.#context(kind, recordId));
+  }
+
+  readonly #compiled = new Map<string, { query: CompiledQuery; params: ({ name: string } | { value: unknown })[] }>();
+
+  /**
+   * Runs a hot query compiled once: building and compiling a Kysely query cost more CPU per
+   * authorization than running it (issue 9). `build` gets `p(name)`, a sentinel to use wherever a
+   * value goes; each later call binds `values[name]` in the sentinels' places. Parameters that are
+   * not sentinels (constants in the builder) are kept as they were.
+   */
+  async #run<R>(key: string, build: (p: (name: string) => string) => Compilable<R>, values: Record<string, unknown>): Promise<R[]> {
+    let entry = this.#compiled.get(key);
+    if (entry === undefined) {
+      const marker = `\u0000ads-oauth:${key}:`;
+      const query = build((name) => `${marker}${name}`).compile();
+      const params = query.parameters.map((value) =>
+        typeof value === 'string' && value.startsWith(marker) ? { name: value.slice(marker.length) } : { value },
+      );
+      entry = { query, params };
+      this.#compiled.set(key, entry);
+    }
+    const parameters = entry.params.map((param) => {
+      if (!('name' in param)) return param.value;
+      if (!(param.name in values)) throw new Error(`store query ${key}: no value for ${param.name}`);
+      return values[param.name];
+    });
+    const result = await this.#db.executeQuery<R>({ ...entry.query, parameters });
+    return result.rows;
   }
 
   /**
@@ -220,12 +248,11 @@ export class SqlAccountStore implements AccountStore {
       // The ciphertexts are bound to the account id, so the id must be known before encrypting:
       // update the existing record, or insert a new one; retry if another writer got in between.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const existing = await this.#db
-          .selectFrom('accounts')
-          .select('id')
-          .where('issuer', '=', connection.issuer)
-          .where('subject', '=', connection.subject)
-          .executeTakeFirst();
+        const [existing] = await this.#run(
+          'account-by-subject',
+          (p) => this.#db.selectFrom('accounts').select('id').where('issuer', '=', p('issuer')).where('subject', '=', p('subject')),
+          { issuer: connection.issuer, subject: connection.subject },
+        );
         const id = existing?.id ?? randomId('acc_', 16);
         const now = Date.now();
         const refresh = this.#seal(connection.refreshToken, 'refresh_token', id);
@@ -249,12 +276,24 @@ export class SqlAccountStore implements AccountStore {
           const row = await this.#db.updateTable('accounts').set(values).where('id', '=', id).returningAll().executeTakeFirst();
           if (row) return { account: this.#account(row), created: false };
         } else {
-          const row = await this.#db
-            .insertInto('accounts')
-            .values({ id, issuer: connection.issuer, subject: connection.subject, last_refreshed_at: null, ...values })
-            .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
-            .returningAll()
-            .executeTakeFirst();
+          const row: AccountRow | undefined = (
+            await this.#run(
+              'insert-account',
+              (p) =>
+                this.#db
+                  .insertInto('accounts')
+                  .values({
+                    id: p('id'),
+                    issuer: p('issuer'),
+                    subject: p('subject'),
+                    last_refreshed_at: p('last_refreshed_at') as unknown as null,
+                    ...(Object.fromEntries(Object.keys(values).map((k) => [k, p(k)])) as unknown as typeof values),
+                  })
+                  .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
+                  .returningAll(),
+              { id, issuer: connection.issuer, subject: connection.subject, last_refreshed_at: null, ...values },
+            )
+          )[0];
           if (row) return { account: this.#account(row), created: true };
         }
       }
@@ -265,7 +304,7 @@ export class SqlAccountStore implements AccountStore {
   async getAccount(id: string): Promise<StoredAccount | undefined> {
     if (!ACCOUNT_ID_PATTERN.test(id)) return undefined;
     return this.#guard('read an account', async () => {
-      const row = await this.#db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await this.#run('account-by-id', (p) => this.#db.selectFrom('accounts').selectAll().where('id', '=', p('id')), { id });
       return row ? this.#account(row) : undefined;
     });
   }
@@ -324,11 +363,15 @@ export class SqlAccountStore implements AccountStore {
   async getCachedAccessToken(id: string): Promise<CachedAccessToken | undefined> {
     if (!ACCOUNT_ID_PATTERN.test(id)) return undefined;
     const row = await this.#guard('read a cached access token', () =>
-      this.#db
-        .selectFrom('accounts')
-        .select(['access_token_ct', 'access_token_kid', 'access_token_expires_at', 'access_token_scopes'])
-        .where('id', '=', id)
-        .executeTakeFirst(),
+      this.#run(
+        'cached-access-token',
+        (p) =>
+          this.#db
+            .selectFrom('accounts')
+            .select(['access_token_ct', 'access_token_kid', 'access_token_expires_at', 'access_token_scopes'])
+            .where('id', '=', p('id')),
+        { id },
+      ).then((rows) => rows[0]),
     );
     if (!row || row.access_token_ct === null || row.access_token_kid === null || row.access_token_expires_at === null) return undefined;
     return {
@@ -465,9 +508,21 @@ export class SqlAccountStore implements AccountStore {
     const stateHash = sha256(state);
     const secret = this.#seal(JSON.stringify({ v: pending.codeVerifier, n: pending.nonce }), 'pending', stateHash);
     await this.#guard('save a pending authorization', () =>
-      this.#db
-        .insertInto('pending_authorizations')
-        .values({
+      this.#run(
+        'insert-pending',
+        (p) =>
+          this.#db.insertInto('pending_authorizations').values({
+            state_hash: p('state_hash'),
+            flow: p('flow'),
+            secret_ct: p('secret_ct'),
+            secret_kid: p('secret_kid'),
+            redirect_uri: p('redirect_uri'),
+            binding_hash: p('binding_hash'),
+            return_to: p('return_to'),
+            expires_at: p('expires_at') as unknown as number,
+            created_at: p('created_at') as unknown as number,
+          }),
+        {
           state_hash: stateHash,
           flow: pending.flow,
           secret_ct: secret.ciphertext,
@@ -477,8 +532,8 @@ export class SqlAccountStore implements AccountStore {
           return_to: pending.returnTo,
           expires_at: pending.expiresAt.getTime(),
           created_at: Date.now(),
-        })
-        .execute(),
+        },
+      ),
     );
   }
 
@@ -487,7 +542,9 @@ export class SqlAccountStore implements AccountStore {
     const stateHash = sha256(state);
     // DELETE … RETURNING: whoever deletes the row owns it; an expired row is deleted too, and refused.
     const row = await this.#guard('consume a pending authorization', () =>
-      this.#db.deleteFrom('pending_authorizations').where('state_hash', '=', stateHash).returningAll().executeTakeFirst(),
+      this.#run('consume-pending', (p) => this.#db.deleteFrom('pending_authorizations').where('state_hash', '=', p('state_hash')).returningAll(), {
+        state_hash: stateHash,
+      }).then((rows) => rows[0]),
     );
     if (!row || toMillis(row.expires_at) <= now.getTime()) return undefined;
     const secret = JSON.parse(this.#open(row.secret_ct, row.secret_kid, 'pending', stateHash)) as { v: string; n: string };
@@ -556,12 +613,16 @@ export class SqlAccountStore implements AccountStore {
     if (typeof key !== 'string' || !API_KEY_PATTERN.test(key)) return undefined;
     const keyHash = sha256(key);
     return this.#guard('verify an API key', async () => {
-      const row = await this.#db
-        .selectFrom('api_keys')
-        .select(['id', 'name', 'created_at', 'last_used_at', 'revoked_at'])
-        .where('key_hash', '=', keyHash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
+      const [row] = await this.#run(
+        'api-key-by-hash',
+        (p) =>
+          this.#db
+            .selectFrom('api_keys')
+            .select(['id', 'name', 'created_at', 'last_used_at', 'revoked_at'])
+            .where('key_hash', '=', p('key_hash'))
+            .where('revoked_at', 'is', null),
+        { key_hash: keyHash },
+      );
       if (!row) return undefined;
       const now = Date.now();
       if (row.last_used_at === null || toMillis(row.last_used_at) < now - LAST_USED_RESOLUTION_MS) {
