@@ -34,7 +34,9 @@ const apply = (res: Response, response: WebResponse, status = response.status) =
 
 const expected = createHash('sha256').update(`Bearer ${process.env['APP_SECRET']}`).digest();
 function requireAppSecret(req: Request, res: Response, next: NextFunction) {
-  const given = createHash('sha256').update(req.get('authorization') ?? '').digest();
+  const given = createHash('sha256')
+    .update(req.get('authorization') ?? '')
+    .digest();
   if (process.env['APP_SECRET'] && timingSafeEqual(given, expected)) return next();
   res.sendStatus(401);
 }
@@ -52,7 +54,9 @@ app.get('/oauth2callback', async (req, res) => {
   if (result.ok && result.flow === 'connect') {
     apply(res, response, 200).type('text').send(`Connected as ${result.account.email} (account ${result.account.id}).`);
   } else {
-    apply(res, response).type('text').send(`Not connected: ${result.ok ? 'unexpected flow' : result.error.message}`);
+    apply(res, response)
+      .type('text')
+      .send(`Not connected: ${result.ok ? 'unexpected flow' : result.error.message}`);
   }
 });
 

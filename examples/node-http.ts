@@ -32,7 +32,13 @@ const broker = createTokenBroker({
 // Your services authenticate with APP_SECRET (hashes compared in constant time).
 const expected = createHash('sha256').update(`Bearer ${process.env['APP_SECRET']}`).digest();
 const authorized = (header: string | undefined): boolean =>
-  !!process.env['APP_SECRET'] && timingSafeEqual(createHash('sha256').update(header ?? '').digest(), expected);
+  !!process.env['APP_SECRET'] &&
+  timingSafeEqual(
+    createHash('sha256')
+      .update(header ?? '')
+      .digest(),
+    expected,
+  );
 
 const http = createServer(async (req, res) => {
   const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
@@ -45,9 +51,10 @@ const http = createServer(async (req, res) => {
     } else if (path === '/oauth2callback') {
       // Checks state + cookie, iss, exchanges the code, validates the ID token, stores the account.
       const { response, result } = await flow.callback(request);
-      const text = result.ok && result.flow === 'connect'
-        ? `Connected as ${result.account.email} (account ${result.account.id}).`
-        : `Not connected: ${result.ok ? 'unexpected flow' : result.error.message}`;
+      const text =
+        result.ok && result.flow === 'connect'
+          ? `Connected as ${result.account.email} (account ${result.account.id}).`
+          : `Not connected: ${result.ok ? 'unexpected flow' : result.error.message}`;
       res.writeHead(result.ok ? 200 : response.status, { ...response.headers, 'content-type': 'text/plain; charset=utf-8' }).end(text);
     } else if (path.startsWith('/token/') && req.method === 'GET') {
       if (!authorized(req.headers.authorization)) return void res.writeHead(401).end();

@@ -34,9 +34,14 @@ const fresh = readdirSync(figuresDir)
 rmSync(figuresDir, { recursive: true, force: true });
 // Every suite's last figures: this run's, and (with --only) the kept ones of the others.
 const kept = only.length > 0 && existsSync(FIGURES_FILE) ? JSON.parse(readFileSync(FIGURES_FILE, 'utf8')) : {};
-const bySuite = { ...kept, ...Object.fromEntries(fresh.map((f) => [f.suite, { ...f, node: process.version, passed: result.status === 0 }])) };
+const bySuite = {
+  ...kept,
+  ...Object.fromEntries(fresh.map((f) => [f.suite, { ...f, node: process.version, passed: result.status === 0 }])),
+};
 writeFileSync(FIGURES_FILE, `${JSON.stringify(bySuite, null, 2)}\n`);
-const figures = Object.keys(bySuite).sort().map((name) => bySuite[name]);
+const figures = Object.keys(bySuite)
+  .sort()
+  .map((name) => bySuite[name]);
 
 /** One figure as table text: numbers as they are, objects as `key value` pairs. */
 const show = (value) =>
@@ -58,7 +63,12 @@ const lines = [
 ];
 for (const suite of figures) {
   const { suite: name, scale, at, node, passed, ...rest } = suite;
-  lines.push(`**${name}** (${scale} counts, ${at}, Node ${node ?? '?'}${passed === false ? ', FAILED' : ''}):`, '', '| figure | value |', '|---|---|');
+  lines.push(
+    `**${name}** (${scale} counts, ${at}, Node ${node ?? '?'}${passed === false ? ', FAILED' : ''}):`,
+    '',
+    '| figure | value |',
+    '|---|---|',
+  );
   for (const [key, value] of Object.entries(rest)) lines.push(`| ${key} | ${show(value).replace(/\|/g, '\\|')} |`);
   lines.push('');
 }

@@ -176,7 +176,18 @@ async function serveDemo(argv: string[]): Promise<number> {
     }
     const apiKey = created.stdout.trim();
 
-    const args = [ADS_OAUTH, 'serve', '--client_secrets_path', clientFile, '--public-url', publicUrl, '--listen', `127.0.0.1:${port}`, '--database', database];
+    const args = [
+      ADS_OAUTH,
+      'serve',
+      '--client_secrets_path',
+      clientFile,
+      '--public-url',
+      publicUrl,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--database',
+      database,
+    ];
     child = spawn(process.execPath, args, { stdio: ['ignore', logs ? 'inherit' : 'ignore', 'pipe'], env });
     const running = child;
     const exited = new Promise<number>((resolveCode) => {
@@ -206,7 +217,7 @@ async function serveDemo(argv: string[]): Promise<number> {
     say(`│ not Google (${provider.issuer}, oidc-provider, only for this demo).`);
     say('│');
     say(`│ Open ${publicUrl}/ in your browser and press "Connect Google Ads".`);
-    say('│ Sign in on the provider\'s consent screen with these demo credentials:');
+    say("│ Sign in on the provider's consent screen with these demo credentials:");
     say(`│   login:    ${provider.user.login}`);
     say(`│   password: ${provider.user.password}`);
     say('│');
@@ -223,20 +234,31 @@ async function serveDemo(argv: string[]): Promise<number> {
     browser = launched;
     const start = await launched.context.request.get(`${publicUrl}/connect`, { maxRedirects: 0 });
     const page = await launched.page();
-    const outcome = await completeConsent(page, start.headers()['location'] ?? '', { login: provider.user.login, password: provider.user.password });
+    const outcome = await completeConsent(page, start.headers()['location'] ?? '', {
+      login: provider.user.login,
+      password: provider.user.password,
+    });
     await page.close().catch(() => {});
-    say(`[demo] ${outcome.status ?? '-'}: ${outcome.bodyText.split('\n').find((line) => line.includes('Connected as')) ?? outcome.bodyText.slice(0, 200)}`);
+    say(
+      `[demo] ${outcome.status ?? '-'}: ${outcome.bodyText.split('\n').find((line) => line.includes('Connected as')) ?? outcome.bodyText.slice(0, 200)}`,
+    );
     const headers = { authorization: `Bearer ${apiKey}` };
-    const { accounts } = (await (await fetch(`${publicUrl}/api/v1/accounts`, { headers })).json()) as { accounts: Array<{ id: string; email: string }> };
+    const { accounts } = (await (await fetch(`${publicUrl}/api/v1/accounts`, { headers })).json()) as {
+      accounts: Array<{ id: string; email: string }>;
+    };
     const account = accounts[0];
     let ok = false;
     if (account) {
       const answer = await fetch(`${publicUrl}/api/v1/accounts/${account.id}/access-token`, { headers });
       const token = (await answer.json()) as { access_token?: string; expires_at?: string };
       // The token itself is not printed; the provider's userinfo says whether it works.
-      const userinfo = token.access_token ? await fetch(`${provider.issuer}/v1/userinfo`, { headers: { authorization: `Bearer ${token.access_token}` } }) : undefined;
+      const userinfo = token.access_token
+        ? await fetch(`${provider.issuer}/v1/userinfo`, { headers: { authorization: `Bearer ${token.access_token}` } })
+        : undefined;
       ok = answer.status === 200 && userinfo?.status === 200;
-      say(`[demo] GET /api/v1/accounts/${account.id}/access-token: ${answer.status}, expires ${token.expires_at ?? '-'}; the provider ${ok ? 'accepts' : 'does not accept'} it`);
+      say(
+        `[demo] GET /api/v1/accounts/${account.id}/access-token: ${answer.status}, expires ${token.expires_at ?? '-'}; the provider ${ok ? 'accepts' : 'does not accept'} it`,
+      );
     } else {
       say('[demo] no account was stored');
     }

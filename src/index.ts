@@ -20,9 +20,24 @@
  *
  * @packageDocumentation
  */
-export { AdsOAuthError, ErrorCodes, isAdsOAuthError, type ErrorCode, type ErrorHint, type ErrorDetails, type ErrorDetailsMap, type AdsOAuthErrorOf } from './errors.js';
+export {
+  AdsOAuthError,
+  ErrorCodes,
+  isAdsOAuthError,
+  type ErrorCode,
+  type ErrorHint,
+  type ErrorDetails,
+  type ErrorDetailsMap,
+  type AdsOAuthErrorOf,
+} from './errors.js';
 
-export { parseClientSecrets, defineClient, type OAuthClientConfig, type ClientKind, type ClientDefinition } from './protocol/client-file.js';
+export {
+  parseClientSecrets,
+  defineClient,
+  type OAuthClientConfig,
+  type ClientKind,
+  type ClientDefinition,
+} from './protocol/client-file.js';
 export { readClientSecretsFile } from './stores/client-secrets.js';
 export {
   createConfiguration,
@@ -48,7 +63,13 @@ export { runHeadlessFlow, headlessInstructions, type HeadlessFlowOptions } from 
 
 export { verifyCredentials, type VerifyOptions, type VerifyResult } from './lifecycle/verify.js';
 export { revokeRefreshToken, type RevokeOptions, type RevokeResult } from './lifecycle/revoke.js';
-export { listCustomers, type CustomerEntry, type CustomerFailure, type ListCustomersOptions, type ListCustomersResult } from './lifecycle/customers.js';
+export {
+  listCustomers,
+  type CustomerEntry,
+  type CustomerFailure,
+  type ListCustomersOptions,
+  type ListCustomersResult,
+} from './lifecycle/customers.js';
 export { diagnoseRefreshError } from './lifecycle/diagnosis.js';
 export type { AdsCredentials, Check, CheckId, LifecycleOptions, LikelyCause, Problem } from './lifecycle/types.js';
 

@@ -15,8 +15,22 @@
  *
  * @packageDocumentation
  */
-export { createWebFlow, type WebFlow, type WebFlowOptions, type WebRequest, type WebResponse, type WebCallbackResult } from './flows/web.js';
-export { openAccountStore, parseKeyring, ENCRYPTION_KEYS_ENV, type OpenAccountStoreOptions, type Keyring, type KeyringKey } from './stores/accounts/index.js';
+export {
+  createWebFlow,
+  type WebFlow,
+  type WebFlowOptions,
+  type WebRequest,
+  type WebResponse,
+  type WebCallbackResult,
+} from './flows/web.js';
+export {
+  openAccountStore,
+  parseKeyring,
+  ENCRYPTION_KEYS_ENV,
+  type OpenAccountStoreOptions,
+  type Keyring,
+  type KeyringKey,
+} from './stores/accounts/index.js';
 export type {
   AccountStore,
   StoredAccount,
@@ -29,4 +43,10 @@ export type {
   ApiKeyRecord,
   AdminSession,
 } from './stores/accounts/types.js';
-export { createTokenBroker, DEFAULT_REFRESH_BEFORE_MS, type TokenBroker, type TokenBrokerOptions, type UpstreamRefreshResult } from './broker/index.js';
+export {
+  createTokenBroker,
+  DEFAULT_REFRESH_BEFORE_MS,
+  type TokenBroker,
+  type TokenBrokerOptions,
+  type UpstreamRefreshResult,
+} from './broker/index.js';

@@ -150,7 +150,11 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
 
   const fresh = (token: CachedAccessToken | undefined): token is CachedAccessToken =>
     token !== undefined && token.expiresAt.getTime() - now() > refreshBeforeMs;
-  const copy = (token: CachedAccessToken): CachedAccessToken => ({ token: token.token, expiresAt: new Date(token.expiresAt), scopes: [...token.scopes] });
+  const copy = (token: CachedAccessToken): CachedAccessToken => ({
+    token: token.token,
+    expiresAt: new Date(token.expiresAt),
+    scopes: [...token.scopes],
+  });
 
   /** The account, if it may be given a token: 404 when gone or revoked, 409 when it must reconnect. */
   async function activeAccount(accountId: string) {
@@ -195,11 +199,16 @@ export function createTokenBroker(options: TokenBrokerOptions): TokenBroker {
             });
           }
           if (error instanceof AdsOAuthError) throw error;
-          throw new AdsOAuthError('INTERNAL', `The token refresh of account ${accountId} failed unexpectedly.`, { cause: error, details: { accountId } });
+          throw new AdsOAuthError('INTERNAL', `The token refresh of account ${accountId} failed unexpectedly.`, {
+            cause: error,
+            details: { accountId },
+          });
         }
         const refreshedAt = now();
         const lifetimeMs =
-          typeof result.expiresIn === 'number' && result.expiresIn > 0 ? result.expiresIn * 1000 : refreshBeforeMs + UNKNOWN_LIFETIME_MARGIN_MS;
+          typeof result.expiresIn === 'number' && result.expiresIn > 0
+            ? result.expiresIn * 1000
+            : refreshBeforeMs + UNKNOWN_LIFETIME_MARGIN_MS;
         const token: CachedAccessToken = {
           token: result.accessToken,
           expiresAt: new Date(refreshedAt + lifetimeMs),

@@ -65,7 +65,8 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     stderr: process.stderr,
     signal: controller.signal,
     // WSL opens the Windows browser (the open package knows how) even without an X display.
-    hasDisplay: platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY'] || env['WSL_DISTRO_NAME']),
+    hasDisplay:
+      platform === 'darwin' || platform === 'win32' || Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY'] || env['WSL_DISTRO_NAME']),
     debug: argv.includes('--debug') || env['ADS_OAUTH_DEBUG'] === '1',
     // Every line may quote something from outside (a provider's error, a customer name, a file):
     // control characters are shown escaped, never obeyed by the terminal.

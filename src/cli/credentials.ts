@@ -139,7 +139,11 @@ async function readTokenFromStdin(ctx: CliContext): Promise<string> {
  *
  * @throws AdsOAuthError `USAGE`, `CONFIG`, `CLIENT_FILE`, `INSECURE_ENDPOINT`
  */
-export async function loadCredentials(args: CredentialArgs, ctx: CliContext, options: { requireClient?: boolean } = {}): Promise<LoadedCredentials> {
+export async function loadCredentials(
+  args: CredentialArgs,
+  ctx: CliContext,
+  options: { requireClient?: boolean } = {},
+): Promise<LoadedCredentials> {
   const requireClient = options.requireClient ?? true;
   const configFlag = args.config;
   const secretsPath = args.clientSecretsPath;
@@ -157,12 +161,13 @@ export async function loadCredentials(args: CredentialArgs, ctx: CliContext, opt
   let config: LoadedCredentials['configFile'];
   let values: Partial<Record<CredentialField, string>> = {};
   if (configFlag !== undefined) {
-    const path = typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
+    const path =
+      typeof configFlag === 'string' ? resolve(ctx.cwd, expandHome(configFlag, ctx.homedir)) : defaultConfigPath(ctx.env, ctx.homedir);
     const read = await readConfig(path, args.format);
     config = { path: read.path, format: read.format.id };
-    values = Object.fromEntries(
-      Object.entries(read.values).flatMap(([k, v]) => (real(v) !== undefined ? [[k, real(v)]] : [])),
-    ) as Partial<Record<CredentialField, string>>;
+    values = Object.fromEntries(Object.entries(read.values).flatMap(([k, v]) => (real(v) !== undefined ? [[k, real(v)]] : []))) as Partial<
+      Record<CredentialField, string>
+    >;
   }
 
   let client: OAuthClientConfig | null = null;
@@ -176,7 +181,10 @@ export async function loadCredentials(args: CredentialArgs, ctx: CliContext, opt
     clientSource = config.path;
     if (clientId && clientSecret) client = defineClient({ clientId, clientSecret, source: config.path });
     if (requireClient && (!clientId || !clientSecret)) {
-      const missing = [!clientId ? keyName(config.format, 'clientId') : undefined, !clientSecret ? keyName(config.format, 'clientSecret') : undefined].filter(Boolean);
+      const missing = [
+        !clientId ? keyName(config.format, 'clientId') : undefined,
+        !clientSecret ? keyName(config.format, 'clientSecret') : undefined,
+      ].filter(Boolean);
       throw new AdsOAuthError(
         'CONFIG',
         `${config.path} has no ${missing.join(' and ')}. Add the OAuth client there, or pass --client_secrets_path=PATH to take it from the client secrets JSON.`,

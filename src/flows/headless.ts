@@ -32,7 +32,7 @@ export function headlessInstructions(redirectUri: string): string {
   return [
     'Open the URL above in a browser on any machine and approve access.',
     `The browser then goes to ${redirectUri}… and shows "This site can't be reached" (or its own page): that is expected.`,
-    'Copy the full address from the browser\'s address bar and paste it here, then press Enter.',
+    "Copy the full address from the browser's address bar and paste it here, then press Enter.",
   ].join('\n');
 }
 
@@ -83,9 +83,13 @@ export async function runHeadlessFlow(config: Configuration, options: HeadlessFl
   for (;;) {
     const line = await withDeadline(options.readLine(), deadline, flowSignal(config, options), options.timeoutMs);
     if (line === null) {
-      throw new AdsOAuthError('INVALID_CALLBACK', 'No address was pasted (end of input). Paste the address the browser ends on after consent.', {
-        details: { reason: 'eof' },
-      });
+      throw new AdsOAuthError(
+        'INVALID_CALLBACK',
+        'No address was pasted (end of input). Paste the address the browser ends on after consent.',
+        {
+          details: { reason: 'eof' },
+        },
+      );
     }
     try {
       const url = parsePastedCallback(line, options.redirectUri);

@@ -76,7 +76,10 @@ export async function runLoopbackFlow(config: Configuration, options: LoopbackFl
         } catch (error) {
           if (isForeignCallback(error)) {
             options.onEvent?.({ type: 'callback-rejected', reason: error.details.reason ?? 'invalid', message: error.message });
-            return { done: false, page: failurePage(400, 'Not this request', `${error.message} Still waiting for the authorization response.`) };
+            return {
+              done: false,
+              page: failurePage(400, 'Not this request', `${error.message} Still waiting for the authorization response.`),
+            };
           }
           throw error;
         }
@@ -121,7 +124,10 @@ function loopbackTarget(client: OAuthClientConfig, options: LoopbackFlowOptions)
       { details: { path: client.source }, hints: ['headless'] },
     );
   }
-  return { ...(plan.redirectUri !== undefined ? { redirectUri: plan.redirectUri } : {}), ...(plan.port !== undefined ? { port: plan.port } : {}) };
+  return {
+    ...(plan.redirectUri !== undefined ? { redirectUri: plan.redirectUri } : {}),
+    ...(plan.port !== undefined ? { port: plan.port } : {}),
+  };
 }
 
 function timeoutMessage(client: OAuthClientConfig, options: LoopbackFlowOptions, redirectUri: string): string {

@@ -169,7 +169,10 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
   requireClient(config, 'createWebFlow');
   const server = config.server;
   if (!server.discovered) {
-    throw new AdsOAuthError('USAGE', 'createWebFlow needs a configuration with the discovered server (discoverConfiguration): ID tokens are validated against its metadata.');
+    throw new AdsOAuthError(
+      'USAGE',
+      'createWebFlow needs a configuration with the discovered server (discoverConfiguration): ID tokens are validated against its metadata.',
+    );
   }
   const publicUrl = new URL(String(options.publicUrl));
   const base = publicUrl.href.replace(/\/+$/, '');
@@ -185,7 +188,10 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     return `${cookieName}=${value}; Path=${cookiePath}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   }
 
-  async function start(_request: WebRequest, startOptions: { flow?: PendingFlow; returnTo?: string } = {}): Promise<{ response: WebResponse }> {
+  async function start(
+    _request: WebRequest,
+    startOptions: { flow?: PendingFlow; returnTo?: string } = {},
+  ): Promise<{ response: WebResponse }> {
     const flow = startOptions.flow ?? 'connect';
     const nonce = oauth.generateRandomNonce();
     const binding = randomBytes(32).toString('base64url');
@@ -232,12 +238,26 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
     const state = url.searchParams.get('state');
     const binding = readCookie(request.headers, cookieName);
     if (!state) {
-      return fail(400, null, new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "state": it was not started here. Start again from the connect page.', { details: { reason: 'state_missing' } }));
+      return fail(
+        400,
+        null,
+        new AdsOAuthError('INVALID_CALLBACK', 'The callback has no "state": it was not started here. Start again from the connect page.', {
+          details: { reason: 'state_missing' },
+        }),
+      );
     }
     if (!binding) {
       // Without its cookie the state must not even be consumed: it may be a login-CSRF attempt,
       // and consuming it would let an attacker burn a victim's pending authorization.
-      return fail(400, null, new AdsOAuthError('INVALID_CALLBACK', 'This sign-in was started in another browser (or its cookie was blocked). Start again from the connect page, in this browser.', { details: { reason: 'state_mismatch' } }));
+      return fail(
+        400,
+        null,
+        new AdsOAuthError(
+          'INVALID_CALLBACK',
+          'This sign-in was started in another browser (or its cookie was blocked). Start again from the connect page, in this browser.',
+          { details: { reason: 'state_mismatch' } },
+        ),
+      );
     }
     let pending;
     try {
@@ -246,10 +266,26 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       return fail(503, null, asError(error));
     }
     if (!pending) {
-      return fail(400, null, new AdsOAuthError('INVALID_CALLBACK', 'This sign-in link was already used or has expired (links last 10 minutes). Start again from the connect page.', { details: { reason: 'state_mismatch' } }));
+      return fail(
+        400,
+        null,
+        new AdsOAuthError(
+          'INVALID_CALLBACK',
+          'This sign-in link was already used or has expired (links last 10 minutes). Start again from the connect page.',
+          { details: { reason: 'state_mismatch' } },
+        ),
+      );
     }
     if (pending.bindingHash !== sha256(binding)) {
-      return fail(400, pending.flow, new AdsOAuthError('INVALID_CALLBACK', 'This sign-in was started in another browser. Start again from the connect page, in this browser.', { details: { reason: 'state_mismatch' } }));
+      return fail(
+        400,
+        pending.flow,
+        new AdsOAuthError(
+          'INVALID_CALLBACK',
+          'This sign-in was started in another browser. Start again from the connect page, in this browser.',
+          { details: { reason: 'state_mismatch' } },
+        ),
+      );
     }
     let params: ValidatedCallback;
     try {
@@ -271,7 +307,10 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       const subject = typeof claims['sub'] === 'string' ? claims['sub'] : '';
       if (!subject) return fail(502, 'admin', new AdsOAuthError('PROVIDER_RESPONSE', 'The provider\'s ID token has no subject ("sub").'));
       const email = typeof claims['email'] === 'string' ? claims['email'] : null;
-      return { response: { status: 200, headers }, result: { ok: true, flow: 'admin', email, emailVerified: claims['email_verified'] === true, subject, returnTo: pending.returnTo } };
+      return {
+        response: { status: 200, headers },
+        result: { ok: true, flow: 'admin', email, emailVerified: claims['email_verified'] === true, subject, returnTo: pending.returnTo },
+      };
     }
     let credentials;
     try {
@@ -304,7 +343,10 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
         refreshToken: credentials.refreshToken,
         accessToken: { token: credentials.accessToken, expiresAt, scopes: credentials.scopes },
       });
-      return { response: { status: 200, headers }, result: { ok: true, flow: 'connect', account: saved.account, created: saved.created, returnTo: pending.returnTo } };
+      return {
+        response: { status: 200, headers },
+        result: { ok: true, flow: 'connect', account: saved.account, created: saved.created, returnTo: pending.returnTo },
+      };
     } catch (error) {
       // No false success. Revoke the new token only when no stored account holds this grant:
       // at Google, revoking any token of a grant ends the whole grant, live connection included.
@@ -318,13 +360,23 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       if (known && !existing && server.as.revocation_endpoint) {
         await revokeToken(config, credentials.refreshToken, { tokenTypeHint: 'refresh_token' }).catch(() => undefined);
       }
-      return fail(503, 'connect', new AdsOAuthError('STORE', 'The account could not be saved. Nothing was connected; please try again in a minute.', { cause: error }));
+      return fail(
+        503,
+        'connect',
+        new AdsOAuthError('STORE', 'The account could not be saved. Nothing was connected; please try again in a minute.', {
+          cause: error,
+        }),
+      );
     }
   }
 
   /** The code exchange of an admin sign-in: a validated ID token (iss, aud, exp, nonce), nothing kept. */
   function exchangeForIdentity(params: ValidatedCallback, pending: PendingAuthorization): Promise<Record<string, unknown>> {
-    return exchangeCodeForIdentity(config, params, { codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, expectedNonce: pending.nonce });
+    return exchangeCodeForIdentity(config, params, {
+      codeVerifier: pending.codeVerifier,
+      redirectUri: pending.redirectUri,
+      expectedNonce: pending.nonce,
+    });
   }
 
   return { redirectUri, cookieName, start, callback };

@@ -1,5 +1,11 @@
 import { AdsOAuthError } from '../errors.js';
-import { fetchCustomerDetails, listAccessibleCustomers, normalizeCustomerId, type AdsApiAuth, type CustomerDetails } from '../protocol/ads-api.js';
+import {
+  fetchCustomerDetails,
+  listAccessibleCustomers,
+  normalizeCustomerId,
+  type AdsApiAuth,
+  type CustomerDetails,
+} from '../protocol/ads-api.js';
 import { assertConfiguration, type CallOptions, type Configuration } from '../protocol/config.js';
 import { refreshAccessToken } from '../protocol/tokens.js';
 import { diagnoseAdsError, diagnoseRefreshError, formatProblem } from './diagnosis.js';
@@ -44,7 +50,11 @@ function requestOptions(options: LifecycleOptions): CallOptions {
 }
 
 /** Refreshes and returns an access token, or throws an error carrying the diagnosis. */
-export async function accessTokenFor(config: Configuration, credentials: Pick<AdsCredentials, 'refreshToken'>, options: LifecycleOptions = {}): Promise<string> {
+export async function accessTokenFor(
+  config: Configuration,
+  credentials: Pick<AdsCredentials, 'refreshToken'>,
+  options: LifecycleOptions = {},
+): Promise<string> {
   assertConfiguration(config, 'accessTokenFor');
   try {
     const refreshed = await refreshAccessToken(config, credentials.refreshToken, requestOptions(options));
@@ -104,7 +114,11 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
  * ```
  * @see https://developers.google.com/google-ads/api/docs/oauth/overview
  */
-export async function listCustomers(config: Configuration, credentials: AdsCredentials, options: ListCustomersOptions = {}): Promise<ListCustomersResult> {
+export async function listCustomers(
+  config: Configuration,
+  credentials: AdsCredentials,
+  options: ListCustomersOptions = {},
+): Promise<ListCustomersResult> {
   assertConfiguration(config, 'listCustomers');
   const accessToken = await accessTokenFor(config, credentials, options);
   const target: AdsApiAuth = { accessToken, ...(credentials.developerToken ? { developerToken: credentials.developerToken } : {}) };

@@ -58,7 +58,7 @@ const INVALID_RAPT: LikelyCause = {
 
 const ADMIN_POLICY: LikelyCause = {
   id: 'admin_policy_enforced',
-  cause: 'A Google Workspace admin restricted a service this token\'s scopes need (admin_policy_enforced).',
+  cause: "A Google Workspace admin restricted a service this token's scopes need (admin_policy_enforced).",
   fix: `Ask the admin to trust the app (Admin console > Security > Access and data control > API controls), then ${NEW_TOKEN}.`,
 };
 
@@ -115,15 +115,28 @@ function transportProblem(error: AdsOAuthError, check: CheckId, endpointHint: st
     );
   }
   if (error.code === 'PROVIDER_RESPONSE') {
-    return problem('provider_response', 'PROVIDER_RESPONSE', check, error.message, `Try again in a minute${endpointHint ? `; if it persists, check ${endpointHint}` : ''}.`, {
-      details: endpointFacts(error),
-    });
+    return problem(
+      'provider_response',
+      'PROVIDER_RESPONSE',
+      check,
+      error.message,
+      `Try again in a minute${endpointHint ? `; if it persists, check ${endpointHint}` : ''}.`,
+      {
+        details: endpointFacts(error),
+      },
+    );
   }
   if (error.code === 'INTERRUPTED') {
     return problem('interrupted', 'INTERRUPTED', check, error.message, 'Run it again.');
   }
   if (error.code === 'INSECURE_ENDPOINT') {
-    return problem('insecure_endpoint', 'INSECURE_ENDPOINT', check, error.message, 'Use an https URL (plain http only for 127.0.0.1, ::1 or localhost).');
+    return problem(
+      'insecure_endpoint',
+      'INSECURE_ENDPOINT',
+      check,
+      error.message,
+      'Use an https URL (plain http only for 127.0.0.1, ::1 or localhost).',
+    );
   }
   return undefined;
 }
@@ -165,7 +178,13 @@ export function diagnoseRefreshError(raw: unknown): Problem {
   const transport = transportProblem(error, 'refresh', 'the token endpoint (token_uri of the client file, or ADS_OAUTH_TOKEN_URI)');
   if (transport) return transport;
   if (error.code !== 'TOKEN_ENDPOINT') {
-    return problem('refresh_failed', error.code, 'refresh', error.message, 'Run it again; if it persists, it may be a bug in ads-oauth: please report it.');
+    return problem(
+      'refresh_failed',
+      error.code,
+      'refresh',
+      error.message,
+      'Run it again; if it persists, it may be a bug in ads-oauth: please report it.',
+    );
   }
   const oauthError = error as AdsOAuthError<'TOKEN_ENDPOINT'>;
   const code = oauthError.details.error ?? 'unknown';
@@ -183,10 +202,17 @@ export function diagnoseRefreshError(raw: unknown): Problem {
         });
       }
       const first = INVALID_GRANT_CAUSES[0]!;
-      return problem('invalid_grant', 'TOKEN_ENDPOINT', 'refresh', first.cause, first.fix, { causes: INVALID_GRANT_CAUSES, details, summary });
+      return problem('invalid_grant', 'TOKEN_ENDPOINT', 'refresh', first.cause, first.fix, {
+        causes: INVALID_GRANT_CAUSES,
+        details,
+        summary,
+      });
     }
     case 'admin_policy_enforced':
-      return problem('admin_policy_enforced', 'TOKEN_ENDPOINT', 'refresh', ADMIN_POLICY.cause, ADMIN_POLICY.fix, { causes: [ADMIN_POLICY], details });
+      return problem('admin_policy_enforced', 'TOKEN_ENDPOINT', 'refresh', ADMIN_POLICY.cause, ADMIN_POLICY.fix, {
+        causes: [ADMIN_POLICY],
+        details,
+      });
     case 'invalid_client':
       return problem(
         'invalid_client',
@@ -197,11 +223,20 @@ export function diagnoseRefreshError(raw: unknown): Problem {
         {
           summary: 'The token endpoint refused the OAuth client (invalid_client).',
           causes: [
-            { id: 'wrong_secret', cause: 'The client secret is wrong or was reset in the Cloud console.', fix: 'Download the client JSON again and use its client_secret.' },
-            { id: 'client_deleted', cause: 'The OAuth client was deleted (or its project was shut down).', fix: `Create a new OAuth client (Desktop app) and ${NEW_TOKEN}.` },
+            {
+              id: 'wrong_secret',
+              cause: 'The client secret is wrong or was reset in the Cloud console.',
+              fix: 'Download the client JSON again and use its client_secret.',
+            },
+            {
+              id: 'client_deleted',
+              cause: 'The OAuth client was deleted (or its project was shut down).',
+              fix: `Create a new OAuth client (Desktop app) and ${NEW_TOKEN}.`,
+            },
             {
               id: 'other_client',
-              cause: 'The refresh token was issued to another OAuth client: a refresh token works only with the client_id it was made with.',
+              cause:
+                'The refresh token was issued to another OAuth client: a refresh token works only with the client_id it was made with.',
               fix: `Use that client's ID and secret, or ${NEW_TOKEN} with this client.`,
             },
           ],
@@ -227,11 +262,18 @@ export function diagnoseRefreshError(raw: unknown): Problem {
         { details },
       );
     case 'invalid_request':
-      return problem('invalid_request', 'TOKEN_ENDPOINT', 'refresh', `The provider rejected the refresh request as malformed: ${error.message}`, 'Check that the refresh token was copied whole (no quotes or spaces); if it persists, please report it.', {
-        details,
-      });
+      return problem(
+        'invalid_request',
+        'TOKEN_ENDPOINT',
+        'refresh',
+        `The provider rejected the refresh request as malformed: ${error.message}`,
+        'Check that the refresh token was copied whole (no quotes or spaces); if it persists, please report it.',
+        {
+          details,
+        },
+      );
     default:
-      return problem(code, 'TOKEN_ENDPOINT', 'refresh', error.message, 'See the provider\'s message above.', { details });
+      return problem(code, 'TOKEN_ENDPOINT', 'refresh', error.message, "See the provider's message above.", { details });
   }
 }
 
@@ -268,7 +310,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   USER_PERMISSION_DENIED: {
     cause:
       'The user may not access this customer. When the access goes through a manager account, the login-customer-id header must name that manager account.',
-    fix: 'Set login_customer_id to the manager account\'s ID, or use a Google account with direct access to the customer.',
+    fix: "Set login_customer_id to the manager account's ID, or use a Google account with direct access to the customer.",
   },
   DEVELOPER_TOKEN_NOT_APPROVED: {
     cause: 'API access is approved for test accounts only, and this request reached a production account.',
@@ -292,7 +334,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   },
   PROJECT_DISABLED: {
     cause: 'The Google Cloud project that owns this OAuth client may not use the Google Ads API.',
-    fix: 'Check the project\'s Google Ads API access on https://console.cloud.google.com/google/ads-apis/overview.',
+    fix: "Check the project's Google Ads API access on https://console.cloud.google.com/google/ads-apis/overview.",
   },
   SERVICE_DISABLED: {
     cause: 'The Google Ads API is not enabled in the Cloud project that owns this OAuth client.',
@@ -324,7 +366,7 @@ const ADS_ERRORS: Record<string, AdsCauseFix> = {
   },
   OAUTH_TOKEN_INVALID: {
     cause: 'The Google Ads API did not accept the access token that was just issued.',
-    fix: 'Check that the token endpoint and GOOGLE_ADS_API_ENDPOINT belong together (both Google\'s, unless testing).',
+    fix: "Check that the token endpoint and GOOGLE_ADS_API_ENDPOINT belong together (both Google's, unless testing).",
   },
   OAUTH_TOKEN_EXPIRED: {
     cause: 'The access token expired before the call (the clock may be off).',
@@ -366,7 +408,11 @@ export function diagnoseAdsError(raw: unknown, check: CheckId = 'ads_api'): Prob
   if (details.reason !== undefined) facts['reason'] = details.reason;
   if (details.requestId !== undefined) facts['requestId'] = details.requestId;
   if (details.message !== undefined) facts['message'] = details.message;
-  const candidates = [...errors.map((e) => e.code), details.reason, details.status === 'RESOURCE_EXHAUSTED' ? 'RESOURCE_EXHAUSTED' : undefined];
+  const candidates = [
+    ...errors.map((e) => e.code),
+    details.reason,
+    details.status === 'RESOURCE_EXHAUSTED' ? 'RESOURCE_EXHAUSTED' : undefined,
+  ];
   for (const code of candidates) {
     if (code === undefined) continue;
     const known = ADS_ERRORS[code];
@@ -375,9 +421,16 @@ export function diagnoseAdsError(raw: unknown, check: CheckId = 'ads_api'): Prob
   if (transport) return { ...transport, details: { ...facts, ...(transport.details ?? {}) } };
   const first = errors[0];
   const code = first?.code ?? details.reason ?? details.status ?? 'ads_api_error';
-  return problem(code, error.code === 'ADS_API' ? 'ADS_API' : error.code, check, error.message, 'See the Google Ads API message; https://developers.google.com/google-ads/api/docs/get-started/common-errors explains most codes.', {
-    details: facts,
-  });
+  return problem(
+    code,
+    error.code === 'ADS_API' ? 'ADS_API' : error.code,
+    check,
+    error.message,
+    'See the Google Ads API message; https://developers.google.com/google-ads/api/docs/get-started/common-errors explains most codes.',
+    {
+      details: facts,
+    },
+  );
 }
 
 /** The problem for a token granted without the Google Ads scope. */
@@ -423,7 +476,9 @@ export function formatProblem(p: Problem): string {
  * retry; otherwise `fallback` (VERIFY_FAILED for verify).
  */
 export function problemsError(headline: string, problems: readonly Problem[], fallback: ErrorCode): AdsOAuthError {
-  const transient = problems.every((p) => p.errorCode === 'NETWORK' || p.errorCode === 'PROVIDER_RESPONSE' || p.errorCode === 'INTERRUPTED');
+  const transient = problems.every(
+    (p) => p.errorCode === 'NETWORK' || p.errorCode === 'PROVIDER_RESPONSE' || p.errorCode === 'INTERRUPTED',
+  );
   const code: ErrorCode = problems.length > 0 && transient ? problems[0]!.errorCode : fallback;
   const body = problems.map(formatProblem).join('\n');
   return new AdsOAuthError(code, body ? `${headline}\n${body}` : headline, {

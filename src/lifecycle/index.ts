@@ -23,5 +23,11 @@ export {
 } from './diagnosis.js';
 export { GOOGLE_REVOKE_URI, GOOGLE_TOKEN_URI } from './endpoints.js';
 export type { AdsCredentials, Check, CheckId, LifecycleOptions, LikelyCause, Problem } from './types.js';
-export { GOOGLE_ADS_API_ENDPOINT, GOOGLE_ADS_API_VERSION, normalizeApiVersion, normalizeCustomerId, CUSTOMER_DETAILS_QUERY } from '../protocol/ads-api.js';
+export {
+  GOOGLE_ADS_API_ENDPOINT,
+  GOOGLE_ADS_API_VERSION,
+  normalizeApiVersion,
+  normalizeCustomerId,
+  CUSTOMER_DETAILS_QUERY,
+} from '../protocol/ads-api.js';
 export { GOOGLE_TOKENINFO_URI, fetchTokenInfo, type TokenInfo } from '../protocol/tokeninfo.js';

@@ -83,7 +83,11 @@ function where(url: URL): string {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://developers.google.com/google-ads/api/docs/oauth/overview
  */
-export async function verifyCredentials(config: Configuration, credentials: AdsCredentials, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyCredentials(
+  config: Configuration,
+  credentials: AdsCredentials,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
   assertConfiguration(config, 'verifyCredentials');
   const client = requireClient(config, 'verifyCredentials');
   const endpoints = {

@@ -36,7 +36,10 @@ export const GOOGLE_ADS_API_ENDPOINT = 'https://googleads.googleapis.com';
 export function normalizeApiVersion(value: string): string {
   const match = /^v?(\d{1,3})$/i.exec(value.trim());
   if (!match) {
-    throw new AdsOAuthError('USAGE', `The Google Ads API version must look like v${GOOGLE_ADS_API_VERSION.slice(1)} or ${GOOGLE_ADS_API_VERSION.slice(1)} (got ${JSON.stringify(value)}).`);
+    throw new AdsOAuthError(
+      'USAGE',
+      `The Google Ads API version must look like v${GOOGLE_ADS_API_VERSION.slice(1)} or ${GOOGLE_ADS_API_VERSION.slice(1)} (got ${JSON.stringify(value)}).`,
+    );
   }
   return `v${match[1]}`;
 }
@@ -45,7 +48,10 @@ export function normalizeApiVersion(value: string): string {
 export function normalizeCustomerId(value: string, what = 'customer ID'): string {
   const digits = value.trim().replace(/[-\s]/g, '');
   if (!/^\d{10}$/.test(digits)) {
-    throw new AdsOAuthError('USAGE', `The ${what} must be 10 digits, with or without hyphens (e.g. 123-456-7890); got ${JSON.stringify(value)}.`);
+    throw new AdsOAuthError(
+      'USAGE',
+      `The ${what} must be 10 digits, with or without hyphens (e.g. 123-456-7890); got ${JSON.stringify(value)}.`,
+    );
   }
   return digits;
 }
@@ -139,7 +145,8 @@ export function parseAdsError(httpStatus: number, text: string, secrets: readonl
     for (const item of Array.isArray(d.errors) ? d.errors : []) {
       if (item === null || typeof item !== 'object') continue;
       const it = item as { errorCode?: unknown; message?: unknown };
-      const codes = it.errorCode !== null && typeof it.errorCode === 'object' ? Object.entries(it.errorCode as Record<string, unknown>) : [];
+      const codes =
+        it.errorCode !== null && typeof it.errorCode === 'object' ? Object.entries(it.errorCode as Record<string, unknown>) : [];
       for (const [type, code] of codes) {
         if (typeof code !== 'string') continue;
         result.errors.push({
@@ -156,7 +163,7 @@ export function parseAdsError(httpStatus: number, text: string, secrets: readonl
 /** The AdsOAuthError for a non-2xx Ads API answer; `details` holds {@link AdsApiErrorDetails}. */
 export function adsApiError(what: string, details: AdsApiErrorDetails): AdsOAuthError {
   const first = details.errors[0];
-  const name = first ? `${first.type}: ${first.code}` : details.reason ?? details.status ?? `HTTP ${details.httpStatus}`;
+  const name = first ? `${first.type}: ${first.code}` : (details.reason ?? details.status ?? `HTTP ${details.httpStatus}`);
   const text = first?.message ?? details.message;
   const code = details.httpStatus >= 500 && !first ? 'PROVIDER_RESPONSE' : 'ADS_API';
   return new AdsOAuthError(
@@ -167,7 +174,10 @@ export function adsApiError(what: string, details: AdsApiErrorDetails): AdsOAuth
 }
 
 async function send(target: AdsApiTarget, url: URL, init: RequestInit, what: string, options: RequestOptions): Promise<unknown> {
-  const { response, text } = await sendRequest(url, init, what, options, { endpointName: 'Google Ads API endpoint', details: { operation: 'ads_api' } });
+  const { response, text } = await sendRequest(url, init, what, options, {
+    endpointName: 'Google Ads API endpoint',
+    details: { operation: 'ads_api' },
+  });
   if (response.status < 200 || response.status >= 300) {
     const details = parseAdsError(response.status, text, [target.accessToken, target.developerToken]);
     const requestId = response.headers.get('request-id');
@@ -177,9 +187,13 @@ async function send(target: AdsApiTarget, url: URL, init: RequestInit, what: str
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new AdsOAuthError('PROVIDER_RESPONSE', `The Google Ads API answered ${what} with something that is not JSON (HTTP ${response.status}). Check GOOGLE_ADS_API_ENDPOINT.`, {
-      details: { httpStatus: response.status },
-    });
+    throw new AdsOAuthError(
+      'PROVIDER_RESPONSE',
+      `The Google Ads API answered ${what} with something that is not JSON (HTTP ${response.status}). Check GOOGLE_ADS_API_ENDPOINT.`,
+      {
+        details: { httpStatus: response.status },
+      },
+    );
   }
 }
 
@@ -196,7 +210,9 @@ export async function listAccessibleCustomers(config: Configuration, auth: AdsAp
   const body = await send(target, url, { method: 'GET', headers: headers(target) }, 'the accessible-customers request', options);
   const names = (body as { resourceNames?: unknown } | null)?.resourceNames;
   if (names !== undefined && !Array.isArray(names)) {
-    throw new AdsOAuthError('PROVIDER_RESPONSE', 'The Google Ads API answered listAccessibleCustomers without a resourceNames list.', { details: {} });
+    throw new AdsOAuthError('PROVIDER_RESPONSE', 'The Google Ads API answered listAccessibleCustomers without a resourceNames list.', {
+      details: {},
+    });
   }
   const ids: string[] = [];
   for (const name of names ?? []) {

@@ -71,11 +71,17 @@ export interface AuthorizationRequestOptions {
  * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
  * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
-export async function createAuthorizationRequest(config: Configuration, options: AuthorizationRequestOptions): Promise<AuthorizationRequest> {
+export async function createAuthorizationRequest(
+  config: Configuration,
+  options: AuthorizationRequestOptions,
+): Promise<AuthorizationRequest> {
   assertConfiguration(config, 'createAuthorizationRequest');
   const client = requireClient(config, 'createAuthorizationRequest');
   if (options === null || typeof options !== 'object' || typeof options.redirectUri !== 'string' || !Array.isArray(options.scopes)) {
-    throw new AdsOAuthError('USAGE', 'createAuthorizationRequest: the options need "redirectUri" (a string) and "scopes" (an array of strings).');
+    throw new AdsOAuthError(
+      'USAGE',
+      'createAuthorizationRequest: the options need "redirectUri" (a string) and "scopes" (an array of strings).',
+    );
   }
   if (options.scopes.length === 0) {
     throw new AdsOAuthError('USAGE', 'At least one scope is needed (the default is https://www.googleapis.com/auth/adwords).');

@@ -112,7 +112,10 @@ export function validateCallback(
     throw new AdsOAuthError('USAGE', 'validateCallback: the request must be the authorization request (with its "state" string).');
   }
   if (!(callback instanceof URL) && !(callback instanceof URLSearchParams)) {
-    throw new AdsOAuthError('USAGE', `validateCallback: the callback must be a URL or URLSearchParams object, not ${typeof callback === 'string' ? 'a string (use new URL(…))' : typeof callback}.`);
+    throw new AdsOAuthError(
+      'USAGE',
+      `validateCallback: the callback must be a URL or URLSearchParams object, not ${typeof callback === 'string' ? 'a string (use new URL(…))' : typeof callback}.`,
+    );
   }
   const params = checkCallbackState(request, callback);
   checkIssuer(server, params);
@@ -238,7 +241,7 @@ function authorizationErrorHints(error: string | undefined): ErrorHint[] {
 export function parsePastedCallback(input: string, redirectUri: string): URL {
   const text = input.trim();
   if (text === '') {
-    throw new AdsOAuthError('INVALID_CALLBACK', 'Nothing was pasted. Paste the full address from the browser\'s address bar.', {
+    throw new AdsOAuthError('INVALID_CALLBACK', "Nothing was pasted. Paste the full address from the browser's address bar.", {
       details: { reason: 'empty' },
     });
   }

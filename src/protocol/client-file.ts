@@ -83,13 +83,9 @@ export function parseClientSecrets(text: string, source = 'client secrets'): OAu
     );
   }
   if (root['type'] === 'authorized_user') {
-    fail(
-      source,
-      'this is an authorized_user credentials file (it already holds a refresh token), not an OAuth client secrets file.',
-    );
+    fail(source, 'this is an authorized_user credentials file (it already holds a refresh token), not an OAuth client secrets file.');
   }
-  const kind: ClientKind | undefined =
-    root['installed'] !== undefined ? 'installed' : root['web'] !== undefined ? 'web' : undefined;
+  const kind: ClientKind | undefined = root['installed'] !== undefined ? 'installed' : root['web'] !== undefined ? 'web' : undefined;
   if (kind === undefined) {
     const keys = Object.keys(root).slice(0, 5).join(', ') || 'none';
     fail(
@@ -219,7 +215,8 @@ export function defineClient(definition: ClientDefinition): OAuthClientConfig {
     if (typeof value !== 'string' || value.trim() === '') usage(`defineClient: "${field}" must be a non-empty string.`);
   }
   const redirects: unknown = definition.redirectUris ?? [];
-  if (!Array.isArray(redirects) || redirects.some((r) => typeof r !== 'string')) usage('defineClient: "redirectUris" must be an array of strings.');
+  if (!Array.isArray(redirects) || redirects.some((r) => typeof r !== 'string'))
+    usage('defineClient: "redirectUris" must be an array of strings.');
   return brand({
     kind,
     clientId: definition.clientId.trim(),

@@ -143,18 +143,26 @@ function checkServer(server: unknown): asserts server is ServerInfo {
  * const { accessToken } = await refreshAccessToken(config, process.env.REFRESH_TOKEN!);
  * ```
  */
-export function createConfiguration(client: OAuthClientConfig | null, server?: ServerInfo, options: ConfigurationOptions = {}): Configuration {
+export function createConfiguration(
+  client: OAuthClientConfig | null,
+  server?: ServerInfo,
+  options: ConfigurationOptions = {},
+): Configuration {
   if (client !== null) assertClientConfig(client, 'createConfiguration');
   if (options === null || typeof options !== 'object') usage('createConfiguration: the options must be an object.');
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') usage(`createConfiguration: "fetch" must be a function (got ${describe(options.fetch)}).`);
+  if (options.fetch !== undefined && typeof options.fetch !== 'function')
+    usage(`createConfiguration: "fetch" must be a function (got ${describe(options.fetch)}).`);
   if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === 'number' && options.timeoutMs > 0)) {
     usage('createConfiguration: "timeoutMs" must be a positive number of milliseconds.');
   }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) usage('createConfiguration: "signal" must be an AbortSignal.');
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+    usage('createConfiguration: "signal" must be an AbortSignal.');
   const overrides = options.endpoints ?? {};
   const resolvedServer: ServerInfo =
     server ??
-    (client ? serverFromClient(client) : { discovered: false, as: { issuer: new URL(GOOGLE_TOKEN_URI).origin, token_endpoint: GOOGLE_TOKEN_URI } });
+    (client
+      ? serverFromClient(client)
+      : { discovered: false, as: { issuer: new URL(GOOGLE_TOKEN_URI).origin, token_endpoint: GOOGLE_TOKEN_URI } });
   checkServer(resolvedServer);
   const tokenUri = urlOption(overrides.tokenUri, 'tokenUri');
   const revocationUri = urlOption(overrides.revocationUri, 'revocationUri');

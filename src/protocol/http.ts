@@ -139,12 +139,19 @@ export function transportError(error: unknown, call: string, endpoint: URL, cont
   }
   const code = networkCode(error);
   if (code !== undefined && ANSWERED.has(code)) {
-    const problem = code === 'EMSGSIZE' || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE' ? 'an answer too large to be an OAuth response' : 'something that is not valid HTTP';
-    return new AdsOAuthError('PROVIDER_RESPONSE', `The ${what} failed: ${endpoint.origin} answered with ${problem}. Check that the endpoint URL is right.${spent}`, {
-      cause: error,
-      details: { ...base, reason: code },
-      ...(context.spent ? { hints: ['retry'] as const } : {}),
-    });
+    const problem =
+      code === 'EMSGSIZE' || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE'
+        ? 'an answer too large to be an OAuth response'
+        : 'something that is not valid HTTP';
+    return new AdsOAuthError(
+      'PROVIDER_RESPONSE',
+      `The ${what} failed: ${endpoint.origin} answered with ${problem}. Check that the endpoint URL is right.${spent}`,
+      {
+        cause: error,
+        details: { ...base, reason: code },
+        ...(context.spent ? { hints: ['retry'] as const } : {}),
+      },
+    );
   }
   if ((error as { name?: unknown } | null)?.name === 'AbortError') {
     return new AdsOAuthError('INTERRUPTED', `The ${what} was cancelled.${spent}`, { cause: error, details: base });

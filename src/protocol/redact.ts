@@ -23,6 +23,8 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
  * ({@link escapeControlCharacters}), one line, at most `max` characters.
  */
 export function providerText(text: string, secrets: readonly (string | undefined)[], max = 300): string {
-  const line = escapeControlCharacters(redact(text, secrets).replace(/[\t\n\r]+/g, ' ')).replace(/\s+/g, ' ').trim();
+  const line = escapeControlCharacters(redact(text, secrets).replace(/[\t\n\r]+/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }

@@ -138,14 +138,22 @@ async function grantAuthorizationCode(
   const client = requireClient(config, where);
   const server = config.server;
   if (!isValidatedCallback(callback)) {
-    throw new AdsOAuthError('USAGE', `${where}: the callback must be the result of validateCallback; an unchecked callback is never exchanged.`);
+    throw new AdsOAuthError(
+      'USAGE',
+      `${where}: the callback must be the result of validateCallback; an unchecked callback is never exchanged.`,
+    );
   }
   const callbackParams: URLSearchParams = callback;
-  if (request === null || typeof request !== 'object' || typeof request.codeVerifier !== 'string' || typeof request.redirectUri !== 'string') {
+  if (
+    request === null ||
+    typeof request !== 'object' ||
+    typeof request.codeVerifier !== 'string' ||
+    typeof request.redirectUri !== 'string'
+  ) {
     throw new AdsOAuthError('USAGE', `${where}: the request needs the codeVerifier and redirectUri strings of the authorization request.`);
   }
   if (request.expectedNonce !== undefined && !server.discovered) {
-    throw new AdsOAuthError('USAGE', 'Validating an ID token needs the provider\'s discovered metadata (issuer and JWKS).');
+    throw new AdsOAuthError('USAGE', "Validating an ID token needs the provider's discovered metadata (issuer and JWKS).");
   }
   const options = callRequest(config, call);
   const endpoint = config.endpoints.token;
@@ -159,16 +167,26 @@ async function grantAuthorizationCode(
       request.codeVerifier,
       httpOptions(endpoint, options, 'token endpoint'),
     );
-    return await oauth.processAuthorizationCodeResponse(server.as, clientOf(client), server.discovered ? response : await withoutIdToken(response), {
-      expectedNonce: request.expectedNonce ?? oauth.expectNoNonce,
-      maxAge: oauth.skipAuthTimeCheck,
-      ...(request.expectedNonce !== undefined ? { requireIdToken: true } : {}),
-    });
+    return await oauth.processAuthorizationCodeResponse(
+      server.as,
+      clientOf(client),
+      server.discovered ? response : await withoutIdToken(response),
+      {
+        expectedNonce: request.expectedNonce ?? oauth.expectNoNonce,
+        maxAge: oauth.skipAuthTimeCheck,
+        ...(request.expectedNonce !== undefined ? { requireIdToken: true } : {}),
+      },
+    );
   } catch (error) {
     throw tokenEndpointError(error, 'exchange', endpoint, {
       request: options,
       redirectUri: request.redirectUri,
-      secrets: [callbackParams.get('code') ?? undefined, request.codeVerifier, client.clientSecret, callbackParams.get('state') ?? undefined],
+      secrets: [
+        callbackParams.get('code') ?? undefined,
+        request.codeVerifier,
+        client.clientSecret,
+        callbackParams.get('state') ?? undefined,
+      ],
     });
   }
 }
@@ -251,10 +269,15 @@ export interface RefreshedAccessToken {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://developers.google.com/identity/protocols/oauth2/native-app
  */
-export async function refreshAccessToken(config: Configuration, refreshToken: string, call: CallOptions = {}): Promise<RefreshedAccessToken> {
+export async function refreshAccessToken(
+  config: Configuration,
+  refreshToken: string,
+  call: CallOptions = {},
+): Promise<RefreshedAccessToken> {
   assertConfiguration(config, 'refreshAccessToken');
   const client = requireClient(config, 'refreshAccessToken');
-  if (typeof refreshToken !== 'string' || refreshToken === '') throw new AdsOAuthError('USAGE', 'refreshAccessToken: the refresh token must be a non-empty string.');
+  if (typeof refreshToken !== 'string' || refreshToken === '')
+    throw new AdsOAuthError('USAGE', 'refreshAccessToken: the refresh token must be a non-empty string.');
   const options = callRequest(config, call);
   const tokenUri = config.endpoints.token;
   const as: oauth.AuthorizationServer = { issuer: config.server.as.issuer, token_endpoint: tokenUri.href };
@@ -266,15 +289,17 @@ export async function refreshAccessToken(config: Configuration, refreshToken: st
       refreshToken,
       httpOptions(tokenUri, options, 'token endpoint'),
     );
-    const result = await oauth.processRefreshTokenResponse(as, clientOf(client), config.server.discovered ? response : await withoutIdToken(response));
+    const result = await oauth.processRefreshTokenResponse(
+      as,
+      clientOf(client),
+      config.server.discovered ? response : await withoutIdToken(response),
+    );
     assertTokenSyntax(result, 'refresh');
     return {
       accessToken: result.access_token,
       ...(typeof result.expires_in === 'number' ? { expiresIn: result.expires_in } : {}),
       ...(result.scope ? { scopes: result.scope.split(/\s+/).filter(Boolean) } : {}),
-      ...(typeof result.refresh_token === 'string' && result.refresh_token !== refreshToken
-        ? { refreshToken: result.refresh_token }
-        : {}),
+      ...(typeof result.refresh_token === 'string' && result.refresh_token !== refreshToken ? { refreshToken: result.refresh_token } : {}),
     };
   } catch (error) {
     throw tokenEndpointError(error, 'refresh', tokenUri, { request: options, secrets: [refreshToken, client.clientSecret] });
@@ -361,21 +386,30 @@ export function tokenEndpointError(
     const code = providerText(rawCode, context.secrets ?? [], 80);
     const errorDescription = rawDescription === undefined ? undefined : providerText(rawDescription, context.secrets ?? []);
     const description = errorDescription ? ` (${errorDescription})` : '';
-    return new AdsOAuthError('TOKEN_ENDPOINT', `${where} refused the ${operationName(operation)}: ${code}${description}. ${oauthErrorHint(code, operation, context)}`.trim(), {
-      cause: error,
-      details: {
-        error: code,
-        status,
-        operation,
-        endpoint: endpoint.origin,
-        ...(errorDescription ? { error_description: errorDescription } : {}),
-        ...(typeof rawSubtype === 'string' ? { error_subtype: providerText(rawSubtype, context.secrets ?? [], 80) } : {}),
+    return new AdsOAuthError(
+      'TOKEN_ENDPOINT',
+      `${where} refused the ${operationName(operation)}: ${code}${description}. ${oauthErrorHint(code, operation, context)}`.trim(),
+      {
+        cause: error,
+        details: {
+          error: code,
+          status,
+          operation,
+          endpoint: endpoint.origin,
+          ...(errorDescription ? { error_description: errorDescription } : {}),
+          ...(typeof rawSubtype === 'string' ? { error_subtype: providerText(rawSubtype, context.secrets ?? [], 80) } : {}),
+        },
+        hints: oauthErrorHints(code, operation),
       },
-      hints: oauthErrorHints(code, operation),
-    });
+    );
   };
   if (error instanceof oauth.ResponseBodyError) {
-    return refusal(error.error, error.status, error.error_description, (error.cause as Record<string, unknown> | undefined)?.['error_subtype']);
+    return refusal(
+      error.error,
+      error.status,
+      error.error_description,
+      (error.cause as Record<string, unknown> | undefined)?.['error_subtype'],
+    );
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     // A 401 with WWW-Authenticate (RFC 6749 §5.2: failed client authentication).
@@ -391,7 +425,11 @@ export function tokenEndpointError(
     return new AdsOAuthError(
       'PROVIDER_RESPONSE',
       `The ${operationName(operation)} failed: ${where} answered with token_type "${type}"; only Bearer access tokens can be used.${retry}`,
-      { cause: error, details: { operation, endpoint: endpoint.origin, reason: 'unsupported_token_type' }, ...(operation === 'exchange' ? { hints: ['retry'] as const } : {}) },
+      {
+        cause: error,
+        details: { operation, endpoint: endpoint.origin, reason: 'unsupported_token_type' },
+        ...(operation === 'exchange' ? { hints: ['retry'] as const } : {}),
+      },
     );
   }
   if (error instanceof oauth.OperationProcessingError) {

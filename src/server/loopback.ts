@@ -185,7 +185,10 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
       let state: State = 'waiting';
       const deadline = Date.now() + opts.timeoutMs;
       const timeout = (): AdsOAuthError =>
-        new AdsOAuthError('TIMEOUT', opts.timeoutMessage, { details: { timeoutMs: opts.timeoutMs, mode: 'loopback' }, hints: opts.timeoutHints ?? [] });
+        new AdsOAuthError('TIMEOUT', opts.timeoutMessage, {
+          details: { timeoutMs: opts.timeoutMs, mode: 'loopback' },
+          hints: opts.timeoutHints ?? [],
+        });
 
       const end = (outcome: () => void, page?: { res: ServerResponse; page: Page }): void => {
         if (state === 'over') return;
@@ -209,7 +212,8 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
         onAbort();
         return;
       }
-      onClose = () => end(() => reject(new AdsOAuthError('INTERRUPTED', 'The loopback listener was closed before an authorization response arrived.')));
+      onClose = () =>
+        end(() => reject(new AdsOAuthError('INTERRUPTED', 'The loopback listener was closed before an authorization response arrived.')));
       if (closed) {
         onClose();
         return;
@@ -260,8 +264,13 @@ export async function startLoopbackListener(options: LoopbackListenerOptions = {
           (error: unknown) => {
             if (state !== 'deciding') return;
             const err =
-              error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', `Unexpected failure: ${(error as Error)?.message}`, { cause: error });
-            end(() => reject(err), { res, page: failurePage(err.code === 'ACCESS_DENIED' ? 403 : 400, 'Authorization failed', err.message.split('\n')[0] ?? '') });
+              error instanceof AdsOAuthError
+                ? error
+                : new AdsOAuthError('INTERNAL', `Unexpected failure: ${(error as Error)?.message}`, { cause: error });
+            end(() => reject(err), {
+              res,
+              page: failurePage(err.code === 'ACCESS_DENIED' ? 403 : 400, 'Authorization failed', err.message.split('\n')[0] ?? ''),
+            });
           },
         );
       };
@@ -325,7 +334,6 @@ function deliver(res: ServerResponse, page: Page): Promise<void> {
     res.req.socket.once('close', done);
     send(res, page, done);
     if (res.req.socket.destroyed) done(); // its 'close' came and went: nothing will be written
-
   });
 }
 

@@ -31,10 +31,14 @@ export function reasonOf(error: unknown): string {
 export function writeError(path: string, error: unknown, doing = 'write'): AdsOAuthError {
   if (error instanceof AdsOAuthError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return new AdsOAuthError('CONFIG_WRITE', `Could not ${doing} ${path}: ${reasonOf(error)}${code ? ` (${code})` : ''}. The old file, if any, is unchanged.`, {
-    cause: error,
-    details: { path, reason: code ?? 'unknown' },
-  });
+  return new AdsOAuthError(
+    'CONFIG_WRITE',
+    `Could not ${doing} ${path}: ${reasonOf(error)}${code ? ` (${code})` : ''}. The old file, if any, is unchanged.`,
+    {
+      cause: error,
+      details: { path, reason: code ?? 'unknown' },
+    },
+  );
 }
 
 /**

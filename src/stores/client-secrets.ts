@@ -55,7 +55,10 @@ export async function readClientSecretsFile(path: string): Promise<OAuthClientCo
         : code === 'EACCES' || code === 'EPERM'
           ? 'permission denied: this user cannot read the file.'
           : `cannot be read (${code ?? (error as Error).message}).`;
-    throw new AdsOAuthError('CLIENT_FILE', `${full}: ${reason}`, { cause: error, details: { path: full, ...(code ? { reason: code } : {}) } });
+    throw new AdsOAuthError('CLIENT_FILE', `${full}: ${reason}`, {
+      cause: error,
+      details: { path: full, ...(code ? { reason: code } : {}) },
+    });
   }
   return parseClientSecrets(text, full);
 }

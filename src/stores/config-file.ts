@@ -215,7 +215,9 @@ export async function updateConfig(
     }
     await makeDirectory(fs, dir, path);
   } else if (!dirInfo.isDirectory()) {
-    throw new AdsOAuthError('CONFIG_WRITE', `Could not write ${path}: ${dir} is not a directory.`, { details: { path, reason: 'ENOTDIR' } });
+    throw new AdsOAuthError('CONFIG_WRITE', `Could not write ${path}: ${dir} is not a directory.`, {
+      details: { path, reason: 'ENOTDIR' },
+    });
   }
 
   const release = await acquireLock(target, {
@@ -240,9 +242,13 @@ export async function updateConfig(
       // Check the bytes before they reach the disk: a writer bug must not cost the old file.
       const planned = mismatched(format.read(decodeConfig(format, result.bytes).text), changes);
       if (planned.length > 0) {
-        throw new AdsOAuthError('CONFIG_WRITE', `Refusing to write ${path}: the new text would not read back the ${planned.map((f) => FIELD_LABELS[f]).join(', ')}. The old file is unchanged.`, {
-          details: { path, fields: planned },
-        });
+        throw new AdsOAuthError(
+          'CONFIG_WRITE',
+          `Refusing to write ${path}: the new text would not read back the ${planned.map((f) => FIELD_LABELS[f]).join(', ')}. The old file is unchanged.`,
+          {
+            details: { path, fields: planned },
+          },
+        );
       }
     } catch (error) {
       return withPath(error, path);
@@ -289,8 +295,14 @@ async function confirm(
   // Undo: the previous content back, or (for a file this write created) no file at all.
   const undone =
     previous !== undefined
-      ? await writeFileAtomic(target, previous, writeOptions).then(() => 'the previous content was restored', () => 'restoring the previous content failed too')
-      : await fs.unlink(target).then(() => 'the new file was removed', () => 'removing the new file failed too');
+      ? await writeFileAtomic(target, previous, writeOptions).then(
+          () => 'the previous content was restored',
+          () => 'restoring the previous content failed too',
+        )
+      : await fs.unlink(target).then(
+          () => 'the new file was removed',
+          () => 'removing the new file failed too',
+        );
   const what = wrong.length > 0 ? `the ${wrong.map((f) => FIELD_LABELS[f]).join(', ')}` : 'the bytes written';
   throw new AdsOAuthError('CONFIG_WRITE', `Wrote ${display} but reading it back did not give ${what}; ${undone}.`, {
     details: { path: display, fields: wrong },
@@ -301,7 +313,13 @@ async function confirm(
 async function makeDirectory(fs: FileSystem, dir: string, display: string): Promise<void> {
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
-    if (await fs.stat(d).then(() => true, () => false)) break;
+    if (
+      await fs.stat(d).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     missing.unshift(d);
     if (dirname(d) === d) break;
   }

@@ -23,7 +23,21 @@ export interface FileSystem {
 }
 
 /** `node:fs/promises`. */
-export const nodeFileSystem: FileSystem = Object.freeze({ open, readFile, stat, lstat, readlink, realpath, rename, link, unlink, mkdir, chmod, access, readdir });
+export const nodeFileSystem: FileSystem = Object.freeze({
+  open,
+  readFile,
+  stat,
+  lstat,
+  readlink,
+  realpath,
+  rename,
+  link,
+  unlink,
+  mkdir,
+  chmod,
+  access,
+  readdir,
+});
 
 /** `fs` with `overrides` in place of some operations (a partial object replaces only what it names). */
 export function withFileSystem(overrides: Partial<FileSystem> | undefined): FileSystem {

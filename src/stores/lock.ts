@@ -110,7 +110,12 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
   const staleMs = options.staleMs ?? 60_000;
   const fs = withFileSystem(options.fs);
   const facts = options.process;
-  const mine: Partial<LockInfo> & { token: string } = { ...(facts ? { pid: facts.pid } : {}), host: hostname(), token: randomBytes(8).toString('hex'), time: Date.now() };
+  const mine: Partial<LockInfo> & { token: string } = {
+    ...(facts ? { pid: facts.pid } : {}),
+    host: hostname(),
+    token: randomBytes(8).toString('hex'),
+    time: Date.now(),
+  };
   const deadline = Date.now() + timeoutMs;
   let holder: LockInfo | undefined;
   for (;;) {
@@ -122,10 +127,14 @@ export async function acquireLock(target: string, options: LockOptions = {}): Pr
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new AdsOAuthError('CONFIG_WRITE', `Could not create the lock file ${path}: ${reasonOf(error)}. The old file, if any, is unchanged.`, {
-          cause: error,
-          details: { path, reason: (error as NodeJS.ErrnoException).code ?? 'unknown' },
-        });
+        throw new AdsOAuthError(
+          'CONFIG_WRITE',
+          `Could not create the lock file ${path}: ${reasonOf(error)}. The old file, if any, is unchanged.`,
+          {
+            cause: error,
+            details: { path, reason: (error as NodeJS.ErrnoException).code ?? 'unknown' },
+          },
+        );
       }
     }
     const seen = await observe(fs, path);
@@ -185,7 +194,13 @@ async function createLock(fs: FileSystem, path: string, content: string, token: 
  * only the very file judged stale (same inode, still stale) is removed. Without that, a breaker
  * acting on an old observation could remove a lock another process had just taken.
  */
-async function takeOverIfStale(fs: FileSystem, path: string, seen: Observation, staleMs: number, facts: ProcessFacts | undefined): Promise<boolean> {
+async function takeOverIfStale(
+  fs: FileSystem,
+  path: string,
+  seen: Observation,
+  staleMs: number,
+  facts: ProcessFacts | undefined,
+): Promise<boolean> {
   if (!isStale(seen, staleMs, facts)) return false;
   const breakPath = `${path}.break`;
   let breaker;

@@ -1,6 +1,6 @@
 import { AdsOAuthError } from '../errors.js';
 import { indentUnit, splice } from './json.js';
-import { changedFields, detectEol, PLACEHOLDERS , keyedFormat } from './text.js';
+import { changedFields, detectEol, PLACEHOLDERS, keyedFormat } from './text.js';
 import { attribute, escapeAttribute, parseXml, type XmlElement } from './xml.js';
 import { FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
@@ -134,14 +134,24 @@ function setKey(text: string, key: string, value: string, eol: string): string {
     const last = found[found.length - 1];
     if (last) {
       const indent = ownIndent(text, last);
-      return splice(text, last.end, last.end, indent !== undefined ? `${eol}${indent}${addElement(key, value)}` : ` ${addElement(key, value)}`);
+      return splice(
+        text,
+        last.end,
+        last.end,
+        indent !== undefined ? `${eol}${indent}${addElement(key, value)}` : ` ${addElement(key, value)}`,
+      );
     }
   }
   for (let i = index + 1; i < ORDER.length; i++) {
     const next = keyed(ORDER[i]!)[0];
     if (next) {
       const indent = ownIndent(text, next);
-      return splice(text, next.start, next.start, indent !== undefined ? `${addElement(key, value)}${eol}${indent}` : `${addElement(key, value)} `);
+      return splice(
+        text,
+        next.start,
+        next.start,
+        indent !== undefined ? `${addElement(key, value)}${eol}${indent}` : `${addElement(key, value)} `,
+      );
     }
   }
   const lastAdd = [...sec.children].reverse().find((c) => c.name === 'add');
@@ -204,28 +214,30 @@ function update(existing: string, changes: ConfigChanges): string {
 function newFile(changes: ConfigChanges, eol = '\n'): string {
   const add = (key: string, value: string): string => `    ${addElement(key, value)}`;
   const v = (field: CredentialField): string => changes[field] ?? PLACEHOLDERS[field];
-  return [
-    '<?xml version="1.0" encoding="utf-8"?>',
-    '<configuration>',
-    '  <configSections>',
-    `    <section name="${SECTION}" type="${HANDLER}" />`,
-    '  </configSections>',
-    `  <${SECTION}>`,
-    '    <!-- Google Ads API client library for .NET settings (written by ads-oauth). See',
-    '         https://developers.google.com/google-ads/api/docs/client-libs/dotnet/configuration -->',
-    typeof changes.developerToken === 'string'
-      ? add('DeveloperToken', v('developerToken'))
-      : '    <!-- Optional since the developer token sunset (2026-09-09): <add key="DeveloperToken" value="INSERT_DEVELOPER_TOKEN_HERE" /> -->',
-    typeof changes.loginCustomerId === 'string'
-      ? add('LoginCustomerId', v('loginCustomerId'))
-      : `    <!-- Manager accounts only: <add key="LoginCustomerId" value="INSERT_LOGIN_CUSTOMER_ID_HERE" /> -->`,
-    add('OAuth2Mode', 'APPLICATION'),
-    add('OAuth2ClientId', v('clientId')),
-    add('OAuth2ClientSecret', v('clientSecret')),
-    add('OAuth2RefreshToken', v('refreshToken')),
-    `  </${SECTION}>`,
-    '</configuration>',
-  ].join(eol) + eol;
+  return (
+    [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<configuration>',
+      '  <configSections>',
+      `    <section name="${SECTION}" type="${HANDLER}" />`,
+      '  </configSections>',
+      `  <${SECTION}>`,
+      '    <!-- Google Ads API client library for .NET settings (written by ads-oauth). See',
+      '         https://developers.google.com/google-ads/api/docs/client-libs/dotnet/configuration -->',
+      typeof changes.developerToken === 'string'
+        ? add('DeveloperToken', v('developerToken'))
+        : '    <!-- Optional since the developer token sunset (2026-09-09): <add key="DeveloperToken" value="INSERT_DEVELOPER_TOKEN_HERE" /> -->',
+      typeof changes.loginCustomerId === 'string'
+        ? add('LoginCustomerId', v('loginCustomerId'))
+        : `    <!-- Manager accounts only: <add key="LoginCustomerId" value="INSERT_LOGIN_CUSTOMER_ID_HERE" /> -->`,
+      add('OAuth2Mode', 'APPLICATION'),
+      add('OAuth2ClientId', v('clientId')),
+      add('OAuth2ClientSecret', v('clientSecret')),
+      add('OAuth2RefreshToken', v('refreshToken')),
+      `  </${SECTION}>`,
+      '</configuration>',
+    ].join(eol) + eol
+  );
 }
 
 export const appconfigFormat: ConfigFormat = keyedFormat({

@@ -1,5 +1,15 @@
 import { AdsOAuthError } from '../errors.js';
-import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import {
+  appendLines,
+  PLACEHOLDERS,
+  reEscape,
+  splitLines,
+  type Line,
+  keyedFormat,
+  commentLines,
+  developerTokenNote,
+  LOGIN_CUSTOMER_ID_NOTE,
+} from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import { FIELD_LABELS, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
@@ -155,19 +165,25 @@ const format: LineFormat = {
 
 function newFile(changes: ConfigChanges, eol = '\n'): string {
   const v = (field: CredentialField): string => render(changes[field] ?? PLACEHOLDERS[field], field);
-  return [
-    '# Google Ads API credentials as GOOGLE_ADS_* environment variables (written by ads-oauth).',
-    '# See https://developers.google.com/google-ads/api/docs/client-libs/python/configuration#environment_variables',
-    ...commentLines('# ', developerTokenNote()),
-    typeof changes.developerToken === 'string' ? `${KEYS.developerToken}=${v('developerToken')}` : `# ${KEYS.developerToken}=INSERT_DEVELOPER_TOKEN_HERE`,
-    ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
-    typeof changes.loginCustomerId === 'string' ? `${KEYS.loginCustomerId}=${v('loginCustomerId')}` : `# ${KEYS.loginCustomerId}=INSERT_LOGIN_CUSTOMER_ID_HERE`,
-    `${KEYS.clientId}=${v('clientId')}`,
-    `${KEYS.clientSecret}=${v('clientSecret')}`,
-    `${KEYS.refreshToken}=${v('refreshToken')}`,
-    '# Required by google-ads-python when configured from the environment.',
-    'GOOGLE_ADS_USE_PROTO_PLUS=True',
-  ].join(eol) + eol;
+  return (
+    [
+      '# Google Ads API credentials as GOOGLE_ADS_* environment variables (written by ads-oauth).',
+      '# See https://developers.google.com/google-ads/api/docs/client-libs/python/configuration#environment_variables',
+      ...commentLines('# ', developerTokenNote()),
+      typeof changes.developerToken === 'string'
+        ? `${KEYS.developerToken}=${v('developerToken')}`
+        : `# ${KEYS.developerToken}=INSERT_DEVELOPER_TOKEN_HERE`,
+      ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
+      typeof changes.loginCustomerId === 'string'
+        ? `${KEYS.loginCustomerId}=${v('loginCustomerId')}`
+        : `# ${KEYS.loginCustomerId}=INSERT_LOGIN_CUSTOMER_ID_HERE`,
+      `${KEYS.clientId}=${v('clientId')}`,
+      `${KEYS.clientSecret}=${v('clientSecret')}`,
+      `${KEYS.refreshToken}=${v('refreshToken')}`,
+      '# Required by google-ads-python when configured from the environment.',
+      'GOOGLE_ADS_USE_PROTO_PLUS=True',
+    ].join(eol) + eol
+  );
 }
 
 export const dotenvFormat: ConfigFormat = keyedFormat({

@@ -43,8 +43,8 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /** windows-1252 at 0x80–0x9F (the five undefined bytes map to the C1 control of the same value). */
 const CP1252_HIGH = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
-  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019,
+  0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 const CP1252_REVERSE = new Map(CP1252_HIGH.map((code, i) => [code, 0x80 + i]));
 
@@ -66,9 +66,18 @@ function cp1252(bytes: Uint8Array): string {
 
 /** Offset of the first byte that does not start a well-formed UTF-8 sequence, or -1. */
 function firstBadUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
-    const [n, min] = b < 0x80 ? [0, 0] : b >= 0xc2 && b <= 0xdf ? [1, 0x80] : b >= 0xe0 && b <= 0xef ? [2, 0x800] : b >= 0xf0 && b <= 0xf4 ? [3, 0x10000] : [-1, 0];
+    const [n, min] =
+      b < 0x80
+        ? [0, 0]
+        : b >= 0xc2 && b <= 0xdf
+          ? [1, 0x80]
+          : b >= 0xe0 && b <= 0xef
+            ? [2, 0x800]
+            : b >= 0xf0 && b <= 0xf4
+              ? [3, 0x10000]
+              : [-1, 0];
     if (n < 0) return i;
     let code = n === 0 ? b : b & (0xff >> (n + 2));
     for (let k = 1; k <= n; k++) {
@@ -128,7 +137,12 @@ export function decodeText(bytes: Uint8Array, charset: Charset, what: string, re
   if (charset.kind === 'xml') {
     if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) {
       const encoding = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
-      return { text: new TextDecoder(encoding, { fatal: false, ignoreBOM: true }).decode(bytes.subarray(2)), encoding, bom: true, xml: true };
+      return {
+        text: new TextDecoder(encoding, { fatal: false, ignoreBOM: true }).decode(bytes.subarray(2)),
+        encoding,
+        bom: true,
+        xml: true,
+      };
     }
     const declared = hasBom ? 'utf-8' : (declaredXmlEncoding(bytes) ?? 'utf-8');
     if (LATIN1_LABELS.has(declared)) return { text: latin1(bytes), encoding: 'latin1', bom: false, xml: true };
@@ -189,9 +203,13 @@ export function encodeText(text: string, how: Omit<DecodedText, 'text'>): Uint8A
       for (const c of `&#x${code.toString(16).toUpperCase()};`) bytes.push(c.charCodeAt(0));
       continue;
     }
-    throw new AdsOAuthError('CONFIG_WRITE', `A character cannot be written in the file's encoding (${how.encoding}); the old file is unchanged.`, {
-      details: { encoding: how.encoding, reason: 'unrepresentable' },
-    });
+    throw new AdsOAuthError(
+      'CONFIG_WRITE',
+      `A character cannot be written in the file's encoding (${how.encoding}); the old file is unchanged.`,
+      {
+        details: { encoding: how.encoding, reason: 'unrepresentable' },
+      },
+    );
   }
   return Uint8Array.from(bytes);
 }

@@ -146,7 +146,6 @@ export function resolveFormat(path: string, explicit?: string): ConfigFormat {
   return FORMATS[detected];
 }
 
-
 /**
  * A complete, minimal configuration file of this format holding `values` (missing required keys
  * as `INSERT_…_HERE` placeholders), as `--print-config` prints it: for a user to paste, nothing

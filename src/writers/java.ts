@@ -1,4 +1,15 @@
-import { appendLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import {
+  appendLines,
+  parseError,
+  PLACEHOLDERS,
+  reEscape,
+  splitLines,
+  type Line,
+  keyedFormat,
+  commentLines,
+  developerTokenNote,
+  LOGIN_CUSTOMER_ID_NOTE,
+} from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -173,7 +184,7 @@ function newFile(changes: ConfigChanges, eol = '\n'): string {
     '# Google Ads API client library for Java configuration (written by ads-oauth).',
     '# See https://developers.google.com/google-ads/api/docs/client-libs/java/config-file',
     '',
-    '# Credential for accessing Google\'s OAuth servers.',
+    "# Credential for accessing Google's OAuth servers.",
     `${KEYS.clientId}=${v('clientId')}`,
     `${KEYS.clientSecret}=${v('clientSecret')}`,
     '',

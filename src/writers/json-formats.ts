@@ -190,7 +190,8 @@ function jsonFormat(
     },
     keyFor(field) {
       const key = layout.keys[field];
-      if (!key) throw new AdsOAuthError('USAGE', `The ${meta.id} format has no key for the ${FIELD_LABELS[field]}.`, { details: { field } });
+      if (!key)
+        throw new AdsOAuthError('USAGE', `The ${meta.id} format has no key for the ${FIELD_LABELS[field]}.`, { details: { field } });
       return layout.section ? `${layout.section}:${key}` : key;
     },
   };
@@ -263,7 +264,10 @@ export const adcFormat = jsonFormat(
     check(object) {
       const type = lastMember(object, 'type');
       if (type && !(type.value.type === 'string' && type.value.value === 'authorized_user')) {
-        throw new AdsOAuthError('CONFIG', 'The credentials JSON file is not of type "authorized_user" (a service-account key or another kind); refusing to add user credentials to it.');
+        throw new AdsOAuthError(
+          'CONFIG',
+          'The credentials JSON file is not of type "authorized_user" (a service-account key or another kind); refusing to add user credentials to it.',
+        );
       }
     },
   },

@@ -176,9 +176,7 @@ export function removeMember(text: string, object: Extract<JsonNode, { type: 'ob
   if (previous) {
     // Drop from the end of the previous value (its comma stays if this member had one).
     const from = previous.value.end;
-    return member.commaEnd !== undefined
-      ? splice(text, previous.commaEnd!, member.commaEnd, '')
-      : splice(text, from, member.value.end, '');
+    return member.commaEnd !== undefined ? splice(text, previous.commaEnd!, member.commaEnd, '') : splice(text, from, member.value.end, '');
   }
   if (next) return splice(text, member.keyStart, next.keyStart, '');
   // Only member: keep the braces, drop everything between them.

@@ -29,7 +29,11 @@ export interface LineFormat {
 export type Anchor = { after: number } | { before: number };
 
 /** Where a missing field goes among the existing managed entries: after its predecessor, else before its successor. */
-export function anchorFor(entries: readonly LineEntry[], field: CredentialField, accept: (e: LineEntry) => boolean = () => true): Anchor | undefined {
+export function anchorFor(
+  entries: readonly LineEntry[],
+  field: CredentialField,
+  accept: (e: LineEntry) => boolean = () => true,
+): Anchor | undefined {
   const order = FIELD_ORDER.indexOf(field);
   const candidates = entries.filter(accept);
   for (let i = order - 1; i >= 0; i--) {

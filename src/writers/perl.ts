@@ -1,4 +1,14 @@
-import { appendLines, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import {
+  appendLines,
+  PLACEHOLDERS,
+  reEscape,
+  splitLines,
+  type Line,
+  keyedFormat,
+  commentLines,
+  developerTokenNote,
+  LOGIN_CUSTOMER_ID_NOTE,
+} from './text.js';
 import { editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -45,24 +55,28 @@ const format: LineFormat = {
 
 function newFile(changes: ConfigChanges, eol = '\n'): string {
   const v = (field: CredentialField): string => changes[field] ?? PLACEHOLDERS[field];
-  return [
-    '# Google Ads API client library for Perl configuration (written by ads-oauth).',
-    '# See https://developers.google.com/google-ads/api/docs/client-libs/perl/configuration',
-    '',
-    '### Google Ads ###',
-    '',
-    ...commentLines('# ', developerTokenNote()),
-    typeof changes.developerToken === 'string' ? `developerToken=${v('developerToken')}` : '# developerToken=INSERT_DEVELOPER_TOKEN_HERE',
-    '',
-    ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
-    typeof changes.loginCustomerId === 'string' ? `loginCustomerId=${v('loginCustomerId')}` : '# loginCustomerId=INSERT_LOGIN_CUSTOMER_ID_HERE',
-    '',
-    '### OAuth2 ###',
-    '',
-    `clientId=${v('clientId')}`,
-    `clientSecret=${v('clientSecret')}`,
-    `refreshToken=${v('refreshToken')}`,
-  ].join(eol) + eol;
+  return (
+    [
+      '# Google Ads API client library for Perl configuration (written by ads-oauth).',
+      '# See https://developers.google.com/google-ads/api/docs/client-libs/perl/configuration',
+      '',
+      '### Google Ads ###',
+      '',
+      ...commentLines('# ', developerTokenNote()),
+      typeof changes.developerToken === 'string' ? `developerToken=${v('developerToken')}` : '# developerToken=INSERT_DEVELOPER_TOKEN_HERE',
+      '',
+      ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
+      typeof changes.loginCustomerId === 'string'
+        ? `loginCustomerId=${v('loginCustomerId')}`
+        : '# loginCustomerId=INSERT_LOGIN_CUSTOMER_ID_HERE',
+      '',
+      '### OAuth2 ###',
+      '',
+      `clientId=${v('clientId')}`,
+      `clientSecret=${v('clientSecret')}`,
+      `refreshToken=${v('refreshToken')}`,
+    ].join(eol) + eol
+  );
 }
 
 export const perlFormat: ConfigFormat = keyedFormat({

@@ -1,5 +1,18 @@
 import { AdsOAuthError } from '../errors.js';
-import { appendLines, indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import {
+  appendLines,
+  indentOf,
+  insertLines,
+  parseError,
+  PLACEHOLDERS,
+  reEscape,
+  splitLines,
+  type Line,
+  keyedFormat,
+  commentLines,
+  developerTokenNote,
+  LOGIN_CUSTOMER_ID_NOTE,
+} from './text.js';
 import { anchorFor, editLines, findTemplate, insertAt, valuesOf, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -116,8 +129,16 @@ function statements(lines: readonly Line[]): Statement[] {
       const complex = !/^\s*(;.*)?$/.test(suffix);
       const decoded = open === '"' ? unescapeDouble(raw) : { value: raw, interpolates: false };
       result.push({
-        kind: 'key', first, last: line, name, section, value: decoded.value, quote: open,
-        prefix, suffix, complex: complex || decoded.interpolates,
+        kind: 'key',
+        first,
+        last: line,
+        name,
+        section,
+        value: decoded.value,
+        quote: open,
+        prefix,
+        suffix,
+        complex: complex || decoded.interpolates,
       });
       continue;
     }
@@ -126,8 +147,16 @@ function statements(lines: readonly Line[]): Statement[] {
     const raw = text.slice(pos, rawEnd);
     const value = raw.trimEnd();
     result.push({
-      kind: 'key', first, last: first, name, section, value, quote: '',
-      prefix, suffix: text.slice(pos + value.length), complex: /[${}|&~!()^"]/.test(value),
+      kind: 'key',
+      first,
+      last: first,
+      name,
+      section,
+      value,
+      quote: '',
+      prefix,
+      suffix: text.slice(pos + value.length),
+      complex: /[${}|&~!()^"]/.test(value),
     });
   }
   return result;
@@ -244,21 +273,27 @@ const format: LineFormat = {
 
 function newFile(changes: ConfigChanges, eol = '\n'): string {
   const v = (field: CredentialField): string => render(changes[field] ?? PLACEHOLDERS[field], '"');
-  return [
-    '; Google Ads API client library for PHP configuration (written by ads-oauth).',
-    '; See https://developers.google.com/google-ads/api/docs/client-libs/php/configuration',
-    '[GOOGLE_ADS]',
-    ...commentLines('; ', developerTokenNote('google-ads-php releases from before the sunset still require it.')),
-    typeof changes.developerToken === 'string' ? `developerToken = ${v('developerToken')}` : '; developerToken = "INSERT_DEVELOPER_TOKEN_HERE"',
-    '',
-    ...commentLines('; ', LOGIN_CUSTOMER_ID_NOTE),
-    typeof changes.loginCustomerId === 'string' ? `loginCustomerId = ${v('loginCustomerId')}` : '; loginCustomerId = "INSERT_LOGIN_CUSTOMER_ID_HERE"',
-    '',
-    '[OAUTH2]',
-    `clientId = ${v('clientId')}`,
-    `clientSecret = ${v('clientSecret')}`,
-    `refreshToken = ${v('refreshToken')}`,
-  ].join(eol) + eol;
+  return (
+    [
+      '; Google Ads API client library for PHP configuration (written by ads-oauth).',
+      '; See https://developers.google.com/google-ads/api/docs/client-libs/php/configuration',
+      '[GOOGLE_ADS]',
+      ...commentLines('; ', developerTokenNote('google-ads-php releases from before the sunset still require it.')),
+      typeof changes.developerToken === 'string'
+        ? `developerToken = ${v('developerToken')}`
+        : '; developerToken = "INSERT_DEVELOPER_TOKEN_HERE"',
+      '',
+      ...commentLines('; ', LOGIN_CUSTOMER_ID_NOTE),
+      typeof changes.loginCustomerId === 'string'
+        ? `loginCustomerId = ${v('loginCustomerId')}`
+        : '; loginCustomerId = "INSERT_LOGIN_CUSTOMER_ID_HERE"',
+      '',
+      '[OAUTH2]',
+      `clientId = ${v('clientId')}`,
+      `clientSecret = ${v('clientSecret')}`,
+      `refreshToken = ${v('refreshToken')}`,
+    ].join(eol) + eol
+  );
 }
 
 export const phpFormat: ConfigFormat = keyedFormat({

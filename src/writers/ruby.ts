@@ -1,5 +1,16 @@
 import { AdsOAuthError } from '../errors.js';
-import { indentOf, insertLines, parseError, PLACEHOLDERS, reEscape, splitLines, type Line , keyedFormat, commentLines, developerTokenNote } from './text.js';
+import {
+  indentOf,
+  insertLines,
+  parseError,
+  PLACEHOLDERS,
+  reEscape,
+  splitLines,
+  type Line,
+  keyedFormat,
+  commentLines,
+  developerTokenNote,
+} from './text.js';
 import { editLines, findTemplate, insertAt, type LineEntry, type LineFormat } from './line-edit.js';
 import type { ConfigChanges, ConfigFormat, ConfigValues, CredentialField } from './types.js';
 
@@ -126,7 +137,9 @@ function parse(lines: readonly Line[]): Parsed {
     const clean = /^\s*(#.*)?$/.test(rest);
     const isNil = !literal && /^nil\b/.test(rhs) && clean;
     entries.push({
-      field, first: i, last: i,
+      field,
+      first: i,
+      last: i,
       value: literal && clean ? literal.value : undefined,
       quote: literal?.quote,
       prefix: match[1]!,
@@ -135,7 +148,11 @@ function parse(lines: readonly Line[]): Parsed {
     });
   }
   if (header === -1) {
-    throw parseError('Ruby config file', undefined, 'it has no `Google::Ads::GoogleAds::Config.new do |c|` block (or `Config.new { |config|`, as google-ads-ruby evaluates it)');
+    throw parseError(
+      'Ruby config file',
+      undefined,
+      'it has no `Google::Ads::GoogleAds::Config.new do |c|` block (or `Config.new { |config|`, as google-ads-ruby evaluates it)',
+    );
   }
   return { variable, header, entries };
 }
@@ -184,23 +201,29 @@ const format: LineFormat = {
 
 function newFile(changes: ConfigChanges, eol = '\n'): string {
   const v = (field: CredentialField): string => render(changes[field] ?? PLACEHOLDERS[field], "'");
-  return [
-    '# Google Ads API client library for Ruby configuration (written by ads-oauth).',
-    '# See https://developers.google.com/google-ads/api/docs/client-libs/ruby/configuration',
-    '',
-    'Google::Ads::GoogleAds::Config.new do |c|',
-    ...commentLines('  # ', developerTokenNote()),
-    typeof changes.developerToken === 'string' ? `  c.developer_token = ${v('developerToken')}` : "  # c.developer_token = 'INSERT_DEVELOPER_TOKEN_HERE'",
-    '',
-    `  c.client_id = ${v('clientId')}`,
-    `  c.client_secret = ${v('clientSecret')}`,
-    `  c.refresh_token = ${v('refreshToken')}`,
-    '',
-    '  # Required for manager accounts only: the customer ID of the authenticated',
-    '  # manager account, 10 digits without dashes.',
-    typeof changes.loginCustomerId === 'string' ? `  c.login_customer_id = ${v('loginCustomerId')}` : "  # c.login_customer_id = 'INSERT_LOGIN_CUSTOMER_ID_HERE'",
-    'end',
-  ].join(eol) + eol;
+  return (
+    [
+      '# Google Ads API client library for Ruby configuration (written by ads-oauth).',
+      '# See https://developers.google.com/google-ads/api/docs/client-libs/ruby/configuration',
+      '',
+      'Google::Ads::GoogleAds::Config.new do |c|',
+      ...commentLines('  # ', developerTokenNote()),
+      typeof changes.developerToken === 'string'
+        ? `  c.developer_token = ${v('developerToken')}`
+        : "  # c.developer_token = 'INSERT_DEVELOPER_TOKEN_HERE'",
+      '',
+      `  c.client_id = ${v('clientId')}`,
+      `  c.client_secret = ${v('clientSecret')}`,
+      `  c.refresh_token = ${v('refreshToken')}`,
+      '',
+      '  # Required for manager accounts only: the customer ID of the authenticated',
+      '  # manager account, 10 digits without dashes.',
+      typeof changes.loginCustomerId === 'string'
+        ? `  c.login_customer_id = ${v('loginCustomerId')}`
+        : "  # c.login_customer_id = 'INSERT_LOGIN_CUSTOMER_ID_HERE'",
+      'end',
+    ].join(eol) + eol
+  );
 }
 
 export const rubyFormat: ConfigFormat = keyedFormat({

@@ -201,7 +201,10 @@ export const LOGIN_CUSTOMER_ID_NOTE: readonly string[] = [
  * names the older library versions that still insist on the key.
  */
 export function developerTokenNote(extra?: string): string[] {
-  const lines = ['Optional: developer tokens were sunset on 2026-09-09, and the API ignores the', 'developer-token header. API access belongs to the OAuth client\'s Cloud project.'];
+  const lines = [
+    'Optional: developer tokens were sunset on 2026-09-09, and the API ignores the',
+    "developer-token header. API access belongs to the OAuth client's Cloud project.",
+  ];
   if (extra) lines.push(extra);
   return lines;
 }

@@ -4,12 +4,7 @@
  */
 
 /** A credential that ads-oauth reads from or writes to a client-library configuration file. */
-export type CredentialField =
-  | 'clientId'
-  | 'clientSecret'
-  | 'refreshToken'
-  | 'developerToken'
-  | 'loginCustomerId';
+export type CredentialField = 'clientId' | 'clientSecret' | 'refreshToken' | 'developerToken' | 'loginCustomerId';
 
 /** Values read from a configuration file; a field is absent when the file does not set it. */
 export type ConfigValues = Partial<Record<CredentialField, string>>;
@@ -61,13 +56,7 @@ export interface ConfigFormat {
 }
 
 /** Field order used for new files and for "insert after the previous managed key". */
-export const FIELD_ORDER: readonly CredentialField[] = [
-  'developerToken',
-  'loginCustomerId',
-  'clientId',
-  'clientSecret',
-  'refreshToken',
-];
+export const FIELD_ORDER: readonly CredentialField[] = ['developerToken', 'loginCustomerId', 'clientId', 'clientSecret', 'refreshToken'];
 
 /** Human names for fields, used in messages instead of values. */
 export const FIELD_LABELS: Record<CredentialField, string> = {

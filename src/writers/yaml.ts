@@ -1,6 +1,6 @@
 import { isMap, isScalar, parseDocument, Scalar, type Document, type YAMLMap } from 'yaml';
 import { AdsOAuthError } from '../errors.js';
-import { changedFields, detectEol, PLACEHOLDERS , keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
+import { changedFields, detectEol, PLACEHOLDERS, keyedFormat, commentLines, developerTokenNote, LOGIN_CUSTOMER_ID_NOTE } from './text.js';
 import { FIELD_ORDER, type ConfigChanges, type ConfigFormat, type ConfigValues, type CredentialField } from './types.js';
 
 /**
@@ -25,9 +25,13 @@ function parse(text: string, keepSourceTokens = false): Document.Parsed {
   if (error) {
     // yaml's messages quote the offending source; report only the position and the error code.
     const line = error.linePos?.[0]?.line;
-    throw new AdsOAuthError('CONFIG', `The ${WHAT} does not parse${line ? ` at line ${line}` : ''}: ${error.code.toLowerCase().replace(/_/g, ' ')}.`, {
-      details: { line, code: error.code },
-    });
+    throw new AdsOAuthError(
+      'CONFIG',
+      `The ${WHAT} does not parse${line ? ` at line ${line}` : ''}: ${error.code.toLowerCase().replace(/_/g, ' ')}.`,
+      {
+        details: { line, code: error.code },
+      },
+    );
   }
   if (doc.contents !== null && !isMap(doc.contents)) {
     throw new AdsOAuthError('CONFIG', `The ${WHAT} is not a mapping of keys to values at its top level.`);
@@ -72,7 +76,16 @@ function doubleQuoted(value: string): string {
   for (const ch of value) {
     const code = ch.codePointAt(0)!;
     if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0xfeff || code === 0xfffe || code === 0xffff || (code >= 0xd800 && code <= 0xdfff)) {
+    else if (
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff ||
+      code === 0xfffe ||
+      code === 0xffff ||
+      (code >= 0xd800 && code <= 0xdfff)
+    ) {
       out += `\\u${code.toString(16).padStart(4, '0')}`;
     } else out += ch;
   }
@@ -171,11 +184,14 @@ function spliceChange(text: string, field: CredentialField, value: string | null
     for (const pair of [...pairs].reverse()) {
       const node = pair.value;
       if (node !== null && !isScalar(node)) {
-        throw new AdsOAuthError('CONFIG', `The ${WHAT} has a non-text value for ${key}; ads-oauth will not replace it.`, { details: { key } });
+        throw new AdsOAuthError('CONFIG', `The ${WHAT} has a non-text value for ${key}; ads-oauth will not replace it.`, {
+          details: { key },
+        });
       }
       if (!node?.range) return undefined;
       const { start, end, after } = valueSpan(text, node);
-      const style = node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.PLAIN ? node.type : undefined;
+      const style =
+        node.type === Scalar.QUOTE_SINGLE || node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.PLAIN ? node.type : undefined;
       const rendered = renderScalar(value, start === end ? undefined : style);
       const gap = start === end && text[start - 1] === ':' ? ' ' : '';
       text = splice(text, start, end, gap + rendered + after);
@@ -261,20 +277,24 @@ function readBack(text: string, field: CredentialField, value: string | null): b
 
 function newFile(changes: ConfigChanges, eol = '\n'): string {
   const v = (field: CredentialField): string => renderScalar(changes[field] ?? PLACEHOLDERS[field], undefined);
-  return [
-    '# Google Ads API client library for Python configuration (written by ads-oauth).',
-    '# See https://developers.google.com/google-ads/api/docs/client-libs/python/configuration',
-    `client_id: ${v('clientId')}`,
-    `client_secret: ${v('clientSecret')}`,
-    `refresh_token: ${v('refreshToken')}`,
-    ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
-    typeof changes.loginCustomerId === 'string'
-      ? `login_customer_id: ${v('loginCustomerId')}`
-      : '# login_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE',
-    ...commentLines('# ', developerTokenNote('google-ads-python before 32.0.0 still requires the key.')),
-    typeof changes.developerToken === 'string' ? `developer_token: ${v('developerToken')}` : '# developer_token: INSERT_DEVELOPER_TOKEN_HERE',
-    'use_proto_plus: True',
-  ].join(eol) + eol;
+  return (
+    [
+      '# Google Ads API client library for Python configuration (written by ads-oauth).',
+      '# See https://developers.google.com/google-ads/api/docs/client-libs/python/configuration',
+      `client_id: ${v('clientId')}`,
+      `client_secret: ${v('clientSecret')}`,
+      `refresh_token: ${v('refreshToken')}`,
+      ...commentLines('# ', LOGIN_CUSTOMER_ID_NOTE),
+      typeof changes.loginCustomerId === 'string'
+        ? `login_customer_id: ${v('loginCustomerId')}`
+        : '# login_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE',
+      ...commentLines('# ', developerTokenNote('google-ads-python before 32.0.0 still requires the key.')),
+      typeof changes.developerToken === 'string'
+        ? `developer_token: ${v('developerToken')}`
+        : '# developer_token: INSERT_DEVELOPER_TOKEN_HERE',
+      'use_proto_plus: True',
+    ].join(eol) + eol
+  );
 }
 
 export const yamlFormat: ConfigFormat = keyedFormat({

@@ -20,5 +20,8 @@ export function recordFigures(suite: string, figures: Record<string, unknown>): 
   const dir = process.env['ADS_OAUTH_CAMPAIGN_FIGURES'];
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${suite}.json`), `${JSON.stringify({ suite, scale: FULL ? 'full' : 'quick', at: new Date().toISOString(), ...figures }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, `${suite}.json`),
+    `${JSON.stringify({ suite, scale: FULL ? 'full' : 'quick', at: new Date().toISOString(), ...figures }, null, 2)}\n`,
+  );
 }

@@ -27,7 +27,15 @@ before(async () => {
   clientFile = join(dir, 'client.json');
   await writeFile(
     clientFile,
-    JSON.stringify({ installed: { client_id: 'cat.apps.googleusercontent.com', client_secret: SECRET, auth_uri: fake.authUri, token_uri: fake.tokenUri, redirect_uris: ['http://localhost'] } }),
+    JSON.stringify({
+      installed: {
+        client_id: 'cat.apps.googleusercontent.com',
+        client_secret: SECRET,
+        auth_uri: fake.authUri,
+        token_uri: fake.tokenUri,
+        redirect_uris: ['http://localhost'],
+      },
+    }),
   );
 });
 after(async () => {
@@ -46,7 +54,9 @@ function assertCleanFailure(exit: CliExit, code: number): void {
 }
 
 describe('headless paste: hostile and broken input', { timeout: 120_000 }, () => {
-  async function headless(t: { after(fn: () => void | Promise<void>): void }): Promise<{ cli: Awaited<ReturnType<typeof spawnCli>>; callback: (extra?: string) => string }> {
+  async function headless(t: {
+    after(fn: () => void | Promise<void>): void;
+  }): Promise<{ cli: Awaited<ReturnType<typeof spawnCli>>; callback: (extra?: string) => string }> {
     const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--headless', '--timeout', '60'], { t });
     const url = await cli.consentUrl();
     const redirect = url.searchParams.get('redirect_uri')!;
@@ -122,7 +132,9 @@ describe('loopback: a slowloris, and a browser that cannot be launched', { timeo
     }, 500);
     try {
       await new Promise((r) => setTimeout(r, 1_000));
-      const genuine = await fetch(`${redirect.origin}/?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}`);
+      const genuine = await fetch(
+        `${redirect.origin}/?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}`,
+      );
       assert.equal(genuine.status, 200);
       const exit = await cli.waitForExit(20_000);
       assert.equal(exit.code, 0, exit.stderr);
@@ -136,10 +148,15 @@ describe('loopback: a slowloris, and a browser that cannot be launched', { timeo
   it('a display but no browser to launch: the URL is printed, the run goes on and completes', async (t) => {
     fake.next({ body: tokenBody() });
     // DISPLAY makes the CLI try to open a browser; an empty PATH leaves it nothing to run.
-    const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--timeout', '60'], { t, env: { DISPLAY: ':99', PATH: join(dir, 'no-such-bin') } });
+    const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--timeout', '60'], {
+      t,
+      env: { DISPLAY: ':99', PATH: join(dir, 'no-such-bin') },
+    });
     const url = await cli.consentUrl();
     const redirect = new URL(url.searchParams.get('redirect_uri')!);
-    const genuine = await fetch(`${redirect.origin}/?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}`);
+    const genuine = await fetch(
+      `${redirect.origin}/?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}`,
+    );
     assert.equal(genuine.status, 200);
     const exit = await cli.waitForExit(20_000);
     assert.equal(exit.code, 0, exit.stderr);
@@ -157,7 +174,9 @@ describe('lifecycle: signals during the exchange and the write, a taken [::] por
       await writeFile(config, before, { mode: 0o600 });
       const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--headless', '--timeout', '60', '--config', config], { t });
       const url = await cli.consentUrl();
-      cli.write(`${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`);
+      cli.write(
+        `${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`,
+      );
       await waitFor(() => tokenCalls() === 1, 10_000, 'the exchange to start');
       cli.kill(signal);
       const exit = await cli.waitForExit(10_000);
@@ -177,7 +196,9 @@ describe('lifecycle: signals during the exchange and the write, a taken [::] por
     try {
       const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--headless', '--timeout', '60', '--config', config], { t });
       const url = await cli.consentUrl();
-      cli.write(`${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`);
+      cli.write(
+        `${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`,
+      );
       await waitFor(() => tokenCalls() === 1, 10_000, 'the exchange');
       await new Promise((r) => setTimeout(r, 500)); // now waiting for the lock
       cli.kill('SIGTERM');

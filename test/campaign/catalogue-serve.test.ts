@@ -29,10 +29,25 @@ const FLOOD = count(1_000, 5_000);
 describe('serve catalogue', { timeout: 10 * 60_000 }, () => {
   test('return_to: only a path on this app survives; //evil, /\\evil, https://evil, javascript:, %2F%2Fevil and friends are dropped', () => {
     const base = 'https://ads.example.com';
-    for (const hostile of ['//evil.example', '/\\evil.example', '\\\\evil.example', 'https://evil.example', 'javascript:alert(1)', '%2F%2Fevil.example', '/\t/evil.example', '/\n/evil.example', ' //evil.example', '/\u0000x', 'http:/evil', '', '///evil.example']) {
+    for (const hostile of [
+      '//evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      'https://evil.example',
+      'javascript:alert(1)',
+      '%2F%2Fevil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      ' //evil.example',
+      '/\u0000x',
+      'http:/evil',
+      '',
+      '///evil.example',
+    ]) {
       assert.equal(safeReturnTo(hostile, base), null, JSON.stringify(hostile));
     }
-    for (const fine of ['/admin', '/admin?tab=keys', '/%2F%2Fevil.example', '/accounts/acc_1#top']) assert.equal(safeReturnTo(fine, base), fine, fine);
+    for (const fine of ['/admin', '/admin?tab=keys', '/%2F%2Fevil.example', '/accounts/acc_1#top'])
+      assert.equal(safeReturnTo(fine, base), fine, fine);
   });
 
   describe('against a running serve', () => {
@@ -64,10 +79,16 @@ describe('serve catalogue', { timeout: 10 * 60_000 }, () => {
 
     test('one user connecting in five browsers at once ends as one live record', async () => {
       const user = provider.users[0]!;
-      const outcomes = await Promise.all(Array.from({ length: 5 }, () => httpConnect(httpBrowser(), serve.origin, publicUrl, { login: user.login, password: user.password })));
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          httpConnect(httpBrowser(), serve.origin, publicUrl, { login: user.login, password: user.password }),
+        ),
+      );
       for (const outcome of outcomes) assert.equal(outcome.status, 200, outcome.body);
       const listed = await apiClient(serve.origin, apiKey)('/accounts');
-      const mine = (listed.body['accounts'] as Array<{ id: string; subject: string; status: string }>).filter((a) => a.subject === user.sub);
+      const mine = (listed.body['accounts'] as Array<{ id: string; subject: string; status: string }>).filter(
+        (a) => a.subject === user.sub,
+      );
       assert.equal(mine.length, 1, 'one record per Google account');
       assert.equal(mine[0]!.status, 'active');
       const token = await apiClient(serve.origin, apiKey)(`/accounts/${mine[0]!.id}/access-token`);
@@ -79,17 +100,25 @@ describe('serve catalogue', { timeout: 10 * 60_000 }, () => {
       const from = '127.0.0.7';
       const call = (key: string): Promise<number> =>
         new Promise((resolve, reject) => {
-          const req = httpRequest(`${serve.origin}/api/v1/accounts`, { localAddress: from, headers: { authorization: `Bearer ${key}` }, agent: false }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
+          const req = httpRequest(
+            `${serve.origin}/api/v1/accounts`,
+            { localAddress: from, headers: { authorization: `Bearer ${key}` }, agent: false },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
           req.on('error', reject);
           req.end();
         });
       const nearMiss = apiKey.slice(0, -1) + (apiKey.endsWith('A') ? 'B' : 'A');
       const statuses: number[] = [];
       for (let i = 0; i < 25; i += 1) statuses.push(await call(i % 2 === 0 ? nearMiss : `ak_${randomBytes(32).toString('base64url')}`));
-      figures['bruteForce'] = { attempts: statuses.length, unauthorized: statuses.filter((s) => s === 401).length, limited: statuses.filter((s) => s === 429).length };
+      figures['bruteForce'] = {
+        attempts: statuses.length,
+        unauthorized: statuses.filter((s) => s === 401).length,
+        limited: statuses.filter((s) => s === 429).length,
+      };
       assert.deepEqual(statuses.slice(0, 20), new Array(20).fill(401));
       assert.deepEqual(statuses.slice(20), new Array(5).fill(429));
       assert.equal(await call(apiKey), 429, 'the address is blocked, even with the right key, until its minute is over');
@@ -140,7 +169,13 @@ describe('serve catalogue', { timeout: 10 * 60_000 }, () => {
         assert.equal(outcome.status, 200, outcome.body);
         assert.match(outcome.body, /Connected as/);
         await flood;
-        figures['slowlorisAndFlood'] = { slowlorisSockets: SLOWLORIS, floodRequests: flooded, floodStatuses: statuses, healthzMs: healthMs, genuineLoginMs: loginMs };
+        figures['slowlorisAndFlood'] = {
+          slowlorisSockets: SLOWLORIS,
+          floodRequests: flooded,
+          floodStatuses: statuses,
+          healthzMs: healthMs,
+          genuineLoginMs: loginMs,
+        };
         assert.ok((statuses[429] ?? 0) > 0, `the flood was rate-limited: ${JSON.stringify(statuses)}`);
         assert.equal(statuses[500] ?? 0, 0);
         assert.equal((await fetch(`${serve.origin}/healthz`)).status, 200);

@@ -8,6 +8,10 @@ import { updateConfig } from '../../dist/stores/config-file.js';
 const [path, format, bytes] = process.argv.slice(2);
 for (let n = 1; ; n += 1) {
   // A token that proves it is whole: its number, then padding to an exact length.
-  await updateConfig(path, { refreshToken: `1//${n}-`.padEnd(Number(bytes), 'x') }, { format, process: processInfo, lockTimeoutMs: 60_000 });
+  await updateConfig(
+    path,
+    { refreshToken: `1//${n}-`.padEnd(Number(bytes), 'x') },
+    { format, process: processInfo, lockTimeoutMs: 60_000 },
+  );
   if (n === 1) process.stdout.write('ready\n');
 }

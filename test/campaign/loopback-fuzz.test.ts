@@ -65,25 +65,83 @@ function rawExchange(port: number, chunks: readonly Buffer[], options: { halfOpe
 // ---- the generated requests -------------------------------------------------------------------
 
 const hostile = fc.oneof(
-  fc.constantFrom(`${MARKER}>`, `"><${MARKER.slice(1)} onerror=x>`, `%3C${MARKER.slice(1)}%3E`, `${MARKER}/script>`, '4%2F0Aabc', '4/0Aabc', '%00', '%ZZ', '%', '\u202e', 'é', '%C3%A9', '%FF'),
+  fc.constantFrom(
+    `${MARKER}>`,
+    `"><${MARKER.slice(1)} onerror=x>`,
+    `%3C${MARKER.slice(1)}%3E`,
+    `${MARKER}/script>`,
+    '4%2F0Aabc',
+    '4/0Aabc',
+    '%00',
+    '%ZZ',
+    '%',
+    '\u202e',
+    'é',
+    '%C3%A9',
+    '%FF',
+  ),
   fc.string({ maxLength: 24 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
 );
 const paramName = fc.oneof(
-  fc.constantFrom('code', 'state', 'error', 'error_description', 'error_uri', 'iss', 'scope', 'authuser', 'prompt', 'hd', 'code[]', 'state ', 'STATE', ''),
+  fc.constantFrom(
+    'code',
+    'state',
+    'error',
+    'error_description',
+    'error_uri',
+    'iss',
+    'scope',
+    'authuser',
+    'prompt',
+    'hd',
+    'code[]',
+    'state ',
+    'STATE',
+    '',
+  ),
   fc.string({ maxLength: 8 }),
 );
 /** A query string, its values raw or percent-encoded (a raw space or CR makes a malformed request line on purpose). */
 const query = fc
   .tuple(fc.array(fc.tuple(paramName, hostile), { maxLength: 8 }), fc.constantFrom(true, true, true, true, true, false))
-  .map(([pairs, encode]) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encode ? encodeURIComponent(v) : v.replace(/[\r\n ]/g, '+')}`).join('&'));
-const path = fc.constantFrom('/', '/', '/', '/favicon.ico', '//evil.example/', '/%2F', '/x/../', '/.', '/./', '*', 'http://evil.example/', '/\\evil', '/%00', '/?', '/index.html', '/oauth2callback');
+  .map(([pairs, encode]) =>
+    pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encode ? encodeURIComponent(v) : v.replace(/[\r\n ]/g, '+')}`).join('&'),
+  );
+const path = fc.constantFrom(
+  '/',
+  '/',
+  '/',
+  '/favicon.ico',
+  '//evil.example/',
+  '/%2F',
+  '/x/../',
+  '/.',
+  '/./',
+  '*',
+  'http://evil.example/',
+  '/\\evil',
+  '/%00',
+  '/?',
+  '/index.html',
+  '/oauth2callback',
+);
 const method = fc.constantFrom('GET', 'GET', 'GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'get', 'BREW', 'CONNECT');
 type HostKind = 'own' | 'localhost' | 'ipv6' | 'foreign' | 'wrong-port' | 'missing' | 'twice';
 const hostKind = fc.constantFrom<HostKind>('own', 'own', 'own', 'localhost', 'ipv6', 'foreign', 'wrong-port', 'missing', 'twice');
 const extraHeaders = fc.array(
   fc.oneof(
-    fc.constantFrom('Connection: close', 'Connection: keep-alive', 'Transfer-Encoding: chunked', 'Content-Length: 5', 'Content-Length: -1', 'Expect: 100-continue', 'Upgrade: websocket', `Cookie: a=${MARKER}`, `Referer: http://evil.example/${MARKER}`),
+    fc.constantFrom(
+      'Connection: close',
+      'Connection: keep-alive',
+      'Transfer-Encoding: chunked',
+      'Content-Length: 5',
+      'Content-Length: -1',
+      'Expect: 100-continue',
+      'Upgrade: websocket',
+      `Cookie: a=${MARKER}`,
+      `Referer: http://evil.example/${MARKER}`,
+    ),
     fc.tuple(fc.stringMatching(/^[A-Za-z-]{1,12}$/), fc.string({ maxLength: 20 })).map(([k, v]) => `${k}: ${v.replace(/[\r\n]/g, ' ')}`),
   ),
   { maxLength: 3 },
@@ -92,9 +150,30 @@ type Size = 'normal' | 'long-url' | 'huge-headers' | 'many-params';
 const size = fc.constantFrom<Size>('normal', 'normal', 'normal', 'normal', 'normal', 'normal', 'long-url', 'huge-headers', 'many-params');
 type Shape = 'whole' | 'pipelined' | 'half-open' | 'dribbled' | 'truncated';
 const shape = fc.constantFrom<Shape>('whole', 'whole', 'whole', 'pipelined', 'half-open', 'dribbled', 'truncated');
-const version = fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1 x', '');
+const version = fc.constantFrom(
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.1',
+  'HTTP/1.0',
+  'HTTP/2.0',
+  'HTTP/1.1 x',
+  '',
+);
 
-const fuzzRequest = fc.record({ method, path, query, hostKind, extraHeaders, size, shape, version, body: fc.option(hostile, { nil: undefined, freq: 4 }) });
+const fuzzRequest = fc.record({
+  method,
+  path,
+  query,
+  hostKind,
+  extraHeaders,
+  size,
+  shape,
+  version,
+  body: fc.option(hostile, { nil: undefined, freq: 4 }),
+});
 type FuzzRequest = typeof fuzzRequest extends fc.Arbitrary<infer T> ? T : never;
 
 function render(r: FuzzRequest, port: number): { chunks: Buffer[]; halfOpen: boolean; gapMs: number } {
@@ -104,7 +183,15 @@ function render(r: FuzzRequest, port: number): { chunks: Buffer[]; halfOpen: boo
   if (r.size === 'many-params') q += '&p=1'.repeat(10_000);
   if (q !== '' && r.path !== '*') target += (target.includes('?') ? '&' : '?') + q;
   const headers: string[] = [];
-  const host = { own: `127.0.0.1:${port}`, localhost: `localhost:${port}`, ipv6: `[::1]:${port}`, foreign: 'evil.example', 'wrong-port': '127.0.0.1:1', missing: '', twice: '' }[r.hostKind];
+  const host = {
+    own: `127.0.0.1:${port}`,
+    localhost: `localhost:${port}`,
+    ipv6: `[::1]:${port}`,
+    foreign: 'evil.example',
+    'wrong-port': '127.0.0.1:1',
+    missing: '',
+    twice: '',
+  }[r.hostKind];
   if (r.hostKind === 'twice') headers.push(`Host: 127.0.0.1:${port}`, 'Host: evil.example');
   else if (host) headers.push(`Host: ${host}`);
   headers.push(...r.extraHeaders);
@@ -153,7 +240,15 @@ describe(`loopback fuzzing: ${RUNS} runs × ${PER_RUN} generated requests, one g
     secrets = join(dir, 'client.json');
     await writeFile(
       secrets,
-      JSON.stringify({ installed: { client_id: 'fuzz.apps.googleusercontent.com', client_secret: 'GOCSPX-fuzz-secret-0123', auth_uri: fake.authUri, token_uri: fake.tokenUri, redirect_uris: ['http://localhost'] } }),
+      JSON.stringify({
+        installed: {
+          client_id: 'fuzz.apps.googleusercontent.com',
+          client_secret: 'GOCSPX-fuzz-secret-0123',
+          auth_uri: fake.authUri,
+          token_uri: fake.tokenUri,
+          redirect_uris: ['http://localhost'],
+        },
+      }),
     );
   });
   after(async () => {
@@ -187,9 +282,18 @@ describe(`loopback fuzzing: ${RUNS} runs × ${PER_RUN} generated requests, one g
       const state = url.searchParams.get('state')!;
       const port = Number(new URL(url.searchParams.get('redirect_uri')!).port);
       const requests = fc.sample(fuzzRequest, { numRuns: PER_RUN, seed });
-      const genuineAt = Math.floor(PER_RUN / 4 + ((seed * 2654435761) % 1009) / 1009 * (PER_RUN * 3) / 4); // in the last three quarters
+      const genuineAt = Math.floor(PER_RUN / 4 + ((((seed * 2654435761) % 1009) / 1009) * (PER_RUN * 3)) / 4); // in the last three quarters
       const fdsBefore = fdCount(run.pid);
-      const figures: RunFigures = { requests: 0, crashes: 0, unescaped: 0, tokenCalls: 0, genuineSuccess: false, exitAfterPageMs: -1, leakedFds: 0, statuses: {} };
+      const figures: RunFigures = {
+        requests: 0,
+        crashes: 0,
+        unescaped: 0,
+        tokenCalls: 0,
+        genuineSuccess: false,
+        exitAfterPageMs: -1,
+        leakedFds: 0,
+        statuses: {},
+      };
       let pageAt = 0;
       const problems: string[] = [];
 
@@ -198,7 +302,15 @@ describe(`loopback fuzzing: ${RUNS} runs × ${PER_RUN} generated requests, one g
           // Settle: every fuzz socket so far is closed by now, or it leaked.
           await new Promise((r) => setTimeout(r, 150));
           figures.leakedFds = Math.max(0, fdCount(run.pid) - fdsBefore);
-          const genuine = await rawExchange(port, [Buffer.from(`GET /?state=${encodeURIComponent(state)}&code=4%2F0Agenuine-code&scope=${encodeURIComponent('https://www.googleapis.com/auth/adwords')} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)], { halfOpen: false, gapMs: 0, ms: 15_000 });
+          const genuine = await rawExchange(
+            port,
+            [
+              Buffer.from(
+                `GET /?state=${encodeURIComponent(state)}&code=4%2F0Agenuine-code&scope=${encodeURIComponent('https://www.googleapis.com/auth/adwords')} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`,
+              ),
+            ],
+            { halfOpen: false, gapMs: 0, ms: 15_000 },
+          );
           pageAt = genuine.receivedAt;
           figures.genuineSuccess = genuine.text.startsWith('HTTP/1.1 200 ') && genuine.text.includes(SUCCESS);
           if (!figures.genuineSuccess) problems.push(`the genuine callback got: ${genuine.text.slice(0, 300)}`);
@@ -226,7 +338,8 @@ describe(`loopback fuzzing: ${RUNS} runs × ${PER_RUN} generated requests, one g
             figures.crashes += 1;
             problems.push(`${status} for ${JSON.stringify(request).slice(0, 300)}`);
           }
-          if (status === 200 && i < genuineAt) problems.push(`a generated request was answered 200: ${JSON.stringify(request).slice(0, 300)}`);
+          if (status === 200 && i < genuineAt)
+            problems.push(`a generated request was answered 200: ${JSON.stringify(request).slice(0, 300)}`);
         }
         if (reply.text.includes(MARKER) || /<zq/i.test(reply.text)) {
           figures.unescaped += 1;

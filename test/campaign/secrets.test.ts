@@ -21,8 +21,13 @@ const echo = (r: RecordedRequest): string => `${r.method} ${r.url} ${JSON.string
 const echoOAuthError =
   (status = 400): Responder =>
   (r) => ({ status, json: { error: 'invalid_request', error_description: `you sent: ${echo(r)}` } });
-const echoAdsError: Responder = (r) => ({ status: 403, json: { error: { code: 403, status: 'PERMISSION_DENIED', message: `you sent: ${echo(r)}`, details: [] } } });
-const accessTokenFor: Responder = () => ({ json: { access_token: ACCESS, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/adwords' } });
+const echoAdsError: Responder = (r) => ({
+  status: 403,
+  json: { error: { code: 403, status: 'PERMISSION_DENIED', message: `you sent: ${echo(r)}`, details: [] } },
+});
+const accessTokenFor: Responder = () => ({
+  json: { access_token: ACCESS, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/adwords' },
+});
 
 let fake: FakeGoogleApis;
 let dir: string;
@@ -39,7 +44,15 @@ before(async () => {
   config = join(dir, 'google-ads.yaml');
   await writeFile(
     clientFile,
-    JSON.stringify({ installed: { client_id: fake.clientId, client_secret: fake.clientSecret, auth_uri: `${fake.origin}/auth`, token_uri: fake.tokenUri, redirect_uris: ['http://localhost'] } }),
+    JSON.stringify({
+      installed: {
+        client_id: fake.clientId,
+        client_secret: fake.clientSecret,
+        auth_uri: `${fake.origin}/auth`,
+        token_uri: fake.tokenUri,
+        redirect_uris: ['http://localhost'],
+      },
+    }),
   );
 });
 after(async () => {
@@ -91,7 +104,9 @@ describe('secrets stay secret while every endpoint echoes its request', { timeou
     fake.on('token', echoOAuthError(400));
     const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--headless', '--debug', '--timeout', '30'], { t, env: cliEnv() });
     const url = await cli.consentUrl();
-    cli.end(`${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`);
+    cli.end(
+      `${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`,
+    );
     const exit = await cli.waitForExit(30_000);
     assert.notEqual(exit.code, 0);
     assert.equal(fake.requestsTo('token').length, 1);
@@ -101,10 +116,23 @@ describe('secrets stay secret while every endpoint echoes its request', { timeou
 
   it('generate --json --config: the refresh token goes to stdout and the config file only; the access token nowhere', async (t) => {
     fake.reset();
-    fake.on('token', () => ({ json: { access_token: ACCESS, refresh_token: fake.refreshToken, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/adwords' } }));
-    const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--headless', '--timeout', '30', '--json', '--config', config], { t, env: { ...cliEnv(), ADS_OAUTH_DEBUG: '' } });
+    fake.on('token', () => ({
+      json: {
+        access_token: ACCESS,
+        refresh_token: fake.refreshToken,
+        expires_in: 3599,
+        token_type: 'Bearer',
+        scope: 'https://www.googleapis.com/auth/adwords',
+      },
+    }));
+    const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--headless', '--timeout', '30', '--json', '--config', config], {
+      t,
+      env: { ...cliEnv(), ADS_OAUTH_DEBUG: '' },
+    });
     const url = await cli.consentUrl();
-    cli.end(`${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`);
+    cli.end(
+      `${url.searchParams.get('redirect_uri')}?state=${encodeURIComponent(url.searchParams.get('state')!)}&code=${encodeURIComponent(CODE)}\n`,
+    );
     const exit = await cli.waitForExit(30_000);
     assert.equal(exit.code, 0, exit.stderr);
     assert.ok(exit.stdout.includes(fake.refreshToken));

@@ -23,9 +23,24 @@ const TOKEN_BYTES = 64 * 1024;
 
 /** Per format: a file with comments and foreign keys that every write must keep. */
 const FORMATS: { format: string; name: string; before: string; kept: RegExp[] }[] = [
-  { format: 'yaml', name: 'google-ads.yaml', before: '# keep this comment\nclient_id: keep-me\nrefresh_token: first\nuse_proto_plus: True\n', kept: [/^# keep this comment$/m, /^use_proto_plus: True$/m] },
-  { format: 'java', name: 'ads.properties', before: '# keep\napi.googleads.clientId=keep-me\napi.googleads.refreshToken=first\nother.key=stay\n', kept: [/^# keep$/m, /^other\.key=stay$/m] },
-  { format: 'dotenv', name: '.env', before: '# keep\nGOOGLE_ADS_CLIENT_ID=keep-me\nGOOGLE_ADS_REFRESH_TOKEN=first\nOTHER=stay\n', kept: [/^# keep$/m, /^OTHER=stay$/m] },
+  {
+    format: 'yaml',
+    name: 'google-ads.yaml',
+    before: '# keep this comment\nclient_id: keep-me\nrefresh_token: first\nuse_proto_plus: True\n',
+    kept: [/^# keep this comment$/m, /^use_proto_plus: True$/m],
+  },
+  {
+    format: 'java',
+    name: 'ads.properties',
+    before: '# keep\napi.googleads.clientId=keep-me\napi.googleads.refreshToken=first\nother.key=stay\n',
+    kept: [/^# keep$/m, /^other\.key=stay$/m],
+  },
+  {
+    format: 'dotenv',
+    name: '.env',
+    before: '# keep\nGOOGLE_ADS_CLIENT_ID=keep-me\nGOOGLE_ADS_REFRESH_TOKEN=first\nOTHER=stay\n',
+    kept: [/^# keep$/m, /^OTHER=stay$/m],
+  },
 ];
 
 const dirs: string[] = [];
@@ -88,7 +103,11 @@ describe(`writers: ${KILLS} kill -9 mid-write`, { timeout: 20 * 60_000 }, () => 
       const old = new Date(Date.now() - 2 * STRAY_AGE_MS);
       const strays = readdirSync(dir).filter((name) => name.endsWith('.tmp') || name.includes('.lock.new-'));
       for (const name of strays) utimesSync(join(dir, name), old, old);
-      await updateConfig(path, { refreshToken: '1//0-'.padEnd(TOKEN_BYTES, 'x') }, { format: spec.format, process: processInfo, lockTimeoutMs: 10_000 });
+      await updateConfig(
+        path,
+        { refreshToken: '1//0-'.padEnd(TOKEN_BYTES, 'x') },
+        { format: spec.format, process: processInfo, lockTimeoutMs: 10_000 },
+      );
       check(path, spec, (await readConfig(path, spec.format)).values.refreshToken, `${spec.name} after the kills`);
       const left = readdirSync(dir).filter((name) => name.endsWith('.tmp') || name.includes('.lock.new-'));
       figures.strayTemps += left.length;
@@ -111,7 +130,11 @@ describe(`writers: ${INJECTIONS} injected ENOSPC / EIO / EDQUOT faults`, { timeo
         const step = steps[round % steps.length]!;
         const code = codes[Math.floor(round / steps.length) % codes.length]!;
         const token = `1//${round}-`.padEnd(TOKEN_BYTES, 'x');
-        const error = await updateConfig(path, { refreshToken: token }, { format: spec.format, process: processInfo, fs: faultyFs(step, code) }).then(
+        const error = await updateConfig(
+          path,
+          { refreshToken: token },
+          { format: spec.format, process: processInfo, fs: faultyFs(step, code) },
+        ).then(
           () => undefined,
           (e: unknown) => e,
         );

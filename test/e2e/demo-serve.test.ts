@@ -87,7 +87,10 @@ describe('npm run demo -- serve', { timeout: 120_000 }, () => {
         const token = await fetch(`${open}/api/v1/accounts/${accounts[0]!.id}/access-token`, { headers });
         assert.equal(token.status, 200);
         demo.killGroup('SIGINT'); // what Ctrl-C in the terminal does
-        await Promise.race([demo.closed, new Promise((_, reject) => setTimeout(() => reject(new Error(`still running after SIGINT:\n${demo.output()}`)), 15_000))]);
+        await Promise.race([
+          demo.closed,
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`still running after SIGINT:\n${demo.output()}`)), 15_000)),
+        ]);
         assert.ok((await fetch(`${open}/healthz`).catch(() => undefined)) === undefined, 'the server is gone');
       } finally {
         demo.killGroup();

@@ -20,7 +20,11 @@ interface Ran {
   stderr: string;
 }
 
-function example(name: string, args: string[], env: Record<string, string> = {}): { child: ChildProcessWithoutNullStreams; done: Promise<Ran>; stderrSoFar: () => string } {
+function example(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcessWithoutNullStreams; done: Promise<Ran>; stderrSoFar: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'examples', name), ...args], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: tmpdir(), NODE_NO_WARNINGS: '1', ...env },
@@ -87,7 +91,18 @@ describe('library examples', { timeout: 180_000 }, () => {
 
   test('examples/verify-token.ts: every check passes for a live token, and a dead one says why (exit 1)', async () => {
     const clientFile = join(dir, 'fake-client.json');
-    await writeFile(clientFile, JSON.stringify({ installed: { client_id: fake.clientId, client_secret: fake.clientSecret, auth_uri: `${fake.origin}/auth`, token_uri: fake.tokenUri, redirect_uris: ['http://localhost'] } }));
+    await writeFile(
+      clientFile,
+      JSON.stringify({
+        installed: {
+          client_id: fake.clientId,
+          client_secret: fake.clientSecret,
+          auth_uri: `${fake.origin}/auth`,
+          token_uri: fake.tokenUri,
+          redirect_uris: ['http://localhost'],
+        },
+      }),
+    );
     const env = { ADS_OAUTH_TOKENINFO_URI: fake.tokeninfoUri, GOOGLE_ADS_API_ENDPOINT: fake.adsEndpoint };
     const live = await example('verify-token.ts', [clientFile], { ...env, GOOGLE_ADS_REFRESH_TOKEN: fake.refreshToken }).done;
     assert.equal(live.code, 0, live.stderr + live.stdout);

@@ -132,7 +132,13 @@ describe('generate-user-credentials: unusable client secrets files', { timeout: 
       name: 'a web client with no redirect URIs',
       make: () =>
         file('web-no-redirects.json', {
-          web: { client_id: 'w.apps.googleusercontent.com', client_secret: SECRET, auth_uri: AUTH_URI, token_uri: TOKEN_URI, redirect_uris: [] },
+          web: {
+            client_id: 'w.apps.googleusercontent.com',
+            client_secret: SECRET,
+            auth_uri: AUTH_URI,
+            token_uri: TOKEN_URI,
+            redirect_uris: [],
+          },
         }),
       message: /no registered redirect URIs/,
     },
@@ -165,17 +171,13 @@ describe('generate-user-credentials: unusable client secrets files', { timeout: 
 
   // Hand-edited files: V8's JSON.parse messages quote the text around the error, which may be
   // the client secret itself.
-  test(
-    'a broken JSON file does not echo part of the client secret in the error',
-    { timeout: 60_000 },
-    async () => {
-      const text = `{"installed": {"client_id": "1234-abc.apps.googleusercontent.com", "client_secret": ${SECRET}, "token_uri": "${TOKEN_URI}"}}`;
-      const path = await file('unquoted-secret.json', text);
-      const exit = await run(path);
-      assertInputError(exit, path, /not valid JSON/);
-      assertNoSecretFragment(exit, SECRET);
-    },
-  );
+  test('a broken JSON file does not echo part of the client secret in the error', { timeout: 60_000 }, async () => {
+    const text = `{"installed": {"client_id": "1234-abc.apps.googleusercontent.com", "client_secret": ${SECRET}, "token_uri": "${TOKEN_URI}"}}`;
+    const path = await file('unquoted-secret.json', text);
+    const exit = await run(path);
+    assertInputError(exit, path, /not valid JSON/);
+    assertNoSecretFragment(exit, SECRET);
+  });
 
   test('--client_secrets_path is required: exit 2 (usage)', { timeout: 60_000 }, async () => {
     const exit = await runCli(['--no-open']);
@@ -187,7 +189,10 @@ describe('generate-user-credentials: unusable client secrets files', { timeout: 
   test('a ~/ path is expanded against HOME', { timeout: 60_000 }, async (t) => {
     const home = join(dir, 'home');
     await mkdir(home, { recursive: true });
-    await writeFile(join(home, 'client.json'), JSON.stringify(installed({ auth_uri: 'http://127.0.0.1:9/o/oauth2/auth', token_uri: 'http://127.0.0.1:9/token' })));
+    await writeFile(
+      join(home, 'client.json'),
+      JSON.stringify(installed({ auth_uri: 'http://127.0.0.1:9/o/oauth2/auth', token_uri: 'http://127.0.0.1:9/token' })),
+    );
     const cli = await spawnCli(['--client_secrets_path=~/client.json', '--no-open'], { t, env: { HOME: home } });
     const url = await cli.consentUrl();
     assert.equal(url.origin, 'http://127.0.0.1:9');

@@ -234,7 +234,11 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
     const page = await browser.page();
     let finalUrl: string;
     try {
-      ({ finalUrl } = await completeConsent(page, url.href, { login: provider.user.login, password: provider.user.password, action: 'deny' }));
+      ({ finalUrl } = await completeConsent(page, url.href, {
+        login: provider.user.login,
+        password: provider.user.password,
+        action: 'deny',
+      }));
     } finally {
       await page.close();
     }
@@ -262,17 +266,21 @@ describe('generate-user-credentials --headless', { timeout: 300_000 }, () => {
     assertNoToken(exit);
   });
 
-  test('on a terminal, a bad paste re-prompts and the good one then works', { timeout: 60_000, skip: !HAS_SCRIPT && 'needs util-linux script' }, async (t) => {
-    const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--headless'], { t, tty: true });
-    const url = await cli.consentUrl();
-    await cli.waitForStderr(/Paste the address here \(\d+:\d\d left\): /);
-    cli.write('"quoted"\n');
-    await cli.waitForStderr(/wrapped in quotes[^\n]*\r?\nPaste the address here \(\d+:\d\d left\): /);
-    assert.equal(cli.done, false, 'a bad paste on a terminal ended the run');
-    const outcome = await consent(url);
-    cli.write(`${outcome.finalUrl}\n`);
-    const exit = await cli.waitForExit();
-    assert.equal(exit.code, 0, exit.stdout);
-    assert.match(exit.stdout, /Your refresh token is: \S+/);
-  });
+  test(
+    'on a terminal, a bad paste re-prompts and the good one then works',
+    { timeout: 60_000, skip: !HAS_SCRIPT && 'needs util-linux script' },
+    async (t) => {
+      const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--headless'], { t, tty: true });
+      const url = await cli.consentUrl();
+      await cli.waitForStderr(/Paste the address here \(\d+:\d\d left\): /);
+      cli.write('"quoted"\n');
+      await cli.waitForStderr(/wrapped in quotes[^\n]*\r?\nPaste the address here \(\d+:\d\d left\): /);
+      assert.equal(cli.done, false, 'a bad paste on a terminal ended the run');
+      const outcome = await consent(url);
+      cli.write(`${outcome.finalUrl}\n`);
+      const exit = await cli.waitForExit();
+      assert.equal(exit.code, 0, exit.stdout);
+      assert.match(exit.stdout, /Your refresh token is: \S+/);
+    },
+  );
 });

@@ -73,21 +73,25 @@ describe('generate-user-credentials: the loopback listener', { timeout: 300_000 
     await finish(cli, url);
   });
 
-  test('a callback with a foreign state gets 400, is not exchanged, and the real consent still completes', { timeout: 60_000 }, async (t) => {
-    const { cli, url, port } = await start(t);
-    const bogus = await rawRequest(port, '/?code=bogus-code-123&state=not-this-runs-state');
-    assert.equal(bogus.status, 400);
-    assertProtectiveHeaders(bogus);
-    assert.match(bogus.body, /does not match this run/);
-    assert.match(bogus.body, /Still waiting/);
-    assert.ok(!bogus.body.includes('bogus-code-123'), 'the page echoes the code');
-    await cli.waitForStderr(/Ignored a callback: .*does not match this run/);
-    assert.ok(!cli.stderr.includes('exchanging'), 'the foreign code was exchanged');
-    assert.equal(cli.done, false, 'the run ended on a foreign callback');
-    assert.equal(await canBind(port), false, 'the listener closed on a foreign callback');
-    const stderr = await finish(cli, url);
-    assert.ok(!stderr.includes('bogus-code-123'));
-  });
+  test(
+    'a callback with a foreign state gets 400, is not exchanged, and the real consent still completes',
+    { timeout: 60_000 },
+    async (t) => {
+      const { cli, url, port } = await start(t);
+      const bogus = await rawRequest(port, '/?code=bogus-code-123&state=not-this-runs-state');
+      assert.equal(bogus.status, 400);
+      assertProtectiveHeaders(bogus);
+      assert.match(bogus.body, /does not match this run/);
+      assert.match(bogus.body, /Still waiting/);
+      assert.ok(!bogus.body.includes('bogus-code-123'), 'the page echoes the code');
+      await cli.waitForStderr(/Ignored a callback: .*does not match this run/);
+      assert.ok(!cli.stderr.includes('exchanging'), 'the foreign code was exchanged');
+      assert.equal(cli.done, false, 'the run ended on a foreign callback');
+      assert.equal(await canBind(port), false, 'the listener closed on a foreign callback');
+      const stderr = await finish(cli, url);
+      assert.ok(!stderr.includes('bogus-code-123'));
+    },
+  );
 
   test('a callback without state gets 400 and the run keeps waiting', { timeout: 60_000 }, async (t) => {
     const { cli, url, port } = await start(t);
@@ -110,21 +114,28 @@ describe('generate-user-credentials: the loopback listener', { timeout: 300_000 
     await finish(cli, url);
   });
 
-  test("mix-up defence: this run's state with another issuer's iss fails (exit 6) without exchanging the code", { timeout: 60_000 }, async (t) => {
-    const { cli, url, port } = await start(t);
-    const state = url.searchParams.get('state')!;
-    const response = await rawRequest(port, `/?code=stolen-code-42&state=${encodeURIComponent(state)}&iss=${encodeURIComponent('https://evil.example')}`);
-    assert.equal(response.status, 400);
-    assert.match(response.body, /Authorization failed/);
-    assert.ok(!response.body.includes('stolen-code-42'));
-    const exit = await cli.waitForExit();
-    assert.equal(exit.code, 6, exit.stderr);
-    assert.match(exit.stderr, /"iss" parameter does not name/);
-    assert.ok(!exit.stderr.includes('exchanging'), 'the code was exchanged');
-    assert.ok(!exit.stderr.includes('stolen-code-42'));
-    assert.equal(exit.stdout, '');
-    assert.ok(await canBind(port));
-  });
+  test(
+    "mix-up defence: this run's state with another issuer's iss fails (exit 6) without exchanging the code",
+    { timeout: 60_000 },
+    async (t) => {
+      const { cli, url, port } = await start(t);
+      const state = url.searchParams.get('state')!;
+      const response = await rawRequest(
+        port,
+        `/?code=stolen-code-42&state=${encodeURIComponent(state)}&iss=${encodeURIComponent('https://evil.example')}`,
+      );
+      assert.equal(response.status, 400);
+      assert.match(response.body, /Authorization failed/);
+      assert.ok(!response.body.includes('stolen-code-42'));
+      const exit = await cli.waitForExit();
+      assert.equal(exit.code, 6, exit.stderr);
+      assert.match(exit.stderr, /"iss" parameter does not name/);
+      assert.ok(!exit.stderr.includes('exchanging'), 'the code was exchanged');
+      assert.ok(!exit.stderr.includes('stolen-code-42'));
+      assert.equal(exit.stdout, '');
+      assert.ok(await canBind(port));
+    },
+  );
 
   test('--port N already in use: exit 7 naming the port', { timeout: 60_000 }, async () => {
     const blocker = createServer();

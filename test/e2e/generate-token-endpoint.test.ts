@@ -37,7 +37,11 @@ describe('generate-user-credentials: a misbehaving token endpoint', { timeout: 1
   });
 
   /** Starts a headless run and pastes the answer `params` (with this run's state) for the redirect URI. */
-  async function pasteAnswer(t: TestContext, params: Record<string, string>, extra: string[] = []): Promise<{ exit: CliExit; elapsedMs: number }> {
+  async function pasteAnswer(
+    t: TestContext,
+    params: Record<string, string>,
+    extra: string[] = [],
+  ): Promise<{ exit: CliExit; elapsedMs: number }> {
     const cli = await spawnCli([`--client_secrets_path=${clientFile}`, '--headless', ...extra], { t });
     const url = await cli.consentUrl();
     const answer = new URL(url.searchParams.get('redirect_uri')!);

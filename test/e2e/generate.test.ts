@@ -130,7 +130,10 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     // stdout: the token and the google-ads.yaml snippet; nothing else.
     // The snippet is valid YAML holding the client ID and the token (quoted when YAML needs it,
     // e.g. a token starting with "-").
-    const snippet = exit.stdout.split('\n').filter((line) => /^(client_id|client_secret|refresh_token): /.test(line)).join('\n');
+    const snippet = exit.stdout
+      .split('\n')
+      .filter((line) => /^(client_id|client_secret|refresh_token): /.test(line))
+      .join('\n');
     const parsed = parseYaml(snippet) as Record<string, unknown>;
     assert.equal(parsed['client_id'], provider.installed.client_id);
     assert.equal(parsed['refresh_token'], token);
@@ -156,10 +159,9 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     const redirectUri = url.searchParams.get('redirect_uri')!;
     const page = await browser.page();
     try {
-      const responsePromise = page.waitForResponse(
-        (r) => r.url().startsWith(redirectUri) && r.request().isNavigationRequest(),
-        { timeout: 45_000 },
-      );
+      const responsePromise = page.waitForResponse((r) => r.url().startsWith(redirectUri) && r.request().isNavigationRequest(), {
+        timeout: 45_000,
+      });
       const outcome = await completeConsent(page, url.href, login());
       const response = await responsePromise;
       const headers = await response.allHeaders();
@@ -290,10 +292,7 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
   });
 
   test('granular consent: an unticked scope fails with exit 5 naming it', { timeout: 60_000 }, async (t) => {
-    const cli = await spawnCli(
-      [`--client_secrets_path=${installedFile}`, '--no-open', '--additional_scopes', USERINFO_EMAIL_SCOPE],
-      { t },
-    );
+    const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--no-open', '--additional_scopes', USERINFO_EMAIL_SCOPE], { t });
     const url = await cli.consentUrl();
     assert.equal(url.searchParams.get('scope'), `${ADWORDS_SCOPE} ${USERINFO_EMAIL_SCOPE}`);
     const outcome = await consent(url, { untick: [USERINFO_EMAIL_SCOPE] });

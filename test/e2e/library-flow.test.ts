@@ -44,12 +44,16 @@ describe('runLoopbackFlow against oidc-provider', () => {
     }
   }
 
-  test('a web client: the flow uses its registered loopback redirect URI, exactly, with no redirect given', { timeout: 120_000 }, async () => {
-    const result = await consent('web');
-    assert.equal(result.redirectUri, registered);
-    assert.ok(result.refreshToken.length > 10);
-    assert.equal(result.clientId, provider.web.client_id);
-  });
+  test(
+    'a web client: the flow uses its registered loopback redirect URI, exactly, with no redirect given',
+    { timeout: 120_000 },
+    async () => {
+      const result = await consent('web');
+      assert.equal(result.redirectUri, registered);
+      assert.ok(result.refreshToken.length > 10);
+      assert.equal(result.clientId, provider.web.client_id);
+    },
+  );
 
   test('an installed client: an ephemeral loopback port', { timeout: 120_000 }, async () => {
     const result = await consent('installed');
@@ -61,7 +65,11 @@ describe('runLoopbackFlow against oidc-provider', () => {
     const json = provider.clientSecrets('web') as { web: Record<string, unknown> };
     const client = parseClientSecrets(JSON.stringify({ web: { ...json.web, redirect_uris: ['https://app.example.com/cb'] } }), 'web.json');
     await assert.rejects(
-      runLoopbackFlow(createConfiguration(client), { scopes: [ADWORDS_SCOPE], timeoutMs: 1_000, onAuthorizationUrl: () => assert.fail('no URL') }),
+      runLoopbackFlow(createConfiguration(client), {
+        scopes: [ADWORDS_SCOPE],
+        timeoutMs: 1_000,
+        onAuthorizationUrl: () => assert.fail('no URL'),
+      }),
       (error: unknown) => error instanceof AdsOAuthError && error.code === 'NO_REDIRECT_URI' && error.hints.includes('headless'),
     );
   });

@@ -50,7 +50,7 @@ function runCli(name: 'verify' | 'revoke' | 'customers', args: string[], env: Re
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(killer);
-      resolve({ code, stdout, stderr});
+      resolve({ code, stdout, stderr });
     });
     child.stdin.end(stdin);
   });
@@ -119,10 +119,18 @@ describe('lifecycle against the oidc-provider peer', { timeout: 180_000 }, () =>
 
   test('verify refreshes at the peer, revoke kills the token, the next verify explains invalid_grant', async () => {
     const creds = { refreshToken };
-    const config = createConfiguration(defineClient({ clientId: provider.installed.client_id, clientSecret: provider.installed.client_secret }), undefined, {
-      fetch,
-      endpoints: { tokenUri: new URL(provider.tokenUri), revocationUri: new URL(provider.revokeUri), tokeninfoUri: new URL(fake.tokeninfoUri) },
-    });
+    const config = createConfiguration(
+      defineClient({ clientId: provider.installed.client_id, clientSecret: provider.installed.client_secret }),
+      undefined,
+      {
+        fetch,
+        endpoints: {
+          tokenUri: new URL(provider.tokenUri),
+          revocationUri: new URL(provider.revokeUri),
+          tokeninfoUri: new URL(fake.tokeninfoUri),
+        },
+      },
+    );
 
     const first = await verifyCredentials(config, creds);
     assert.equal(first.ok, true, JSON.stringify(first.problems));
@@ -220,7 +228,10 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
   test('verify: an Ads API refusal exits 9 and names the Ads error', async () => {
     await writeConfig();
     fake.reset();
-    fake.on('listAccessibleCustomers', adsError(403, 'PERMISSION_DENIED', { authorizationError: 'CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION' }));
+    fake.on(
+      'listAccessibleCustomers',
+      adsError(403, 'PERMISSION_DENIED', { authorizationError: 'CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION' }),
+    );
     const r = await runCli('verify', ['--config', config], fake.env());
     assert.equal(r.code, 9);
     assert.match(r.stderr, /\[CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION\]/);
@@ -229,7 +240,10 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
 
   test('verify: an unreachable endpoint exits 7 (network), not a token verdict', async () => {
     await writeConfig();
-    const r = await runCli('verify', ['--config', config, '--timeout', '2'], { ...fake.env(), ADS_OAUTH_TOKEN_URI: 'http://127.0.0.1:9/token' });
+    const r = await runCli('verify', ['--config', config, '--timeout', '2'], {
+      ...fake.env(),
+      ADS_OAUTH_TOKEN_URI: 'http://127.0.0.1:9/token',
+    });
     assert.equal(r.code, 7);
     assert.match(r.stderr, /\[network\]/);
   });
@@ -237,7 +251,10 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
   test('verify: an Ads API error whose codes carry terminal escapes is printed escaped, never obeyed (issue 10 defect 5)', async () => {
     await writeConfig();
     fake.reset();
-    fake.on('listAccessibleCustomers', adsError(403, 'PERMISSION\x1b[2J_DENIED', { authorizationError: 'NOT\x1b]0;owned\x07_APPROVED' }, 'No\x1b[31m red \u202eevil'));
+    fake.on(
+      'listAccessibleCustomers',
+      adsError(403, 'PERMISSION\x1b[2J_DENIED', { authorizationError: 'NOT\x1b]0;owned\x07_APPROVED' }, 'No\x1b[31m red \u202eevil'),
+    );
     const r = await runCli('verify', ['--config', config], fake.env());
     assert.equal(r.code, 9, r.stderr);
     assert.match(r.stderr, /NOT\\x1b\]0;owned\\x07_APPROVED/);
@@ -280,7 +297,14 @@ describe('the CLI as a process, against the fake Google APIs', { timeout: 120_00
     const clientFile = join(dir, 'client.json');
     await writeFile(
       clientFile,
-      JSON.stringify({ installed: { client_id: fake.clientId, client_secret: fake.clientSecret, auth_uri: `${fake.origin}/auth`, token_uri: fake.tokenUri } }),
+      JSON.stringify({
+        installed: {
+          client_id: fake.clientId,
+          client_secret: fake.clientSecret,
+          auth_uri: `${fake.origin}/auth`,
+          token_uri: fake.tokenUri,
+        },
+      }),
     );
     const r = await runCli('revoke', ['--client_secrets_path', clientFile, '--json'], fake.env(), fake.refreshToken);
     assert.equal(r.code, 0, r.stderr);

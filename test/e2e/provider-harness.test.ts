@@ -37,10 +37,11 @@ async function startCallbackServer(port = 0): Promise<CallbackServer> {
   return {
     port: (server.address() as AddressInfo).port,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -117,7 +118,13 @@ describe('google-like provider + headless Chromium harness', { timeout: 180_000 
     assert.equal(callback.searchParams.get('iss'), provider.issuer, 'RFC 9207 iss in the authorization response');
     const params = oauth.validateAuthResponse(as, client, callback, state);
     const response = await oauth.authorizationCodeGrantRequest(
-      as, client, clientOf(kind).auth, params, redirectUri, codeVerifier, insecure,
+      as,
+      client,
+      clientOf(kind).auth,
+      params,
+      redirectUri,
+      codeVerifier,
+      insecure,
     );
     const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
     return { outcome, tokens, client };
@@ -163,9 +170,11 @@ describe('google-like provider + headless Chromium harness', { timeout: 180_000 
     assert.equal(callback.port, String(deadPort));
     assert.ok(callback.searchParams.get('code'));
     const params = oauth.validateAuthResponse(as, client, callback, state);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(
-      as, client, clientOf('installed').auth, params, redirectUri, codeVerifier, insecure,
-    ));
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, clientOf('installed').auth, params, redirectUri, codeVerifier, insecure),
+    );
     assert.ok(tokens.refresh_token);
   });
 
@@ -173,9 +182,11 @@ describe('google-like provider + headless Chromium harness', { timeout: 180_000 
     const redirectUri = `http://127.0.0.1:${loopback.port}/`;
     const { outcome, state, client, codeVerifier } = await authorize('installed', redirectUri, { offline: false });
     const params = oauth.validateAuthResponse(as, client, new URL(outcome.finalUrl), state);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(
-      as, client, clientOf('installed').auth, params, redirectUri, codeVerifier, insecure,
-    ));
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, clientOf('installed').auth, params, redirectUri, codeVerifier, insecure),
+    );
     assert.ok(tokens.access_token);
     assert.equal(tokens.refresh_token, undefined);
   });
@@ -187,9 +198,11 @@ describe('google-like provider + headless Chromium harness', { timeout: 180_000 
       consent: { untick: [USERINFO_EMAIL_SCOPE] },
     });
     const params = oauth.validateAuthResponse(as, client, new URL(outcome.finalUrl), state);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(
-      as, client, clientOf('installed').auth, params, redirectUri, codeVerifier, insecure,
-    ));
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, clientOf('installed').auth, params, redirectUri, codeVerifier, insecure),
+    );
     assert.deepEqual(tokens.scope?.split(' '), [ADWORDS_SCOPE]);
     assert.ok(tokens.refresh_token);
 
@@ -219,8 +232,11 @@ describe('google-like provider + headless Chromium harness', { timeout: 180_000 
     const refreshToken = tokens.refresh_token!;
     const { auth } = clientOf('installed');
 
-    const refreshed = await oauth.processRefreshTokenResponse(as, client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, insecure));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, insecure),
+    );
     assert.ok(refreshed.access_token);
     assert.notEqual(refreshed.access_token, tokens.access_token);
     assert.equal(refreshed.refresh_token, undefined, 'no rotation, like Google');
@@ -228,13 +244,19 @@ describe('google-like provider + headless Chromium harness', { timeout: 180_000 
 
     // A refresh token outlives the browser session's later grants (it is not session-bound).
     assert.ok(earlyRefreshToken);
-    const early = await oauth.processRefreshTokenResponse(as, client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, earlyRefreshToken, insecure));
+    const early = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, earlyRefreshToken, insecure),
+    );
     assert.ok(early.access_token);
 
     const basic = oauth.ClientSecretBasic(provider.installed.client_secret);
-    const refreshedBasic = await oauth.processRefreshTokenResponse(as, client,
-      await oauth.refreshTokenGrantRequest(as, client, basic, refreshToken, insecure));
+    const refreshedBasic = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, basic, refreshToken, insecure),
+    );
     assert.ok(refreshedBasic.access_token);
 
     // No client authentication: refused.
@@ -245,13 +267,12 @@ describe('google-like provider + headless Chromium harness', { timeout: 180_000 
     const wrong = await oauth.revocationRequest(as, client, oauth.ClientSecretPost('nope'), refreshToken, insecure);
     assert.equal(wrong.status, 401);
     // Still usable after the refused attempts.
-    await oauth.processRefreshTokenResponse(as, client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, insecure));
+    await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, insecure));
 
     await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, refreshToken, insecure));
     await assert.rejects(
-      async () => oauth.processRefreshTokenResponse(as, client,
-        await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, insecure)),
+      async () =>
+        oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, insecure)),
       (err: unknown) => err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant',
     );
   });

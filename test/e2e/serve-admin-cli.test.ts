@@ -42,7 +42,11 @@ describe('ads-oauth serve --admin and the endpoint overrides (the CLI)', { timeo
     assert.match(help.stdout, /--admin EMAIL/);
     assert.match(help.stdout, /ADS_OAUTH_TOKENINFO_URI/);
     assert.match(help.stdout, /GOOGLE_ADS_API_ENDPOINT/);
-    const bad = await runCli(['serve', '--client_secrets_path', webFile, '--public-url', base, '--admin', 'not-an-email'], { env: { ADS_OAUTH_ENCRYPTION_KEYS: keys }, cwd: dir, bin: 'ads-oauth' });
+    const bad = await runCli(['serve', '--client_secrets_path', webFile, '--public-url', base, '--admin', 'not-an-email'], {
+      env: { ADS_OAUTH_ENCRYPTION_KEYS: keys },
+      cwd: dir,
+      bin: 'ads-oauth',
+    });
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /--admin needs an email address/);
   });
@@ -52,24 +56,77 @@ describe('ads-oauth serve --admin and the endpoint overrides (the CLI)', { timeo
     const seeded = 'rt-seeded-' + randomBytes(8).toString('hex');
     const store = await openAccountStore({ database, keyring: parseKeyring(keys), clientId: provider.web.client_id });
     await store.migrate();
-    const { account } = await store.saveConnection({ issuer: provider.issuer, subject: '4242', email: 'seeded@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE, 'email', 'openid'], refreshToken: seeded });
+    const { account } = await store.saveConnection({
+      issuer: provider.issuer,
+      subject: '4242',
+      email: 'seeded@example.com',
+      emailVerified: true,
+      scopes: [ADWORDS_SCOPE, 'email', 'openid'],
+      refreshToken: seeded,
+    });
     const { key } = await store.createApiKey('cli-test');
     // Two more accounts whose tokens died, and an admin session (as a sign-in would make it).
-    const { account: deadOne } = await store.saveConnection({ issuer: provider.issuer, subject: '5151', email: 'dead1@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE], refreshToken: 'rt-dead-1' });
-    const { account: deadTwo } = await store.saveConnection({ issuer: provider.issuer, subject: '6161', email: 'dead2@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE], refreshToken: 'rt-dead-2' });
-    const { account: other } = await store.saveConnection({ issuer: provider.issuer, subject: '7171', email: 'other@example.com', emailVerified: true, scopes: [ADWORDS_SCOPE], refreshToken: 'rt-other' });
+    const { account: deadOne } = await store.saveConnection({
+      issuer: provider.issuer,
+      subject: '5151',
+      email: 'dead1@example.com',
+      emailVerified: true,
+      scopes: [ADWORDS_SCOPE],
+      refreshToken: 'rt-dead-1',
+    });
+    const { account: deadTwo } = await store.saveConnection({
+      issuer: provider.issuer,
+      subject: '6161',
+      email: 'dead2@example.com',
+      emailVerified: true,
+      scopes: [ADWORDS_SCOPE],
+      refreshToken: 'rt-dead-2',
+    });
+    const { account: other } = await store.saveConnection({
+      issuer: provider.issuer,
+      subject: '7171',
+      email: 'other@example.com',
+      emailVerified: true,
+      scopes: [ADWORDS_SCOPE],
+      refreshToken: 'rt-other',
+    });
     const adminSession = await store.createAdminSession({ email: 'boss@example.com', ttlMs: 600_000 });
     await store.close();
-    fake.on('token', (req) => (req.form?.['refresh_token'] === seeded ? { json: { access_token: 'ya29.fake-for-seeded', expires_in: 3599, scope: ADWORDS_SCOPE, token_type: 'Bearer' } } : oauthError('invalid_grant', 'Token has been expired or revoked.')));
+    fake.on('token', (req) =>
+      req.form?.['refresh_token'] === seeded
+        ? { json: { access_token: 'ya29.fake-for-seeded', expires_in: 3599, scope: ADWORDS_SCOPE, token_type: 'Bearer' } }
+        : oauthError('invalid_grant', 'Token has been expired or revoked.'),
+    );
 
     const env = { ADS_OAUTH_ENCRYPTION_KEYS: keys, ...fake.env() };
-    const run = await spawnCli(['serve', '--client_secrets_path', webFile, '--public-url', base, '--listen', `127.0.0.1:${port}`, '--database', database, '--admin', 'Boss@Example.com', '--admin', 'ops@example.com'], { env, cwd: dir, t, bin: 'ads-oauth' });
+    const run = await spawnCli(
+      [
+        'serve',
+        '--client_secrets_path',
+        webFile,
+        '--public-url',
+        base,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--database',
+        database,
+        '--admin',
+        'Boss@Example.com',
+        '--admin',
+        'ops@example.com',
+      ],
+      { env, cwd: dir, t, bin: 'ads-oauth' },
+    );
     await run.waitForStderr(/ads-oauth serve listening on/, 30_000);
     const auth = { authorization: `Bearer ${key}` };
 
     const verify = await fetch(`${base}/api/v1/accounts/${account.id}/verify`, { method: 'POST', headers: auth });
     assert.equal(verify.status, 200);
-    const result = (await verify.json()) as { ok: boolean; customers?: string[]; endpoints: { token: string; tokeninfo: string; adsApi?: string } };
+    const result = (await verify.json()) as {
+      ok: boolean;
+      customers?: string[];
+      endpoints: { token: string; tokeninfo: string; adsApi?: string };
+    };
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.deepEqual(result.endpoints, { token: fake.tokenUri, tokeninfo: fake.tokeninfoUri, adsApi: `${fake.adsEndpoint}/v26` });
     assert.deepEqual(result.customers, ['1234567890', '9876543210']);
@@ -109,7 +166,10 @@ describe('ads-oauth serve --admin and the endpoint overrides (the CLI)', { timeo
     fake.on('revoke', oauthError('invalid_client', 'The OAuth client was not found.', 401));
     assert.notEqual((await fetch(`${base}/api/v1/accounts/${other.id}`, { method: 'DELETE', headers: auth })).status, 204);
     assert.equal((await fetch(`${base}/api/v1/accounts/${other.id}`, { headers: auth })).status, 200);
-    assert.deepEqual(fake.requestsTo('revoke').map((r) => r.form?.['token']), [seeded, 'rt-dead-1', 'rt-dead-2', 'rt-other']);
+    assert.deepEqual(
+      fake.requestsTo('revoke').map((r) => r.form?.['token']),
+      [seeded, 'rt-dead-1', 'rt-dead-2', 'rt-other'],
+    );
 
     run.kill('SIGTERM');
     const exit = await run.waitForExit(20_000);

@@ -16,7 +16,10 @@ test('serve admin on https: __Host- session cookie, https Origin, rate-limited s
     wrapStore: (real) =>
       new Proxy(real, {
         get(target, name) {
-          if (name === 'listAccounts' && failLists) return async () => { throw new AdsOAuthError('STORE', 'The database did not answer (list accounts).'); };
+          if (name === 'listAccounts' && failLists)
+            return async () => {
+              throw new AdsOAuthError('STORE', 'The database did not answer (list accounts).');
+            };
           const value = Reflect.get(target, name, target) as unknown;
           return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
         },
@@ -42,7 +45,12 @@ test('serve admin on https: __Host- session cookie, https Origin, rate-limited s
   assert.equal((await app.inject(form(session.csrfToken, publicUrl))).statusCode, 200);
   assert.equal((await store.listApiKeys()).length, 1);
 
-  const out = await app.inject({ method: 'POST', url: '/admin/sign-out', headers: { cookie: `__Host-ads_oauth_admin=${id}`, origin: publicUrl, 'content-type': 'application/x-www-form-urlencoded' }, payload: `csrf=${encodeURIComponent(session.csrfToken)}` });
+  const out = await app.inject({
+    method: 'POST',
+    url: '/admin/sign-out',
+    headers: { cookie: `__Host-ads_oauth_admin=${id}`, origin: publicUrl, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `csrf=${encodeURIComponent(session.csrfToken)}`,
+  });
   assert.equal(out.statusCode, 200);
   assert.match(String(out.headers['set-cookie']), /^__Host-ads_oauth_admin=; Path=\/; Max-Age=0; HttpOnly; SameSite=Lax; Secure$/);
   assert.equal(await store.getAdminSession(id), undefined);
@@ -64,9 +72,12 @@ test('serve admin on https: __Host- session cookie, https Origin, rate-limited s
 });
 
 test('serve admin sessions: an idle timeout that slides on use, and an absolute lifetime that does not', async (t) => {
-  const { app, store } = await inProcessServe(t, { app: { admins: ['root@example.test'], adminSessionIdleMs: 600, adminSessionTtlMs: 1_500 } });
+  const { app, store } = await inProcessServe(t, {
+    app: { admins: ['root@example.test'], adminSessionIdleMs: 600, adminSessionTtlMs: 1_500 },
+  });
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const get = async (id: string) => (await app.inject({ method: 'GET', url: '/admin', headers: { cookie: `ads_oauth_admin=${id}` } })).statusCode;
+  const get = async (id: string) =>
+    (await app.inject({ method: 'GET', url: '/admin', headers: { cookie: `ads_oauth_admin=${id}` } })).statusCode;
 
   // Used every 300 ms: alive past its first 600 ms (it slides), then gone at the absolute 1.5 s.
   const busy = await store.createAdminSession({ email: 'root@example.test', ttlMs: 600 });

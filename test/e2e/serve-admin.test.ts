@@ -56,7 +56,11 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'ads-oauth-serve-admin-'));
     // Refresh at the real provider; tokeninfo and the Ads API from the fake (as the CLI's env overrides would).
     config = await discoverConfiguration(client, {
-      endpoints: { revocationUri: new URL(provider.revokeUri), tokeninfoUri: new URL(fake.tokeninfoUri), adsApiBase: new URL(fake.adsEndpoint) },
+      endpoints: {
+        revocationUri: new URL(provider.revokeUri),
+        tokeninfoUri: new URL(fake.tokeninfoUri),
+        adsApiBase: new URL(fake.adsEndpoint),
+      },
     });
     const keyring = parseKeyring(`k1:${randomBytes(32).toString('base64')}`);
     store = await openAccountStore({ database: join(dir, 'serve.sqlite'), keyring, clientId: client.clientId });
@@ -189,7 +193,7 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       assert.match(rowText, /active/);
       assert.match(rowText, /never/); // last refreshed
       assert.match(rowText, new RegExp(account.connectedAt.toISOString().slice(0, 16).replace('T', ' ')));
-      assert.equal(await page.locator('th[scope="col"]').count() >= 6, true);
+      assert.equal((await page.locator('th[scope="col"]').count()) >= 6, true);
       await screenshot(page, join(ARTIFACTS, 'serve-admin.png'));
       await page.setViewportSize({ width: 390, height: 844 });
       await screenshot(page, join(ARTIFACTS, 'serve-admin-phone.png'));
@@ -223,7 +227,10 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       await page.goto(`${base}/admin`);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
-        page.locator('tbody tr', { hasText: 'ads-user@example.com' }).getByRole('button', { name: /^Download config/ }).click(),
+        page
+          .locator('tbody tr', { hasText: 'ads-user@example.com' })
+          .getByRole('button', { name: /^Download config/ })
+          .click(),
       ]);
       assert.equal(download.suggestedFilename(), 'google-ads.yaml');
       const yaml = parseYaml(await readFile((await download.path())!, 'utf8')) as Record<string, unknown>;
@@ -256,12 +263,23 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       await screenshot(page, join(ARTIFACTS, 'serve-admin-api-key.png'));
       const auth = { authorization: `Bearer ${key}` };
       const listed = (await (await fetch(`${base}/api/v1/accounts`, { headers: auth })).json()) as { accounts: Array<{ id: string }> };
-      assert.deepEqual(listed.accounts.map((a) => a.id), [account.id]);
+      assert.deepEqual(
+        listed.accounts.map((a) => a.id),
+        [account.id],
+      );
       const apiVerify = await fetch(`${base}/api/v1/accounts/${account.id}/verify`, { method: 'POST', headers: auth });
       assert.equal(apiVerify.status, 200);
-      const result = (await apiVerify.json()) as { ok: boolean; checks: Array<{ id: string; status: string }>; customers: string[]; endpoints: { tokeninfo: string } };
+      const result = (await apiVerify.json()) as {
+        ok: boolean;
+        checks: Array<{ id: string; status: string }>;
+        customers: string[];
+        endpoints: { tokeninfo: string };
+      };
       assert.equal(result.ok, true);
-      assert.deepEqual(result.checks.map((c) => `${c.id}:${c.status}`), ['refresh:pass', 'tokeninfo:pass', 'scope:pass', 'client:pass', 'ads_api:pass']);
+      assert.deepEqual(
+        result.checks.map((c) => `${c.id}:${c.status}`),
+        ['refresh:pass', 'tokeninfo:pass', 'scope:pass', 'client:pass', 'ads_api:pass'],
+      );
       assert.equal(result.endpoints.tokeninfo, fake.tokeninfoUri);
       assert.equal((await fetch(`${base}/api/v1/accounts/acc_nope/verify`, { method: 'POST', headers: auth })).status, 404);
       assert.equal((await fetch(`${base}/api/v1/accounts/${account.id}/verify`, { method: 'POST' })).status, 401);
@@ -269,13 +287,19 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       assert.doesNotMatch(await page.content(), new RegExp(key));
 
       // Revoke the key → 401.
-      await page.locator('tbody tr', { hasText: 'reporting' }).getByRole('button', { name: /^Revoke API key/ }).click();
+      await page
+        .locator('tbody tr', { hasText: 'reporting' })
+        .getByRole('button', { name: /^Revoke API key/ })
+        .click();
       await page.waitForLoadState('domcontentloaded');
       assert.match(await page.innerText('body'), /The API key was revoked/);
       assert.equal((await fetch(`${base}/api/v1/accounts`, { headers: auth })).status, 401);
 
       // Revoke the account: the confirmation says it ends the whole grant.
-      await page.locator('tbody tr', { hasText: 'ads-user@example.com' }).getByRole('link', { name: /^Revoke/ }).click();
+      await page
+        .locator('tbody tr', { hasText: 'ads-user@example.com' })
+        .getByRole('link', { name: /^Revoke/ })
+        .click();
       await page.waitForLoadState('domcontentloaded');
       const confirm = await page.innerText('body');
       assert.match(confirm, /ends the whole grant/);
@@ -289,7 +313,10 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
       await assert.rejects(refreshAccessToken(config, refreshToken), /invalid_grant|revoked/i);
 
       // Delete it.
-      await page.locator('tbody tr', { hasText: 'ads-user@example.com' }).getByRole('link', { name: /^Delete/ }).click();
+      await page
+        .locator('tbody tr', { hasText: 'ads-user@example.com' })
+        .getByRole('link', { name: /^Delete/ })
+        .click();
       await page.getByRole('button', { name: 'Delete account' }).click();
       await page.waitForLoadState('domcontentloaded');
       assert.match(await page.innerText('body'), /The account was deleted/);
@@ -396,7 +423,12 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
   });
 
   for (const [label, claims, pattern, shot] of [
-    ['an email not on the --admin list', { email: 'intruder@example.com' }, /intruder@example\.com is not an admin/, 'serve-admin-forbidden.png'],
+    [
+      'an email not on the --admin list',
+      { email: 'intruder@example.com' },
+      /intruder@example\.com is not an admin/,
+      'serve-admin-forbidden.png',
+    ],
     ['email_verified false', { email_verified: false }, /has not verified the email address/, undefined],
   ] as const) {
     test(`${label} → 403, and no session (an earlier one is ended too)`, async () => {
@@ -410,7 +442,10 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
         assert.equal(outcome.status, 403, outcome.text);
         assert.match(outcome.text, /Not allowed/);
         assert.match(outcome.text, pattern);
-        assert.equal(await page.getByRole('link', { name: 'Sign in with another account' }).getAttribute('href'), '/admin/sign-in?choose=account');
+        assert.equal(
+          await page.getByRole('link', { name: 'Sign in with another account' }).getAttribute('href'),
+          '/admin/sign-in?choose=account',
+        );
         if (shot) await screenshot(page, join(ARTIFACTS, shot));
       } finally {
         provider.setUserClaims({});
@@ -433,7 +468,10 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
     try {
       // Revoking ended the provider-side grant, so the admin sign-in asks for consent again.
       await signIn(page);
-      await page.locator('tbody tr', { hasText: 'ads-user@example.com' }).getByRole('button', { name: /^Verify/ }).click();
+      await page
+        .locator('tbody tr', { hasText: 'ads-user@example.com' })
+        .getByRole('button', { name: /^Verify/ })
+        .click();
       await page.waitForLoadState('domcontentloaded');
       const text = await page.innerText('body');
       assert.match(text, /Verification failed/);
@@ -457,7 +495,10 @@ describe('serve: the admin page', { timeout: 240_000 }, () => {
     const response = await fetch(`${base}/admin`, { headers: { cookie: `${COOKIE}=${await sessionCookie()}` } });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
-    assert.match(response.headers.get('content-security-policy') ?? '', /^default-src 'none'; style-src 'sha256-[^']+';.*form-action 'self'; frame-ancestors 'none'/);
+    assert.match(
+      response.headers.get('content-security-policy') ?? '',
+      /^default-src 'none'; style-src 'sha256-[^']+';.*form-action 'self'; frame-ancestors 'none'/,
+    );
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     const body = await response.text();
     assert.doesNotMatch(body, /<script|https?:\/\/(?!127\.0\.0\.1)[^"<\s]*\.(css|js|png|woff)/);

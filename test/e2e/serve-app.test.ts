@@ -106,7 +106,12 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     assert.equal(start.headers.get('cache-control'), 'no-store');
     const location = new URL(start.headers.get('location')!);
     assert.equal(location.origin, provider.issuer);
-    for (const [k, v] of [['access_type', 'offline'], ['prompt', 'consent'], ['include_granted_scopes', 'true'], ['code_challenge_method', 'S256']]) {
+    for (const [k, v] of [
+      ['access_type', 'offline'],
+      ['prompt', 'consent'],
+      ['include_granted_scopes', 'true'],
+      ['code_challenge_method', 'S256'],
+    ]) {
       assert.equal(location.searchParams.get(k!), v);
     }
     assert.ok(location.searchParams.get('nonce'));
@@ -186,10 +191,15 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     // A fresh start whose callback is presented without the cookie: refused, and the state stays usable.
     const start = await fetch(`${base}/connect`, { redirect: 'manual' });
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
-    const noCookie = await fetch(`${base}/oauth2callback?state=${state}&code=x&iss=${encodeURIComponent(provider.issuer)}`, { redirect: 'manual' });
+    const noCookie = await fetch(`${base}/oauth2callback?state=${state}&code=x&iss=${encodeURIComponent(provider.issuer)}`, {
+      redirect: 'manual',
+    });
     assert.equal(noCookie.status, 400);
     assert.match(await noCookie.text(), /another browser/);
-    const wrongCookie = await fetch(`${base}/oauth2callback?state=${state}&code=x`, { redirect: 'manual', headers: { cookie: 'ads_oauth_preauth=forged' } });
+    const wrongCookie = await fetch(`${base}/oauth2callback?state=${state}&code=x`, {
+      redirect: 'manual',
+      headers: { cookie: 'ads_oauth_preauth=forged' },
+    });
     assert.equal(wrongCookie.status, 400);
   });
 
@@ -224,7 +234,7 @@ describe('serve: the web flow and the broker API', { timeout: 180_000 }, () => {
     return { status: answer.status, body: result.ok ? '' : result.error.message, newToken };
   }
 
-  test('a store failure after the exchange: no success; a new account\'s token is revoked, an existing account\'s grant is left alone', async () => {
+  test("a store failure after the exchange: no success; a new account's token is revoked, an existing account's grant is left alone", async () => {
     for (const a of await store.listAccounts()) await store.deleteAccount(a.id); // the user is new again
     const fresh = await connectWithFailingStore();
     assert.equal(fresh.status, 503);

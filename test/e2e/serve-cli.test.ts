@@ -35,13 +35,25 @@ describe('ads-oauth serve (the CLI)', { timeout: 120_000 }, () => {
   const env = { ADS_OAUTH_ENCRYPTION_KEYS: keys };
 
   test('start-up refuses an installed client, an unregistered redirect URI, plain http off loopback and missing keys', async () => {
-    const installed = await runCli(['serve', '--client_secrets_path', installedFile, '--public-url', base], { env, cwd: dir, bin: 'ads-oauth' });
+    const installed = await runCli(['serve', '--client_secrets_path', installedFile, '--public-url', base], {
+      env,
+      cwd: dir,
+      bin: 'ads-oauth',
+    });
     assert.notEqual(installed.code, 0);
     assert.match(installed.stderr, /installed/);
-    const other = await runCli(['serve', '--client-secrets-path', webFile, '--public-url', 'http://127.0.0.1:1/'], { env, cwd: dir, bin: 'ads-oauth' });
+    const other = await runCli(['serve', '--client-secrets-path', webFile, '--public-url', 'http://127.0.0.1:1/'], {
+      env,
+      cwd: dir,
+      bin: 'ads-oauth',
+    });
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /http:\/\/127\.0\.0\.1:1\/oauth2callback/);
-    const insecure = await runCli(['serve', '--client_secrets_path', webFile, '--public-url', 'http://example.com'], { env, cwd: dir, bin: 'ads-oauth' });
+    const insecure = await runCli(['serve', '--client_secrets_path', webFile, '--public-url', 'http://example.com'], {
+      env,
+      cwd: dir,
+      bin: 'ads-oauth',
+    });
     assert.notEqual(insecure.code, 0);
     assert.match(insecure.stderr, /https/);
     const noKeys = await runCli(['serve', '--client_secrets_path', webFile, '--public-url', base], { cwd: dir, bin: 'ads-oauth' });
@@ -51,13 +63,19 @@ describe('ads-oauth serve (the CLI)', { timeout: 120_000 }, () => {
 
   test('listens, redirects /connect to the provider, accepts a CLI-made API key until it is revoked, exits 0 on SIGTERM', async (t) => {
     const database = join(dir, 'serve.sqlite');
-    const run = await spawnCli(['serve', '--client_secrets_path', webFile, '--public-url', base, '--listen', `127.0.0.1:${port}`, '--database', database], { env, cwd: dir, t, bin: 'ads-oauth' });
+    const run = await spawnCli(
+      ['serve', '--client_secrets_path', webFile, '--public-url', base, '--listen', `127.0.0.1:${port}`, '--database', database],
+      { env, cwd: dir, t, bin: 'ads-oauth' },
+    );
     await run.waitForStderr(new RegExp(`ads-oauth serve listening on ${base.replace(/\./g, '\\.')} \\(sqlite\\)`), 30_000);
     const start = await fetch(`${base}/connect`, { redirect: 'manual' });
     assert.equal(start.status, 302);
     assert.equal(new URL(start.headers.get('location')!).origin, provider.issuer);
 
-    const created = await runCli(['serve', 'api-key', 'create', '--name', 'ci', '--json', '--database', database, '--client_secrets_path', webFile], { env, cwd: dir, bin: 'ads-oauth' });
+    const created = await runCli(
+      ['serve', 'api-key', 'create', '--name', 'ci', '--json', '--database', database, '--client_secrets_path', webFile],
+      { env, cwd: dir, bin: 'ads-oauth' },
+    );
     assert.equal(created.code, 0, created.stderr);
     const { id, key, name } = JSON.parse(created.stdout) as { id: string; key: string; name: string };
     assert.equal(name, 'ci');
@@ -72,7 +90,11 @@ describe('ads-oauth serve (the CLI)', { timeout: 120_000 }, () => {
     assert.deepEqual(await ok.json(), { accounts: [] });
     assert.equal((await runCli(['serve', 'api-key', 'revoke', id, '--database', database], { env, cwd: dir, bin: 'ads-oauth' })).code, 0);
     assert.equal((await fetch(`${base}/api/v1/accounts`, { headers: { authorization: `Bearer ${key}` } })).status, 401);
-    const rotated = await runCli(['serve', 'rotate-keys', '--json', '--database', database, '--client_secrets_path', webFile], { env, cwd: dir, bin: 'ads-oauth' });
+    const rotated = await runCli(['serve', 'rotate-keys', '--json', '--database', database, '--client_secrets_path', webFile], {
+      env,
+      cwd: dir,
+      bin: 'ads-oauth',
+    });
     assert.equal(rotated.code, 0, rotated.stderr);
 
     run.kill('SIGTERM');

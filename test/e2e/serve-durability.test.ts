@@ -112,15 +112,26 @@ describe('serve: durability, wrong keys, tampering and rotate-keys', { timeout: 
     for (let i = 0; i < 3; i++) await (await fetch(`${base}/connect`, { redirect: 'manual' })).body?.cancel();
     const pending = sql<{ state_hash: string }>('select state_hash from pending_authorizations');
     assert.equal(pending.length, 3);
-    sql('update pending_authorizations set expires_at = ? where state_hash in (?, ?)', Date.now() - 1000, pending[0]!.state_hash, pending[1]!.state_hash);
+    sql(
+      'update pending_authorizations set expires_at = ? where state_hash in (?, ?)',
+      Date.now() - 1000,
+      pending[0]!.state_hash,
+      pending[1]!.state_hash,
+    );
     await stop();
     await start(k1);
     const left = sql<{ state_hash: string }>('select state_hash from pending_authorizations');
-    assert.deepEqual(left.map((r) => r.state_hash), [pending[2]!.state_hash]);
+    assert.deepEqual(
+      left.map((r) => r.state_hash),
+      [pending[2]!.state_hash],
+    );
   });
 
   test('a wrong key (same id, or another id) answers 500 decrypt, never a token', async () => {
-    for (const [wrong, names] of [[key('k1'), /"k1".*does not authenticate/], [key('k9'), /"k1", which is not in ADS_OAUTH_ENCRYPTION_KEYS/]] as const) {
+    for (const [wrong, names] of [
+      [key('k1'), /"k1".*does not authenticate/],
+      [key('k9'), /"k1", which is not in ADS_OAUTH_ENCRYPTION_KEYS/],
+    ] as const) {
       await stop();
       await start(wrong);
       // The API keys are hashes, not ciphertexts: the API still authenticates callers.
@@ -137,7 +148,10 @@ describe('serve: durability, wrong keys, tampering and rotate-keys', { timeout: 
   });
 
   test('a tampered ciphertext answers 500 decrypt; the other accounts are served', async () => {
-    const [row] = sql<{ refresh_token_ct: string; access_token_ct: string }>('select refresh_token_ct, access_token_ct from accounts where id = ?', ids[2]);
+    const [row] = sql<{ refresh_token_ct: string; access_token_ct: string }>(
+      'select refresh_token_ct, access_token_ct from accounts where id = ?',
+      ids[2],
+    );
     const flip = (ct: string) => {
       const raw = Buffer.from(ct, 'base64url');
       raw[20]! ^= 0x01;
@@ -145,7 +159,12 @@ describe('serve: durability, wrong keys, tampering and rotate-keys', { timeout: 
     };
     sql('update accounts set access_token_ct = ? where id = ?', flip(row!.access_token_ct), ids[2]);
     assertDecryptFailure(await api(`/accounts/${ids[2]}/access-token`), /does not authenticate/);
-    sql('update accounts set access_token_ct = ?, refresh_token_ct = ? where id = ?', row!.access_token_ct, flip(row!.refresh_token_ct), ids[2]);
+    sql(
+      'update accounts set access_token_ct = ?, refresh_token_ct = ? where id = ?',
+      row!.access_token_ct,
+      flip(row!.refresh_token_ct),
+      ids[2],
+    );
     makeStale(ids[2]!);
     assertDecryptFailure(await api(`/accounts/${ids[2]}/access-token`), /refresh token.*does not authenticate/s);
     assert.equal((await api(`/accounts/${ids[0]}/access-token`)).status, 200);
@@ -158,7 +177,11 @@ describe('serve: durability, wrong keys, tampering and rotate-keys', { timeout: 
     makeStale(ids[0]!);
     const env = { ADS_OAUTH_ENCRYPTION_KEYS: `${k2},${k1}` };
     const [rotated, ...served] = await Promise.all([
-      runCli(['serve', 'rotate-keys', '--json', '--database', database, '--client_secrets_path', clientFile], { bin: 'ads-oauth', cwd: dir, env }),
+      runCli(['serve', 'rotate-keys', '--json', '--database', database, '--client_secrets_path', clientFile], {
+        bin: 'ads-oauth',
+        cwd: dir,
+        env,
+      }),
       ...Array.from({ length: 10 }, () => api(`/accounts/${ids[0]}/access-token`)),
     ]);
     assert.equal(rotated!.code, 0, rotated!.stderr);
@@ -166,8 +189,11 @@ describe('serve: durability, wrong keys, tampering and rotate-keys', { timeout: 
     assert.deepEqual(result.undecryptable, [ids[2]], 'the tampered account is reported, not re-encrypted');
     assert.ok(result.reencrypted >= 2, rotated!.stdout);
     for (const answer of served) assert.equal((answer as { status: number }).status, 200);
-    const kids = sql<{ id: string; refresh_token_kid: string; access_token_kid: string }>('select id, refresh_token_kid, access_token_kid from accounts');
-    for (const row of kids.filter((r) => r.id !== ids[2])) assert.deepEqual([row.refresh_token_kid, row.access_token_kid], ['k2', 'k2'], row.id);
+    const kids = sql<{ id: string; refresh_token_kid: string; access_token_kid: string }>(
+      'select id, refresh_token_kid, access_token_kid from accounts',
+    );
+    for (const row of kids.filter((r) => r.id !== ids[2]))
+      assert.deepEqual([row.refresh_token_kid, row.access_token_kid], ['k2', 'k2'], row.id);
 
     await stop();
     makeStale(ids[0]!);

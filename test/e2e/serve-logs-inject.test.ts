@@ -7,7 +7,9 @@ import { inProcessServe } from '../support/serve-app.js';
 
 test('serve: request logs carry the path, never the query (code, state)', async (t) => {
   const lines: string[] = [];
-  const { app } = await inProcessServe(t, { app: { logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } } });
+  const { app } = await inProcessServe(t, {
+    app: { logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } },
+  });
 
   const code = `4/0A${randomBytes(12).toString('hex')}`;
   const state = randomBytes(16).toString('base64url');

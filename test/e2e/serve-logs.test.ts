@@ -36,7 +36,15 @@ describe('serve: one JSON log line per request, no secrets', { timeout: 60_000 }
     const clientFile = await provider.writeClientFile('web', dir);
     const database = join(dir, 'serve.sqlite');
     const keys = `k1:${randomBytes(32).toString('base64')}`;
-    serve = await startServe({ clientFile, publicUrl: base, port: Number(new URL(base).port), database, keys, cwd: dir, env: { ADS_OAUTH_TOKEN_URI: `${relay.origin}/token`, ADS_OAUTH_REVOKE_URI: `${relay.origin}/revoke` } });
+    serve = await startServe({
+      clientFile,
+      publicUrl: base,
+      port: Number(new URL(base).port),
+      database,
+      keys,
+      cwd: dir,
+      env: { ADS_OAUTH_TOKEN_URI: `${relay.origin}/token`, ADS_OAUTH_REVOKE_URI: `${relay.origin}/revoke` },
+    });
     const apiKey = await createApiKey(database, keys, dir);
     const api = apiClient(base, apiKey);
     const count = <T>(n: number, value: T): T => ((requests += n), value);
@@ -59,7 +67,17 @@ describe('serve: one JSON log line per request, no secrets', { timeout: 60_000 }
     assert.equal(count(1, await fetch(`${base}/oauth2callback/x?code=4%2F0misrouted-code-value`)).status, 404);
     secrets.set('misrouted code', '4/0misrouted-code-value');
     // A request the server refuses, with a body: one line, no echo of it.
-    assert.equal(count(1, await fetch(`${base}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/x-unknown' }, body: 'secret-body-value-42' })).status >= 400, true);
+    assert.equal(
+      count(
+        1,
+        await fetch(`${base}/api/v1/accounts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-unknown' },
+          body: 'secret-body-value-42',
+        }),
+      ).status >= 400,
+      true,
+    );
     secrets.set('refused body', 'secret-body-value-42');
     secrets.set('forged code', '4/0forged-code-value');
     secrets.set('forged state', 'forged-state-value-123');
@@ -86,7 +104,8 @@ describe('serve: one JSON log line per request, no secrets', { timeout: 60_000 }
       for (const name of ['code_verifier', 'refresh_token', 'token']) if (form.get(name)) secrets.set(`${name} (sent)`, form.get(name)!);
       try {
         const body = JSON.parse(response) as Record<string, unknown>;
-        for (const name of ['refresh_token', 'access_token', 'id_token']) if (typeof body[name] === 'string') secrets.set(`${name} (issued)`, body[name]);
+        for (const name of ['refresh_token', 'access_token', 'id_token'])
+          if (typeof body[name] === 'string') secrets.set(`${name} (issued)`, body[name]);
       } catch {
         // revocation answers are empty
       }
@@ -104,7 +123,8 @@ describe('serve: one JSON log line per request, no secrets', { timeout: 60_000 }
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const lines = () => [...stdout.split('\n'), ...stderr.split('\n')].filter((l) => l.trim() !== '' && !l.startsWith('ads-oauth serve listening on'));
+  const lines = () =>
+    [...stdout.split('\n'), ...stderr.split('\n')].filter((l) => l.trim() !== '' && !l.startsWith('ads-oauth serve listening on'));
 
   test('no secret appears in any log line', () => {
     assert.ok(lines().length > 0);
@@ -123,7 +143,8 @@ describe('serve: one JSON log line per request, no secrets', { timeout: 60_000 }
       }
     });
     const perRequest = new Map<string, Array<Record<string, unknown>>>();
-    for (const entry of parsed) if (typeof entry['reqId'] === 'string') perRequest.set(entry['reqId'], [...(perRequest.get(entry['reqId']) ?? []), entry]);
+    for (const entry of parsed)
+      if (typeof entry['reqId'] === 'string') perRequest.set(entry['reqId'], [...(perRequest.get(entry['reqId']) ?? []), entry]);
     assert.equal(perRequest.size, requests, 'a line for every request');
     for (const [reqId, entries] of perRequest) {
       assert.equal(entries.length, 1, `request ${reqId}: ${JSON.stringify(entries)}`);

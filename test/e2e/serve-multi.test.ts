@@ -81,7 +81,11 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
       Array.from({ length: USERS - 1 }, (_, i) => {
         const u = user(i + 1);
         const [connectOn, callbackOn] = i % 2 === 0 ? [a, b] : [b, a];
-        return httpConnect(httpBrowser(), connectOn.origin, publicUrl, { login: u.login, password: u.password, callbackOrigin: callbackOn.origin });
+        return httpConnect(httpBrowser(), connectOn.origin, publicUrl, {
+          login: u.login,
+          password: u.password,
+          callbackOrigin: callbackOn.origin,
+        });
       }),
     );
     const elapsed = Date.now() - started;
@@ -106,7 +110,9 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
     for (const account of sample) {
       const token = await api.b(`/accounts/${account.id}/access-token`);
       assert.equal(token.status, 200, token.text);
-      const info = await fetch(`${provider.issuer}/v1/userinfo`, { headers: { authorization: `Bearer ${String(token.body['access_token'])}` } });
+      const info = await fetch(`${provider.issuer}/v1/userinfo`, {
+        headers: { authorization: `Bearer ${String(token.body['access_token'])}` },
+      });
       assert.equal(((await info.json()) as { sub: string }).sub, account.subject);
     }
     process.stderr.write(`# 100 concurrent connects in ${elapsed} ms\n`);
@@ -116,10 +122,15 @@ describe('serve: two instances on one Postgres schema', { timeout: 120_000 }, ()
     const listed = await api.a('/accounts');
     const account = (listed.body['accounts'] as Array<{ id: string; subject: string }>).find((x) => x.subject === user(0).sub)!;
     // The access token cached at connect time is made stale (expires in 1 minute, within the 5-minute margin).
-    const updated = await pg.pool.query(`update ${pg.schema}.accounts set access_token_expires_at = $1 where id = $2`, [Date.now() + 60_000, account.id]);
+    const updated = await pg.pool.query(`update ${pg.schema}.accounts set access_token_expires_at = $1 where id = $2`, [
+      Date.now() + 60_000,
+      account.id,
+    ]);
     assert.equal(updated.rowCount, 1);
     const before = provider.refreshGrants();
-    const calls = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? api.a : api.b)(`/accounts/${account.id}/access-token`)));
+    const calls = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? api.a : api.b)(`/accounts/${account.id}/access-token`)),
+    );
     assert.equal(provider.refreshGrants() - before, 1, 'one upstream refresh for 200 calls on two instances');
     for (const call of calls) assert.equal(call.status, 200, call.text);
     const tokens = new Set(calls.map((call) => call.body['access_token']));

@@ -96,7 +96,12 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
     url.searchParams.set('options', `-c search_path=${schema}`);
     const database = url.href;
     serve = await startServe({
-      clientFile, publicUrl: base, port: Number(new URL(base).port), database, keys, cwd: dir,
+      clientFile,
+      publicUrl: base,
+      port: Number(new URL(base).port),
+      database,
+      keys,
+      cwd: dir,
       env: { ADS_OAUTH_TOKEN_URI: `${relay.origin}/token`, ADS_OAUTH_REVOKE_URI: `${relay.origin}/revoke` },
     });
     api = apiClient(base, await createApiKey(database, keys, dir));
@@ -121,8 +126,10 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const row = async (id: string) => (await pool.query(`select * from ${schema}.accounts where id = $1`, [id])).rows[0] as Record<string, unknown>;
-  const makeStale = (id: string) => pool.query(`update ${schema}.accounts set access_token_expires_at = $1 where id = $2`, [Date.now() + 60_000, id]);
+  const row = async (id: string) =>
+    (await pool.query(`select * from ${schema}.accounts where id = $1`, [id])).rows[0] as Record<string, unknown>;
+  const makeStale = (id: string) =>
+    pool.query(`update ${schema}.accounts set access_token_expires_at = $1 where id = $2`, [Date.now() + 60_000, id]);
 
   test('the code exchanges went to ADS_OAUTH_TOKEN_URI, and so does a refresh', async () => {
     assert.deepEqual(relay.seen, ['token:authorization_code', 'token:authorization_code', 'token:authorization_code']);
@@ -182,7 +189,7 @@ describe('serve: endpoint overrides, 409, 503 and /readyz', { timeout: 90_000 },
     assert.equal(answer.body['error'], 'reconnect_required');
     assert.match(String(answer.body['message']), /invalid_grant.*Testing.*7-day/s, 'the lifecycle diagnosis');
     assert.ok(String(answer.body['message']).includes(`connect the account again at ${base}/connect`), 'web advice');
-    assert.doesNotMatch(String(answer.body['message']), /generate-user-credentials/, 'not the CLI\'s advice');
+    assert.doesNotMatch(String(answer.body['message']), /generate-user-credentials/, "not the CLI's advice");
     assert.ok(!answer.text.includes(refreshToken));
     const account = await api(`/accounts/${id}`);
     assert.equal(account.body['status'], 'reconnect_required');

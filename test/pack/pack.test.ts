@@ -165,14 +165,46 @@ console.log(JSON.stringify({ type: typeof m.AdsOAuthError, isError: e instanceof
   // The public surface is pinned: adding or removing an export is a decision, made here.
   const PUBLIC_API: Record<string, string[]> = {
     'ads-oauth': [
-      'ADWORDS_SCOPE', 'AdsOAuthError', 'DEFAULT_SCOPES', 'ErrorCodes', 'FORMAT_IDS',
-      'createAuthorizationRequest', 'createConfiguration', 'createNodeFetch', 'defineClient', 'detectFormat',
-      'diagnoseRefreshError', 'discoverConfiguration', 'exchangeCode', 'fetchTokenInfo', 'getFormat',
-      'headlessInstructions', 'isAdsOAuthError', 'listCustomers', 'parseClientSecrets', 'parsePastedCallback',
-      'readClientSecretsFile', 'readConfig', 'refreshAccessToken', 'renderSnippet', 'revokeRefreshToken',
-      'revokeToken', 'runHeadlessFlow', 'runLoopbackFlow', 'updateConfig', 'validateCallback', 'verifyCredentials',
+      'ADWORDS_SCOPE',
+      'AdsOAuthError',
+      'DEFAULT_SCOPES',
+      'ErrorCodes',
+      'FORMAT_IDS',
+      'createAuthorizationRequest',
+      'createConfiguration',
+      'createNodeFetch',
+      'defineClient',
+      'detectFormat',
+      'diagnoseRefreshError',
+      'discoverConfiguration',
+      'exchangeCode',
+      'fetchTokenInfo',
+      'getFormat',
+      'headlessInstructions',
+      'isAdsOAuthError',
+      'listCustomers',
+      'parseClientSecrets',
+      'parsePastedCallback',
+      'readClientSecretsFile',
+      'readConfig',
+      'refreshAccessToken',
+      'renderSnippet',
+      'revokeRefreshToken',
+      'revokeToken',
+      'runHeadlessFlow',
+      'runLoopbackFlow',
+      'updateConfig',
+      'validateCallback',
+      'verifyCredentials',
     ],
-    'ads-oauth/web': ['DEFAULT_REFRESH_BEFORE_MS', 'ENCRYPTION_KEYS_ENV', 'createTokenBroker', 'createWebFlow', 'openAccountStore', 'parseKeyring'],
+    'ads-oauth/web': [
+      'DEFAULT_REFRESH_BEFORE_MS',
+      'ENCRYPTION_KEYS_ENV',
+      'createTokenBroker',
+      'createWebFlow',
+      'openAccountStore',
+      'parseKeyring',
+    ],
   };
   for (const [specifier, names] of Object.entries(PUBLIC_API)) {
     test(`${specifier} exports exactly its pinned runtime names`, { timeout: 60_000 }, async () => {
@@ -185,13 +217,26 @@ console.log(JSON.stringify({ type: typeof m.AdsOAuthError, isError: e instanceof
 
   test('importing ads-oauth loads nothing of serve (no Fastify, Kysely or database driver)', { timeout: 60_000 }, async () => {
     // A resolve hook that reports every module URL the import pulls in.
-    await writeFile(join(project, 'hooks.mjs'), 'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n');
+    await writeFile(
+      join(project, 'hooks.mjs'),
+      'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n',
+    );
     await writeFile(join(project, 'register.mjs'), "import { register } from 'node:module'; register('./hooks.mjs', import.meta.url);\n");
-    const r = await run(process.execPath, ['--import', './register.mjs', '--input-type=module', '-e', "await import('ads-oauth');"], project);
+    const r = await run(
+      process.execPath,
+      ['--import', './register.mjs', '--input-type=module', '-e', "await import('ads-oauth');"],
+      project,
+    );
     assert.equal(r.code, 0, show(r));
     const loaded = r.stderr.split('\n').filter((line) => line.startsWith('LOADED '));
-    assert.ok(loaded.some((line) => line.includes('/ads-oauth/dist/index.js')), r.stderr);
-    assert.deepEqual(loaded.filter((line) => /node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino)\//.test(line)), []);
+    assert.ok(
+      loaded.some((line) => line.includes('/ads-oauth/dist/index.js')),
+      r.stderr,
+    );
+    assert.deepEqual(
+      loaded.filter((line) => /node_modules\/(fastify|@fastify|kysely|better-sqlite3|pg|pino)\//.test(line)),
+      [],
+    );
   });
 
   test('publint finds nothing to fix in the package', { timeout: 120_000 }, async () => {
@@ -201,7 +246,12 @@ console.log(JSON.stringify({ type: typeof m.AdsOAuthError, isError: e instanceof
   });
 
   test('@arethetypeswrong/cli: the types resolve for every entry under node16 (ESM) and bundlers', { timeout: 120_000 }, async () => {
-    const r = await run(process.execPath, [join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--profile', 'esm-only', '--format', 'ascii'], ROOT, 120_000);
+    const r = await run(
+      process.execPath,
+      [join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--profile', 'esm-only', '--format', 'ascii'],
+      ROOT,
+      120_000,
+    );
     assert.equal(r.code, 0, show(r));
     // Every entry resolves, with its types, for Node's ESM and for bundlers (CommonJS and the
     // pre-exports node10 resolution are out of scope: the package is ESM only).

@@ -28,8 +28,8 @@ export async function findChromium(): Promise<string> {
     }
   }
   throw new Error(
-    `Chromium not found (looked at ${env ? `$CHROMIUM_PATH=${env}, ` : ''}${CANDIDATES.join(', ')}). `
-    + 'Install it with `apt-get install -y chromium` or set CHROMIUM_PATH.',
+    `Chromium not found (looked at ${env ? `$CHROMIUM_PATH=${env}, ` : ''}${CANDIDATES.join(', ')}). ` +
+      'Install it with `apt-get install -y chromium` or set CHROMIUM_PATH.',
   );
 }
 
@@ -110,11 +110,7 @@ function isMissingTarget(err: unknown): boolean {
  * origin (the redirect to the client). Works whether or not something listens at the redirect
  * target. Throws with the page text if the provider shows an error page or rejects the login.
  */
-export async function completeConsent(
-  page: Page,
-  authorizationUrl: string,
-  options: ConsentOptions,
-): Promise<ConsentOutcome> {
+export async function completeConsent(page: Page, authorizationUrl: string, options: ConsentOptions): Promise<ConsentOutcome> {
   const providerOrigin = new URL(authorizationUrl).origin;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   const remaining = () => Math.max(1, deadline - Date.now());
@@ -150,13 +146,9 @@ export async function completeConsent(
     let actions = 0;
     while (!landedRequest) {
       if (actions > 8 || Date.now() > deadline) throw new Error(`consent flow did not finish; last page:\n${await bodyTextOf(page)}`);
-      const selector = previousPage
-        ? `main[data-interaction]:not([data-page="${previousPage}"])`
-        : 'main[data-interaction]';
+      const selector = previousPage ? `main[data-interaction]:not([data-page="${previousPage}"])` : 'main[data-interaction]';
       // Poll in short slices so no wait is left pending once the browser has left the provider.
-      const next = await page
-        .waitForSelector(selector, { timeout: Math.min(500, remaining()) })
-        .catch(() => null);
+      const next = await page.waitForSelector(selector, { timeout: Math.min(500, remaining()) }).catch(() => null);
       if (!next) continue;
       if (landedRequest) break;
       let kind: string | null;

@@ -240,7 +240,10 @@ process.once('exit', () => {
 });
 
 /** Spawns, optionally writes stdin, and waits for the exit. */
-export async function runCli(args: readonly string[], options: SpawnCliOptions & { stdin?: string; timeoutMs?: number } = {}): Promise<CliExit> {
+export async function runCli(
+  args: readonly string[],
+  options: SpawnCliOptions & { stdin?: string; timeoutMs?: number } = {},
+): Promise<CliExit> {
   const run = await spawnCli(args, options);
   run.end(options.stdin ?? '');
   return run.waitForExit(options.timeoutMs ?? 30_000);

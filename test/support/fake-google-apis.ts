@@ -158,7 +158,14 @@ export async function startFakeGoogleApis(options: FakeGoogleApisOptions = {}): 
   const refreshToken = `1//fake-${randomBytes(16).toString('hex')}`;
   const customers: CustomerRow[] = options.customers ?? [
     { id: '1234567890', descriptiveName: 'Acme Manager', manager: true, currencyCode: 'EUR', timeZone: 'Europe/Berlin' },
-    { id: '9876543210', descriptiveName: 'Acme Shop', manager: false, currencyCode: 'USD', timeZone: 'America/New_York', testAccount: true },
+    {
+      id: '9876543210',
+      descriptiveName: 'Acme Shop',
+      manager: false,
+      currencyCode: 'USD',
+      timeZone: 'America/New_York',
+      testAccount: true,
+    },
   ];
   let counter = 0;
 
@@ -166,10 +173,18 @@ export async function startFakeGoogleApis(options: FakeGoogleApisOptions = {}): 
     token: (req) => {
       const form = req.form ?? {};
       if (form['grant_type'] !== 'refresh_token') return oauthError('unsupported_grant_type');
-      if (form['client_id'] !== clientId || form['client_secret'] !== clientSecret) return oauthError('invalid_client', 'The OAuth client was not found.', 401);
+      if (form['client_id'] !== clientId || form['client_secret'] !== clientSecret)
+        return oauthError('invalid_client', 'The OAuth client was not found.', 401);
       if (form['refresh_token'] !== refreshToken) return oauthError('invalid_grant', 'Token has been expired or revoked.');
       counter += 1;
-      return { json: { access_token: `ya29.fake-access-${counter}-${randomBytes(8).toString('hex')}`, expires_in: 3599, scope: ADWORDS_SCOPE, token_type: 'Bearer' } };
+      return {
+        json: {
+          access_token: `ya29.fake-access-${counter}-${randomBytes(8).toString('hex')}`,
+          expires_in: 3599,
+          scope: ADWORDS_SCOPE,
+          token_type: 'Bearer',
+        },
+      };
     },
     revoke: () => ({ status: 200, json: {} }),
     tokeninfo: () => ({
@@ -185,14 +200,26 @@ export async function startFakeGoogleApis(options: FakeGoogleApisOptions = {}): 
     listAccessibleCustomers: () => ({ json: { resourceNames: customers.map((c) => `customers/${c.id}`) } }),
     search: (req) => {
       const row = customers.find((c) => c.id === req.customerId);
-      if (!row) return adsError(403, 'PERMISSION_DENIED', { authorizationError: 'USER_PERMISSION_DENIED' }, "User doesn't have permission to access customer.");
+      if (!row)
+        return adsError(
+          403,
+          'PERMISSION_DENIED',
+          { authorizationError: 'USER_PERMISSION_DENIED' },
+          "User doesn't have permission to access customer.",
+        );
       const customer: Record<string, unknown> = { resourceName: `customers/${row.id}`, id: row.id };
       if (row.descriptiveName !== undefined) customer['descriptiveName'] = row.descriptiveName;
       if (row.manager) customer['manager'] = true; // proto3 JSON omits false
       if (row.currencyCode !== undefined) customer['currencyCode'] = row.currencyCode;
       if (row.timeZone !== undefined) customer['timeZone'] = row.timeZone;
       if (row.testAccount) customer['testAccount'] = true;
-      return { json: { results: [{ customer }], fieldMask: 'customer.id,customer.descriptiveName,customer.manager,customer.currencyCode,customer.timeZone,customer.testAccount', requestId: 'fake' } };
+      return {
+        json: {
+          results: [{ customer }],
+          fieldMask: 'customer.id,customer.descriptiveName,customer.manager,customer.currencyCode,customer.timeZone,customer.testAccount',
+          requestId: 'fake',
+        },
+      };
     },
   };
   const queues = new Map<Route, Responder[]>();
@@ -219,7 +246,12 @@ export async function startFakeGoogleApis(options: FakeGoogleApisOptions = {}): 
       const queue = queues.get(route);
       responder = queue && queue.length > 0 ? (queue.length > 1 ? queue.shift() : queue[0]) : defaults[route];
     }
-    const answer: CannedResponse = responder === undefined ? { status: 404, json: { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } } } : typeof responder === 'function' ? responder(recorded) : responder;
+    const answer: CannedResponse =
+      responder === undefined
+        ? { status: 404, json: { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } } }
+        : typeof responder === 'function'
+          ? responder(recorded)
+          : responder;
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     if (answer.hangUp) {
       req.socket.destroy();

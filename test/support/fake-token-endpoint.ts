@@ -68,7 +68,12 @@ export function tokenBody(extra: Record<string, unknown> = {}): Record<string, u
 }
 
 /** An OAuth error response (RFC 6749 §5.2). */
-export function oauthErrorResponse(error: string, description?: string, status = 400, headers: Record<string, string> = {}): ScriptedResponse {
+export function oauthErrorResponse(
+  error: string,
+  description?: string,
+  status = 400,
+  headers: Record<string, string> = {},
+): ScriptedResponse {
   return { status, headers, body: { error, ...(description !== undefined ? { error_description: description } : {}) } };
 }
 

@@ -64,7 +64,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   [USERINFO_EMAIL_SCOPE]: 'See your primary Google Account email address.',
   openid: 'Associate you with your personal info on Google.',
   email: 'See your primary Google Account email address.',
-  profile: 'See your personal info, including any personal info you\'ve made publicly available.',
+  profile: "See your personal info, including any personal info you've made publicly available.",
 };
 
 const LOOPBACK_REDIRECTS = [
@@ -259,9 +259,7 @@ function send(res: ServerResponse, status: number, html: string): void {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function startGoogleLikeProvider(
-  options: GoogleLikeProviderOptions = {},
-): Promise<GoogleLikeProvider> {
+export async function startGoogleLikeProvider(options: GoogleLikeProviderOptions = {}): Promise<GoogleLikeProvider> {
   const oidc = await loadOidcProvider();
   const Provider = oidc.default;
 
@@ -284,20 +282,26 @@ export async function startGoogleLikeProvider(
   const newSub = (): string => String(randomInt(100_000_000, 999_999_999)) + String(randomInt(100_000_000, 999_999_999));
   const user = { login: 'ads-user@example.com', password: `pw-${randomString(12)}`, sub: newSub() };
   const users = [user];
-  for (let n = 2; n <= (options.users ?? 1); n++) users.push({ login: `ads-user-${n}@example.com`, password: `pw-${randomString(12)}`, sub: newSub() });
+  for (let n = 2; n <= (options.users ?? 1); n++)
+    users.push({ login: `ads-user-${n}@example.com`, password: `pw-${randomString(12)}`, sub: newSub() });
   const bySub = new Map(users.map((u) => [u.sub, u]));
   let refreshGrants = 0;
   let claimOverrides: { email?: string; email_verified?: boolean } = {};
   const installed = { client_id: googleLikeClientId(), client_secret: `GOCSPX-${randomString(21)}` };
-  const webRedirectUris = options.webRedirectUris
-    ?? [`http://127.0.0.1:${await getFreePort()}/oauth2callback`];
+  const webRedirectUris = options.webRedirectUris ?? [`http://127.0.0.1:${await getFreePort()}/oauth2callback`];
   const web = {
     client_id: googleLikeClientId(),
     client_secret: `GOCSPX-${randomString(21)}`,
     redirect_uris: [...webRedirectUris],
   };
 
-  const routes = { authorization: '/o/oauth2/auth', token: '/token', revocation: '/revoke', userinfo: '/v1/userinfo', jwks: '/oauth2/v3/certs' };
+  const routes = {
+    authorization: '/o/oauth2/auth',
+    token: '/token',
+    revocation: '/revoke',
+    userinfo: '/v1/userinfo',
+    jwks: '/oauth2/v3/certs',
+  };
   const authUri = `${issuer}${routes.authorization}`;
   const tokenUri = `${issuer}${routes.token}`;
   const revokeUri = `${issuer}${routes.revocation}`;
@@ -360,9 +364,7 @@ export async function startGoogleLikeProvider(
     },
     // Called at the token endpoint with the authorization code: offline <=> !expiresWithSession.
     issueRefreshToken(_ctx: unknown, client: OidcClient, source: OidcGrantSource) {
-      return client.grantTypeAllowed('refresh_token')
-        && source.kind === 'AuthorizationCode'
-        && source.expiresWithSession !== true;
+      return client.grantTypeAllowed('refresh_token') && source.kind === 'AuthorizationCode' && source.expiresWithSession !== true;
     },
     // Google does not rotate refresh tokens.
     rotateRefreshToken: false,
@@ -407,9 +409,13 @@ export async function startGoogleLikeProvider(
       const rows = Object.entries(out)
         .map(([k, v]) => `<p><strong>${escapeHtml(k)}</strong>: <span data-key="${escapeHtml(k)}">${escapeHtml(v)}</span></p>`)
         .join('');
-      ctx.body = page('error', 'Error', `<h1>Access blocked: this request is invalid</h1>
+      ctx.body = page(
+        'error',
+        'Error',
+        `<h1>Access blocked: this request is invalid</h1>
 <div class="error" role="alert">${rows}</div>
-<p class="fine">The application sent a request this server cannot accept.</p>`);
+<p class="fine">The application sent a request this server cannot accept.</p>`,
+      );
     },
   };
 
@@ -421,10 +427,11 @@ export async function startGoogleLikeProvider(
     if (ctx.oidc?.route === 'token' && ctx.oidc.params?.['grant_type'] === 'refresh_token') refreshGrants++;
     const body = ctx.body as Record<string, unknown> | undefined;
     if (
-      ctx.oidc?.route === 'token'
-      && ctx.oidc.params?.['grant_type'] === 'refresh_token'
-      && body && typeof body === 'object'
-      && body['refresh_token'] === ctx.oidc.params['refresh_token']
+      ctx.oidc?.route === 'token' &&
+      ctx.oidc.params?.['grant_type'] === 'refresh_token' &&
+      body &&
+      typeof body === 'object' &&
+      body['refresh_token'] === ctx.oidc.params['refresh_token']
     ) {
       delete body['refresh_token'];
     }
@@ -438,8 +445,16 @@ export async function startGoogleLikeProvider(
     try {
       details = await provider.interactionDetails(req, res);
     } catch {
-      send(res, 400, page('error', 'Session expired', `<h1>This sign-in request has expired</h1>
-<div class="error" role="alert">Start again from the application.</div>`));
+      send(
+        res,
+        400,
+        page(
+          'error',
+          'Session expired',
+          `<h1>This sign-in request has expired</h1>
+<div class="error" role="alert">Start again from the application.</div>`,
+        ),
+      );
       return;
     }
     if (details.uid !== uid) {
@@ -451,7 +466,11 @@ export async function startGoogleLikeProvider(
     const base = `/interaction/${escapeHtml(uid)}`;
     const requested = (details.params.scope ?? '').split(' ').filter((s) => s in SCOPE_DESCRIPTIONS);
 
-    const loginPage = (error?: string): string => page('login', 'Sign in', `<h1>Sign in</h1>
+    const loginPage = (error?: string): string =>
+      page(
+        'login',
+        'Sign in',
+        `<h1>Sign in</h1>
 <p class="sub">to continue to <strong>${escapeHtml(clientName)}</strong></p>
 ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error)}</div>` : ''}
 <form id="login-form" method="post" action="${base}/login" autocomplete="off">
@@ -460,7 +479,8 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
   <label class="field" for="password"><span>Password</span>
     <input type="password" id="password" name="password" required></label>
   <div class="actions"><button type="submit" id="signin" class="primary">Next</button></div>
-</form>`);
+</form>`,
+      );
 
     if (req.method === 'GET' && action === undefined) {
       switch (details.prompt.name) {
@@ -468,18 +488,36 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
           send(res, 200, loginPage());
           return;
         case 'select_account':
-          send(res, 200, page('select_account', 'Choose an account', `<h1>Choose an account</h1>
+          send(
+            res,
+            200,
+            page(
+              'select_account',
+              'Choose an account',
+              `<h1>Choose an account</h1>
 <p class="sub">to continue to <strong>${escapeHtml(clientName)}</strong></p>
 <form id="select-account-form" method="post" action="${base}/select">
   <div class="who">${escapeHtml(user.login)}</div>
   <div class="actions"><button type="submit" id="continue" class="primary">Continue</button></div>
-</form>`));
+</form>`,
+            ),
+          );
           return;
         case 'consent': {
-          const items = requested.map((scope, i) => `<li><label for="scope-${i}">
+          const items = requested
+            .map(
+              (scope, i) => `<li><label for="scope-${i}">
   <input type="checkbox" id="scope-${i}" name="scope" value="${escapeHtml(scope)}" checked>
-  <span>${escapeHtml(SCOPE_DESCRIPTIONS[scope])}<code>${escapeHtml(scope)}</code></span></label></li>`).join('\n');
-          send(res, 200, page('consent', 'Consent', `<h1>${escapeHtml(clientName)} wants access to your Google Account</h1>
+  <span>${escapeHtml(SCOPE_DESCRIPTIONS[scope])}<code>${escapeHtml(scope)}</code></span></label></li>`,
+            )
+            .join('\n');
+          send(
+            res,
+            200,
+            page(
+              'consent',
+              'Consent',
+              `<h1>${escapeHtml(clientName)} wants access to your Google Account</h1>
 <div class="who">${escapeHtml(user.login)}</div>
 <p class="sub">Select what <strong>${escapeHtml(clientName)}</strong> can access</p>
 <form id="consent-form" method="post" action="${base}/consent">
@@ -489,7 +527,9 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
     <button type="submit" id="allow" name="action" value="allow" class="primary">Allow</button>
   </div>
 </form>
-<p class="fine">Unticked permissions are not granted. You can revoke access at any time.</p>`));
+<p class="fine">Unticked permissions are not granted. You can revoke access at any time.</p>`,
+            ),
+          );
           return;
         }
         default:
@@ -520,18 +560,28 @@ ${error ? `<div class="error" role="alert" data-error="login">${escapeHtml(error
     }
     if (action === 'consent' && details.prompt.name === 'consent') {
       if (form.get('action') !== 'allow') {
-        await provider.interactionFinished(req, res, {
-          error: 'access_denied',
-          error_description: 'The user denied access to the requested scopes.',
-        }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          {
+            error: 'access_denied',
+            error_description: 'The user denied access to the requested scopes.',
+          },
+          { mergeWithLastSubmission: false },
+        );
         return;
       }
       const ticked = new Set(form.getAll('scope').filter((s) => requested.includes(s)));
       if (ticked.size === 0) {
-        await provider.interactionFinished(req, res, {
-          error: 'access_denied',
-          error_description: 'The user did not grant any of the requested scopes.',
-        }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          {
+            error: 'access_denied',
+            error_description: 'The user did not grant any of the requested scopes.',
+          },
+          { mergeWithLastSubmission: false },
+        );
         return;
       }
       const accountId = details.session?.accountId;

@@ -76,13 +76,22 @@ export interface HttpConsentOutcome {
   authorizationUrl: string;
 }
 
-const attr = (html: string, re: RegExp): string | undefined => re.exec(html)?.[1]?.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+const attr = (html: string, re: RegExp): string | undefined =>
+  re
+    .exec(html)?.[1]
+    ?.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&');
 
 /**
  * From the provider's authorization URL (the Location of /connect) to the app's callback answer.
  * `publicOrigin` is the origin of the redirect URI: the first redirect there is the callback.
  */
-export async function httpConsent(browser: HttpBrowser, authorizationUrl: string, publicOrigin: string, options: HttpConsentOptions): Promise<HttpConsentOutcome> {
+export async function httpConsent(
+  browser: HttpBrowser,
+  authorizationUrl: string,
+  publicOrigin: string,
+  options: HttpConsentOptions,
+): Promise<HttpConsentOutcome> {
   let url = new URL(authorizationUrl);
   let init: RequestInit = {};
   for (let step = 0; step < 20; step++) {
@@ -103,7 +112,8 @@ export async function httpConsent(browser: HttpBrowser, authorizationUrl: string
     const html = await response.text();
     const kind = attr(html, /data-interaction="([^"]+)"/);
     const action = attr(html, /<form[^>]*action="([^"]+)"/);
-    if (response.status !== 200 || !kind || !action) throw new Error(`unexpected provider answer ${response.status} at ${url.pathname}: ${html.slice(0, 300)}`);
+    if (response.status !== 200 || !kind || !action)
+      throw new Error(`unexpected provider answer ${response.status} at ${url.pathname}: ${html.slice(0, 300)}`);
     const form = new URLSearchParams();
     if (kind === 'login') {
       if (/data-error="login"/.test(html)) throw new Error(`the provider refused the login of ${options.login}`);
@@ -125,7 +135,12 @@ export async function httpConsent(browser: HttpBrowser, authorizationUrl: string
 }
 
 /** GET /connect on `instanceOrigin` in this browser, then the consent, then the callback. */
-export async function httpConnect(browser: HttpBrowser, instanceOrigin: string, publicOrigin: string, options: HttpConsentOptions): Promise<HttpConsentOutcome> {
+export async function httpConnect(
+  browser: HttpBrowser,
+  instanceOrigin: string,
+  publicOrigin: string,
+  options: HttpConsentOptions,
+): Promise<HttpConsentOutcome> {
   const start = await browser.request(new URL('/connect', instanceOrigin));
   const location = start.headers.get('location');
   await start.body?.cancel();

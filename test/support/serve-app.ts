@@ -45,8 +45,15 @@ export async function inProcessServe(
     }),
     'web.json',
   );
-  const server = { discovered: true, as: { issuer: 'https://accounts.example.test', authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href } };
-  const real = await openAccountStore({ database: join(dir, 's.sqlite'), keyring: parseKeyring(`k1:${randomBytes(32).toString('base64')}`), clientId: client.clientId });
+  const server = {
+    discovered: true,
+    as: { issuer: 'https://accounts.example.test', authorization_endpoint: client.authUri.href, token_endpoint: client.tokenUri.href },
+  };
+  const real = await openAccountStore({
+    database: join(dir, 's.sqlite'),
+    keyring: parseKeyring(`k1:${randomBytes(32).toString('base64')}`),
+    clientId: client.clientId,
+  });
   await real.migrate();
   t.after(() => real.close());
   const store = options.wrapStore ? options.wrapStore(real) : real;

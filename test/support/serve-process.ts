@@ -22,8 +22,23 @@ export interface StartServeOptions {
 
 export async function startServe(options: StartServeOptions): Promise<ServeProcess> {
   const run = await spawnCli(
-    ['serve', '--client_secrets_path', options.clientFile, '--public-url', options.publicUrl, '--listen', `127.0.0.1:${options.port}`, '--database', options.database],
-    { bin: 'ads-oauth', cwd: options.cwd, env: { ADS_OAUTH_ENCRYPTION_KEYS: options.keys, ...options.env }, ...(options.t ? { t: options.t } : {}) },
+    [
+      'serve',
+      '--client_secrets_path',
+      options.clientFile,
+      '--public-url',
+      options.publicUrl,
+      '--listen',
+      `127.0.0.1:${options.port}`,
+      '--database',
+      options.database,
+    ],
+    {
+      bin: 'ads-oauth',
+      cwd: options.cwd,
+      env: { ADS_OAUTH_ENCRYPTION_KEYS: options.keys, ...options.env },
+      ...(options.t ? { t: options.t } : {}),
+    },
   );
   await run.waitForStderr(/ads-oauth serve listening on /, 30_000);
   return {
@@ -39,14 +54,21 @@ export async function startServe(options: StartServeOptions): Promise<ServeProce
 
 /** `ads-oauth serve api-key create --json`: the key. */
 export async function createApiKey(database: string, keys: string, cwd: string): Promise<string> {
-  const created = await runCli(['serve', 'api-key', 'create', '--json', '--database', database], { bin: 'ads-oauth', cwd, env: { ADS_OAUTH_ENCRYPTION_KEYS: keys } });
+  const created = await runCli(['serve', 'api-key', 'create', '--json', '--database', database], {
+    bin: 'ads-oauth',
+    cwd,
+    env: { ADS_OAUTH_ENCRYPTION_KEYS: keys },
+  });
   if (created.code !== 0) throw new Error(`api-key create exited ${created.code}: ${created.stderr}`);
   return (JSON.parse(created.stdout) as { key: string }).key;
 }
 
 export function apiClient(origin: string, apiKey: string) {
   return async (path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown>; text: string }> => {
-    const response = await fetch(`${origin}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${apiKey}`, ...(init.headers ?? {}) } });
+    const response = await fetch(`${origin}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${apiKey}`, ...(init.headers ?? {}) },
+    });
     const text = await response.text();
     let body: Record<string, unknown> = {};
     try {
@@ -62,8 +84,14 @@ export function apiClient(origin: string, apiKey: string) {
  * A fresh schema on the test Postgres, and the `postgres://` URL that puts serve in it (its
  * search_path); `drop()` removes it with everything in it. `pool` is for the test's own queries.
  */
-export async function postgresSchema(prefix: string): Promise<{ schema: string; url: string; pool: import('pg').Pool; drop(): Promise<void> }> {
-  const [{ default: pg }, { POSTGRES_URL }, { randomBytes }] = await Promise.all([import('pg'), import('./store-engines.js'), import('node:crypto')]);
+export async function postgresSchema(
+  prefix: string,
+): Promise<{ schema: string; url: string; pool: import('pg').Pool; drop(): Promise<void> }> {
+  const [{ default: pg }, { POSTGRES_URL }, { randomBytes }] = await Promise.all([
+    import('pg'),
+    import('./store-engines.js'),
+    import('node:crypto'),
+  ]);
   const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
   await pool.query(`create schema ${schema}`);

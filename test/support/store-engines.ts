@@ -58,7 +58,10 @@ export async function createEngineFixture(kind: StoreKind, keyring: Keyring = pa
     query = async <T>(text: string, params: unknown[] = []) => {
       // SQLite-style ? placeholders, numbered for pg.
       let n = 0;
-      const result = await pool.query(text.replace(/\?/g, () => `$${++n}`), params);
+      const result = await pool.query(
+        text.replace(/\?/g, () => `$${++n}`),
+        params,
+      );
       return result.rows as T[];
     };
     drop = async () => {

@@ -43,7 +43,10 @@ export async function startTokenRelay(provider: GoogleLikeProvider): Promise<Tok
       const upstream = await fetch(path === '/token' ? provider.tokenUri : provider.revokeUri, {
         method: 'POST',
         body,
-        headers: { 'content-type': String(req.headers['content-type']), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
+        headers: {
+          'content-type': String(req.headers['content-type']),
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        },
       });
       const text = await upstream.text();
       exchanges.push({ form, response: text });

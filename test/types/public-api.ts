@@ -85,7 +85,11 @@ export async function typeTests(): Promise<void> {
   new AdsOAuthError('NOT_A_CODE', 'x');
 
   // ads-oauth/web: the store, the broker and the web flow compose.
-  const store: AccountStore = await openAccountStore({ database: 'serve.sqlite', keyring: (await import('../../src/web.js')).parseKeyring('k1:AAAA'), clientId: client.clientId });
+  const store: AccountStore = await openAccountStore({
+    database: 'serve.sqlite',
+    keyring: (await import('../../src/web.js')).parseKeyring('k1:AAAA'),
+    clientId: client.clientId,
+  });
   const broker: TokenBroker = createTokenBroker({ store, refresh: (token) => refreshAccessToken(config, token) });
   const flow = createWebFlow({ config, store, publicUrl: 'http://127.0.0.1:8080' });
   expectType<Equal<typeof flow.redirectUri, string>>(true);

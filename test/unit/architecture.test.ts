@@ -41,19 +41,33 @@ describe('architecture rules', () => {
   it('src/protocol/ is data in, data out: no node: imports, nothing above it', () => {
     const offenders = files
       .filter((f) => folder(f.rel) === 'protocol')
-      .flatMap((f) => imports(f.text).filter((s) => s.startsWith('node:') || /^\.\.\/(cli|flows|server|stores|broker|lifecycle|transport)\//.test(s)).map((s) => `${f.rel} → ${s}`));
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((s) => s.startsWith('node:') || /^\.\.\/(cli|flows|server|stores|broker|lifecycle|transport)\//.test(s))
+          .map((s) => `${f.rel} → ${s}`),
+      );
     assert.deepEqual(offenders, []);
   });
 
   it('src/writers/ is pure text (or bytes) in, text out: no node: imports, no I/O modules', () => {
     const offenders = files
       .filter((f) => folder(f.rel) === 'writers')
-      .flatMap((f) => imports(f.text).filter((s) => s.startsWith('node:') || /^\.\.\/(cli|flows|server|stores|broker|lifecycle|transport)\//.test(s)).map((s) => `${f.rel} → ${s}`));
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((s) => s.startsWith('node:') || /^\.\.\/(cli|flows|server|stores|broker|lifecycle|transport)\//.test(s))
+          .map((s) => `${f.rel} → ${s}`),
+      );
     assert.deepEqual(offenders, []);
   });
 
-  it('oauth4webapi is used by the protocol layer (and the web flow\'s nonce) only: lifecycle, stores, server and cli never import it', () => {
-    const offenders = files.filter((f) => ['lifecycle', 'stores', 'server', 'cli', 'writers', 'broker', 'transport'].includes(folder(f.rel)) && imports(f.text).includes('oauth4webapi')).map((f) => f.rel);
+  it("oauth4webapi is used by the protocol layer (and the web flow's nonce) only: lifecycle, stores, server and cli never import it", () => {
+    const offenders = files
+      .filter(
+        (f) =>
+          ['lifecycle', 'stores', 'server', 'cli', 'writers', 'broker', 'transport'].includes(folder(f.rel)) &&
+          imports(f.text).includes('oauth4webapi'),
+      )
+      .map((f) => f.rel);
     assert.deepEqual(offenders, []);
   });
 
@@ -61,7 +75,11 @@ describe('architecture rules', () => {
     const io = /^(node:fs|node:fs\/promises|better-sqlite3|pg|kysely)$/;
     const offenders = files
       .filter((f) => folder(f.rel) !== 'stores' && f.rel !== 'cli/version.ts')
-      .flatMap((f) => imports(f.text).filter((s) => io.test(s)).map((s) => `${f.rel} → ${s}`));
+      .flatMap((f) =>
+        imports(f.text)
+          .filter((s) => io.test(s))
+          .map((s) => `${f.rel} → ${s}`),
+      );
     assert.deepEqual(offenders, []);
   });
 
@@ -69,14 +87,23 @@ describe('architecture rules', () => {
     const serveOnly = /^(fastify|@fastify\/[\w-]+|kysely|better-sqlite3|pg|pino)$/;
     const offenders = files
       .filter((f) => !f.rel.startsWith('server/serve/') && !f.rel.startsWith('stores/accounts/'))
-      .flatMap((f) => [...f.text.matchAll(/(?:from\s+|import\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!).filter((s) => serveOnly.test(s)).map((s) => `${f.rel} → ${s}`));
+      .flatMap((f) =>
+        [...f.text.matchAll(/(?:from\s+|import\s+)['"]([^'"]+)['"]/g)]
+          .map((m) => m[1]!)
+          .filter((s) => serveOnly.test(s))
+          .map((s) => `${f.rel} → ${s}`),
+      );
     assert.deepEqual(offenders, []);
   });
 
   it('the library entries never import the CLI', () => {
     for (const entry of ['index.ts', 'web.ts']) {
       const text = files.find((f) => f.rel === entry)!.text;
-      assert.deepEqual(imports(text).filter((s) => s.startsWith('./cli/')), [], entry);
+      assert.deepEqual(
+        imports(text).filter((s) => s.startsWith('./cli/')),
+        [],
+        entry,
+      );
     }
   });
 });

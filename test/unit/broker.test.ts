@@ -27,7 +27,9 @@ async function connect(store: AccountStore, accessExpiresInMs?: number): Promise
   return account.id;
 }
 
-function countingRefresh(result: (n: number, refreshToken: string) => UpstreamRefreshResult = (n) => ({ accessToken: `ya29.refreshed-${n}`, expiresIn: 3600 })) {
+function countingRefresh(
+  result: (n: number, refreshToken: string) => UpstreamRefreshResult = (n) => ({ accessToken: `ya29.refreshed-${n}`, expiresIn: 3600 }),
+) {
   const calls: string[] = [];
   return {
     calls,
@@ -92,7 +94,10 @@ for (const kind of ENGINES) {
       await broker.getAccessToken(dead);
       await store.setStatus(dead, 'reconnect_required', 'The refresh token was revoked.');
       clock += 1_100;
-      await assert.rejects(broker.getAccessToken(dead), (e: unknown) => isAdsOAuthError(e, 'RECONNECT_REQUIRED') && e.message.includes('revoked'));
+      await assert.rejects(
+        broker.getAccessToken(dead),
+        (e: unknown) => isAdsOAuthError(e, 'RECONNECT_REQUIRED') && e.message.includes('revoked'),
+      );
       // An active account: checked, then served from the cache again.
       const live = await connect(store, HOUR);
       const first = await broker.getAccessToken(live);
@@ -186,7 +191,10 @@ for (const kind of ENGINES) {
       assert.equal(account?.status, 'reconnect_required');
       assert.equal(account?.statusReason, 'diagnosed: refused: invalid_grant');
       // Known dead: no further upstream call, the stored reason is the answer.
-      await assert.rejects(broker.getAccessToken(id), (e: unknown) => isAdsOAuthError(e, 'RECONNECT_REQUIRED') && e.message === 'diagnosed: refused: invalid_grant');
+      await assert.rejects(
+        broker.getAccessToken(id),
+        (e: unknown) => isAdsOAuthError(e, 'RECONNECT_REQUIRED') && e.message === 'diagnosed: refused: invalid_grant',
+      );
       assert.equal(calls, 1);
     });
 
@@ -209,7 +217,10 @@ for (const kind of ENGINES) {
         },
       });
       for (let i = 0; i < failures.length; i++) {
-        await assert.rejects(broker.getAccessToken(id), (e: unknown) => isAdsOAuthError(e, 'PROVIDER_UNAVAILABLE') && e.cause === failures[i]);
+        await assert.rejects(
+          broker.getAccessToken(id),
+          (e: unknown) => isAdsOAuthError(e, 'PROVIDER_UNAVAILABLE') && e.cause === failures[i],
+        );
         assert.deepEqual(await store.getAccount(id), before);
         assert.deepEqual(await store.getCachedAccessToken(id), beforeToken);
       }

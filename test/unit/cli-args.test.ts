@@ -118,7 +118,10 @@ describe('parseArgs: list flags', () => {
 
 describe('parseArgs: optional-string flags', () => {
   it('refuses --config= (an empty value would name the working directory)', () => {
-    assert.throws(() => parseArgs(['--config='], SPECS), (e) => e instanceof AdsOAuthError && e.code === 'USAGE' && /--config alone/.test(e.message));
+    assert.throws(
+      () => parseArgs(['--config='], SPECS),
+      (e) => e instanceof AdsOAuthError && e.code === 'USAGE' && /--config alone/.test(e.message),
+    );
   });
 
   it('alone: true', () => {
@@ -189,7 +192,8 @@ describe('integerArg', () => {
     it(`${JSON.stringify(bad)} → USAGE naming the bounds`, () => {
       assert.throws(
         () => integerArg(bad, 'port', 1, 65535),
-        (error: unknown) => error instanceof AdsOAuthError && error.code === 'USAGE' && /--port must be a whole number from 1 to 65535/.test(error.message),
+        (error: unknown) =>
+          error instanceof AdsOAuthError && error.code === 'USAGE' && /--port must be a whole number from 1 to 65535/.test(error.message),
       );
     });
   }

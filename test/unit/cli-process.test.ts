@@ -40,7 +40,9 @@ describe('runMain in a real process', () => {
     assert.equal(exit.code, ExitCode.TIMEOUT);
     const lines = exit.stdout.trim().split('\n');
     assert.equal(lines.length, 1, exit.stdout);
-    assert.deepEqual(JSON.parse(lines[0]!), { error: { code: 'TIMEOUT', message: 'No answer from the browser in time.', exit_code: ExitCode.TIMEOUT } });
+    assert.deepEqual(JSON.parse(lines[0]!), {
+      error: { code: 'TIMEOUT', message: 'No answer from the browser in time.', exit_code: ExitCode.TIMEOUT },
+    });
     assert.match(exit.stderr, /No answer from the browser/);
   });
 
@@ -76,7 +78,7 @@ describe('ads-oauth help and --version', () => {
     });
   }
 
-  it('`help verify` prints verify\'s help, with option lines that fit 80 columns', async () => {
+  it("`help verify` prints verify's help, with option lines that fit 80 columns", async () => {
     const exit = await cli(['help', 'verify']);
     assert.equal(exit.code, 0);
     assert.match(exit.stdout, /^Usage: ads-oauth verify/);

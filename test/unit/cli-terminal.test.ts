@@ -5,7 +5,12 @@ import type { CliContext } from '../../src/cli/context.js';
 import { formatRemaining, readSecretLine, statusLine } from '../../src/cli/terminal.js';
 import { AdsOAuthError } from '../../src/errors.js';
 
-function ttyContext(): { ctx: CliContext; stdin: PassThrough & { isTTY: boolean; raw: boolean[] }; stderr: () => string; abort: () => void } {
+function ttyContext(): {
+  ctx: CliContext;
+  stdin: PassThrough & { isTTY: boolean; raw: boolean[] };
+  stderr: () => string;
+  abort: () => void;
+} {
   const stdin = Object.assign(new PassThrough(), { isTTY: true, raw: [] as boolean[] });
   (stdin as unknown as { setRawMode: (mode: boolean) => void }).setRawMode = (mode: boolean) => void stdin.raw.push(mode);
   const err = new PassThrough();

@@ -78,7 +78,10 @@ describe('ads-oauth config set', () => {
   it('a .env that starts with a UTF-8 BOM and a managed key: the key is updated in place and the BOM stays first', async () => {
     // Before, the key behind the BOM was not recognised: the new lines went above it and the BOM into the file.
     const path = join(dir, 'bom.env');
-    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('GOOGLE_ADS_REFRESH_TOKEN=old\n# caf\xe9\n', 'latin1')]));
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('GOOGLE_ADS_REFRESH_TOKEN=old\n# caf\xe9\n', 'latin1')]),
+    );
     const { ctx } = context('1//0bom-token\n');
     assert.equal(await configCommand(['set', '--config', path, '--client_secrets_path', SECRETS], ctx), 0);
     const bytes = readFileSync(path);
@@ -86,7 +89,10 @@ describe('ads-oauth config set', () => {
       bytes,
       Buffer.concat([
         Buffer.from([0xef, 0xbb, 0xbf]),
-        Buffer.from('GOOGLE_ADS_CLIENT_ID=cid-123.apps.googleusercontent.com\nGOOGLE_ADS_CLIENT_SECRET=GOCSPX-cmd-secret\nGOOGLE_ADS_REFRESH_TOKEN=1//0bom-token\n# caf\xe9\n', 'latin1'),
+        Buffer.from(
+          'GOOGLE_ADS_CLIENT_ID=cid-123.apps.googleusercontent.com\nGOOGLE_ADS_CLIENT_SECRET=GOCSPX-cmd-secret\nGOOGLE_ADS_REFRESH_TOKEN=1//0bom-token\n# caf\xe9\n',
+          'latin1',
+        ),
       ]),
     );
   });
@@ -96,12 +102,19 @@ describe('ads-oauth config set', () => {
       configCommand(['set', '--config', 'x.yaml', '--client_secrets_path', SECRETS, '--refresh_token=1//0argv'], context('').ctx),
       (e) => isAdsOAuthError(e, 'USAGE') && !(e as Error).message.includes('1//0argv'),
     );
-    await assert.rejects(configCommand(['set', '--config', 'y.yaml', '--client_secrets_path', SECRETS], context('').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
+    await assert.rejects(configCommand(['set', '--config', 'y.yaml', '--client_secrets_path', SECRETS], context('').ctx), (e) =>
+      isAdsOAuthError(e, 'USAGE'),
+    );
   });
 
   it('validates the target before reading the token (unknown format, missing directory)', async () => {
-    await assert.rejects(configCommand(['set', '--config', 'creds.json', '--client_secrets_path', SECRETS], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
-    await assert.rejects(configCommand(['set', '--config', 'no/such/dir/.env', '--client_secrets_path', SECRETS], context('t\n').ctx), (e) => isAdsOAuthError(e, 'CONFIG'));
+    await assert.rejects(configCommand(['set', '--config', 'creds.json', '--client_secrets_path', SECRETS], context('t\n').ctx), (e) =>
+      isAdsOAuthError(e, 'USAGE'),
+    );
+    await assert.rejects(
+      configCommand(['set', '--config', 'no/such/dir/.env', '--client_secrets_path', SECRETS], context('t\n').ctx),
+      (e) => isAdsOAuthError(e, 'CONFIG'),
+    );
     await assert.rejects(configCommand(['set', '--config', 'a.env'], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
     await assert.rejects(configCommand(['get', '--config', 'a.env'], context('t\n').ctx), (e) => isAdsOAuthError(e, 'USAGE'));
   });
@@ -151,19 +164,27 @@ describe('ads-oauth config show', () => {
     assert.match(human.out(), /developer_token +missing/);
     const json = context('');
     assert.equal(await configCommand(['show', '--config', path, '--json'], json.ctx), 0);
-    const parsed = JSON.parse(json.out()) as { format: string; fields: Array<{ field: string; key: string; status: string; value?: string }> };
+    const parsed = JSON.parse(json.out()) as {
+      format: string;
+      fields: Array<{ field: string; key: string; status: string; value?: string }>;
+    };
     assert.equal(parsed.format, 'yaml');
     assert.deepEqual(
       parsed.fields.find((f) => f.field === 'clientId'),
       { field: 'clientId', key: 'client_id', status: 'set', value: 'cid-show.apps.googleusercontent.com' },
     );
-    assert.deepEqual(parsed.fields.find((f) => f.field === 'refreshToken'), { field: 'refreshToken', key: 'refresh_token', status: 'set' });
+    assert.deepEqual(
+      parsed.fields.find((f) => f.field === 'refreshToken'),
+      { field: 'refreshToken', key: 'refresh_token', status: 'set' },
+    );
     for (const text of [human.out(), human.err(), json.out(), json.err()]) {
       assert.ok(!text.includes('GOCSPX-show-secret') && !text.includes('1//0show-token'), text);
     }
   });
 
   it('a missing file is a CONFIG error', async () => {
-    await assert.rejects(configCommand(['show', '--config', join(dir, 'absent.yaml')], context('').ctx), (e) => isAdsOAuthError(e, 'CONFIG'));
+    await assert.rejects(configCommand(['show', '--config', join(dir, 'absent.yaml')], context('').ctx), (e) =>
+      isAdsOAuthError(e, 'CONFIG'),
+    );
   });
 });

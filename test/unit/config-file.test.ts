@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -25,7 +37,9 @@ const modeOf = (path: string): number => statSync(path).mode & 0o777;
 const CHILD = join(import.meta.dirname, '..', 'support', 'kill-writer.ts');
 const SECRET = 'GOCSPX-SECRET-must-not-leak';
 const TOKEN = '1//0-REFRESH-must-not-leak';
-const noSecrets = (error: unknown): boolean => !String((error as Error).message).includes('must-not-leak') && !JSON.stringify((error as { details?: unknown }).details ?? {}).includes('must-not-leak');
+const noSecrets = (error: unknown): boolean =>
+  !String((error as Error).message).includes('must-not-leak') &&
+  !JSON.stringify((error as { details?: unknown }).details ?? {}).includes('must-not-leak');
 
 describe('updateConfig', () => {
   it('creates a new file with mode 0600, confirms it, and names no placeholder (the developer token is optional)', async () => {
@@ -117,7 +131,10 @@ describe('updateConfig', () => {
 
   it('a missing directory is CONFIG_WRITE naming the path; nothing is created', async () => {
     const path = join(fresh(), 'nope', 'google-ads.yaml');
-    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(path) && noSecrets(e));
+    await assert.rejects(
+      updateConfig(path, { refreshToken: TOKEN }),
+      (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(path) && noSecrets(e),
+    );
     assert.ok(!existsSync(join(path, '..')));
   });
 
@@ -131,7 +148,10 @@ describe('updateConfig', () => {
   it('a value the format cannot hold is CONFIG_WRITE without the value, and the old file stays', async () => {
     const path = join(fresh(), '.env');
     writeFileSync(path, 'A=1\n');
-    await assert.rejects(updateConfig(path, { clientSecret: `x'"\\-must-not-leak` }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && noSecrets(e));
+    await assert.rejects(
+      updateConfig(path, { clientSecret: `x'"\\-must-not-leak` }),
+      (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && noSecrets(e),
+    );
     assert.equal(readFileSync(path, 'utf8'), 'A=1\n');
   });
 
@@ -150,7 +170,8 @@ describe('updateConfig', () => {
       await updateConfig(path, changes);
       assert.deepEqual(readFileSync(path), readFileSync(join(enc, fixture.replace('.before.', '.after.'))), fixture);
       const { values } = await readConfig(path);
-      for (const [field, value] of Object.entries(changes)) assert.equal(values[field as keyof typeof values], value, `${fixture} ${field}`);
+      for (const [field, value] of Object.entries(changes))
+        assert.equal(values[field as keyof typeof values], value, `${fixture} ${field}`);
     }
   });
 
@@ -158,7 +179,8 @@ describe('updateConfig', () => {
     const path = join(fresh(), 'google-ads.yaml');
     const before = Buffer.from('# caf\xe9\nclient_id: old\n', 'latin1');
     writeFileSync(path, before, { mode: 0o600 });
-    const notUtf8 = (e: unknown): boolean => isAdsOAuthError(e, 'CONFIG') && /not valid UTF-8/.test((e as Error).message) && (e as Error).message.includes(path);
+    const notUtf8 = (e: unknown): boolean =>
+      isAdsOAuthError(e, 'CONFIG') && /not valid UTF-8/.test((e as Error).message) && (e as Error).message.includes(path);
     await assert.rejects(validateConfigTarget(path), notUtf8);
     await assert.rejects(updateConfig(path, { refreshToken: TOKEN }), notUtf8);
     assert.deepEqual(readFileSync(path), before);
@@ -175,7 +197,8 @@ describe('updateConfig', () => {
       const handle = await (nodeFileSystem.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(file, ...rest);
       if (!file.endsWith('.tmp') || writes++ > 0) return handle;
       // The first temp file is written the way a UTF-8-only writer would: every non-UTF-8 byte becomes U+FFFD.
-      const writeFile = async (data: Uint8Array): Promise<void> => handle.writeFile(Buffer.from(Buffer.from(data).toString('utf8'), 'utf8'));
+      const writeFile = async (data: Uint8Array): Promise<void> =>
+        handle.writeFile(Buffer.from(Buffer.from(data).toString('utf8'), 'utf8'));
       return new Proxy(handle, {
         get(t, p) {
           if (p === 'writeFile') return writeFile;
@@ -184,7 +207,10 @@ describe('updateConfig', () => {
         },
       });
     }) as unknown as typeof import('node:fs/promises').open;
-    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { fs: { open }, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /did not give the bytes written/.test((e as Error).message) && noSecrets(e));
+    await assert.rejects(
+      updateConfig(path, { refreshToken: TOKEN }, { fs: { open }, process: processInfo }),
+      (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /did not give the bytes written/.test((e as Error).message) && noSecrets(e),
+    );
     assert.deepEqual(readFileSync(path), before, 'the previous content was restored');
   });
 
@@ -195,7 +221,8 @@ describe('updateConfig', () => {
     const open = (async (file: string, ...rest: unknown[]) => {
       const handle = await (nodeFileSystem.open as (...a: unknown[]) => Promise<import('node:fs/promises').FileHandle>)(file, ...rest);
       if (!file.endsWith('.tmp')) return handle;
-      const writeFile = async (data: Uint8Array): Promise<void> => handle.writeFile(Buffer.from(Buffer.from(data).toString('utf8').replace(TOKEN, TOKEN.slice(0, -1)), 'utf8'));
+      const writeFile = async (data: Uint8Array): Promise<void> =>
+        handle.writeFile(Buffer.from(Buffer.from(data).toString('utf8').replace(TOKEN, TOKEN.slice(0, -1)), 'utf8'));
       return new Proxy(handle, {
         get(t, p) {
           if (p === 'writeFile') return writeFile;
@@ -204,23 +231,38 @@ describe('updateConfig', () => {
         },
       });
     }) as unknown as typeof import('node:fs/promises').open;
-    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { fs: { open }, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /the new file was removed/.test((e as Error).message) && !/previous content/.test((e as Error).message) && noSecrets(e));
+    await assert.rejects(
+      updateConfig(path, { refreshToken: TOKEN }, { fs: { open }, process: processInfo }),
+      (e) =>
+        isAdsOAuthError(e, 'CONFIG_WRITE') &&
+        /the new file was removed/.test((e as Error).message) &&
+        !/previous content/.test((e as Error).message) &&
+        noSecrets(e),
+    );
     assert.equal(existsSync(path), false, 'no half-right file is left behind');
   });
 
-  for (const [step, code] of [['open', 'EACCES'], ['write', 'ENOSPC'], ['sync', 'EIO'], ['rename', 'EROFS']] as const) {
+  for (const [step, code] of [
+    ['open', 'EACCES'],
+    ['write', 'ENOSPC'],
+    ['sync', 'EIO'],
+    ['rename', 'EROFS'],
+  ] as const) {
     it(`a failed ${step} (${code}) is CONFIG_WRITE naming path and reason; the old file is intact and no temp file remains`, async () => {
       const dir = fresh();
       const path = join(dir, 'google_ads_php.ini');
       const before = '[OAUTH2]\nclientId = "old"\n';
       writeFileSync(path, before, { mode: 0o600 });
-      await assert.rejects(updateConfig(path, { clientSecret: SECRET, refreshToken: TOKEN }, { fs: faultyFs(step, code), process: processInfo }), (e) => {
-        assert.ok(isAdsOAuthError(e, 'CONFIG_WRITE'));
-        assert.ok((e as Error).message.includes(path), 'names the path');
-        assert.ok((e as Error).message.includes(code), 'names the reason');
-        assert.ok(noSecrets(e));
-        return true;
-      });
+      await assert.rejects(
+        updateConfig(path, { clientSecret: SECRET, refreshToken: TOKEN }, { fs: faultyFs(step, code), process: processInfo }),
+        (e) => {
+          assert.ok(isAdsOAuthError(e, 'CONFIG_WRITE'));
+          assert.ok((e as Error).message.includes(path), 'names the path');
+          assert.ok((e as Error).message.includes(code), 'names the reason');
+          assert.ok(noSecrets(e));
+          return true;
+        },
+      );
       assert.equal(readFileSync(path, 'utf8'), before);
       assert.deepEqual(readdirSync(dir), ['google_ads_php.ini']);
     });
@@ -277,7 +319,10 @@ describe('validateConfigTarget and readConfig', () => {
     await assert.rejects(validateConfigTarget(join(dir, 'missing', 'google-ads.yaml')), (e) => isAdsOAuthError(e, 'CONFIG'));
     await assert.rejects(validateConfigTarget(join(dir, 'creds.json')), (e) => isAdsOAuthError(e, 'USAGE'));
     await assert.rejects(validateConfigTarget(join(dir, 'x.yaml'), 'toml'), (e) => isAdsOAuthError(e, 'USAGE'));
-    writeFileSync(join(dir, 'google_ads_config.rb'), `Google::Ads::GoogleAds::Config.new do |c|\n  c.refresh_token = ENV['${TOKEN}']\nend\n`);
+    writeFileSync(
+      join(dir, 'google_ads_config.rb'),
+      `Google::Ads::GoogleAds::Config.new do |c|\n  c.refresh_token = ENV['${TOKEN}']\nend\n`,
+    );
     await assert.rejects(validateConfigTarget(join(dir, 'google_ads_config.rb')), (e) => isAdsOAuthError(e, 'CONFIG') && noSecrets(e));
     writeFileSync(join(dir, 'App.config'), `<configuration><GoogleAdsApi><add key="OAuth2RefreshToken" value="${TOKEN}"></configuration>`);
     await assert.rejects(validateConfigTarget(join(dir, 'App.config')), (e) => isAdsOAuthError(e, 'CONFIG') && noSecrets(e));
@@ -292,7 +337,10 @@ describe('lock', () => {
   it('waits for a holder, then times out with CONFIG_WRITE naming the pid', async () => {
     const path = join(fresh(), 'google-ads.yaml');
     const release = await acquireLock(path, { process: processInfo });
-    await assert.rejects(updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150, process: processInfo }), (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(String(process.pid)) && noSecrets(e));
+    await assert.rejects(
+      updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150, process: processInfo }),
+      (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && (e as Error).message.includes(String(process.pid)) && noSecrets(e),
+    );
     await release();
     await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 150, process: processInfo });
   });
@@ -300,7 +348,10 @@ describe('lock', () => {
   it('takes over a stale lock whose process is gone', async () => {
     const path = join(fresh(), 'google-ads.yaml');
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-    writeFileSync(`${path}.lock`, JSON.stringify({ pid: Number(dead.stdout), host: (await import('node:os')).hostname(), token: 'x', time: Date.now() }));
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: Number(dead.stdout), host: (await import('node:os')).hostname(), token: 'x', time: Date.now() }),
+    );
     await updateConfig(path, { refreshToken: TOKEN }, { lockTimeoutMs: 2_000, process: processInfo });
     assert.ok(!existsSync(`${path}.lock`));
   });
@@ -319,7 +370,10 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 describe('concurrency and crashes', () => {
   it('several processes updating different keys at once lose none of them', async () => {
-    for (const [file, format] of [['google-ads.yaml', 'yaml'], ['App.config', 'appconfig']] as const) {
+    for (const [file, format] of [
+      ['google-ads.yaml', 'yaml'],
+      ['App.config', 'appconfig'],
+    ] as const) {
       const path = join(fresh(), file);
       const fields = ['clientId', 'clientSecret', 'refreshToken', 'developerToken', 'loginCustomerId'] as const;
       const rounds = 8;
@@ -337,7 +391,9 @@ describe('concurrency and crashes', () => {
     const path = join(dir, 'big.txt');
     await writeFileAtomic(path, (await import('../support/kill-writer.js')).selfChecking(0, 4 << 20));
     for (let round = 0; round < 8; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'atomic', path, String(4 << 20)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'atomic', path, String(4 << 20)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise((r) => setTimeout(r, Math.random() * 150));
       child.kill('SIGKILL');
@@ -351,7 +407,9 @@ describe('concurrency and crashes', () => {
     const path = join(dir, 'ads.properties');
     await updateConfig(path, { clientId: 'keep-me', refreshToken: 'first' });
     for (let round = 0; round < 4; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'loop-update', path, 'java', String(1 << 20)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'loop-update', path, 'java', String(1 << 20)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise((r) => setTimeout(r, Math.random() * 100));
       child.kill('SIGKILL');
@@ -374,13 +432,23 @@ describe('stray files of killed writers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ads-oauth-stray-'));
     try {
       const old = new Date(Date.now() - 2 * STRAY_AGE_MS);
-      for (const name of ['.google-ads.yaml.0123456789ab.tmp', 'google-ads.yaml.lock.new-00ff00ff00ff00ff', '.other.yaml.0123456789ab.tmp', '.google-ads.yaml.notours.tmp']) {
+      for (const name of [
+        '.google-ads.yaml.0123456789ab.tmp',
+        'google-ads.yaml.lock.new-00ff00ff00ff00ff',
+        '.other.yaml.0123456789ab.tmp',
+        '.google-ads.yaml.notours.tmp',
+      ]) {
         writeFileSync(join(dir, name), 'x');
         utimesSync(join(dir, name), old, old);
       }
       writeFileSync(join(dir, '.google-ads.yaml.aaaaaaaaaaaa.tmp'), 'a live writer'); // fresh
       await writeFileAtomic(join(dir, 'google-ads.yaml'), 'client_id: x\n');
-      assert.deepEqual(readdirSync(dir).sort(), ['.google-ads.yaml.aaaaaaaaaaaa.tmp', '.google-ads.yaml.notours.tmp', '.other.yaml.0123456789ab.tmp', 'google-ads.yaml']);
+      assert.deepEqual(readdirSync(dir).sort(), [
+        '.google-ads.yaml.aaaaaaaaaaaa.tmp',
+        '.google-ads.yaml.notours.tmp',
+        '.other.yaml.0123456789ab.tmp',
+        'google-ads.yaml',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

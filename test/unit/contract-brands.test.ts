@@ -74,7 +74,11 @@ describe('exchangeCode accepts only a ValidatedCallback', () => {
   });
 
   it('validateCallback refuses a string where a URL belongs', async () => {
-    await thrown(() => validateCallback(config(), { state: STATE }, `http://127.0.0.1:1/?state=${STATE}&code=c` as never), 'USAGE', /not a string \(use new URL/);
+    await thrown(
+      () => validateCallback(config(), { state: STATE }, `http://127.0.0.1:1/?state=${STATE}&code=c` as never),
+      'USAGE',
+      /not a string \(use new URL/,
+    );
   });
 });
 
@@ -90,36 +94,67 @@ describe('a client config comes only from the parser or defineClient', () => {
   });
 
   it('a plain object (or a spread copy) is a USAGE error naming the right constructors', async () => {
-    await thrown(() => createConfiguration({ ...client() }), 'USAGE', /parseClientSecrets, readClientSecretsFile or defineClient \(got a plain object\)/);
+    await thrown(
+      () => createConfiguration({ ...client() }),
+      'USAGE',
+      /parseClientSecrets, readClientSecretsFile or defineClient \(got a plain object\)/,
+    );
     await thrown(() => createConfiguration('client.json' as never), 'USAGE', /got string/);
   });
 
   it('defineClient checks its fields as the parser checks a file', async () => {
     await thrown(() => defineClient({ clientId: '', clientSecret: 'b' }), 'USAGE', /"clientId" must be a non-empty string/);
-    await thrown(() => defineClient({ clientId: 'a', clientSecret: 'b', tokenUri: 42 as never }), 'USAGE', /"tokenUri" must be a URL or a string/);
+    await thrown(
+      () => defineClient({ clientId: 'a', clientSecret: 'b', tokenUri: 42 as never }),
+      'USAGE',
+      /"tokenUri" must be a URL or a string/,
+    );
     await thrown(() => defineClient({ clientId: 'a', clientSecret: 'b', tokenUri: 'not a url' }), 'USAGE', /not a valid URL/);
     await thrown(() => defineClient({ clientId: 'a', clientSecret: 'b', tokenUri: 'http://oauth.example.com/token' }), 'INSECURE_ENDPOINT');
-    assert.equal(defineClient({ clientId: 'a', clientSecret: 'b', tokenUri: new URL('http://127.0.0.1:9/token') }).tokenUri.href, 'http://127.0.0.1:9/token');
+    assert.equal(
+      defineClient({ clientId: 'a', clientSecret: 'b', tokenUri: new URL('http://127.0.0.1:9/token') }).tokenUri.href,
+      'http://127.0.0.1:9/token',
+    );
   });
 });
 
 describe('plain-JS mistakes are USAGE errors that say so', () => {
   it('a server whose "as.issuer" is a URL object, not a string: USAGE, not INTERNAL from oauth4webapi', async () => {
     const server = { discovered: true, as: { issuer: new URL('https://accounts.google.com') } };
-    await thrown(() => createConfiguration(client(), server as never), 'USAGE', /"as\.issuer" must be the issuer identifier, a string \(got a plain object\)/);
+    await thrown(
+      () => createConfiguration(client(), server as never),
+      'USAGE',
+      /"as\.issuer" must be the issuer identifier, a string \(got a plain object\)/,
+    );
   });
 
   it('strings where URLs belong in the endpoints or the issuer', async () => {
-    await thrown(() => createConfiguration(client(), undefined, { endpoints: { tokenUri: 'https://oauth2.googleapis.com/token' as never } }), 'USAGE', /"endpoints\.tokenUri" must be a URL object/);
-    await thrown(() => discoverConfiguration(client(), { issuer: 'https://accounts.google.com' as never }), 'USAGE', /"issuer" must be a URL object/);
+    await thrown(
+      () => createConfiguration(client(), undefined, { endpoints: { tokenUri: 'https://oauth2.googleapis.com/token' as never } }),
+      'USAGE',
+      /"endpoints\.tokenUri" must be a URL object/,
+    );
+    await thrown(
+      () => discoverConfiguration(client(), { issuer: 'https://accounts.google.com' as never }),
+      'USAGE',
+      /"issuer" must be a URL object/,
+    );
   });
 
   it('every operation refuses a non-configuration first argument', async () => {
     const plain = { client: client(), server: { discovered: false, as: { issuer: 'x' } }, endpoints: {}, request: {} };
-    await thrown(() => refreshAccessToken(plain as never, '1//t'), 'USAGE', /refreshAccessToken: the first argument must be a Configuration/);
+    await thrown(
+      () => refreshAccessToken(plain as never, '1//t'),
+      'USAGE',
+      /refreshAccessToken: the first argument must be a Configuration/,
+    );
     await thrown(() => revokeToken(new URL('https://oauth2.googleapis.com/revoke') as never, '1//t'), 'USAGE', /revokeToken/);
     await thrown(() => fetchTokenInfo(plain as never, 'ya29.x'), 'USAGE', /fetchTokenInfo/);
-    await thrown(() => verifyCredentials({ clientId: 'a', clientSecret: 'b', refreshToken: 'c' } as never, { refreshToken: 'c' }), 'USAGE', /verifyCredentials/);
+    await thrown(
+      () => verifyCredentials({ clientId: 'a', clientSecret: 'b', refreshToken: 'c' } as never, { refreshToken: 'c' }),
+      'USAGE',
+      /verifyCredentials/,
+    );
   });
 
   it('a configuration is read-only', () => {

@@ -26,12 +26,21 @@ function literals(text: string): string[] {
 
 describe('library messages say what happened, not which CLI flag to use', () => {
   it('no string in protocol/, flows/, lifecycle/, broker/, server/loopback.ts or stores/client-secrets.ts names a CLI flag or command', () => {
-    const library = files(SRC).filter((p) => /\/src\/(protocol|flows|lifecycle|broker)\//.test(p) || p.endsWith('/src/server/loopback.ts') || p.endsWith('/src/stores/client-secrets.ts'));
+    const library = files(SRC).filter(
+      (p) =>
+        /\/src\/(protocol|flows|lifecycle|broker)\//.test(p) ||
+        p.endsWith('/src/server/loopback.ts') ||
+        p.endsWith('/src/stores/client-secrets.ts'),
+    );
     assert.ok(library.length > 20);
     const offenders: string[] = [];
     for (const path of library) {
       for (const literal of literals(readFileSync(path, 'utf8'))) {
-        if (/--(headless|timeout|port|additional[_-]scopes|scopes|debug|set-login-customer-id)\b|generate-user-credentials again|run the command again|run again/i.test(literal)) {
+        if (
+          /--(headless|timeout|port|additional[_-]scopes|scopes|debug|set-login-customer-id)\b|generate-user-credentials again|run the command again|run again/i.test(
+            literal,
+          )
+        ) {
           offenders.push(`${path.slice(SRC.length)}: ${literal.slice(0, 120)}`);
         }
       }
@@ -54,7 +63,12 @@ describe('library messages say what happened, not which CLI flag to use', () => 
   });
 
   it('a web client port mismatch carries the port hint and typed details; the CLI names --port', () => {
-    const client: OAuthClientConfig = defineClient({ kind: 'web', clientId: 'id', clientSecret: 's', redirectUris: ['http://127.0.0.1:8080/cb'] });
+    const client: OAuthClientConfig = defineClient({
+      kind: 'web',
+      clientId: 'id',
+      clientSecret: 's',
+      redirectUris: ['http://127.0.0.1:8080/cb'],
+    });
     try {
       planRedirect(client, { port: 9090 });
       assert.fail('expected a USAGE error');
@@ -68,7 +82,9 @@ describe('library messages say what happened, not which CLI flag to use', () => 
   });
 
   it('details are typed per code: narrowing by code needs no casts', () => {
-    const error: unknown = new AdsOAuthError('TOKEN_ENDPOINT', 'refused', { details: { error: 'invalid_grant', status: 400, operation: 'refresh' } });
+    const error: unknown = new AdsOAuthError('TOKEN_ENDPOINT', 'refused', {
+      details: { error: 'invalid_grant', status: 400, operation: 'refresh' },
+    });
     if (!isAdsOAuthError(error, 'TOKEN_ENDPOINT')) assert.fail('not narrowed');
     const code: string | undefined = error.details.error;
     const status: number | undefined = error.details.status;

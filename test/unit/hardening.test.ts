@@ -36,7 +36,15 @@ beforeEach(() => fake.reset());
 
 function client(kind: 'installed' | 'web' = 'installed', redirectUris: string[] = ['http://localhost']): OAuthClientConfig {
   return parseClientSecrets(
-    JSON.stringify({ [kind]: { client_id: 'h.apps.googleusercontent.com', client_secret: SECRET, auth_uri: fake.authUri, token_uri: fake.tokenUri, redirect_uris: redirectUris } }),
+    JSON.stringify({
+      [kind]: {
+        client_id: 'h.apps.googleusercontent.com',
+        client_secret: SECRET,
+        auth_uri: fake.authUri,
+        token_uri: fake.tokenUri,
+        redirect_uris: redirectUris,
+      },
+    }),
     'h.json',
   );
 }
@@ -142,11 +150,21 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
   it('an ID token whose issuer is not the auth_uri origin does not cost the refresh token (issuer not discovered)', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url');
     const claims = Buffer.from(
-      JSON.stringify({ iss: `${fake.origin}/tenant/v2.0`, aud: 'h.apps.googleusercontent.com', sub: 'u', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 }),
+      JSON.stringify({
+        iss: `${fake.origin}/tenant/v2.0`,
+        aud: 'h.apps.googleusercontent.com',
+        sub: 'u',
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 600,
+      }),
     ).toString('base64url');
     fake.next({ body: tokenBody({ id_token: `${header}.${claims}.c2ln`, scope: `openid ${ADWORDS}` }) });
     const c = client();
-    const result = await exchangeCode(createConfiguration(c, undefined), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] });
+    const result = await exchangeCode(createConfiguration(c, undefined), exchangeParams(c), {
+      codeVerifier: VERIFIER,
+      redirectUri: 'http://127.0.0.1:1/',
+      scopes: [ADWORDS],
+    });
     assert.equal(result.refreshToken, '1//fake-refresh-token');
   });
 
@@ -155,7 +173,11 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     fake.next({ status: 400, body: { error: 'invalid_request', error_description: echoed } });
     const c = client();
     await assert.rejects(
-      exchangeCode(createConfiguration(c, undefined), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
+      exchangeCode(createConfiguration(c, undefined), exchangeParams(c), {
+        codeVerifier: VERIFIER,
+        redirectUri: 'http://127.0.0.1:1/',
+        scopes: [ADWORDS],
+      }),
       (error: unknown) => {
         assert.ok(error instanceof AdsOAuthError && error.code === 'TOKEN_ENDPOINT', String(error));
         const text = `${error.message} ${JSON.stringify(error.details)}`;
@@ -170,8 +192,16 @@ describe('exchangeCode: any OAuth 2.0 provider, and nothing secret in messages',
     fake.next({ hangUp: true });
     const c = client();
     await assert.rejects(
-      exchangeCode(createConfiguration(c, undefined, { fetch: createNodeFetch() }), exchangeParams(c), { codeVerifier: VERIFIER, redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS] }),
-      (error: unknown) => error instanceof AdsOAuthError && error.code === 'NETWORK' && /may have been spent/.test(error.message) && error.hints.includes('retry'),
+      exchangeCode(createConfiguration(c, undefined, { fetch: createNodeFetch() }), exchangeParams(c), {
+        codeVerifier: VERIFIER,
+        redirectUri: 'http://127.0.0.1:1/',
+        scopes: [ADWORDS],
+      }),
+      (error: unknown) =>
+        error instanceof AdsOAuthError &&
+        error.code === 'NETWORK' &&
+        /may have been spent/.test(error.message) &&
+        error.hints.includes('retry'),
     );
   });
 });
@@ -185,7 +215,9 @@ describe('planRedirect: the default port', () => {
 
 describe('CLI output to a reader that went away', () => {
   it('a closed stdout (EPIPE) ends the process quietly with exit 141 (the output reached no one), without a stack trace', async () => {
-    const child = spawn(process.execPath, [`${ROOT}dist/cli/generate-user-credentials.js`, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`${ROOT}dist/cli/generate-user-credentials.js`, '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy(); // the reader is gone before the help is written
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -239,7 +271,15 @@ describe('terminal escape sequences from outside are shown, never obeyed (issue 
     const secrets = join(dir, 'client.json');
     await writeFile(
       secrets,
-      JSON.stringify({ installed: { client_id: 'h.apps.googleusercontent.com', client_secret: SECRET, auth_uri: fake.authUri, token_uri: fake.tokenUri, redirect_uris: ['http://localhost'] } }),
+      JSON.stringify({
+        installed: {
+          client_id: 'h.apps.googleusercontent.com',
+          client_secret: SECRET,
+          auth_uri: fake.authUri,
+          token_uri: fake.tokenUri,
+          redirect_uris: ['http://localhost'],
+        },
+      }),
     );
     try {
       const child = spawn(process.execPath, [`${ROOT}dist/cli/ads-oauth.js`, 'verify', '--client_secrets_path', secrets], {

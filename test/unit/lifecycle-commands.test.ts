@@ -153,7 +153,10 @@ describe('ads-oauth verify', () => {
     let sent = '';
     fake.on('tokeninfo', (request) => {
       sent = request.form?.['access_token'] ?? '';
-      return { status: 400, json: { error: `invalid_token ${request.body}`, error_description: `Invalid Value: ${request.body} (access_token=${sent})` } };
+      return {
+        status: 400,
+        json: { error: `invalid_token ${request.body}`, error_description: `Invalid Value: ${request.body} (access_token=${sent})` },
+      };
     });
     for (const extra of [[], ['--json']]) {
       const r = await run(verifyCommand, ['--client_secrets_path', secretsPath, ...extra], { env: env() });
@@ -177,7 +180,9 @@ describe('ads-oauth verify', () => {
   });
 
   it('--json: exactly one object, field by field', async () => {
-    const r = await run(verifyCommand, ['--client_secrets_path', secretsPath, '--json'], { env: { ...env(), GOOGLE_ADS_DEVELOPER_TOKEN: 'devtoken-abcdef' } });
+    const r = await run(verifyCommand, ['--client_secrets_path', secretsPath, '--json'], {
+      env: { ...env(), GOOGLE_ADS_DEVELOPER_TOKEN: 'devtoken-abcdef' },
+    });
     assert.equal(r.code, 0, r.stderr);
     const j = onlyJson(r.stdout);
     assert.equal(j['ok'], true);
@@ -202,16 +207,30 @@ describe('ads-oauth verify', () => {
     assert.equal(r.code, 9);
     const j = onlyJson(r.stdout);
     assert.equal(j['ok'], false);
-    const problems = j['problems'] as { code: string; errorCode: string; check: string; cause: string; fix: string; causes: { id: string }[]; details: Record<string, unknown> }[];
+    const problems = j['problems'] as {
+      code: string;
+      errorCode: string;
+      check: string;
+      cause: string;
+      fix: string;
+      causes: { id: string }[];
+      details: Record<string, unknown>;
+    }[];
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.code, 'invalid_grant');
     assert.equal(problems[0]!.errorCode, 'TOKEN_ENDPOINT');
     assert.equal(problems[0]!.check, 'refresh');
-    assert.deepEqual(problems[0]!.causes.map((c) => c.id), ['testing_mode_7_days', 'revoked', 'unused_6_months', 'token_limit', 'password_change_gmail']);
+    assert.deepEqual(
+      problems[0]!.causes.map((c) => c.id),
+      ['testing_mode_7_days', 'revoked', 'unused_6_months', 'token_limit', 'password_change_gmail'],
+    );
     assert.equal(problems[0]!.details['error'], 'invalid_grant');
     assert.equal(problems[0]!.details['status'], 400);
     assert.match(r.stderr, /^Error: The refresh token does not work\.\n\[invalid_grant\]/);
-    assert.match(r.stderr, /\[invalid_grant\] The provider refused the refresh token \(invalid_grant: "Token has been expired or revoked\."\): it expired or was revoked\.\n {2}Possible causes, most likely first:\n {4}1\. .*Testing/);
+    assert.match(
+      r.stderr,
+      /\[invalid_grant\] The provider refused the refresh token \(invalid_grant: "Token has been expired or revoked\."\): it expired or was revoked\.\n {2}Possible causes, most likely first:\n {4}1\. .*Testing/,
+    );
     assert.match(r.stderr, /4\. Too many refresh tokens: Google keeps at most 100/);
     assert.match(r.stderr, /5\. The user changed their Google password/);
     assert.ok(!/at .*\.ts:\d+/.test(r.stderr), 'no stack trace');
@@ -276,7 +295,14 @@ describe('ads-oauth verify', () => {
       const r = await run(verifyCommand, ['--client_secrets_path', secretsPath, '--json', '--ads-api'], { env: env() });
       assert.equal(r.code, 9);
       const j = onlyJson(r.stdout);
-      const [p] = j['problems'] as { code: string; errorCode: string; check: string; cause: string; fix: string; details: Record<string, unknown> }[];
+      const [p] = j['problems'] as {
+        code: string;
+        errorCode: string;
+        check: string;
+        cause: string;
+        fix: string;
+        details: Record<string, unknown>;
+      }[];
       assert.equal(p!.code, code);
       assert.equal(p!.errorCode, 'ADS_API');
       assert.equal(p!.check, 'ads_api');
@@ -299,7 +325,13 @@ describe('ads-oauth verify', () => {
   it('--help goes to stdout and names every environment variable', async () => {
     const r = await run(verifyCommand, ['--help']);
     assert.equal(r.code, 0);
-    for (const name of ['ADS_OAUTH_TOKEN_URI', 'ADS_OAUTH_REVOKE_URI', 'ADS_OAUTH_TOKENINFO_URI', 'GOOGLE_ADS_API_ENDPOINT', 'GOOGLE_ADS_REFRESH_TOKEN']) {
+    for (const name of [
+      'ADS_OAUTH_TOKEN_URI',
+      'ADS_OAUTH_REVOKE_URI',
+      'ADS_OAUTH_TOKENINFO_URI',
+      'GOOGLE_ADS_API_ENDPOINT',
+      'GOOGLE_ADS_REFRESH_TOKEN',
+    ]) {
       assert.match(r.stdout, new RegExp(name));
     }
   });
@@ -320,14 +352,20 @@ describe('ads-oauth revoke', () => {
   });
 
   it('says that at Google it ended the whole grant, on every machine (stdout and --json)', async () => {
-    assert.match(revokeEffect('https://oauth2.googleapis.com/revoke'), /ended the whole grant: every refresh token this Google account gave this OAuth client, on every machine/);
+    assert.match(
+      revokeEffect('https://oauth2.googleapis.com/revoke'),
+      /ended the whole grant: every refresh token this Google account gave this OAuth client, on every machine/,
+    );
     assert.match(revokeEffect('https://accounts.google.com/o/oauth2/revoke'), /whole grant/);
     assert.doesNotMatch(revokeEffect('https://evil-google.com.example/revoke'), /this Google account/);
     const r = await run(revokeCommand, ['--client_secrets_path', secretsPath, '--json'], { stdin: fake.refreshToken });
     assert.equal(r.code, 0, r.stderr);
     assert.match(String(onlyJson(r.stdout)['effect']), /end the whole grant/);
     const help = await run(revokeCommand, ['--help']);
-    assert.match(help.stdout, /At Google this ends the\s+whole grant: every\s+refresh token that Google account gave this OAuth client, on\s+every machine/);
+    assert.match(
+      help.stdout,
+      /At Google this ends the\s+whole grant: every\s+refresh token that Google account gave this OAuth client, on\s+every machine/,
+    );
   });
 
   it('--json for an already-invalid token: success with a note', async () => {
@@ -378,13 +416,31 @@ describe('ads-oauth customers', () => {
   });
 
   it('--json --details: one object with customers and failures', async () => {
-    fake.on('listAccessibleCustomers', { json: { resourceNames: ['customers/1234567890', 'customers/9876543210', 'customers/5555555555'] } });
+    fake.on('listAccessibleCustomers', {
+      json: { resourceNames: ['customers/1234567890', 'customers/9876543210', 'customers/5555555555'] },
+    });
     const r = await run(customersCommand, ['--client_secrets_path', secretsPath, '--json', '--details'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     const j = onlyJson(r.stdout);
     assert.deepEqual(j['customers'], [
-      { id: '1234567890', resourceName: 'customers/1234567890', descriptiveName: 'Acme Manager', manager: true, currencyCode: 'EUR', timeZone: 'Europe/Berlin', testAccount: false },
-      { id: '9876543210', resourceName: 'customers/9876543210', descriptiveName: 'Acme Shop', manager: false, currencyCode: 'USD', timeZone: 'America/New_York', testAccount: true },
+      {
+        id: '1234567890',
+        resourceName: 'customers/1234567890',
+        descriptiveName: 'Acme Manager',
+        manager: true,
+        currencyCode: 'EUR',
+        timeZone: 'Europe/Berlin',
+        testAccount: false,
+      },
+      {
+        id: '9876543210',
+        resourceName: 'customers/9876543210',
+        descriptiveName: 'Acme Shop',
+        manager: false,
+        currencyCode: 'USD',
+        timeZone: 'America/New_York',
+        testAccount: true,
+      },
       { id: '5555555555', resourceName: 'customers/5555555555' },
     ]);
     const failures = j['failures'] as { id: string; problem: { code: string } }[];
@@ -487,7 +543,15 @@ describe('config files', () => {
 
   it('customers --set-login-customer-id with an ADC file (no such key) is refused before any API call', async () => {
     const adcPath = join(dirname(configPath), 'adc.json');
-    await writeFile(adcPath, JSON.stringify({ type: 'authorized_user', client_id: fake.clientId, client_secret: fake.clientSecret, refresh_token: fake.refreshToken }));
+    await writeFile(
+      adcPath,
+      JSON.stringify({
+        type: 'authorized_user',
+        client_id: fake.clientId,
+        client_secret: fake.clientSecret,
+        refresh_token: fake.refreshToken,
+      }),
+    );
     fake.reset();
     const r = await run(customersCommand, ['--config', adcPath, '--format', 'adc', '--set-login-customer-id', '1234567890']);
     assert.equal(r.code, 2, r.stderr);
@@ -501,7 +565,10 @@ describe('config files', () => {
   });
 
   it('a config without a refresh token names the key', async () => {
-    await writeFile(configPath, `client_id: ${fake.clientId}\nclient_secret: ${fake.clientSecret}\nrefresh_token: INSERT_REFRESH_TOKEN_HERE\n`);
+    await writeFile(
+      configPath,
+      `client_id: ${fake.clientId}\nclient_secret: ${fake.clientSecret}\nrefresh_token: INSERT_REFRESH_TOKEN_HERE\n`,
+    );
     const r = await run(verifyCommand, ['--config', configPath]);
     assert.equal(r.code, 3);
     assert.match(r.stderr, /has no refresh_token/);

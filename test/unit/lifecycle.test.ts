@@ -14,7 +14,14 @@ import { defineClient } from '../../src/protocol/client-file.js';
 import { createConfiguration, type Configuration, type EndpointOverrides } from '../../src/protocol/config.js';
 import { parseAdsError } from '../../src/protocol/ads-api.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
-import { ADWORDS_SCOPE, adsError, oauthError, rpcErrorInfo, startFakeGoogleApis, type FakeGoogleApis } from '../support/fake-google-apis.js';
+import {
+  ADWORDS_SCOPE,
+  adsError,
+  oauthError,
+  rpcErrorInfo,
+  startFakeGoogleApis,
+  type FakeGoogleApis,
+} from '../support/fake-google-apis.js';
 import { assertNoSecrets as assertNoneOf } from '../support/secrets.js';
 
 let fake: FakeGoogleApis;
@@ -113,7 +120,10 @@ describe('verifyCredentials', () => {
     );
     assert.deepEqual(p!.causes, [...INVALID_GRANT_CAUSES]);
     assert.match(p!.cause, /7-day/);
-    assert.equal(p!.summary, 'The provider refused the refresh token (invalid_grant: "Token has been expired or revoked."): it expired or was revoked.');
+    assert.equal(
+      p!.summary,
+      'The provider refused the refresh token (invalid_grant: "Token has been expired or revoked."): it expired or was revoked.',
+    );
     assert.match(p!.fix, /In production/);
     assert.match(p!.causes![3]!.cause, /100 per Google account per OAuth client ID/);
     assert.equal(p!.details?.['error_description'], 'Token has been expired or revoked.');
@@ -158,7 +168,10 @@ describe('verifyCredentials', () => {
 
   it('reports an unreachable token endpoint as a network problem', async () => {
     const port = await closedPort();
-    const result = await verifyCredentials(cfg({ endpoints: { ...endpoints, tokenUri: new URL(`http://127.0.0.1:${port}/token`) } }), creds());
+    const result = await verifyCredentials(
+      cfg({ endpoints: { ...endpoints, tokenUri: new URL(`http://127.0.0.1:${port}/token`) } }),
+      creds(),
+    );
     const p = result.problems[0]!;
     assert.equal(p.code, 'network');
     assert.equal(p.errorCode, 'NETWORK');
@@ -181,7 +194,9 @@ describe('verifyCredentials', () => {
   });
 
   it('finds the adwords scope missing and skips the Ads API', async () => {
-    fake.on('tokeninfo', { json: { azp: fake.clientId, aud: fake.clientId, scope: 'https://www.googleapis.com/auth/userinfo.email', expires_in: '3599' } });
+    fake.on('tokeninfo', {
+      json: { azp: fake.clientId, aud: fake.clientId, scope: 'https://www.googleapis.com/auth/userinfo.email', expires_in: '3599' },
+    });
     const result = await verifyCredentials(cfg(), creds({ developerToken: 'devtoken-abcdef' }));
     assert.equal(result.ok, false);
     assert.deepEqual(result.scopes, ['https://www.googleapis.com/auth/userinfo.email']);
@@ -192,7 +207,9 @@ describe('verifyCredentials', () => {
   });
 
   it('finds a token that belongs to another client', async () => {
-    fake.on('tokeninfo', { json: { azp: 'other.apps.googleusercontent.com', aud: 'other.apps.googleusercontent.com', scope: ADWORDS_SCOPE, expires_in: '100' } });
+    fake.on('tokeninfo', {
+      json: { azp: 'other.apps.googleusercontent.com', aud: 'other.apps.googleusercontent.com', scope: ADWORDS_SCOPE, expires_in: '100' },
+    });
     const result = await verifyCredentials(cfg(), creds());
     const p = result.problems[0]!;
     assert.equal(p.code, 'client_mismatch');
@@ -229,17 +246,32 @@ describe('verifyCredentials', () => {
   });
 
   for (const [name, answer, code, pattern] of [
-    ['DEVELOPER_TOKEN_NOT_APPROVED', adsError(403, 'PERMISSION_DENIED', { authorizationError: 'DEVELOPER_TOKEN_NOT_APPROVED' }), 'DEVELOPER_TOKEN_NOT_APPROVED', /test accounts only/],
+    [
+      'DEVELOPER_TOKEN_NOT_APPROVED',
+      adsError(403, 'PERMISSION_DENIED', { authorizationError: 'DEVELOPER_TOKEN_NOT_APPROVED' }),
+      'DEVELOPER_TOKEN_NOT_APPROVED',
+      /test accounts only/,
+    ],
     [
       'CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION',
       adsError(403, 'PERMISSION_DENIED', { authorizationError: 'CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION' }),
       'CLOUD_PROJECT_NOT_APPROVED_FOR_PRODUCTION',
       /test accounts only/,
     ],
-    ['USER_PERMISSION_DENIED', adsError(403, 'PERMISSION_DENIED', { authorizationError: 'USER_PERMISSION_DENIED' }), 'USER_PERMISSION_DENIED', /login-customer-id/],
+    [
+      'USER_PERMISSION_DENIED',
+      adsError(403, 'PERMISSION_DENIED', { authorizationError: 'USER_PERMISSION_DENIED' }),
+      'USER_PERMISSION_DENIED',
+      /login-customer-id/,
+    ],
     ['NOT_ADS_USER', adsError(401, 'UNAUTHENTICATED', { authenticationError: 'NOT_ADS_USER' }), 'NOT_ADS_USER', /not a Google Ads user/],
     ['SERVICE_DISABLED', rpcErrorInfo(403, 'PERMISSION_DENIED', 'SERVICE_DISABLED'), 'SERVICE_DISABLED', /not enabled/],
-    ['ACCESS_TOKEN_SCOPE_INSUFFICIENT', rpcErrorInfo(403, 'PERMISSION_DENIED', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT'), 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', /lacks the Google Ads scope/],
+    [
+      'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+      rpcErrorInfo(403, 'PERMISSION_DENIED', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT'),
+      'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+      /lacks the Google Ads scope/,
+    ],
   ] as const) {
     it(`maps the Ads API error ${name}`, async () => {
       fake.on('listAccessibleCustomers', answer);
@@ -256,7 +288,10 @@ describe('verifyCredentials', () => {
   }
 
   it('never lets a provider message echo a secret into the result', async () => {
-    fake.on('listAccessibleCustomers', adsError(403, 'PERMISSION_DENIED', { authorizationError: 'DEVELOPER_TOKEN_PROHIBITED' }, 'token devtoken-abcdef is prohibited'));
+    fake.on(
+      'listAccessibleCustomers',
+      adsError(403, 'PERMISSION_DENIED', { authorizationError: 'DEVELOPER_TOKEN_PROHIBITED' }, 'token devtoken-abcdef is prohibited'),
+    );
     const result = await verifyCredentials(cfg(), creds({ developerToken: 'devtoken-abcdef' }));
     assert.equal(result.problems[0]?.code, 'DEVELOPER_TOKEN_PROHIBITED');
     assert.match(JSON.stringify(result), /\[redacted\]/);
@@ -343,8 +378,24 @@ describe('listCustomers', () => {
   it('adds details with one GAQL query per customer, each customer as its own login-customer-id', async () => {
     const result = await listCustomers(cfg(), creds({ developerToken: 'devtoken-abcdef' }), { details: true });
     assert.deepEqual(result.customers, [
-      { id: '1234567890', resourceName: 'customers/1234567890', descriptiveName: 'Acme Manager', manager: true, currencyCode: 'EUR', timeZone: 'Europe/Berlin', testAccount: false },
-      { id: '9876543210', resourceName: 'customers/9876543210', descriptiveName: 'Acme Shop', manager: false, currencyCode: 'USD', timeZone: 'America/New_York', testAccount: true },
+      {
+        id: '1234567890',
+        resourceName: 'customers/1234567890',
+        descriptiveName: 'Acme Manager',
+        manager: true,
+        currencyCode: 'EUR',
+        timeZone: 'Europe/Berlin',
+        testAccount: false,
+      },
+      {
+        id: '9876543210',
+        resourceName: 'customers/9876543210',
+        descriptiveName: 'Acme Shop',
+        manager: false,
+        currencyCode: 'USD',
+        timeZone: 'America/New_York',
+        testAccount: true,
+      },
     ]);
     const searches = fake.requestsTo('search');
     assert.equal(searches.length, 2);
@@ -356,12 +407,15 @@ describe('listCustomers', () => {
   });
 
   it('retries a denied customer through the configured manager, and reports customers that still fail', async () => {
-    fake.on('listAccessibleCustomers', { json: { resourceNames: ['customers/1234567890', 'customers/1111111111', 'customers/2222222222'] } });
+    fake.on('listAccessibleCustomers', {
+      json: { resourceNames: ['customers/1234567890', 'customers/1111111111', 'customers/2222222222'] },
+    });
     fake.on('search', (req) => {
       if (req.customerId === '1111111111' && req.headers['login-customer-id'] === '1234567890') {
         return { json: { results: [{ customer: { id: '1111111111', descriptiveName: 'Via manager', currencyCode: 'GBP' } }] } };
       }
-      if (req.customerId === '1234567890') return { json: { results: [{ customer: { id: '1234567890', descriptiveName: 'Manager', manager: true } }] } };
+      if (req.customerId === '1234567890')
+        return { json: { results: [{ customer: { id: '1234567890', descriptiveName: 'Manager', manager: true } }] } };
       return adsError(403, 'PERMISSION_DENIED', { authorizationError: 'USER_PERMISSION_DENIED' });
     });
     const result = await listCustomers(cfg(), creds({ loginCustomerId: '123-456-7890' }), { details: true });
@@ -404,7 +458,11 @@ describe('parseAdsError', () => {
           status: 'PERMISSION_DENIED',
           message: 'no',
           details: [
-            { '@type': 'x.GoogleAdsFailure', errors: [{ errorCode: { authorizationError: 'USER_PERMISSION_DENIED' }, message: 'denied' }], requestId: 'r1' },
+            {
+              '@type': 'x.GoogleAdsFailure',
+              errors: [{ errorCode: { authorizationError: 'USER_PERMISSION_DENIED' }, message: 'denied' }],
+              requestId: 'r1',
+            },
             { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SOMETHING' },
           ],
         },

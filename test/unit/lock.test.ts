@@ -30,7 +30,7 @@ function worker(target: string, start: number): Promise<string> {
 }
 
 describe('acquireLock: breaking a stale lock', () => {
-  it('processes racing to break a dead holder\'s lock never share the critical section', { timeout: 120_000 }, async () => {
+  it("processes racing to break a dead holder's lock never share the critical section", { timeout: 120_000 }, async () => {
     // Before the fix, a breaker acting on an old look removed a lock another process had just
     // taken: about a third of these critical sections overlapped.
     const results: string[] = [];
@@ -46,7 +46,10 @@ describe('acquireLock: breaking a stale lock', () => {
     );
     assert.equal(results.length, 24);
     // Nothing is left behind: no lock, no .break file, no marker.
-    assert.deepEqual((await readdir(dir)).filter((name) => /\.(lock|break|critical)/.test(name)), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => /\.(lock|break|critical)/.test(name)),
+      [],
+    );
   });
 });
 
@@ -65,7 +68,7 @@ describe('acquireLock: a lock path that exists but is no usable lock', () => {
     });
   });
 
-  it('a lock that cannot be opened (another user\'s 0600 file) is CONFIG_WRITE, not a wait', async () => {
+  it("a lock that cannot be opened (another user's 0600 file) is CONFIG_WRITE, not a wait", async () => {
     const target = join(dir, 'foreign');
     await writeFile(`${target}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere', token: 'x', time: Date.now() }));
     // Tests run as root, who can open anything: the EACCES a normal user gets is injected.
@@ -144,7 +147,10 @@ describe('acquireLock: a process that dies while creating the lock', () => {
     const { processInfo } = await import('../../src/cli/process-info.js');
     const release = await acquireLock(target, { timeoutMs: 300, process: processInfo });
     await release();
-    assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('dies-creating')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.startsWith('dies-creating')),
+      [],
+    );
   });
 });
 
@@ -159,7 +165,8 @@ describe('src/stores does not reach for process', () => {
     const offenders: string[] = [];
     for (const file of files) {
       const code = (await readFile(join(root, file), 'utf8')).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-      if (/\bprocess\s*\.\s*(pid|kill|getuid|geteuid|platform|umask|env|cwd|argv|exit|stdout|stderr|stdin)\b/.test(code)) offenders.push(file);
+      if (/\bprocess\s*\.\s*(pid|kill|getuid|geteuid|platform|umask|env|cwd|argv|exit|stdout|stderr|stdin)\b/.test(code))
+        offenders.push(file);
       if (/export const faults\b/.test(code)) offenders.push(`${file} (faults hook)`);
     }
     assert.deepEqual(offenders, []);

@@ -22,7 +22,8 @@ function files(dir: string, ext: RegExp): string[] {
 
 /** Words that are legitimately written twice in a row. */
 const ALLOWED_DOUBLES = new Set(['that', 'had', 'is']);
-const MISSPELLINGS = /\b(teh|recieve\w*|occured|seperat\w*|adress\w*|accesible|wich|untill|succesful\w*|sucess\w*|existant|paramter\w*|authorisation code|occurence\w*|dependan(t|cy))\b/i;
+const MISSPELLINGS =
+  /\b(teh|recieve\w*|occured|seperat\w*|adress\w*|accesible|wich|untill|succesful\w*|sucess\w*|existant|paramter\w*|authorisation code|occurence\w*|dependan(t|cy))\b/i;
 
 function problems(text: string): string[] {
   const found: string[] = [];
@@ -30,7 +31,7 @@ function problems(text: string): string[] {
   // (The second word must end there: `status status-active` is two CSS classes, not a slip.)
   for (const m of text.matchAll(/(?<![\w-])([A-Za-z]+)(?:\s|\s*(?:\/\/|\*|')?\s*\+?\s*'?)\s*\1(?![\w-])/g)) {
     const word = m[1]!.toLowerCase();
-    if (ALLOWED_DOUBLES.has(word) || word.length < 2 && word !== 'a') continue;
+    if (ALLOWED_DOUBLES.has(word) || (word.length < 2 && word !== 'a')) continue;
     if (/^[A-Z]+$/.test(m[1]!) && m[1]!.length > 1) continue; // constants such as ID ID in tables
     found.push(`doubled "${m[0].replace(/\s+/g, ' ')}"`);
   }
@@ -55,7 +56,7 @@ describe('proofreading', () => {
 
   it('the checker itself finds what it is for', () => {
     assert.deepEqual(problems('request for the the accessible-customers request'), ['doubled "the the"']);
-    assert.deepEqual(problems("`…for the\n    the accessible-customers request`"), ['doubled "the the"']);
+    assert.deepEqual(problems('`…for the\n    the accessible-customers request`'), ['doubled "the the"']);
     assert.deepEqual(problems("'for the ' +\n  'the request'"), ['doubled "the \' + \'the"']);
     assert.deepEqual(problems('we recieved it'), ['misspelt "recieved"']);
     assert.deepEqual(problems('said that that was fine'), []);
@@ -68,7 +69,11 @@ describe('the README quotes the examples exactly', () => {
     const quoted = [...readme.matchAll(/\[examples\/([\w-]+\.ts)\]\(examples\/\1\)\)?:\n\n```ts\n([\s\S]*?)\n```/g)];
     assert.ok(quoted.length >= 2, 'the README quotes examples/desktop-flow.ts and examples/verify-token.ts');
     for (const [, name, body] of quoted) {
-      assert.equal(`${body}\n`, readFileSync(join(ROOT, 'examples', name!), 'utf8'), `README's copy of examples/${name} differs from the file`);
+      assert.equal(
+        `${body}\n`,
+        readFileSync(join(ROOT, 'examples', name!), 'utf8'),
+        `README's copy of examples/${name} differs from the file`,
+      );
     }
   });
 });

@@ -127,7 +127,9 @@ for (const [name, fetchImpl] of [
     });
 
     it('ignores metadata naming another issuer', async () => {
-      docs['/.well-known/openid-configuration'] = { body: { issuer: 'https://evil.example', authorization_response_iss_parameter_supported: true } };
+      docs['/.well-known/openid-configuration'] = {
+        body: { issuer: 'https://evil.example', authorization_response_iss_parameter_supported: true },
+      };
       const info = await discoverServer(client(), opts());
       assert.equal(info.discovered, false);
       assert.equal(info.as.issuer, origin);
@@ -154,7 +156,11 @@ for (const [name, fetchImpl] of [
         () => validateCallback(createConfiguration(c, info), { state: 's' }, new URL('http://127.0.0.1:1/?state=s&code=c')),
         (error: unknown) => error instanceof AdsOAuthError && error.code === 'ISSUER_MISMATCH',
       );
-      const ok = validateCallback(createConfiguration(c, info), { state: 's' }, new URL(`http://127.0.0.1:1/?state=s&code=c&iss=${encodeURIComponent(origin)}`));
+      const ok = validateCallback(
+        createConfiguration(c, info),
+        { state: 's' },
+        new URL(`http://127.0.0.1:1/?state=s&code=c&iss=${encodeURIComponent(origin)}`),
+      );
       assert.equal(ok.get('code'), 'c');
     });
   });

@@ -100,7 +100,11 @@ describe('createAuthorizationRequest', () => {
   it('sends login_hint only when given', async () => {
     const without = await createAuthorizationRequest(client(), { redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS_SCOPE] });
     assert.equal(without.url.searchParams.has('login_hint'), false);
-    const empty = await createAuthorizationRequest(client(), { redirectUri: 'http://127.0.0.1:1/', scopes: [ADWORDS_SCOPE], loginHint: '' });
+    const empty = await createAuthorizationRequest(client(), {
+      redirectUri: 'http://127.0.0.1:1/',
+      scopes: [ADWORDS_SCOPE],
+      loginHint: '',
+    });
     assert.equal(empty.url.searchParams.has('login_hint'), false);
     const withHint = await createAuthorizationRequest(client(), {
       redirectUri: 'http://127.0.0.1:1/',
@@ -121,7 +125,12 @@ describe('createAuthorizationRequest', () => {
   });
 
   it('sends the redirect URI exactly (no trailing slash added, path kept)', async () => {
-    for (const redirectUri of ['http://127.0.0.1:8080', 'http://localhost:8080/oauth2callback', 'http://[::1]:9000/cb?x=1', 'https://example.com/a%20b']) {
+    for (const redirectUri of [
+      'http://127.0.0.1:8080',
+      'http://localhost:8080/oauth2callback',
+      'http://[::1]:9000/cb?x=1',
+      'https://example.com/a%20b',
+    ]) {
       const request = await createAuthorizationRequest(client(), { redirectUri, scopes: [ADWORDS_SCOPE] });
       assert.equal(request.url.searchParams.get('redirect_uri'), redirectUri);
       assert.equal(request.redirectUri, redirectUri);

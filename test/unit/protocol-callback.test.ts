@@ -53,7 +53,8 @@ function rejected(fn: () => unknown, code: ErrorCode, reason?: string): AdsOAuth
   return caught;
 }
 
-const validate = (query: string, server: ServerInfo = plain): URLSearchParams => validateCallback(createConfiguration(client, server), { state: STATE }, callback(query));
+const validate = (query: string, server: ServerInfo = plain): URLSearchParams =>
+  validateCallback(createConfiguration(client, server), { state: STATE }, callback(query));
 
 describe('validateCallback: state', () => {
   it('accepts a callback with the right state and a code, and returns the code', () => {
@@ -63,7 +64,11 @@ describe('validateCallback: state', () => {
   });
 
   it('accepts URLSearchParams as well as a URL', () => {
-    const params = validateCallback(createConfiguration(client, plain), { state: STATE }, new URLSearchParams({ state: STATE, code: CODE }));
+    const params = validateCallback(
+      createConfiguration(client, plain),
+      { state: STATE },
+      new URLSearchParams({ state: STATE, code: CODE }),
+    );
     assert.equal(params.get('code'), CODE);
   });
 
@@ -93,7 +98,8 @@ describe('validateCallback: state', () => {
 
   for (const name of ['state', 'code', 'iss', 'error']) {
     it(`a repeated "${name}" parameter → INVALID_CALLBACK duplicate_parameter`, () => {
-      const extra = name === 'state' ? `state=${STATE}` : name === 'code' ? 'code=other' : name === 'iss' ? 'iss=a&iss=b' : 'error=a&error=b';
+      const extra =
+        name === 'state' ? `state=${STATE}` : name === 'code' ? 'code=other' : name === 'iss' ? 'iss=a&iss=b' : 'error=a&error=b';
       rejected(() => validate(`state=${STATE}&code=${CODE}&${extra}`), 'INVALID_CALLBACK', 'duplicate_parameter');
     });
   }
@@ -117,7 +123,10 @@ describe('validateCallback: error responses', () => {
   });
 
   it('another error → AUTHORIZATION_ERROR with the error and a hint', () => {
-    const error = rejected(() => validate(`error=invalid_scope&error_description=Some+requested+scopes+were+invalid&state=${STATE}`), 'AUTHORIZATION_ERROR');
+    const error = rejected(
+      () => validate(`error=invalid_scope&error_description=Some+requested+scopes+were+invalid&state=${STATE}`),
+      'AUTHORIZATION_ERROR',
+    );
     assert.equal(error.details['error'], 'invalid_scope');
     assert.match(error.message, /invalid_scope/);
     assert.match(error.message, /Some requested scopes were invalid/);
@@ -150,7 +159,10 @@ describe('validateCallback: issuer (RFC 9207)', () => {
   });
 
   it('strict server: another iss → ISSUER_MISMATCH naming the expected issuer', () => {
-    const error = rejected(() => validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent('https://evil.example')}`, strict), 'ISSUER_MISMATCH');
+    const error = rejected(
+      () => validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent('https://evil.example')}`, strict),
+      'ISSUER_MISMATCH',
+    );
     assert.equal(error.details['expected'], 'https://accounts.google.com');
     assert.match(error.message, /https:\/\/accounts\.google\.com/);
   });
@@ -188,7 +200,10 @@ describe('validateCallback: issuer (RFC 9207)', () => {
   it('a discovered server without the flag: a present iss must be its issuer, exactly', () => {
     const discovered: ServerInfo = { discovered: true, as: { ...strict.as, authorization_response_iss_parameter_supported: false } };
     rejected(() => validate(`state=${STATE}&code=${CODE}&iss=https%3A%2F%2Fevil.example`, discovered), 'ISSUER_MISMATCH');
-    assert.equal(validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent('https://accounts.google.com')}`, discovered).get('code'), CODE);
+    assert.equal(
+      validate(`state=${STATE}&code=${CODE}&iss=${encodeURIComponent('https://accounts.google.com')}`, discovered).get('code'),
+      CODE,
+    );
     assert.equal(validate(`state=${STATE}&code=${CODE}`, discovered).get('code'), CODE);
   });
 });

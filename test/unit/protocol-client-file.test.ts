@@ -78,7 +78,11 @@ describe('parseClientSecrets: files as Google downloads them', () => {
     const client = parseClientSecrets(json(webFile()), SOURCE);
     assert.equal(client.kind, 'web');
     assert.equal(client.clientSecret, SECRET);
-    assert.deepEqual(client.redirectUris, ['https://example.com/oauth2callback', 'http://localhost:8080/oauth2callback', 'http://127.0.0.1:8080']);
+    assert.deepEqual(client.redirectUris, [
+      'https://example.com/oauth2callback',
+      'http://localhost:8080/oauth2callback',
+      'http://127.0.0.1:8080',
+    ]);
   });
 
   it('reads the compact one-line form the console actually writes', () => {
@@ -104,13 +108,19 @@ describe('parseClientSecrets: files as Google downloads them', () => {
   });
 
   it('trims whitespace around the client ID and secret', () => {
-    const client = parseClientSecrets(json(installedFile({ client_id: '  abc.apps.googleusercontent.com\n', client_secret: ` ${SECRET} ` })), SOURCE);
+    const client = parseClientSecrets(
+      json(installedFile({ client_id: '  abc.apps.googleusercontent.com\n', client_secret: ` ${SECRET} ` })),
+      SOURCE,
+    );
     assert.equal(client.clientId, 'abc.apps.googleusercontent.com');
     assert.equal(client.clientSecret, SECRET);
   });
 
   it('uses a default source name in messages when none is given', () => {
-    assert.throws(() => parseClientSecrets(''), (error: unknown) => error instanceof AdsOAuthError && error.message.startsWith('client secrets:'));
+    assert.throws(
+      () => parseClientSecrets(''),
+      (error: unknown) => error instanceof AdsOAuthError && error.message.startsWith('client secrets:'),
+    );
   });
 });
 
@@ -165,7 +175,12 @@ describe('parseClientSecrets: unusable files', () => {
   });
 
   it('an authorized_user file (it already holds a refresh token)', () => {
-    const file = { type: 'authorized_user', client_id: 'abc.apps.googleusercontent.com', client_secret: SECRET, refresh_token: '1//refresh-value' };
+    const file = {
+      type: 'authorized_user',
+      client_id: 'abc.apps.googleusercontent.com',
+      client_secret: SECRET,
+      refresh_token: '1//refresh-value',
+    };
     const error = parseError(json(file), 'CLIENT_FILE', [SECRET, '1//refresh-value']);
     assert.match(error.message, /authorized_user/);
     assert.match(error.message, /not an OAuth client secrets file/);
@@ -246,7 +261,12 @@ describe('parseClientSecrets: endpoint security', () => {
   });
 
   it('rejects a LAN address and a lookalike name over http', () => {
-    for (const uri of ['http://192.168.1.10/token', 'http://10.0.0.1:8080/token', 'http://127.0.0.1.nip.io/token', 'http://localhost.evil.com/token']) {
+    for (const uri of [
+      'http://192.168.1.10/token',
+      'http://10.0.0.1:8080/token',
+      'http://127.0.0.1.nip.io/token',
+      'http://localhost.evil.com/token',
+    ]) {
       parseError(json(installedFile({ token_uri: uri })), 'INSECURE_ENDPOINT');
     }
   });
@@ -287,7 +307,10 @@ describe('parseEndpoint', () => {
         error.message.startsWith('ADS_OAUTH_TOKEN_URI: "token_uri" must use https') &&
         error.details['field'] === 'token_uri',
     );
-    assert.throws(() => parseEndpoint(undefined, 'token_uri', 'env'), (error: unknown) => error instanceof AdsOAuthError && error.code === 'CLIENT_FILE');
+    assert.throws(
+      () => parseEndpoint(undefined, 'token_uri', 'env'),
+      (error: unknown) => error instanceof AdsOAuthError && error.code === 'CLIENT_FILE',
+    );
   });
 
   it('returns the parsed URL for https', () => {
@@ -360,7 +383,16 @@ describe('firstLoopbackRedirect', () => {
 
   it('skips https loopback, non-loopback and unparsable entries, in order', () => {
     assert.equal(
-      firstLoopbackRedirect(client(['https://127.0.0.1:8443/cb', 'http://example.com/cb', 'not a url', 'http://127.0.0.1.nip.io/cb', 'http://127.0.0.1:9000/second', 'http://localhost:9001/third'])),
+      firstLoopbackRedirect(
+        client([
+          'https://127.0.0.1:8443/cb',
+          'http://example.com/cb',
+          'not a url',
+          'http://127.0.0.1.nip.io/cb',
+          'http://127.0.0.1:9000/second',
+          'http://localhost:9001/third',
+        ]),
+      ),
       'http://127.0.0.1:9000/second',
     );
   });

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { defineClient } from '../../src/protocol/client-file.js';
 import { callRequest, createConfiguration, GOOGLE_REVOKE_URI, withServer } from '../../src/protocol/config.js';
 
-const client = () => defineClient({ clientId: 'a', clientSecret: 'b', authUri: 'http://127.0.0.1:9/auth', tokenUri: 'http://127.0.0.1:9/token' });
+const client = () =>
+  defineClient({ clientId: 'a', clientSecret: 'b', authUri: 'http://127.0.0.1:9/auth', tokenUri: 'http://127.0.0.1:9/token' });
 
 describe('createConfiguration', () => {
   it("resolves the endpoints: the client's token endpoint, Google's for the rest, overrides win", () => {
@@ -22,10 +23,18 @@ describe('createConfiguration', () => {
   });
 
   it('withServer keeps the overrides and takes the new server', () => {
-    const base = createConfiguration(client(), undefined, { timeoutMs: 1234, endpoints: { revocationUri: new URL('http://127.0.0.1:8/r') } });
+    const base = createConfiguration(client(), undefined, {
+      timeoutMs: 1234,
+      endpoints: { revocationUri: new URL('http://127.0.0.1:8/r') },
+    });
     const discovered = withServer(base, {
       discovered: true,
-      as: { issuer: 'http://127.0.0.1:9', authorization_endpoint: 'http://127.0.0.1:9/auth', token_endpoint: 'http://127.0.0.1:9/token', revocation_endpoint: 'http://127.0.0.1:9/revoke' },
+      as: {
+        issuer: 'http://127.0.0.1:9',
+        authorization_endpoint: 'http://127.0.0.1:9/auth',
+        token_endpoint: 'http://127.0.0.1:9/token',
+        revocation_endpoint: 'http://127.0.0.1:9/revoke',
+      },
     });
     assert.equal(discovered.server.discovered, true);
     assert.equal(discovered.endpoints.revocation.href, 'http://127.0.0.1:8/r');

@@ -54,7 +54,11 @@ function clientFor(tokenUri: string, authUri = fake.authUri): OAuthClientConfig 
 }
 
 function callbackParams(extra = ''): ValidatedCallback {
-  return validateCallback(createConfiguration(client, server), { state: STATE }, new URL(`${REDIRECT}/?state=${STATE}&code=${encodeURIComponent(CODE)}${extra}`));
+  return validateCallback(
+    createConfiguration(client, server),
+    { state: STATE },
+    new URL(`${REDIRECT}/?state=${STATE}&code=${encodeURIComponent(CODE)}${extra}`),
+  );
 }
 
 function assertNoSecrets(error: AdsOAuthError): void {
@@ -68,7 +72,10 @@ async function expectError(promise: Promise<unknown>, code: ErrorCode): Promise<
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof AdsOAuthError, `expected an AdsOAuthError, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  assert.ok(
+    caught instanceof AdsOAuthError,
+    `expected an AdsOAuthError, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+  );
   assert.equal(caught.code, code, `${caught.code}: ${caught.message}`);
   assertNoSecrets(caught);
   return caught;
@@ -96,8 +103,17 @@ const transports: Array<[string, FetchLike | undefined]> = [
 for (const [name, fetchImpl] of transports) {
   const opts = (extra: { timeoutMs?: number; signal?: AbortSignal } = {}) => ({ ...(fetchImpl ? { fetch: fetchImpl } : {}), ...extra });
   const cfg = (extra: ConfigurationOptions = {}) => createConfiguration(client, undefined, { ...opts(), ...extra });
-  const exchange = (scopes: readonly string[] = [ADWORDS], extra: { timeoutMs?: number; signal?: AbortSignal } = {}, useClient = client, useServer = server) =>
-    exchangeCode(createConfiguration(useClient, useServer, opts(extra)), callbackParams(), { codeVerifier: VERIFIER, redirectUri: REDIRECT, scopes });
+  const exchange = (
+    scopes: readonly string[] = [ADWORDS],
+    extra: { timeoutMs?: number; signal?: AbortSignal } = {},
+    useClient = client,
+    useServer = server,
+  ) =>
+    exchangeCode(createConfiguration(useClient, useServer, opts(extra)), callbackParams(), {
+      codeVerifier: VERIFIER,
+      redirectUri: REDIRECT,
+      scopes,
+    });
 
   describe(`exchangeCode (${name})`, () => {
     it('returns the refresh token, access token, expiry and granted scopes', async () => {
@@ -147,7 +163,10 @@ for (const [name, fetchImpl] of transports) {
 
     it('an empty refresh_token → a provider error or NO_REFRESH_TOKEN, never success', async () => {
       fake.next({ body: tokenBody({ refresh_token: '' }) });
-      await assert.rejects(exchange(), (error: unknown) => error instanceof AdsOAuthError && ['NO_REFRESH_TOKEN', 'PROVIDER_RESPONSE'].includes(error.code));
+      await assert.rejects(
+        exchange(),
+        (error: unknown) => error instanceof AdsOAuthError && ['NO_REFRESH_TOKEN', 'PROVIDER_RESPONSE'].includes(error.code),
+      );
     });
 
     it('a requested scope not granted → SCOPE_NOT_GRANTED naming it', async () => {
@@ -187,14 +206,13 @@ for (const [name, fetchImpl] of transports) {
       assert.ok(error.message.includes(REDIRECT), error.message);
     });
 
-    it(
-      'invalid_client with a WWW-Authenticate challenge (RFC 6749 §5.2) → TOKEN_ENDPOINT, not a network error',
-      async () => {
-        fake.next(oauthErrorResponse('invalid_client', 'The OAuth client was not found.', 401, { 'WWW-Authenticate': 'Basic realm="token"' }));
-        const error = await expectError(exchange(), 'TOKEN_ENDPOINT');
-        assert.equal(error.details['status'], 401);
-      },
-    );
+    it('invalid_client with a WWW-Authenticate challenge (RFC 6749 §5.2) → TOKEN_ENDPOINT, not a network error', async () => {
+      fake.next(
+        oauthErrorResponse('invalid_client', 'The OAuth client was not found.', 401, { 'WWW-Authenticate': 'Basic realm="token"' }),
+      );
+      const error = await expectError(exchange(), 'TOKEN_ENDPOINT');
+      assert.equal(error.details['status'], 401);
+    });
 
     for (const status of [500, 502, 503]) {
       it(`HTTP ${status} → PROVIDER_RESPONSE "having trouble", made exactly once`, async () => {
@@ -219,7 +237,11 @@ for (const [name, fetchImpl] of transports) {
     });
 
     it('an HTML page with 200 → PROVIDER_RESPONSE "not JSON"', async () => {
-      fake.next({ status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: '<!doctype html><title>Captive portal</title>' });
+      fake.next({
+        status: 200,
+        headers: { 'Content-Type': 'text/html; charset=utf-8' },
+        body: '<!doctype html><title>Captive portal</title>',
+      });
       const error = await expectError(exchange(), 'PROVIDER_RESPONSE');
       assert.match(error.message, /not JSON/);
       assert.match(error.message, /HTTP 200/);
@@ -294,11 +316,18 @@ for (const [name, fetchImpl] of transports) {
       assert.equal(form.get('client_secret'), SECRET);
     });
 
-    it('ignores the ID token Google sends with the refresh of an openid grant (its iss is accounts.google.com, not the token endpoint\'s origin)', async () => {
+    it("ignores the ID token Google sends with the refresh of an openid grant (its iss is accounts.google.com, not the token endpoint's origin)", async () => {
       const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
       const now = Math.floor(Date.now() / 1000);
       const idToken = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://accounts.google.com', aud: CLIENT_ID, sub: '1', iat: now, exp: now + 3600 })}.c2ln`;
-      fake.next({ body: tokenBody({ refresh_token: undefined, access_token: 'ya29.with-id-token', scope: `openid email ${ADWORDS}`, id_token: idToken }) });
+      fake.next({
+        body: tokenBody({
+          refresh_token: undefined,
+          access_token: 'ya29.with-id-token',
+          scope: `openid email ${ADWORDS}`,
+          id_token: idToken,
+        }),
+      });
       const result = await refreshAccessToken(cfg(), REFRESH);
       assert.equal(result.accessToken, 'ya29.with-id-token');
     });
@@ -313,10 +342,7 @@ for (const [name, fetchImpl] of transports) {
 
     it('invalid_grant → TOKEN_ENDPOINT with the refresh advice', async () => {
       fake.next(oauthErrorResponse('invalid_grant', 'Token has been expired or revoked.'));
-      const error = await expectError(
-        refreshAccessToken(cfg(), REFRESH),
-        'TOKEN_ENDPOINT',
-      );
+      const error = await expectError(refreshAccessToken(cfg(), REFRESH), 'TOKEN_ENDPOINT');
       assert.equal(error.details['error'], 'invalid_grant');
       assert.equal(error.details['operation'], 'refresh');
       assert.match(error.message, /Token has been expired or revoked/);
@@ -325,10 +351,7 @@ for (const [name, fetchImpl] of transports) {
 
     it('unauthorized_client on refresh → the "another client" advice', async () => {
       fake.next(oauthErrorResponse('unauthorized_client', 'Unauthorized'));
-      const error = await expectError(
-        refreshAccessToken(cfg(), REFRESH),
-        'TOKEN_ENDPOINT',
-      );
+      const error = await expectError(refreshAccessToken(cfg(), REFRESH), 'TOKEN_ENDPOINT');
       assert.match(error.message, /another OAuth client/);
     });
   });
@@ -374,7 +397,11 @@ describe('the endpoint must be https or loopback even when the ServerInfo is bui
       return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
     };
     await assert.rejects(
-      exchangeCode(createConfiguration(client, handBuilt, { fetch: spy }), callbackParams(), { codeVerifier: VERIFIER, redirectUri: REDIRECT, scopes: [ADWORDS] }),
+      exchangeCode(createConfiguration(client, handBuilt, { fetch: spy }), callbackParams(), {
+        codeVerifier: VERIFIER,
+        redirectUri: REDIRECT,
+        scopes: [ADWORDS],
+      }),
       (error: unknown) => error instanceof AdsOAuthError && error.code !== 'NO_REFRESH_TOKEN',
     );
     assert.equal(called, 0, 'the code and secret must not be sent over plain http');
@@ -390,7 +417,9 @@ describe('tokenEndpointError', () => {
   });
 
   it('maps Node and undici network failures to NETWORK', () => {
-    const undici = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    const undici = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    });
     const error = tokenEndpointError(undici, 'refresh', endpoint);
     assert.equal(error.code, 'NETWORK');
     assert.equal(error.details['reason'], 'ECONNREFUSED');
@@ -401,11 +430,8 @@ describe('tokenEndpointError', () => {
     assert.equal(tokenEndpointError(new Error('weird'), 'refresh', endpoint).code, 'INTERNAL');
   });
 
-  it(
-    "a programming error from oauth4webapi (a TypeError with an ERR_* code) is not reported as 'Could not reach'",
-    () => {
-      const coded = Object.assign(new TypeError('only requests to HTTPS are allowed'), { code: 'ERR_INVALID_ARG_VALUE' });
-      assert.notEqual(tokenEndpointError(coded, 'exchange', endpoint).code, 'NETWORK');
-    },
-  );
+  it("a programming error from oauth4webapi (a TypeError with an ERR_* code) is not reported as 'Could not reach'", () => {
+    const coded = Object.assign(new TypeError('only requests to HTTPS are allowed'), { code: 'ERR_INVALID_ARG_VALUE' });
+    assert.notEqual(tokenEndpointError(coded, 'exchange', endpoint).code, 'NETWORK');
+  });
 });

@@ -139,7 +139,8 @@ describe('public API documentation', () => {
         problems.push(`${name} is not exported any more: update PROTOCOL_STEPS`);
         continue;
       }
-      if (!e.tags.some((t) => t.name === 'see' && SPEC_LINK.test(tagText(t)))) problems.push(`${name} has no @see to an RFC or OpenID spec`);
+      if (!e.tags.some((t) => t.name === 'see' && SPEC_LINK.test(tagText(t))))
+        problems.push(`${name} has no @see to an RFC or OpenID spec`);
     }
     assert.deepEqual(problems, [], problems.join('\n'));
   });

@@ -152,7 +152,8 @@ describe('startLoopbackListener: binding', () => {
       assert.ok(listener.port > 0 && listener.port < 65536);
       assert.equal(listener.redirectUri, `http://127.0.0.1:${listener.port}/`);
       assert.equal(await tryConnect(listener.port, '127.0.0.1'), 'connected');
-      if (await ipv6Loopback()) assert.notEqual(await tryConnect(listener.port, '::1'), 'connected', 'not on [::1] for an installed client');
+      if (await ipv6Loopback())
+        assert.notEqual(await tryConnect(listener.port, '::1'), 'connected', 'not on [::1] for an installed client');
     } finally {
       await listener.close();
     }
@@ -289,7 +290,9 @@ describe('startLoopbackListener: binding', () => {
       let calls = 0;
       const result = listener.handle(async () => {
         calls += 1;
-        return calls < (v6 ? 2 : 1) ? { done: false, page: failurePage(400, 'Not this request', 'again') } : { done: true, page: successPage(), value: calls };
+        return calls < (v6 ? 2 : 1)
+          ? { done: false, page: failurePage(400, 'Not this request', 'again') }
+          : { done: true, page: successPage(), value: calls };
       }, HANDLE);
       assert.equal((await get(port, '/cb?state=s&code=c', { host: `localhost:${port}` })).status, v6 ? 400 : 200);
       if (v6) assert.equal((await get(port, '/cb?state=s&code=c', { host: `localhost:${port}`, address: '::1' })).status, 200);
@@ -324,18 +327,17 @@ describe('startLoopbackListener: binding', () => {
     assert.notEqual(await tryConnect(listener.port, '127.0.0.1'), 'connected');
   });
 
-  it(
-    'close() while handle() is pending settles handle() at once instead of leaving its timer running',
-    async () => {
-      const listener = await startLoopbackListener();
-      const handled = settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { timeoutMs: 3000, timeoutMessage: 't' }));
-      await sleep(50);
-      await listener.close();
-      // Left pending, handle() would end with its own TIMEOUT; settled by close(), it is INTERRUPTED.
-      const { error } = await handled;
-      assert.ok(error instanceof AdsOAuthError && error.code === 'INTERRUPTED', String(error));
-    },
-  );
+  it('close() while handle() is pending settles handle() at once instead of leaving its timer running', async () => {
+    const listener = await startLoopbackListener();
+    const handled = settle(
+      listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { timeoutMs: 3000, timeoutMessage: 't' }),
+    );
+    await sleep(50);
+    await listener.close();
+    // Left pending, handle() would end with its own TIMEOUT; settled by close(), it is INTERRUPTED.
+    const { error } = await handled;
+    assert.ok(error instanceof AdsOAuthError && error.code === 'INTERRUPTED', String(error));
+  });
 
   it('answers 503 before handle() is called', async () => {
     const listener = await startLoopbackListener();
@@ -353,10 +355,13 @@ describe('startLoopbackListener: request rules', () => {
     const calls: URL[] = [];
     const controller = new AbortController();
     const handled = settle(
-      listener.handle<never>(async (url) => {
-        calls.push(url);
-        return { done: false, page: failurePage(400, 'Not this request', 'keep waiting') };
-      }, { ...HANDLE, signal: controller.signal }),
+      listener.handle<never>(
+        async (url) => {
+          calls.push(url);
+          return { done: false, page: failurePage(400, 'Not this request', 'keep waiting') };
+        },
+        { ...HANDLE, signal: controller.signal },
+      ),
     );
     try {
       await fn(listener, calls);
@@ -370,7 +375,10 @@ describe('startLoopbackListener: request rules', () => {
   it('a 64 KiB URL → 414, 32 KiB of headers → 431, 10k parameters → 414, garbage → 400: answered with the protective headers, never handed to the flow, and the genuine callback is still served', async () => {
     const listener = await startLoopbackListener();
     const host = `127.0.0.1:${listener.port}`;
-    const result = listener.handle<string>(async (url) => ({ done: true, page: successPage(), value: url.searchParams.get('code') ?? '' }), HANDLE);
+    const result = listener.handle<string>(
+      async (url) => ({ done: true, page: successPage(), value: url.searchParams.get('code') ?? '' }),
+      HANDLE,
+    );
     const cases: [string, number][] = [
       [`GET /?state=s&pad=${'A'.repeat(64 * 1024)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 414],
       [`GET /?state=s HTTP/1.1\r\nHost: ${host}\r\nX-Pad: ${'B'.repeat(32 * 1024)}\r\n\r\n`, 431],
@@ -412,7 +420,13 @@ describe('startLoopbackListener: request rules', () => {
   it('a foreign Host header → 421 (DNS rebinding), before anything else', async () => {
     await withListener(async (listener, calls) => {
       const port = listener.port;
-      for (const host of [`evil.example:${port}`, `127.0.0.1`, `127.0.0.1:${port + 1}`, `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+      for (const host of [
+        `evil.example:${port}`,
+        `127.0.0.1`,
+        `127.0.0.1:${port + 1}`,
+        `localhost.evil.example:${port}`,
+        `127.0.0.1.nip.io:${port}`,
+      ]) {
         assert.equal((await get(port, '/?code=c&state=s', { host })).status, 421, `Host: ${host}`);
       }
       // An empty or absent Host is refused too (over a raw socket: Node's client would fill it in).
@@ -435,7 +449,11 @@ describe('startLoopbackListener: request rules', () => {
 
   it('error answers carry the protective headers', async () => {
     await withListener(async (listener) => {
-      for (const answer of [await get(listener.port, '/x'), await get(listener.port, '/', { method: 'POST' }), await get(listener.port, '/', { host: 'evil' })]) {
+      for (const answer of [
+        await get(listener.port, '/x'),
+        await get(listener.port, '/', { method: 'POST' }),
+        await get(listener.port, '/', { host: 'evil' }),
+      ]) {
         assert.equal(answer.headers['cache-control'], 'no-store');
         assert.equal(answer.headers['referrer-policy'], 'no-referrer');
         assert.match(String(answer.headers['content-security-policy']), /default-src 'none'/);
@@ -540,7 +558,12 @@ describe('startLoopbackListener: handle()', () => {
 
   it('timeout → TIMEOUT with the given message, and the listener is closed', async () => {
     const listener = await startLoopbackListener();
-    const { error } = await settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { timeoutMs: 150, timeoutMessage: 'No browser in time.' }));
+    const { error } = await settle(
+      listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), {
+        timeoutMs: 150,
+        timeoutMessage: 'No browser in time.',
+      }),
+    );
     assert.ok(error instanceof AdsOAuthError);
     assert.equal(error.code, 'TIMEOUT');
     assert.equal(error.message, 'No browser in time.');
@@ -550,10 +573,13 @@ describe('startLoopbackListener: handle()', () => {
 
   it('the timeout does not cut off an exchange under way: done:true after the deadline still resolves', async () => {
     const listener = await startLoopbackListener();
-    const result = listener.handle<string>(async () => {
-      await sleep(400);
-      return { done: true, page: successPage(), value: 'late but fine' };
-    }, { timeoutMs: 200, timeoutMessage: 't' });
+    const result = listener.handle<string>(
+      async () => {
+        await sleep(400);
+        return { done: true, page: successPage(), value: 'late but fine' };
+      },
+      { timeoutMs: 200, timeoutMessage: 't' },
+    );
     const page = await get(listener.port, '/?state=s&code=c');
     assert.equal(page.status, 200);
     assert.equal(await result, 'late but fine');
@@ -562,10 +588,13 @@ describe('startLoopbackListener: handle()', () => {
   it('a done:false answer after the deadline ends with TIMEOUT', async () => {
     const listener = await startLoopbackListener();
     const result = settle(
-      listener.handle<string>(async () => {
-        await sleep(400);
-        return { done: false, page: failurePage(400, 'Not this request', 'x') };
-      }, { timeoutMs: 200, timeoutMessage: 'too late' }),
+      listener.handle<string>(
+        async () => {
+          await sleep(400);
+          return { done: false, page: failurePage(400, 'Not this request', 'x') };
+        },
+        { timeoutMs: 200, timeoutMessage: 'too late' },
+      ),
     );
     assert.equal((await get(listener.port, '/?state=s&code=c')).status, 400);
     const { error } = await result;
@@ -576,7 +605,9 @@ describe('startLoopbackListener: handle()', () => {
   it('abort → INTERRUPTED, and the listener is closed', async () => {
     const listener = await startLoopbackListener();
     const controller = new AbortController();
-    const result = settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { ...HANDLE, signal: controller.signal }));
+    const result = settle(
+      listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { ...HANDLE, signal: controller.signal }),
+    );
     setTimeout(() => controller.abort(), 50);
     const { error } = await result;
     assert.ok(error instanceof AdsOAuthError);
@@ -588,14 +619,18 @@ describe('startLoopbackListener: handle()', () => {
     const listener = await startLoopbackListener();
     const controller = new AbortController();
     const reason = new AdsOAuthError('INTERRUPTED', 'Interrupted (SIGINT).');
-    const result = settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { ...HANDLE, signal: controller.signal }));
+    const result = settle(
+      listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { ...HANDLE, signal: controller.signal }),
+    );
     controller.abort(reason);
     assert.equal((await result).error, reason);
   });
 
   it('an already aborted signal rejects at once and closes', async () => {
     const listener = await startLoopbackListener();
-    const { error } = await settle(listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { ...HANDLE, signal: AbortSignal.abort() }));
+    const { error } = await settle(
+      listener.handle(async () => ({ done: true, page: successPage(), value: 1 }), { ...HANDLE, signal: AbortSignal.abort() }),
+    );
     assert.ok(error instanceof AdsOAuthError && error.code === 'INTERRUPTED');
     assert.notEqual(await tryConnect(listener.port, '127.0.0.1'), 'connected');
   });
@@ -631,12 +666,15 @@ describe('startLoopbackListener: handle()', () => {
       const started = Date.now();
       let decided = 0;
       const result = settle(
-        listener.handle<string>(async () => {
-          decided += 1;
-          await sleep(50); // the exchange
-          if (outcome === 'reject') throw new AdsOAuthError('TOKEN_ENDPOINT', 'The exchange failed.');
-          return { done: true, page: successPage(), value: 'the token' };
-        }, { timeoutMs: 5_000, timeoutMessage: 'timed out' }),
+        listener.handle<string>(
+          async () => {
+            decided += 1;
+            await sleep(50); // the exchange
+            if (outcome === 'reject') throw new AdsOAuthError('TOKEN_ENDPOINT', 'The exchange failed.');
+            return { done: true, page: successPage(), value: 'the token' };
+          },
+          { timeoutMs: 5_000, timeoutMessage: 'timed out' },
+        ),
       );
       // The genuine callback pipelined behind another request on a connection the client closes
       // once the first answer arrives: the callback's answer waits behind it and has nowhere to go.
@@ -656,7 +694,11 @@ describe('startLoopbackListener: handle()', () => {
         assert.fail('the pipelined callback never reached the flow; the test does not exercise the defect');
       }
       if (outcome === 'resolve') assert.equal(value, 'the token', String(error));
-      else assert.ok(error instanceof AdsOAuthError && error.code === 'TOKEN_ENDPOINT', `an exchange failure is reported as itself, not ${String(error)}`);
+      else
+        assert.ok(
+          error instanceof AdsOAuthError && error.code === 'TOKEN_ENDPOINT',
+          `an exchange failure is reported as itself, not ${String(error)}`,
+        );
       assert.ok(elapsed < 4_000, `the flow ended ${elapsed} ms after start, waiting for a page nobody could receive`);
       assert.notEqual(await tryConnect(listener.port, '127.0.0.1'), 'connected');
     }
@@ -748,7 +790,10 @@ describe('planRedirect', () => {
   });
 
   it('installed with port: loopback on that port', () => {
-    assert.deepEqual(planRedirect(client('installed', ['http://localhost']), { port: 8080, randomPort: never }), { mode: 'loopback', port: 8080 });
+    assert.deepEqual(planRedirect(client('installed', ['http://localhost']), { port: 8080, randomPort: never }), {
+      mode: 'loopback',
+      port: 8080,
+    });
   });
 
   it('installed + headless: 127.0.0.1 on a random port where nothing listens', () => {
@@ -784,7 +829,10 @@ describe('planRedirect', () => {
     assert.throws(
       () => planRedirect(client('web', ['http://127.0.0.1:8080/cb']), { port: 9090, randomPort: never }),
       (error: unknown) =>
-        error instanceof AdsOAuthError && error.code === 'USAGE' && error.message.includes('9090') && error.message.includes('http://127.0.0.1:8080/cb'),
+        error instanceof AdsOAuthError &&
+        error.code === 'USAGE' &&
+        error.message.includes('9090') &&
+        error.message.includes('http://127.0.0.1:8080/cb'),
     );
   });
 
@@ -801,7 +849,10 @@ describe('planRedirect', () => {
     assert.throws(
       () => planRedirect(client('web', []), { randomPort: never }),
       (error: unknown) =>
-        error instanceof AdsOAuthError && error.code === 'NO_REDIRECT_URI' && error.message.includes('/path/client.json') && error.details['path'] === '/path/client.json',
+        error instanceof AdsOAuthError &&
+        error.code === 'NO_REDIRECT_URI' &&
+        error.message.includes('/path/client.json') &&
+        error.details['path'] === '/path/client.json',
     );
   });
 });

@@ -27,7 +27,10 @@ describe('parseKeyring', () => {
     const b = b64();
     const keyring = parseKeyring(` k2:${a} , k1:${b}`);
     assert.equal(keyring.current.kid, 'k2');
-    assert.deepEqual(keyring.keys.map((k) => k.kid), ['k2', 'k1']);
+    assert.deepEqual(
+      keyring.keys.map((k) => k.kid),
+      ['k2', 'k1'],
+    );
     assert.deepEqual(keyring.get('k1')?.key, Buffer.from(b, 'base64'));
     assert.equal(keyring.get('k3'), undefined);
   });
@@ -54,9 +57,19 @@ describe('sealing', () => {
     assert.equal(sealed.kid, 'k1');
     assert.notEqual(seal(keyring, 'secret', context).ciphertext, sealed.ciphertext, 'the IV is random');
     assert.equal(open(keyring, sealed, context), 'secret');
-    for (const other of [{ ...context, kind: 'access_token' as const }, { ...context, recordId: 'acc_2' }, { ...context, clientId: 'c2' }]) {
-      assert.throws(() => open(keyring, sealed, other), (e: unknown) => isAdsOAuthError(e, 'DECRYPT') && !e.message.includes('secret'));
+    for (const other of [
+      { ...context, kind: 'access_token' as const },
+      { ...context, recordId: 'acc_2' },
+      { ...context, clientId: 'c2' },
+    ]) {
+      assert.throws(
+        () => open(keyring, sealed, other),
+        (e: unknown) => isAdsOAuthError(e, 'DECRYPT') && !e.message.includes('secret'),
+      );
     }
-    assert.throws(() => open(keyring, { ...sealed, kid: 'gone' }, context), (e: unknown) => isAdsOAuthError(e, 'DECRYPT') && /"gone"/.test(e.message));
+    assert.throws(
+      () => open(keyring, { ...sealed, kid: 'gone' }, context),
+      (e: unknown) => isAdsOAuthError(e, 'DECRYPT') && /"gone"/.test(e.message),
+    );
   });
 });

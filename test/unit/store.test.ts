@@ -19,7 +19,11 @@ function connection(overrides: { [K in keyof AccountConnection]?: AccountConnect
     emailVerified: true,
     scopes: ['https://www.googleapis.com/auth/adwords', 'openid'],
     refreshToken: `1//refresh-${counter}-${'x'.repeat(40)}`,
-    accessToken: { token: `ya29.access-${counter}`, expiresAt: new Date(Date.now() + HOUR), scopes: ['https://www.googleapis.com/auth/adwords'] },
+    accessToken: {
+      token: `ya29.access-${counter}`,
+      expiresAt: new Date(Date.now() + HOUR),
+      scopes: ['https://www.googleapis.com/auth/adwords'],
+    },
     ...overrides,
   };
   for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
@@ -80,7 +84,12 @@ for (const kind of ENGINES) {
       assert.equal(await store.getRefreshToken(saved.account.id), first.refreshToken);
 
       await store.setStatus(saved.account.id, 'reconnect_required', 'invalid_grant: revoked');
-      const again = await store.saveConnection({ ...first, refreshToken: '1//newer-refresh-token', email: 'renamed@example.com', scopes: ['openid'] });
+      const again = await store.saveConnection({
+        ...first,
+        refreshToken: '1//newer-refresh-token',
+        email: 'renamed@example.com',
+        scopes: ['openid'],
+      });
       assert.equal(again.created, false);
       assert.equal(again.account.id, saved.account.id);
       assert.equal(again.account.status, 'active');
@@ -126,7 +135,11 @@ for (const kind of ENGINES) {
       assert.equal(await store.getCachedAccessToken(account.id), undefined);
       const refreshedAt = new Date(Date.now() - 1000);
       const expiresAt = new Date(Date.now() + HOUR);
-      await store.recordRefresh(account.id, { accessToken: { token: 'ya29.fresh', expiresAt, scopes: ['openid'] }, refreshedAt, rotatedRefreshToken: '1//rotated' });
+      await store.recordRefresh(account.id, {
+        accessToken: { token: 'ya29.fresh', expiresAt, scopes: ['openid'] },
+        refreshedAt,
+        rotatedRefreshToken: '1//rotated',
+      });
       assert.equal((await store.getCachedAccessToken(account.id))?.token, 'ya29.fresh');
       assert.equal(await store.getRefreshToken(account.id), '1//rotated');
       assert.equal((await store.getAccount(account.id))?.lastRefreshedAt?.getTime(), refreshedAt.getTime());
@@ -135,7 +148,10 @@ for (const kind of ENGINES) {
       assert.equal(revoked?.status, 'revoked');
       assert.equal(revoked?.statusReason, 'revoked by an admin');
       assert.equal(await store.getCachedAccessToken(account.id), undefined, 'a revoked account keeps no access token');
-      await rejectsWith(store.recordRefresh('acc_doesnotexistdoesnotex', { accessToken: { token: 't', expiresAt, scopes: [] }, refreshedAt }), 'NOT_FOUND');
+      await rejectsWith(
+        store.recordRefresh('acc_doesnotexistdoesnotex', { accessToken: { token: 't', expiresAt, scopes: [] }, refreshedAt }),
+        'NOT_FOUND',
+      );
       await rejectsWith(store.setStatus('acc_doesnotexistdoesnotex', 'revoked', null), 'NOT_FOUND');
       assert.equal(await store.deleteAccount(account.id), true);
       assert.equal(await store.deleteAccount(account.id), false);
@@ -146,7 +162,11 @@ for (const kind of ENGINES) {
       const c = connection();
       const { account } = await store.saveConnection(c);
       const sameKidOtherKey = await fx.open({ keyring: parseKeyring(keyValue('k1')) });
-      await rejectsWith(sameKidOtherKey.getRefreshToken(account.id), 'DECRYPT', new RegExp(`key id "k1".*${account.id}|${account.id}.*key id "k1"`));
+      await rejectsWith(
+        sameKidOtherKey.getRefreshToken(account.id),
+        'DECRYPT',
+        new RegExp(`key id "k1".*${account.id}|${account.id}.*key id "k1"`),
+      );
       const otherKid = await fx.open({ keyring: parseKeyring(keyValue('k9')) });
       await rejectsWith(otherKid.getRefreshToken(account.id), 'DECRYPT', /"k1", which is not in ADS_OAUTH_ENCRYPTION_KEYS/);
       await assert.rejects(otherKid.getCachedAccessToken(account.id), (e: unknown) => {
@@ -174,10 +194,18 @@ for (const kind of ENGINES) {
         'select refresh_token_ct, refresh_token_kid from accounts where id = ?',
         [victim.id],
       );
-      await fx.query('update accounts set refresh_token_ct = ?, refresh_token_kid = ? where id = ?', [row!.refresh_token_ct, row!.refresh_token_kid, attacker.id]);
+      await fx.query('update accounts set refresh_token_ct = ?, refresh_token_kid = ? where id = ?', [
+        row!.refresh_token_ct,
+        row!.refresh_token_kid,
+        attacker.id,
+      ]);
       await rejectsWith(store.getRefreshToken(attacker.id), 'DECRYPT');
       // Nor can the refresh-token ciphertext stand in for the access token of the same account.
-      await fx.query('update accounts set access_token_ct = ?, access_token_kid = ? where id = ?', [row!.refresh_token_ct, row!.refresh_token_kid, victim.id]);
+      await fx.query('update accounts set access_token_ct = ?, access_token_kid = ? where id = ?', [
+        row!.refresh_token_ct,
+        row!.refresh_token_kid,
+        victim.id,
+      ]);
       await rejectsWith(store.getCachedAccessToken(victim.id), 'DECRYPT');
       const otherClient = await fx.open({ clientId: 'client-2.apps.example.com' });
       await rejectsWith(otherClient.getRefreshToken(victim.id), 'DECRYPT');
@@ -250,7 +278,7 @@ for (const kind of ENGINES) {
       assert.equal(await store.getAdminSession(id), undefined);
     });
 
-    it('slides a live admin session\'s expiry (idle timeout), never revives an expired one', async () => {
+    it("slides a live admin session's expiry (idle timeout), never revives an expired one", async () => {
       const { id } = await store.createAdminSession({ email: 'admin@example.com', ttlMs: 1_000 });
       const later = new Date(Date.now() + 120_000);
       await store.touchAdminSession(id, later);
@@ -275,7 +303,11 @@ for (const kind of ENGINES) {
         return 1;
       });
       while (!events.includes('first in')) await new Promise((resolve) => setTimeout(resolve, 10));
-      await rejectsWith(other.withRefreshLock(account.id, async () => 0, { waitMs: 200 }), 'STORE', /refresh lock/);
+      await rejectsWith(
+        other.withRefreshLock(account.id, async () => 0, { waitMs: 200 }),
+        'STORE',
+        /refresh lock/,
+      );
       assert.equal(await other.withRefreshLock('acc_someotheraccountxxxxx', async () => 'other account', { waitMs: 200 }), 'other account');
       const second = other.withRefreshLock(account.id, async () => {
         events.push('second in');
@@ -286,7 +318,10 @@ for (const kind of ENGINES) {
       assert.deepEqual(await Promise.all([first, second]), [1, 2]);
       assert.deepEqual(events, ['first in', 'first out', 'second in']);
       // Released on error too.
-      await assert.rejects(store.withRefreshLock(account.id, async () => Promise.reject(new Error('boom'))), /boom/);
+      await assert.rejects(
+        store.withRefreshLock(account.id, async () => Promise.reject(new Error('boom'))),
+        /boom/,
+      );
       assert.equal(await other.withRefreshLock(account.id, async () => 'free', { waitMs: 1000 }), 'free');
     });
 
@@ -371,7 +406,10 @@ for (const kind of ENGINES) {
         assert.equal((await s2.getAdminSession(id))?.email, 'admin@example.com');
         assert.ok(await s2.consumePending('survives'));
         const versions = await fx2.query<{ version: number }>('select version from ads_oauth_migrations');
-        assert.deepEqual(versions.map((v) => Number(v.version)), [1]);
+        assert.deepEqual(
+          versions.map((v) => Number(v.version)),
+          [1],
+        );
       } finally {
         await fx2.cleanup();
       }
@@ -388,12 +426,13 @@ for (const kind of ENGINES) {
         assert.ok(await b.getRefreshToken(account.id));
 
         const start = String(Date.now() + 1500);
-        const results = await Promise.all(
-          [0, 1, 2].map(() => worker(['migrate', fx3.database, fx3.schema ?? '-', start], k)),
-        );
+        const results = await Promise.all([0, 1, 2].map(() => worker(['migrate', fx3.database, fx3.schema ?? '-', start], k)));
         assert.deepEqual(results, [{ migrated: true }, { migrated: true }, { migrated: true }]);
         const versions = await fx3.query<{ version: number }>('select version from ads_oauth_migrations');
-        assert.deepEqual(versions.map((v) => Number(v.version)), [1]);
+        assert.deepEqual(
+          versions.map((v) => Number(v.version)),
+          [1],
+        );
         const s = await fx3.open();
         assert.equal((await s.saveConnection(connection())).created, true);
       } finally {
@@ -418,7 +457,11 @@ for (const kind of ENGINES) {
 describe('account store: opening', () => {
   it('reports an unreachable Postgres as STORE, without the password', async () => {
     const { openAccountStore } = await import('../../src/stores/accounts/index.js');
-    const store = await openAccountStore({ database: 'postgres://u:s3cret-pw@127.0.0.1:1/db', keyring: parseKeyring(keyValue()), clientId: 'c' });
+    const store = await openAccountStore({
+      database: 'postgres://u:s3cret-pw@127.0.0.1:1/db',
+      keyring: parseKeyring(keyValue()),
+      clientId: 'c',
+    });
     await assert.rejects(store.migrate(), (e: unknown) => {
       assert.ok(isAdsOAuthError(e, 'STORE'), String(e));
       assert.ok(!e.message.includes('s3cret-pw'));

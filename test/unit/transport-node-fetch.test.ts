@@ -175,10 +175,10 @@ describe('createNodeFetch: requests', () => {
   });
 
   it('POST with a string and a Uint8Array body', async () => {
-    const text = await (await fetch(`${origin}/echo`, { method: 'POST', body: 'héllo' })).json() as Seen;
+    const text = (await (await fetch(`${origin}/echo`, { method: 'POST', body: 'héllo' })).json()) as Seen;
     assert.equal(text.body, 'héllo');
     assert.equal(text.headers['content-length'], String(Buffer.byteLength('héllo')));
-    const bytes = await (await fetch(`${origin}/echo`, { method: 'POST', body: new TextEncoder().encode('bytes') })).json() as Seen;
+    const bytes = (await (await fetch(`${origin}/echo`, { method: 'POST', body: new TextEncoder().encode('bytes') })).json()) as Seen;
     assert.equal(bytes.body, 'bytes');
   });
 
@@ -289,15 +289,12 @@ describe('createNodeFetch: limits and failures', () => {
     assert.equal(await rejection(fetch(`${origin}/slow?ms=3000`, { signal: controller.signal })), reason);
   });
 
-  it(
-    'an abort reason that is not an Error is the rejection itself (as fetch does)',
-    async () => {
-      const fetch = createNodeFetch();
-      const controller = new AbortController();
-      later(50, () => controller.abort('cancelled by caller'));
-      assert.equal(await rejection(fetch(`${origin}/slow?ms=3000`, { signal: controller.signal })), 'cancelled by caller');
-    },
-  );
+  it('an abort reason that is not an Error is the rejection itself (as fetch does)', async () => {
+    const fetch = createNodeFetch();
+    const controller = new AbortController();
+    later(50, () => controller.abort('cancelled by caller'));
+    assert.equal(await rejection(fetch(`${origin}/slow?ms=3000`, { signal: controller.signal })), 'cancelled by caller');
+  });
 
   it('connection refused → TransportError with code ECONNREFUSED', async () => {
     const fetch = createNodeFetch();
@@ -317,7 +314,10 @@ describe('createNodeFetch: limits and failures', () => {
 });
 
 /** Runs a TypeScript snippet in a child process (through tsx); resolves with its output and timing. */
-function runChild(source: string, budgetMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
+function runChild(
+  source: string,
+  budgetMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ads-oauth-node-fetch-'));
   const file = join(dir, 'child.mts');
   writeFileSync(file, source);
@@ -365,18 +365,16 @@ console.log(response.status, await response.text());
     }
   });
 
-  it(
-    'a status outside 200–599 rejects instead of throwing an uncaught exception',
-    async () => {
-      const odd = createServer((_req, res) => {
-        res.writeHead(600, { 'Content-Type': 'text/plain' });
-        res.end('odd');
-      });
-      await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
-      const port = (odd.address() as AddressInfo).port;
-      try {
-        const result = await runChild(
-          `import { createNodeFetch } from ${JSON.stringify(NODE_FETCH_MODULE)};
+  it('a status outside 200–599 rejects instead of throwing an uncaught exception', async () => {
+    const odd = createServer((_req, res) => {
+      res.writeHead(600, { 'Content-Type': 'text/plain' });
+      res.end('odd');
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    const port = (odd.address() as AddressInfo).port;
+    try {
+      const result = await runChild(
+        `import { createNodeFetch } from ${JSON.stringify(NODE_FETCH_MODULE)};
 process.on('uncaughtException', (error) => { console.log('uncaught', error.message); process.exit(3); });
 const timer = setTimeout(() => { console.log('never settled'); process.exit(4); }, 3000);
 try {
@@ -387,16 +385,15 @@ try {
 }
 clearTimeout(timer);
 `,
-          10_000,
-        );
-        assert.equal(result.code, 0, `${result.stdout} ${result.stderr}`);
-        assert.match(result.stdout, /^rejected/);
-      } finally {
-        await new Promise<void>((resolve) => {
-          odd.close(() => resolve());
-          odd.closeAllConnections();
-        });
-      }
-    },
-  );
+        10_000,
+      );
+      assert.equal(result.code, 0, `${result.stdout} ${result.stderr}`);
+      assert.match(result.stdout, /^rejected/);
+    } finally {
+      await new Promise<void>((resolve) => {
+        odd.close(() => resolve());
+        odd.closeAllConnections();
+      });
+    }
+  });
 });

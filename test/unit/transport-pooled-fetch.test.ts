@@ -41,7 +41,11 @@ describe('createPooledFetch', () => {
   it('posts a form body and returns status, headers and JSON as fetch would', async () => {
     const fetch = createPooledFetch();
     try {
-      const res = await fetch(`${origin}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'x' }), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      const res = await fetch(`${origin}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'x' }),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'application/json');
       assert.deepEqual(res.headers.getSetCookie(), ['a=1', 'b=2']);

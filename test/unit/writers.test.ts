@@ -73,7 +73,13 @@ const REAL: Partial<Record<FormatId, (text: string) => string | undefined>> = {
   appsettings: (t) => JSON.parse(t).GoogleAdsApi.OAuth2ClientSecret,
   adc: (t) => JSON.parse(t).client_secret,
   appconfig: (t) => {
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', trimValues: false, parseAttributeValue: false, isArray: (n) => n === 'add' }).parse(t);
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      trimValues: false,
+      parseAttributeValue: false,
+      isArray: (n) => n === 'add',
+    }).parse(t);
     const adds = doc.configuration.GoogleAdsApi.add as Array<{ key: string; value: string }>;
     return adds.filter((a) => a.key === 'OAuth2ClientSecret').pop()?.value;
   },
@@ -156,7 +162,8 @@ describe('adversarial values round-trip exactly', () => {
         assert.equal(format.read(updated).clientSecret, `${value}x`);
         const back = format.update(updated, { clientSecret: value }).text;
         assert.equal(format.read(back).clientSecret, value);
-        if (real && npmParserCanRead(id, value)) assert.equal(real(back), value, `${id} real parser after update: ${JSON.stringify(value)}`);
+        if (real && npmParserCanRead(id, value))
+          assert.equal(real(back), value, `${id} real parser after update: ${JSON.stringify(value)}`);
       }
     });
   }
@@ -169,12 +176,16 @@ describe('adversarial values round-trip exactly', () => {
       for (const existing of [undefined, 'GOOGLE_ADS_CLIENT_SECRET=`old`\n', "GOOGLE_ADS_CLIENT_SECRET='old'\n"]) {
         assert.throws(
           () => f.update(existing, { clientSecret: `SECRET-${bad}` }),
-          (e) => isAdsOAuthError(e, 'CONFIG_WRITE') && /GOOGLE_ADS_CLIENT_SECRET/.test((e as Error).message) && !(e as Error).message.includes('SECRET-'),
+          (e) =>
+            isAdsOAuthError(e, 'CONFIG_WRITE') &&
+            /GOOGLE_ADS_CLIENT_SECRET/.test((e as Error).message) &&
+            !(e as Error).message.includes('SECRET-'),
           JSON.stringify(bad),
         );
       }
     }
-    for (const ok of ['a\\b', `it's`, 'say "$x"', '$HOME', 'a$ {b}']) assert.equal(f.read(f.update(undefined, { clientSecret: ok }).text).clientSecret, ok);
+    for (const ok of ['a\\b', `it's`, 'say "$x"', '$HOME', 'a$ {b}'])
+      assert.equal(f.read(f.update(undefined, { clientSecret: ok }).text).clientSecret, ok);
     // An existing backtick-quoted line is rewritten in a quoting python-dotenv understands.
     assert.equal(f.update('GOOGLE_ADS_CLIENT_SECRET=`old` # c\n', { clientSecret: 'a b' }).text, "GOOGLE_ADS_CLIENT_SECRET='a b' # c\n");
   });
@@ -230,7 +241,9 @@ describe('new files', () => {
 
   it('a leftover INSERT_DEVELOPER_TOKEN_HERE in an existing file is not reported as still to fill in', () => {
     const f = getFormat('yaml');
-    const out = f.update('developer_token: INSERT_DEVELOPER_TOKEN_HERE\nlogin_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE\n', { refreshToken: 't' });
+    const out = f.update('developer_token: INSERT_DEVELOPER_TOKEN_HERE\nlogin_customer_id: INSERT_LOGIN_CUSTOMER_ID_HERE\n', {
+      refreshToken: 't',
+    });
     assert.deepEqual(out.placeholders, ['login_customer_id']);
   });
 
@@ -247,8 +260,14 @@ describe('new files', () => {
   });
 
   it('adc has no developer token or login customer ID key', () => {
-    assert.throws(() => getFormat('adc').keyFor('developerToken'), (e) => isAdsOAuthError(e, 'USAGE'));
-    assert.throws(() => getFormat('adc').update(undefined, { loginCustomerId: '1234567890' }), (e) => isAdsOAuthError(e, 'USAGE'));
+    assert.throws(
+      () => getFormat('adc').keyFor('developerToken'),
+      (e) => isAdsOAuthError(e, 'USAGE'),
+    );
+    assert.throws(
+      () => getFormat('adc').update(undefined, { loginCustomerId: '1234567890' }),
+      (e) => isAdsOAuthError(e, 'USAGE'),
+    );
     assert.equal(getFormat('java').keyFor('loginCustomerId'), 'api.googleads.loginCustomerId');
   });
 });
@@ -294,11 +313,17 @@ describe('unparsable files are CONFIG errors that never quote the file', () => {
   it('ruby: an expression-valued key is reported, not overwritten', () => {
     const text = "Google::Ads::GoogleAds::Config.new do |c|\n  c.refresh_token = ENV.fetch('TOKEN')\nend\n";
     assert.equal(getFormat('ruby').read(text).refreshToken, undefined);
-    assert.throws(() => getFormat('ruby').update(text, { refreshToken: 'x' }), (e) => isAdsOAuthError(e, 'CONFIG'));
+    assert.throws(
+      () => getFormat('ruby').update(text, { refreshToken: 'x' }),
+      (e) => isAdsOAuthError(e, 'CONFIG'),
+    );
   });
 
   it('adc: refuses to add user credentials to a service-account key', () => {
-    assert.throws(() => getFormat('adc').update('{"type": "service_account"}', { refreshToken: 'x' }), (e) => isAdsOAuthError(e, 'CONFIG'));
+    assert.throws(
+      () => getFormat('adc').update('{"type": "service_account"}', { refreshToken: 'x' }),
+      (e) => isAdsOAuthError(e, 'CONFIG'),
+    );
   });
 });
 
@@ -330,15 +355,24 @@ describe('format detection and defaults', () => {
   it('resolveFormat: explicit wins, unknown and undetectable are USAGE errors naming the valid ids', () => {
     assert.equal(resolveFormat('google-ads.yaml', 'java').id, 'java');
     assert.equal(resolveFormat('creds.json', 'adc').id, 'adc');
-    assert.throws(() => resolveFormat('creds.json'), (e) => isAdsOAuthError(e, 'USAGE') && /--format/.test((e as Error).message) && /appsettings/.test((e as Error).message));
-    assert.throws(() => getFormat('toml'), (e) => isAdsOAuthError(e, 'USAGE') && /yaml, java, php/.test((e as Error).message));
+    assert.throws(
+      () => resolveFormat('creds.json'),
+      (e) => isAdsOAuthError(e, 'USAGE') && /--format/.test((e as Error).message) && /appsettings/.test((e as Error).message),
+    );
+    assert.throws(
+      () => getFormat('toml'),
+      (e) => isAdsOAuthError(e, 'USAGE') && /yaml, java, php/.test((e as Error).message),
+    );
   });
 
   it('defaultConfigPath honours GOOGLE_ADS_CONFIGURATION_FILE_PATH, else ~/google-ads.yaml', () => {
     assert.equal(defaultConfigPath({}, '/home/u'), '/home/u/google-ads.yaml');
     assert.equal(defaultConfigPath({}, '/home/u/'), '/home/u/google-ads.yaml');
     assert.equal(defaultConfigPath({ GOOGLE_ADS_CONFIGURATION_FILE_PATH: '/etc/ads.yaml' }, '/home/u'), '/etc/ads.yaml');
-    assert.equal(defaultConfigPath({ GOOGLE_ADS_CONFIGURATION_FILE_PATH: '~/cfg/ads.properties' }, '/home/u'), '/home/u/cfg/ads.properties');
+    assert.equal(
+      defaultConfigPath({ GOOGLE_ADS_CONFIGURATION_FILE_PATH: '~/cfg/ads.properties' }, '/home/u'),
+      '/home/u/cfg/ads.properties',
+    );
     assert.equal(defaultConfigPath({ GOOGLE_ADS_CONFIGURATION_FILE_PATH: '  ' }, '/home/u'), '/home/u/google-ads.yaml');
     assert.equal(defaultConfigPath({}, 'C:\\Users\\u'), 'C:\\Users\\u\\google-ads.yaml');
   });
@@ -379,7 +413,13 @@ describe('dotenv specifics', () => {
       'GOOGLE_ADS_LOGIN_CUSTOMER_ID=\t# tab',
       '',
     ].join('\n');
-    const out = f.update(before, { clientId: 'cid', clientSecret: 'sec', refreshToken: '1//tok', developerToken: 'dev', loginCustomerId: '1234567890' }).text;
+    const out = f.update(before, {
+      clientId: 'cid',
+      clientSecret: 'sec',
+      refreshToken: '1//tok',
+      developerToken: 'dev',
+      loginCustomerId: '1234567890',
+    }).text;
     assert.equal(
       out,
       [
@@ -428,7 +468,10 @@ describe('.NET OAuth2Mode', () => {
       '',
     ].join('\n');
     const f = getFormat('appconfig');
-    assert.equal(f.update(before, { clientId: 'new' }).text, before.replace("'SERVICE_ACCOUNT'", "'APPLICATION'").replace('"old"', '"new"'));
+    assert.equal(
+      f.update(before, { clientId: 'new' }).text,
+      before.replace("'SERVICE_ACCOUNT'", "'APPLICATION'").replace('"old"', '"new"'),
+    );
     assert.equal(f.update(before, { loginCustomerId: '1234567890' }).text.includes("value='SERVICE_ACCOUNT'"), true);
   });
 });
@@ -448,7 +491,10 @@ describe('appsettings.json: names match ignoring case, as in .NET configuration'
     const f = getFormat('appsettings');
     assert.deepEqual(f.read(before), { clientId: 'a', developerToken: 'd' });
     const out = f.update(before, { clientId: 'b', refreshToken: 'r' }).text;
-    assert.equal(out, '{"GoogleAdsApi": {"OAuth2ClientId": "b"}, "GOOGLEADSAPI": {"DeveloperToken": "d", "OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "r"}}');
+    assert.equal(
+      out,
+      '{"GoogleAdsApi": {"OAuth2ClientId": "b"}, "GOOGLEADSAPI": {"DeveloperToken": "d", "OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "r"}}',
+    );
     const removed = f.update(out, { clientId: null }).text;
     assert.equal(f.read(removed).clientId, undefined);
   });
@@ -461,7 +507,11 @@ describe('appsettings.json: names match ignoring case, as in .NET configuration'
 describe('php specifics', () => {
   it('never writes a bare value, which INI_SCANNER_TYPED would read as a constant, keyword or number', () => {
     const f = getFormat('php');
-    const out = f.update('[OAUTH2]\nclientId = abc\nclientSecret = old ; c\nrefreshToken=old\n', { clientId: 'E_ALL', clientSecret: 'PHP_OS', refreshToken: 'tok' }).text;
+    const out = f.update('[OAUTH2]\nclientId = abc\nclientSecret = old ; c\nrefreshToken=old\n', {
+      clientId: 'E_ALL',
+      clientSecret: 'PHP_OS',
+      refreshToken: 'tok',
+    }).text;
     assert.equal(out, '[OAUTH2]\nclientId = "E_ALL"\nclientSecret = "PHP_OS" ; c\nrefreshToken="tok"\n');
     // A single-quoted (raw) value keeps its quotes.
     assert.equal(f.update("[OAUTH2]\nclientId = 'x'\n", { clientId: 'M_PI' }).text, "[OAUTH2]\nclientId = 'M_PI'\n");
@@ -484,14 +534,19 @@ describe('php specifics', () => {
       assert.deepEqual(f.read(before), {}, header);
       assert.equal(f.update(before, { clientId: 'C' }).text, `${before}\n[OAUTH2]\nclientId = "C"\n`, header);
     }
-    for (const header of ['["OAUTH2"]', '[ "OAUTH2" ]', "['OAUTH2']"]) assert.deepEqual(f.read(`${header}\nclientId = "a"\n`), { clientId: 'a' }, header);
-    assert.throws(() => f.read('[OAU"TH"2]\nclientId = "a"\n'), (e) => isAdsOAuthError(e, 'CONFIG'));
+    for (const header of ['["OAUTH2"]', '[ "OAUTH2" ]', "['OAUTH2']"])
+      assert.deepEqual(f.read(`${header}\nclientId = "a"\n`), { clientId: 'a' }, header);
+    assert.throws(
+      () => f.read('[OAU"TH"2]\nclientId = "a"\n'),
+      (e) => isAdsOAuthError(e, 'CONFIG'),
+    );
   });
 });
 
 describe('App.config errors never quote the file', () => {
   it('an unknown entity is located by line and column, its name not shown', () => {
-    const text = '<configuration>\n  <GoogleAdsApi>\n    <add key="OAuth2ClientSecret" value="GOCSPX-&verysecretentityname;x" />\n  </GoogleAdsApi>\n</configuration>\n';
+    const text =
+      '<configuration>\n  <GoogleAdsApi>\n    <add key="OAuth2ClientSecret" value="GOCSPX-&verysecretentityname;x" />\n  </GoogleAdsApi>\n</configuration>\n';
     assert.throws(
       () => getFormat('appconfig').read(text),
       (e) =>
@@ -549,14 +604,21 @@ describe('ruby: every header google-ads-ruby accepts', () => {
       const before = `# mine\n${header}\n  ${variable}.client_id = 'old'\n  ${variable}.developer_token = "dev"\nend\n`;
       assert.deepEqual(f.read(before), { clientId: 'old', developerToken: 'dev' });
       const out = f.update(before, { clientId: 'new', refreshToken: '1//tok' }).text;
-      assert.equal(out, `# mine\n${header}\n  ${variable}.client_id = 'new'\n  ${variable}.refresh_token = '1//tok'\n  ${variable}.developer_token = "dev"\nend\n`);
+      assert.equal(
+        out,
+        `# mine\n${header}\n  ${variable}.client_id = 'new'\n  ${variable}.refresh_token = '1//tok'\n  ${variable}.developer_token = "dev"\nend\n`,
+      );
     });
   }
 
   it('a brace block, and names that only look alike, stay distinct', () => {
     assert.deepEqual(f.read("Config.new { |c|\n  c.refresh_token = 'r'\n}\n"), { refreshToken: 'r' });
     for (const wrong of ['MyConfig.new do |c|', 'Foo::Config.new do |c|', 'Google::Ads::Config.new do |c|', '# Config.new do |c|']) {
-      assert.throws(() => f.read(`${wrong}\n  c.refresh_token = 'r'\nend\n`), (e) => isAdsOAuthError(e, 'CONFIG'), wrong);
+      assert.throws(
+        () => f.read(`${wrong}\n  c.refresh_token = 'r'\nend\n`),
+        (e) => isAdsOAuthError(e, 'CONFIG'),
+        wrong,
+      );
     }
   });
 });
@@ -607,17 +669,27 @@ describe('encodings: bytes the tool does not manage stay byte for byte', () => {
   it('formats whose library reads only UTF-8 refuse other bytes instead of destroying them', () => {
     for (const id of ['yaml', 'ruby', 'appsettings', 'adc'] as const) {
       const bytes = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\n')]);
-      assert.throws(() => decodeConfig(getFormat(id), bytes), (e) => isAdsOAuthError(e, 'CONFIG') && /not valid UTF-8 \(line 1, byte 6\)/.test((e as Error).message), id);
+      assert.throws(
+        () => decodeConfig(getFormat(id), bytes),
+        (e) => isAdsOAuthError(e, 'CONFIG') && /not valid UTF-8 \(line 1, byte 6\)/.test((e as Error).message),
+        id,
+      );
     }
     const declared = Buffer.from('<?xml version="1.0" encoding="shift_jis"?><configuration/>');
-    assert.throws(() => decodeConfig(getFormat('appconfig'), declared), (e) => isAdsOAuthError(e, 'CONFIG') && /shift_jis/.test((e as Error).message));
+    assert.throws(
+      () => decodeConfig(getFormat('appconfig'), declared),
+      (e) => isAdsOAuthError(e, 'CONFIG') && /shift_jis/.test((e as Error).message),
+    );
   });
 
   it('App.config in UTF-16 (with its byte order mark) is read and written back in UTF-16', () => {
-    const text = '<?xml version="1.0" encoding="utf-16"?>\r\n<configuration>\r\n  <GoogleAdsApi>\r\n    <add key="OAuth2ClientId" value="é" />\r\n  </GoogleAdsApi>\r\n</configuration>\r\n';
+    const text =
+      '<?xml version="1.0" encoding="utf-16"?>\r\n<configuration>\r\n  <GoogleAdsApi>\r\n    <add key="OAuth2ClientId" value="é" />\r\n  </GoogleAdsApi>\r\n</configuration>\r\n';
     const before = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     const out = updateConfigBytes(getFormat('appconfig'), before, { clientId: 'ü' });
-    const expected = text.replace('<GoogleAdsApi>\r\n', '<GoogleAdsApi>\r\n    <add key="OAuth2Mode" value="APPLICATION" />\r\n').replace('value="é"', 'value="ü"');
+    const expected = text
+      .replace('<GoogleAdsApi>\r\n', '<GoogleAdsApi>\r\n    <add key="OAuth2Mode" value="APPLICATION" />\r\n')
+      .replace('value="é"', 'value="ü"');
     assert.deepEqual(Buffer.from(out.bytes), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(expected, 'utf16le')]));
   });
 });
@@ -627,13 +699,38 @@ describe('a UTF-8 byte order mark stays at the start, and the key behind it is r
   // file, where python-dotenv and shells read it as part of a key.
   const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
   const cases: Array<[FormatId, string, ConfigChanges, string]> = [
-    ['dotenv', 'GOOGLE_ADS_REFRESH_TOKEN=old\n', { clientId: 'cid', refreshToken: 'new' }, 'GOOGLE_ADS_CLIENT_ID=cid\nGOOGLE_ADS_REFRESH_TOKEN=new\n'],
+    [
+      'dotenv',
+      'GOOGLE_ADS_REFRESH_TOKEN=old\n',
+      { clientId: 'cid', refreshToken: 'new' },
+      'GOOGLE_ADS_CLIENT_ID=cid\nGOOGLE_ADS_REFRESH_TOKEN=new\n',
+    ],
     ['yaml', 'refresh_token: old\n', { clientId: 'cid', refreshToken: 'new' }, 'client_id: cid\nrefresh_token: new\n'],
     ['php', '[OAUTH2]\nrefreshToken = "old"\n', { refreshToken: 'new' }, '[OAUTH2]\nrefreshToken = "new"\n'],
-    ['ruby', "Config.new do |c|\n  c.refresh_token = 'old'\nend\n", { refreshToken: 'new' }, "Config.new do |c|\n  c.refresh_token = 'new'\nend\n"],
-    ['appsettings', '{"GoogleAdsApi": {"OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "old"}}', { refreshToken: 'new' }, '{"GoogleAdsApi": {"OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "new"}}'],
-    ['appconfig', '<configuration><GoogleAdsApi><add key="OAuth2Mode" value="APPLICATION"/><add key="OAuth2RefreshToken" value="old"/></GoogleAdsApi></configuration>', { refreshToken: 'new' }, '<configuration><GoogleAdsApi><add key="OAuth2Mode" value="APPLICATION"/><add key="OAuth2RefreshToken" value="new"/></GoogleAdsApi></configuration>'],
-    ['adc', '{"type": "authorized_user", "refresh_token": "old"}', { refreshToken: 'new' }, '{"type": "authorized_user", "refresh_token": "new"}'],
+    [
+      'ruby',
+      "Config.new do |c|\n  c.refresh_token = 'old'\nend\n",
+      { refreshToken: 'new' },
+      "Config.new do |c|\n  c.refresh_token = 'new'\nend\n",
+    ],
+    [
+      'appsettings',
+      '{"GoogleAdsApi": {"OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "old"}}',
+      { refreshToken: 'new' },
+      '{"GoogleAdsApi": {"OAuth2Mode": "APPLICATION", "OAuth2RefreshToken": "new"}}',
+    ],
+    [
+      'appconfig',
+      '<configuration><GoogleAdsApi><add key="OAuth2Mode" value="APPLICATION"/><add key="OAuth2RefreshToken" value="old"/></GoogleAdsApi></configuration>',
+      { refreshToken: 'new' },
+      '<configuration><GoogleAdsApi><add key="OAuth2Mode" value="APPLICATION"/><add key="OAuth2RefreshToken" value="new"/></GoogleAdsApi></configuration>',
+    ],
+    [
+      'adc',
+      '{"type": "authorized_user", "refresh_token": "old"}',
+      { refreshToken: 'new' },
+      '{"type": "authorized_user", "refresh_token": "new"}',
+    ],
   ];
   for (const [id, before, changes, after] of cases) {
     it(`${id}: bytes and text`, () => {
@@ -646,7 +743,10 @@ describe('a UTF-8 byte order mark stays at the start, and the key behind it is r
   }
 
   it('java and perl read a BOM as part of the first line, as Properties.load and the Perl reader do', () => {
-    for (const [id, before, key] of [['java', 'api.googleads.refreshToken=old\n', 'api.googleads.refreshToken'], ['perl', 'refreshToken=old\n', 'refreshToken']] as const) {
+    for (const [id, before, key] of [
+      ['java', 'api.googleads.refreshToken=old\n', 'api.googleads.refreshToken'],
+      ['perl', 'refreshToken=old\n', 'refreshToken'],
+    ] as const) {
       const bytes = Buffer.concat([BOM, Buffer.from(before)]);
       assert.equal(readConfigBytes(getFormat(id), bytes).refreshToken, undefined, `${id}: its library does not see that key`);
       const out = Buffer.from(updateConfigBytes(getFormat(id), bytes, { refreshToken: 'new' }).bytes);

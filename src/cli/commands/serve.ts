@@ -4,21 +4,34 @@ import { exitCodesSection } from '../common-args.js';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
-const DATABASE_ARG = { type: 'string', value: 'PATH|URL', description: 'SQLite file (default ads-oauth.sqlite) or a postgres:// URL.' } as const;
+const DATABASE_ARG = {
+  type: 'string',
+  value: 'PATH|URL',
+  description: 'SQLite file (default ads-oauth.sqlite) or a postgres:// URL.',
+} as const;
 const JSON_ARG = { type: 'boolean', description: 'Print JSON.' } as const;
 const CLIENT_ARG = { type: 'string', value: 'PATH', description: 'The "web" OAuth client JSON.' } as const;
 
 const serveArgs = {
   'client-secrets-path': CLIENT_ARG,
-  'public-url': { type: 'string', value: 'URL', description: 'The public URL (https, or http on loopback); the redirect URI is <URL>/oauth2callback.' },
+  'public-url': {
+    type: 'string',
+    value: 'URL',
+    description: 'The public URL (https, or http on loopback); the redirect URI is <URL>/oauth2callback.',
+  },
   listen: { type: 'string', value: 'HOST:PORT', description: 'Where to listen (default 127.0.0.1:8080).' },
   database: DATABASE_ARG,
   admin: {
     type: 'list',
     value: 'EMAIL',
-    description: 'May sign in at /admin (repeatable; a verified email of the provider, compared case-insensitively). Without it /admin lets nobody in.',
+    description:
+      'May sign in at /admin (repeatable; a verified email of the provider, compared case-insensitively). Without it /admin lets nobody in.',
   },
-  issuer: { type: 'string', value: 'URL', description: "Discover the provider at this issuer instead of the authorization endpoint's origin." },
+  issuer: {
+    type: 'string',
+    value: 'URL',
+    description: "Discover the provider at this issuer instead of the authorization endpoint's origin.",
+  },
 } as const satisfies ArgsDef;
 
 /** The arguments of the management subcommands. */
@@ -41,7 +54,15 @@ const apiKey = defineCommand({
     }),
     revoke: defineCommand({
       meta: { name: 'revoke', description: 'Revokes an API key.' },
-      args: { id: { type: 'positional', value: 'ID', required: 'api-key revoke needs the key id.', description: 'The id of the key (see api-key list).' }, ...manageArgs },
+      args: {
+        id: {
+          type: 'positional',
+          value: 'ID',
+          required: 'api-key revoke needs the key id.',
+          description: 'The id of the key (see api-key list).',
+        },
+        ...manageArgs,
+      },
       run: (args, ctx) => manage('revoke', args, ctx),
     }),
   },
@@ -98,16 +119,29 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
   const tokenOverride = ctx.env['ADS_OAUTH_TOKEN_URI'];
   const client = tokenOverride ? defineClient({ ...fileClient, tokenUri: tokenOverride, source: fileClient.source }) : fileClient;
   if (client.kind !== 'web') {
-    throw new AdsOAuthError('CLIENT_FILE', `${clientPath} is an "installed" (Desktop app) client; serve needs a "Web application" client, whose redirect URIs a server can receive.`);
+    throw new AdsOAuthError(
+      'CLIENT_FILE',
+      `${clientPath} is an "installed" (Desktop app) client; serve needs a "Web application" client, whose redirect URIs a server can receive.`,
+    );
   }
   const redirectUri = `${publicUrl.href.replace(/\/+$/, '')}/oauth2callback`;
   if (!client.redirectUris.includes(redirectUri)) {
-    throw new AdsOAuthError('NO_REDIRECT_URI', `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`);
+    throw new AdsOAuthError(
+      'NO_REDIRECT_URI',
+      `The client's redirect URIs do not include ${redirectUri}. Add exactly this URI to the client's "Authorized redirect URIs" in the Cloud console, download the JSON again, and restart.`,
+    );
   }
   const env = ctx.env;
   const store = await openStore(ctx, flags.database, client.clientId);
 
-  const [{ discoverConfiguration }, { createWebFlow }, { createTokenBroker }, { refreshAccessToken, revokeToken }, { createServeApp }, { diagnoseRefreshError }] = await Promise.all([
+  const [
+    { discoverConfiguration },
+    { createWebFlow },
+    { createTokenBroker },
+    { refreshAccessToken, revokeToken },
+    { createServeApp },
+    { diagnoseRefreshError },
+  ] = await Promise.all([
     import('../../protocol/config.js'),
     import('../../flows/web.js'),
     import('../../broker/index.js'),
@@ -123,8 +157,16 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
   // the global fetch cost about 1 ms of CPU per authorization (issue 9).
   const { createPooledFetch } = await import('../../transport/pooled-fetch.js');
   const fetch = createPooledFetch();
-  const config = await discoverConfiguration(client, { ...(issuer ? { issuer: new URL(issuer) } : {}), endpoints: resolveCliEndpoints(env, {}), fetch });
-  if (!config.server.discovered) throw new AdsOAuthError('PROVIDER_RESPONSE', `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`);
+  const config = await discoverConfiguration(client, {
+    ...(issuer ? { issuer: new URL(issuer) } : {}),
+    endpoints: resolveCliEndpoints(env, {}),
+    fetch,
+  });
+  if (!config.server.discovered)
+    throw new AdsOAuthError(
+      'PROVIDER_RESPONSE',
+      `Could not read the provider's discovery document at ${issuer ?? client.authUri.origin}; pass --issuer.`,
+    );
   const canRevoke = config.server.as.revocation_endpoint !== undefined;
   const flow = createWebFlow({ config, store, publicUrl });
   const broker = createTokenBroker({
@@ -135,15 +177,22 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
     diagnose: (error) => {
       const p = diagnoseRefreshError(error);
       const again = `connect the account again at ${publicUrl.href.replace(/\/+$/, '')}/connect`;
-      const fix = p.fix.replace(/(g)enerate a new refresh token \(run [^)]*\)/gi, (_m, g: string) => (g === 'G' ? again[0]!.toUpperCase() + again.slice(1) : again));
+      const fix = p.fix.replace(/(g)enerate a new refresh token \(run [^)]*\)/gi, (_m, g: string) =>
+        g === 'G' ? again[0]!.toUpperCase() + again.slice(1) : again,
+      );
       return [p.summary, p.cause, fix].filter(Boolean).join(' ');
     },
   });
   const app = await createServeApp({
-    flow, store, broker, publicUrl,
+    flow,
+    store,
+    broker,
+    publicUrl,
     config,
     admins,
-    revoke: async (token) => { if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' }); },
+    revoke: async (token) => {
+      if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' });
+    },
     logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
     ...rateLimitFrom(ctx.env['ADS_OAUTH_RATE_LIMIT']),
   });
@@ -173,7 +222,8 @@ async function manage(action: 'create' | 'list' | 'revoke' | 'rotate-keys', args
   const clientPath = args.clientSecretsPath;
   let clientId = ctx.env['ADS_OAUTH_CLIENT_ID'];
   if (clientPath) clientId = (await (await import('../../stores/client-secrets.js')).readClientSecretsFile(clientPath)).clientId;
-  if (!clientId && action === 'rotate-keys') throw new AdsOAuthError('USAGE', "rotate-keys needs the server's --client_secrets_path (or ADS_OAUTH_CLIENT_ID).");
+  if (!clientId && action === 'rotate-keys')
+    throw new AdsOAuthError('USAGE', "rotate-keys needs the server's --client_secrets_path (or ADS_OAUTH_CLIENT_ID).");
   const store = await openStore(ctx, args.database, clientId || 'ads-oauth-serve');
   try {
     if (action === 'rotate-keys') {
@@ -201,7 +251,10 @@ async function manage(action: 'create' | 'list' | 'revoke' | 'rotate-keys', args
 function rateLimitFrom(value: string | undefined): { rateLimit?: { max: number; timeWindowMs: number } } {
   if (value === undefined || value === '') return {};
   if (!/^[1-9]\d{0,8}$/.test(value)) {
-    throw new AdsOAuthError('USAGE', `ADS_OAUTH_RATE_LIMIT must be a positive whole number of requests per IP per minute, not "${value.slice(0, 20)}".`);
+    throw new AdsOAuthError(
+      'USAGE',
+      `ADS_OAUTH_RATE_LIMIT must be a positive whole number of requests per IP per minute, not "${value.slice(0, 20)}".`,
+    );
   }
   return { rateLimit: { max: Number(value), timeWindowMs: 60_000 } };
 }

@@ -97,14 +97,33 @@ export function registerAdmin(app: FastifyInstance, ctx: AdminContext): AdminRou
   // Failures of the admin routes answer a page, not Fastify's JSON; the message is one of ours
   // (secret-free) or a generic one.
   app.setErrorHandler(async (error, request, reply) => {
-    const status = error instanceof AdsOAuthError
-      ? (error.code === 'STORE' || error.code === 'NETWORK' ? 503 : error.code === 'NOT_FOUND' ? 404 : 500)
-      : typeof (error as { statusCode?: unknown }).statusCode === 'number' && (error as { statusCode: number }).statusCode >= 400
-        ? (error as { statusCode: number }).statusCode
-        : 500;
+    const status =
+      error instanceof AdsOAuthError
+        ? error.code === 'STORE' || error.code === 'NETWORK'
+          ? 503
+          : error.code === 'NOT_FOUND'
+            ? 404
+            : 500
+        : typeof (error as { statusCode?: unknown }).statusCode === 'number' && (error as { statusCode: number }).statusCode >= 400
+          ? (error as { statusCode: number }).statusCode
+          : 500;
     if (status >= 500) request.log.error({ err: error }, 'admin request failed');
-    const message = error instanceof AdsOAuthError && error.code !== 'INTERNAL' ? error.message : status < 500 && error instanceof Error ? error.message : 'Something went wrong on the server.';
-    return html(reply, status, page('fail', status === 429 ? 'Too many requests' : 'Something went wrong', [message, 'Reload the admin page to see the current state, then try again.'], `<a class="button" href="${escapeHtml(url('/admin'))}">Back to admin</a>`));
+    const message =
+      error instanceof AdsOAuthError && error.code !== 'INTERNAL'
+        ? error.message
+        : status < 500 && error instanceof Error
+          ? error.message
+          : 'Something went wrong on the server.';
+    return html(
+      reply,
+      status,
+      page(
+        'fail',
+        status === 429 ? 'Too many requests' : 'Something went wrong',
+        [message, 'Reload the admin page to see the current state, then try again.'],
+        `<a class="button" href="${escapeHtml(url('/admin'))}">Back to admin</a>`,
+      ),
+    );
   });
 
   function sessionCookie(value: string, maxAgeSeconds: number): string {
@@ -154,13 +173,21 @@ export function registerAdmin(app: FastifyInstance, ctx: AdminContext): AdminRou
   async function authorizePost(request: FastifyRequest, reply: FastifyReply): Promise<AdminSession | undefined> {
     const current = await currentSession(request);
     if (!current) {
-      await forbidden(reply, 'Signed out', 'Your admin session has ended (or you never signed in). Nothing was changed. Sign in again and repeat the action.');
+      await forbidden(
+        reply,
+        'Signed out',
+        'Your admin session has ended (or you never signed in). Nothing was changed. Sign in again and repeat the action.',
+      );
       return undefined;
     }
     const body = (request.body ?? {}) as Body;
     const token = typeof body['csrf'] === 'string' ? body['csrf'] : '';
     if (!fromOurOrigin(request) || !token || !sameSecret(token, current.session.csrfToken)) {
-      await forbidden(reply, 'Request refused', 'This form did not come from your admin page (its security token is missing or wrong). Nothing was changed. Reload the admin page and try again.');
+      await forbidden(
+        reply,
+        'Request refused',
+        'This form did not come from your admin page (its security token is missing or wrong). Nothing was changed. Reload the admin page and try again.',
+      );
       return undefined;
     }
     return current.session;
@@ -170,7 +197,10 @@ export function registerAdmin(app: FastifyInstance, ctx: AdminContext): AdminRou
 
   function shell(session: AdminSession, title: string, body: string): string {
     const signOut = `<form method="post" action="${escapeHtml(url('/admin/sign-out'))}">${csrfField(session)}<button type="submit">Sign out</button></form>`;
-    return widePage(title, `<header class="bar"><p class="brand">ads-oauth admin</p><div class="actions"><p class="muted">Signed in as <strong>${escapeHtml(session.email)}</strong></p>${signOut}</div></header>${body}`);
+    return widePage(
+      title,
+      `<header class="bar"><p class="brand">ads-oauth admin</p><div class="actions"><p class="muted">Signed in as <strong>${escapeHtml(session.email)}</strong></p>${signOut}</div></header>${body}`,
+    );
   }
 
   const backLink = `<p><a href="${escapeHtml(url('/admin'))}">← Back to admin</a></p>`;
@@ -248,11 +278,15 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
 
   // Starts an admin sign-in (a pending state in the store, like /connect): identification only.
   app.get('/admin/sign-in', { config: { rateLimit: {} } }, async (request, reply) => {
-    const { response } = await ctx.flow.start({ method: request.method, url: request.url, headers: request.headers }, { flow: 'admin', returnTo: '/admin' });
+    const { response } = await ctx.flow.start(
+      { method: request.method, url: request.url, headers: request.headers },
+      { flow: 'admin', returnTo: '/admin' },
+    );
     for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
     const location = new URL(response.location!);
     // "Sign in with another account" after a refusal: the provider's account chooser.
-    if ((request.query as Record<string, string | undefined>)['choose'] === 'account') location.searchParams.set('prompt', 'select_account');
+    if ((request.query as Record<string, string | undefined>)['choose'] === 'account')
+      location.searchParams.set('prompt', 'select_account');
     return reply.redirect(location.href, 302);
   });
 
@@ -261,7 +295,16 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
     if (!session) return reply;
     await store.deleteAdminSession(readCookie(request.headers, cookieName) ?? '');
     reply.header('set-cookie', sessionCookie('', 0));
-    return html(reply, 200, page('plain', 'Signed out', ['Your admin session has ended.'], `<a class="button" href="${escapeHtml(url('/admin'))}">Sign in again</a>`));
+    return html(
+      reply,
+      200,
+      page(
+        'plain',
+        'Signed out',
+        ['Your admin session has ended.'],
+        `<a class="button" href="${escapeHtml(url('/admin'))}">Sign in again</a>`,
+      ),
+    );
   });
 
   async function signedIn(request: FastifyRequest, reply: FastifyReply, result: WebCallbackResult): Promise<FastifyReply> {
@@ -280,10 +323,30 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
     if (result.flow !== 'admin') throw new AdsOAuthError('INTERNAL', 'Not an admin sign-in.');
     const email = result.email ?? '';
     if (!result.emailVerified || !email) {
-      return html(reply, 403, page('fail', 'Not allowed', [`The provider has not verified the email address ${email || '(none)'} of this Google account, so it cannot sign in as an admin.`], another));
+      return html(
+        reply,
+        403,
+        page(
+          'fail',
+          'Not allowed',
+          [
+            `The provider has not verified the email address ${email || '(none)'} of this Google account, so it cannot sign in as an admin.`,
+          ],
+          another,
+        ),
+      );
     }
     if (!admins.has(email.toLowerCase())) {
-      return html(reply, 403, page('fail', 'Not allowed', [`${email} is not an admin of this server.`, 'An operator can add it with --admin EMAIL when starting ads-oauth serve.'], another));
+      return html(
+        reply,
+        403,
+        page(
+          'fail',
+          'Not allowed',
+          [`${email} is not an admin of this server.`, 'An operator can add it with --admin EMAIL when starting ads-oauth serve.'],
+          another,
+        ),
+      );
     }
     const { id } = await store.createAdminSession({ email, ttlMs: Math.min(ctx.sessionIdleMs, ctx.sessionTtlMs) });
     reply.header('set-cookie', sessionCookie(id, Math.floor(ctx.sessionTtlMs / 1000)));
@@ -300,23 +363,31 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
     const result = await ctx.verify(account);
     const checks = result.checks
       .map((c) => {
-        const state = c.status === 'pass' ? '<span class="pass">Passed</span>' : c.status === 'fail' ? '<span class="fail-check">Failed</span>' : '<span class="muted">Skipped</span>';
+        const state =
+          c.status === 'pass'
+            ? '<span class="pass">Passed</span>'
+            : c.status === 'fail'
+              ? '<span class="fail-check">Failed</span>'
+              : '<span class="muted">Skipped</span>';
         const summary = c.summary.replace(/^Skipped:\s*/, '');
         return `<li><strong>${escapeHtml(CHECK_LABELS[c.id] ?? c.id)}</strong> — ${state}: ${escapeHtml(summary)}</li>`;
       })
       .join('');
     const problems = result.problems
       .map((p) => {
-        const causes = p.causes && p.causes.length > 1
-          ? `<p>Possible causes, most likely first:</p><ol>${p.causes.map((c) => `<li>${escapeHtml(c.cause)} <em>Fix:</em> ${escapeHtml(c.fix)}</li>`).join('')}</ol>`
-          : `<p>${escapeHtml(p.cause)} <em>Fix:</em> ${escapeHtml(p.fix)}</p>`;
+        const causes =
+          p.causes && p.causes.length > 1
+            ? `<p>Possible causes, most likely first:</p><ol>${p.causes.map((c) => `<li>${escapeHtml(c.cause)} <em>Fix:</em> ${escapeHtml(c.fix)}</li>`).join('')}</ol>`
+            : `<p>${escapeHtml(p.cause)} <em>Fix:</em> ${escapeHtml(p.fix)}</p>`;
         return `<li><strong>${escapeHtml(p.code)}</strong>${p.summary ? `: ${escapeHtml(p.summary)}` : ''}${causes}</li>`;
       })
       .join('');
     const facts = [
       result.scopes.length ? `<li>Scopes: ${escapeHtml(result.scopes.join(' '))}</li>` : '',
       result.expiresAt ? `<li>Fresh access token expires ${escapeHtml(result.expiresAt)}</li>` : '',
-      result.customers ? `<li>Accessible customers: ${result.customers.length ? escapeHtml(result.customers.join(', ')) : 'none'}</li>` : '',
+      result.customers
+        ? `<li>Accessible customers: ${result.customers.length ? escapeHtml(result.customers.join(', ')) : 'none'}</li>`
+        : '',
     ].join('');
     const title = result.ok ? 'Verification passed' : 'Verification failed';
     return html(
@@ -333,7 +404,8 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
 
   function confirmPage(session: AdminSession, account: StoredAccount, action: 'revoke' | 'delete'): string {
     const name = escapeHtml(account.email ?? account.subject);
-    const grant = 'At Google, revoking a token ends the whole grant: every refresh token this Google account gave this app stops working, including copies in downloaded config files and in other servers using the same OAuth client.';
+    const grant =
+      'At Google, revoking a token ends the whole grant: every refresh token this Google account gave this app stops working, including copies in downloaded config files and in other servers using the same OAuth client.';
     const text =
       action === 'revoke'
         ? `<p>This revokes the refresh token of <strong>${name}</strong> at the provider.</p><p class="warn">${grant}</p><p>The account stays listed as revoked; the user can connect again later.</p>`
@@ -366,7 +438,16 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
           await ctx.revoke(refreshToken);
         } catch (error) {
           const message = error instanceof AdsOAuthError ? error.message : 'The provider could not be reached.';
-          return html(reply, 502, page('fail', 'Not revoked', [`The provider did not confirm the revocation, so nothing was changed: ${message}`, 'Try again in a minute.'], backLink));
+          return html(
+            reply,
+            502,
+            page(
+              'fail',
+              'Not revoked',
+              [`The provider did not confirm the revocation, so nothing was changed: ${message}`, 'Try again in a minute.'],
+              backLink,
+            ),
+          );
         }
       }
       if (action === 'revoke') await store.setStatus(account.id, 'revoked', `Revoked by admin ${session.email}.`);
@@ -405,7 +486,10 @@ ${a.status === 'revoked' ? '' : `<a class="btn danger" href="${escapeHtml(base)}
   app.post('/admin/api-keys', async (request, reply) => {
     const session = await authorizePost(request, reply);
     if (!session) return reply;
-    const name = String(((request.body ?? {}) as Body)['name'] ?? '').trim().slice(0, 100) || null;
+    const name =
+      String(((request.body ?? {}) as Body)['name'] ?? '')
+        .trim()
+        .slice(0, 100) || null;
     const { record, key } = await store.createApiKey(name);
     return html(
       reply,

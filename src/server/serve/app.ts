@@ -124,7 +124,11 @@ function withSafeSerializers(logger: boolean | object): boolean | object {
   return {
     ...base,
     serializers: {
-      req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, url: (req.url ?? '').split('?')[0], remoteAddress: req.ip }),
+      req: (req: { method?: string; url?: string; ip?: string }) => ({
+        method: req.method,
+        url: (req.url ?? '').split('?')[0],
+        remoteAddress: req.ip,
+      }),
       ...(base.serializers ?? {}),
     },
   };
@@ -148,7 +152,10 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('Content-Security-Policy', `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
+    reply.header(
+      'Content-Security-Policy',
+      `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+    );
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
     if (https) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
@@ -184,14 +191,16 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
       await options.revoke(refreshToken);
     } catch (error) {
       const code = error instanceof AdsOAuthError ? error.details['error'] : undefined;
-      if (error instanceof AdsOAuthError && error.details['status'] === 400 && (code === 'invalid_token' || code === 'invalid_grant')) return;
+      if (error instanceof AdsOAuthError && error.details['status'] === 400 && (code === 'invalid_token' || code === 'invalid_grant'))
+        return;
       throw error;
     }
   }
 
   function requireConfig(): Configuration & { client: NonNullable<Configuration['client']> } {
     const config = options.config;
-    if (!config?.client) throw new AdsOAuthError('INTERNAL', 'createServeApp was started without the configuration of its OAuth client (options.config).');
+    if (!config?.client)
+      throw new AdsOAuthError('INTERNAL', 'createServeApp was started without the configuration of its OAuth client (options.config).');
     return config as Configuration & { client: NonNullable<Configuration['client']> };
   }
 
@@ -229,7 +238,16 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
   });
 
   app.get('/', async (_request, reply) =>
-    html(reply, 200, page('plain', 'Connect your Google Ads account', ['Sign in with Google and allow access to Google Ads. You can disconnect at any time.'], '<a class="button" href="connect">Connect Google Ads</a>')),
+    html(
+      reply,
+      200,
+      page(
+        'plain',
+        'Connect your Google Ads account',
+        ['Sign in with Google and allow access to Google Ads. You can disconnect at any time.'],
+        '<a class="button" href="connect">Connect Google Ads</a>',
+      ),
+    ),
   );
 
   app.get('/connect', { config: { rateLimit: {} } }, async (request, reply) => {
@@ -242,7 +260,11 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
     const { response, result } = await options.flow.callback(flowRequest(request));
     apply(reply, response);
     if (result.ok && result.flow === 'connect') {
-      return html(reply, 200, page('ok', 'Connected', [`Connected as ${result.account.email ?? result.account.subject}.`, 'You can close this window.']));
+      return html(
+        reply,
+        200,
+        page('ok', 'Connected', [`Connected as ${result.account.email ?? result.account.subject}.`, 'You can close this window.']),
+      );
     }
     if (result.ok || result.flow === 'admin') return admin.signedIn(request, reply, result);
     const retry = '<a class="button" href="connect">Try again</a>';
@@ -264,51 +286,63 @@ export async function createServeApp(options: ServeAppOptions): Promise<FastifyI
   const apiKeyFailures = failureLimiter(options.apiKeyFailuresPerMinute ?? 20, 60_000);
 
   // The token broker API: Bearer API keys.
-  app.register(async (api) => {
-    api.addHook('onRequest', async (request, reply) => {
-      const blockedFor = apiKeyFailures.blockedFor(request.ip);
-      if (blockedFor > 0) {
+  app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request, reply) => {
+        const blockedFor = apiKeyFailures.blockedFor(request.ip);
+        if (blockedFor > 0) {
+          return reply
+            .code(429)
+            .header('Retry-After', String(Math.ceil(blockedFor / 1000)))
+            .send({
+              error: 'rate_limited',
+              message: `Too many requests with a wrong API key from this address; try again in ${Math.ceil(blockedFor / 1000)} s.`,
+            });
+        }
+        const header = request.headers.authorization ?? '';
+        const match = /^Bearer\s+(\S+)$/i.exec(header);
+        // Looked up by its SHA-256 only: no comparison on the key itself, so a near miss takes as
+        // long as any other wrong key.
+        const record = match ? await options.store.verifyApiKey(match[1]!) : undefined;
+        if (!record) {
+          apiKeyFailures.note(request.ip);
+          return reply
+            .code(401)
+            .header('WWW-Authenticate', 'Bearer')
+            .send({ error: 'unauthorized', message: 'A valid API key is needed: Authorization: Bearer <api key>.' });
+        }
+        return undefined;
+      });
+      api.setErrorHandler(async (error, _request, reply) => {
+        const e: AdsOAuthError =
+          error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', 'Internal error.', { cause: error });
         return reply
-          .code(429)
-          .header('Retry-After', String(Math.ceil(blockedFor / 1000)))
-          .send({ error: 'rate_limited', message: `Too many requests with a wrong API key from this address; try again in ${Math.ceil(blockedFor / 1000)} s.` });
-      }
-      const header = request.headers.authorization ?? '';
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      // Looked up by its SHA-256 only: no comparison on the key itself, so a near miss takes as
-      // long as any other wrong key.
-      const record = match ? await options.store.verifyApiKey(match[1]!) : undefined;
-      if (!record) {
-        apiKeyFailures.note(request.ip);
-        return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'unauthorized', message: 'A valid API key is needed: Authorization: Bearer <api key>.' });
-      }
-      return undefined;
-    });
-    api.setErrorHandler(async (error, _request, reply) => {
-      const e: AdsOAuthError = error instanceof AdsOAuthError ? error : new AdsOAuthError('INTERNAL', 'Internal error.', { cause: error });
-      return reply.code(HTTP_STATUS[e.code] ?? 500).send({ error: apiCode(e.code), message: e.code === 'INTERNAL' ? 'Internal error.' : e.message });
-    });
-    const getAccount = async (id: string) => {
-      const account = await options.store.getAccount(id);
-      if (!account) throw new AdsOAuthError('NOT_FOUND', 'No such account.');
-      return account;
-    };
-    api.get('/accounts', async () => ({ accounts: (await options.store.listAccounts()).map(accountJson) }));
-    api.get<{ Params: { id: string } }>('/accounts/:id', async (request) => accountJson(await getAccount(request.params.id)));
-    api.get<{ Params: { id: string } }>('/accounts/:id/access-token', async (request) => {
-      const token = await options.broker.getAccessToken(request.params.id);
-      return { access_token: token.token, expires_at: token.expiresAt.toISOString(), scopes: token.scopes };
-    });
-    api.post<{ Params: { id: string } }>('/accounts/:id/verify', async (request) => verifyAccount(await getAccount(request.params.id)));
-    api.delete<{ Params: { id: string } }>('/accounts/:id', async (request, reply) => {
-      const account = await getAccount(request.params.id);
-      const refreshToken = await options.store.getRefreshToken(account.id);
-      if (refreshToken && account.status !== 'revoked') await revokeStored(refreshToken);
-      await options.store.deleteAccount(account.id);
-      options.broker.forget(account.id);
-      return reply.code(204).send();
-    });
-  }, { prefix: '/api/v1' });
+          .code(HTTP_STATUS[e.code] ?? 500)
+          .send({ error: apiCode(e.code), message: e.code === 'INTERNAL' ? 'Internal error.' : e.message });
+      });
+      const getAccount = async (id: string) => {
+        const account = await options.store.getAccount(id);
+        if (!account) throw new AdsOAuthError('NOT_FOUND', 'No such account.');
+        return account;
+      };
+      api.get('/accounts', async () => ({ accounts: (await options.store.listAccounts()).map(accountJson) }));
+      api.get<{ Params: { id: string } }>('/accounts/:id', async (request) => accountJson(await getAccount(request.params.id)));
+      api.get<{ Params: { id: string } }>('/accounts/:id/access-token', async (request) => {
+        const token = await options.broker.getAccessToken(request.params.id);
+        return { access_token: token.token, expires_at: token.expiresAt.toISOString(), scopes: token.scopes };
+      });
+      api.post<{ Params: { id: string } }>('/accounts/:id/verify', async (request) => verifyAccount(await getAccount(request.params.id)));
+      api.delete<{ Params: { id: string } }>('/accounts/:id', async (request, reply) => {
+        const account = await getAccount(request.params.id);
+        const refreshToken = await options.store.getRefreshToken(account.id);
+        if (refreshToken && account.status !== 'revoked') await revokeStored(refreshToken);
+        await options.store.deleteAccount(account.id);
+        options.broker.forget(account.id);
+        return reply.code(204).send();
+      });
+    },
+    { prefix: '/api/v1' },
+  );
 
   return app;
 }

@@ -542,9 +542,13 @@ export class SqlAccountStore implements AccountStore {
     const stateHash = sha256(state);
     // DELETE … RETURNING: whoever deletes the row owns it; an expired row is deleted too, and refused.
     const row = await this.#guard('consume a pending authorization', () =>
-      this.#run('consume-pending', (p) => this.#db.deleteFrom('pending_authorizations').where('state_hash', '=', p('state_hash')).returningAll(), {
-        state_hash: stateHash,
-      }).then((rows) => rows[0]),
+      this.#run(
+        'consume-pending',
+        (p) => this.#db.deleteFrom('pending_authorizations').where('state_hash', '=', p('state_hash')).returningAll(),
+        {
+          state_hash: stateHash,
+        },
+      ).then((rows) => rows[0]),
     );
     if (!row || toMillis(row.expires_at) <= now.getTime()) return undefined;
     const secret = JSON.parse(this.#open(row.secret_ct, row.secret_kid, 'pending', stateHash)) as { v: string; n: string };
@@ -646,7 +650,14 @@ export class SqlAccountStore implements AccountStore {
     await this.#guard('create an admin session', () =>
       this.#db
         .insertInto('admin_sessions')
-        .values({ id_hash: idHash, email: session.email, csrf_ct: csrf.ciphertext, csrf_kid: csrf.kid, created_at: createdAt, expires_at: expiresAt })
+        .values({
+          id_hash: idHash,
+          email: session.email,
+          csrf_ct: csrf.ciphertext,
+          csrf_kid: csrf.kid,
+          created_at: createdAt,
+          expires_at: expiresAt,
+        })
         .execute(),
     );
     return { id, session: { email: session.email, csrfToken, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) } };
@@ -713,7 +724,7 @@ export class SqlAccountStore implements AccountStore {
     };
 
     // accounts: refresh token and cached access token
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const rows = await this.#guard('read accounts for key rotation', () =>
         this.#db
           .selectFrom('accounts')
@@ -744,7 +755,9 @@ export class SqlAccountStore implements AccountStore {
               })
               .where('id', '=', seen.id)
               .where('refresh_token_ct', '=', seen.refresh_token_ct)
-              .where((eb) => (seen.access_token_ct === null ? eb('access_token_ct', 'is', null) : eb('access_token_ct', '=', seen.access_token_ct)))
+              .where((eb) =>
+                seen.access_token_ct === null ? eb('access_token_ct', 'is', null) : eb('access_token_ct', '=', seen.access_token_ct),
+              )
               .executeTakeFirst(),
           );
           if (result.numUpdatedRows > 0n) {
@@ -769,7 +782,7 @@ export class SqlAccountStore implements AccountStore {
     }
 
     // pending authorizations and admin sessions: written once, never updated; CAS on the ciphertext anyway.
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const rows = await this.#guard('read pending authorizations for key rotation', () =>
         this.#db
           .selectFrom('pending_authorizations')
@@ -798,7 +811,7 @@ export class SqlAccountStore implements AccountStore {
       after = last.state_hash;
     }
 
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const rows = await this.#guard('read admin sessions for key rotation', () =>
         this.#db
           .selectFrom('admin_sessions')
@@ -860,7 +873,11 @@ function lockTimeout(id: string, waitMs: number, cause?: unknown): AdsOAuthError
 }
 
 function rotateContention(what: string, id: string): AdsOAuthError {
-  return new AdsOAuthError('STORE', `Key rotation gave up on ${what} ${id}: it kept changing while being re-encrypted. Run the rotation again.`, {
-    details: { id },
-  });
+  return new AdsOAuthError(
+    'STORE',
+    `Key rotation gave up on ${what} ${id}: it kept changing while being re-encrypted. Run the rotation again.`,
+    {
+      details: { id },
+    },
+  );
 }
