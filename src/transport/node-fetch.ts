@@ -31,7 +31,8 @@ export class TransportError extends Error {
   }
 }
 
-function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
+/** The request headers as a plain record, lower-cased (shared with pooled-fetch.ts). */
+export function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === undefined) return out;
   // A Headers object (the global one, or the CLI bundle's own): told by its tag, so that this
@@ -48,13 +49,14 @@ function headerRecord(headers: HeadersInit | undefined): Record<string, string> 
   return out;
 }
 
-function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
+/** The request body as bytes: string, URLSearchParams or bytes (shared with pooled-fetch.ts). */
+export function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body instanceof URLSearchParams) return Buffer.from(body.toString(), 'utf8');
   if (body instanceof ArrayBuffer) return Buffer.from(body);
   if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  throw new TypeError('node-fetch: unsupported request body type');
+  throw new TypeError('ads-oauth fetch: unsupported request body type');
 }
 
 let httpsRequest: typeof import('node:https').request | undefined;
@@ -115,68 +117,88 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
           reject(signal.reason);
           return;
         }
-        let settled = false;
-        const finish = (fn: () => void): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          fn();
-        };
-        const req = send(url, { method: init.method ?? 'GET', headers, agent: false });
-        const timer = setTimeout(() => {
-          req.destroy(new TransportError(`No answer from ${url.origin} within ${timeoutMs} ms.`, 'ETIMEDOUT'));
-        }, timeoutMs);
-        const onAbort = (): void => {
-          req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The request was aborted.', 'AbortError'));
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        req.on('error', (error: NodeJS.ErrnoException) => {
-          finish(() => {
-            // An abort keeps its own reason (a TimeoutError / AbortError DOMException), as fetch does.
-            if (signal?.aborted) return reject(signal.reason);
-            const code = typeof error.code === 'string' ? error.code : 'EIO';
-            reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
-          });
-        });
-        req.on('response', (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > maxBodyBytes) {
-              req.destroy(new TransportError(`${url.origin}: response body larger than ${maxBodyBytes} bytes.`, 'EMSGSIZE'));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('error', (error) => finish(() => reject(new TransportError(`${url.origin}: ${error.message}`, 'EIO', { cause: error }))));
-          res.on('end', () => {
-            const responseHeaders = new Headers();
-            for (const [key, value] of Object.entries(res.headers)) {
-              if (value === undefined) continue;
-              for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
-            }
-            const status = res.statusCode ?? 502;
-            const nullBody = status === 204 || status === 205 || status === 304;
-            finish(() => {
-              try {
-                resolve(
-                  new Response(nullBody ? null : Buffer.concat(chunks), {
-                    status,
-                    statusText: res.statusMessage ?? '',
-                    headers: responseHeaders,
-                  }),
-                );
-              } catch (error) {
-                // e.g. a status outside 200–599, which a Response cannot carry.
-                reject(new TransportError(`${url.origin}: invalid HTTP response (status ${status}).`, 'EPROTO', { cause: error }));
-              }
-            });
-          });
-        });
-        if (body !== undefined) req.end(body);
-        else req.end();
+        exchangeOnce(send, false, url, init, headers, body, { timeoutMs, maxBodyBytes }).then(resolve, reject);
       }
     });
+}
+
+/**
+ * One request and its buffered answer, the part both transports share: the timeout, the abort
+ * signal (its own reason, as fetch rejects), the body cap, and a `Response` built from the bytes
+ * (`Headers`/`Response` are whatever the module sees: the global ones, or the CLI bundle's own).
+ */
+export function exchangeOnce(
+  send: typeof httpRequest,
+  agent: import('node:http').Agent | false,
+  url: URL,
+  init: RequestInit,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  limits: { timeoutMs: number; maxBodyBytes: number },
+): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  return new Promise<Response>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const req = send(url, { method: init.method ?? 'GET', headers, agent });
+    const timer = setTimeout(() => {
+      req.destroy(new TransportError(`No answer from ${url.origin} within ${limits.timeoutMs} ms.`, 'ETIMEDOUT'));
+    }, limits.timeoutMs);
+    const onAbort = (): void => {
+      req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The request was aborted.', 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      finish(() => {
+        // An abort keeps its own reason (a TimeoutError / AbortError DOMException), as fetch does.
+        if (signal?.aborted) return reject(signal.reason);
+        const code = typeof error.code === 'string' ? error.code : 'EIO';
+        reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
+      });
+    });
+    req.on('response', (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limits.maxBodyBytes) {
+          req.destroy(new TransportError(`${url.origin}: response body larger than ${limits.maxBodyBytes} bytes.`, 'EMSGSIZE'));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (error) => finish(() => reject(new TransportError(`${url.origin}: ${error.message}`, 'EIO', { cause: error }))));
+      res.on('end', () => {
+        const responseHeaders = new Headers();
+        for (const [key, value] of Object.entries(res.headers)) {
+          if (value === undefined) continue;
+          for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
+        }
+        const status = res.statusCode ?? 502;
+        const nullBody = status === 204 || status === 205 || status === 304;
+        finish(() => {
+          try {
+            resolve(
+              new Response(nullBody ? null : chunks.length === 1 ? (chunks[0] as Buffer<ArrayBuffer>) : Buffer.concat(chunks), {
+                status,
+                statusText: res.statusMessage ?? '',
+                headers: responseHeaders,
+              }),
+            );
+          } catch (error) {
+            // e.g. a status outside 200–599, which a Response cannot carry.
+            reject(new TransportError(`${url.origin}: invalid HTTP response (status ${status}).`, 'EPROTO', { cause: error }));
+          }
+        });
+      });
+    });
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
 }

@@ -11,10 +11,10 @@
  * follows redirects, honours `AbortSignal` and applies a timeout. Unlike it, idle sockets stay open
  * (unref'd, so they never hold the process) until {@link PooledFetch.close}.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { FetchLike } from '../protocol/types.js';
-import { TransportError } from './node-fetch.js';
+import { bodyBuffer, exchangeOnce, headerRecord, TransportError } from './node-fetch.js';
 
 export interface PooledFetchOptions {
   /** Per-request timeout in milliseconds (connect + response). Default 30 000. */
@@ -31,30 +31,6 @@ export interface PooledFetchOptions {
 
 /** A fetch function that also closes its idle sockets. */
 export type PooledFetch = FetchLike & { close(): void };
-
-function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (headers === undefined) return out;
-  if (headers instanceof Headers) {
-    headers.forEach((value, key) => {
-      out[key] = value;
-    });
-  } else if (Array.isArray(headers)) {
-    for (const [key, value] of headers) if (key !== undefined && value !== undefined) out[key.toLowerCase()] = value;
-  } else {
-    for (const [key, value] of Object.entries(headers)) out[key.toLowerCase()] = String(value);
-  }
-  return out;
-}
-
-function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (body instanceof URLSearchParams) return Buffer.from(body.toString(), 'utf8');
-  if (body instanceof ArrayBuffer) return Buffer.from(body);
-  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  throw new TypeError('pooled-fetch: unsupported request body type');
-}
 
 /** Creates a keep-alive fetch over node:http/node:https. */
 export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch {
@@ -87,65 +63,10 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
       const body = bodyBuffer(init.body);
       if (body !== undefined) headers['content-length'] = String(body.length);
       const https = url.protocol === 'https:';
-      const send = https ? httpsRequest : httpRequest;
-      let settled = false;
-      const finish = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      const req = send(url, { method: init.method ?? 'GET', headers, agent: https ? httpsAgent : httpAgent });
-      const timer = setTimeout(() => {
-        req.destroy(new TransportError(`No answer from ${url.origin} within ${timeoutMs} ms.`, 'ETIMEDOUT'));
-      }, timeoutMs);
-      const onAbort = (): void => {
-        req.destroy(signal?.reason instanceof Error ? signal.reason : new DOMException('The request was aborted.', 'AbortError'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        finish(() => {
-          if (signal?.aborted) return reject(signal.reason);
-          const code = typeof error.code === 'string' ? error.code : 'EIO';
-          reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
-        });
-      });
-      req.on('response', (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBodyBytes) {
-            req.destroy(new TransportError(`${url.origin}: response body larger than ${maxBodyBytes} bytes.`, 'EMSGSIZE'));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', (error) => finish(() => reject(new TransportError(`${url.origin}: ${error.message}`, 'EIO', { cause: error }))));
-        res.on('end', () => {
-          const raw = res.rawHeaders;
-          const responseHeaders: [string, string][] = [];
-          for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.push([raw[i]!, raw[i + 1]!]);
-          const status = res.statusCode ?? 502;
-          const nullBody = status === 204 || status === 205 || status === 304;
-          finish(() => {
-            try {
-              resolve(
-                new Response(nullBody ? null : chunks.length === 1 ? (chunks[0] as Buffer<ArrayBuffer>) : Buffer.concat(chunks), {
-                  status,
-                  statusText: res.statusMessage ?? '',
-                  headers: responseHeaders,
-                }),
-              );
-            } catch (error) {
-              reject(new TransportError(`${url.origin}: invalid HTTP response (status ${status}).`, 'EPROTO', { cause: error }));
-            }
-          });
-        });
-      });
-      if (body !== undefined) req.end(body);
-      else req.end();
+      exchangeOnce(https ? httpsRequest : httpRequest, https ? httpsAgent : httpAgent, url, init, headers, body, {
+        timeoutMs,
+        maxBodyBytes,
+      }).then(resolve, reject);
     });
   return Object.assign(pooledFetch, {
     close(): void {
