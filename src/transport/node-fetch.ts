@@ -31,8 +31,8 @@ export class TransportError extends Error {
   }
 }
 
-/** The request headers as a plain record, lower-cased (shared with pooled-fetch.ts). */
-export function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
+/** The request headers as a plain record, lower-cased. */
+function headerRecord(headers: HeadersInit | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === undefined) return out;
   // A Headers object (the global one, or the CLI bundle's own): told by its tag, so that this
@@ -49,8 +49,8 @@ export function headerRecord(headers: HeadersInit | undefined): Record<string, s
   return out;
 }
 
-/** The request body as bytes: string, URLSearchParams or bytes (shared with pooled-fetch.ts). */
-export function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
+/** The request body as bytes: string, URLSearchParams or bytes. */
+function bodyBuffer(body: BodyInit | null | undefined): Buffer | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body instanceof URLSearchParams) return Buffer.from(body.toString(), 'utf8');
@@ -91,19 +91,14 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
 
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
-      const url = new URL(String(input));
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        reject(new TypeError(`node-fetch: unsupported protocol ${url.protocol}`));
+      let prepared: PreparedRequest;
+      try {
+        prepared = prepareRequest(input, init);
+      } catch (error) {
+        reject(error);
         return;
       }
-      const signal = init.signal ?? undefined;
-      if (signal?.aborted) {
-        reject(signal.reason ?? new TransportError('The request was aborted.', 'ABORT_ERR'));
-        return;
-      }
-      const headers = headerRecord(init.headers);
-      const body = bodyBuffer(init.body);
-      if (body !== undefined) headers['content-length'] = String(body.length);
+      const { url, headers, body, signal } = prepared;
       if (url.protocol === 'https:' && httpsRequest === undefined) {
         import('node:https').then((https) => {
           httpsRequest ??= https.request;
@@ -201,4 +196,27 @@ export function exchangeOnce(
     if (body !== undefined) req.end(body);
     else req.end();
   });
+}
+
+/** A request ready to send: its URL (http or https only), header record and body bytes. */
+export interface PreparedRequest {
+  url: URL;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Checks and converts what a fetch call was given (both transports): throws a `TypeError` for
+ * another scheme or body type, or the signal's reason when it is already aborted.
+ */
+export function prepareRequest(input: string | URL, init: RequestInit): PreparedRequest {
+  const url = new URL(String(input));
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`ads-oauth fetch: unsupported protocol ${url.protocol}`);
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) throw signal.reason ?? new TransportError('The request was aborted.', 'ABORT_ERR');
+  const headers = headerRecord(init.headers);
+  const body = bodyBuffer(init.body);
+  if (body !== undefined) headers['content-length'] = String(body.length);
+  return { url, headers, body, signal };
 }

@@ -14,7 +14,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { FetchLike } from '../protocol/types.js';
-import { bodyBuffer, exchangeOnce, headerRecord, TransportError } from './node-fetch.js';
+import { exchangeOnce, prepareRequest, type PreparedRequest } from './node-fetch.js';
 
 export interface PooledFetchOptions {
   /** Per-request timeout in milliseconds (connect + response). Default 30 000. */
@@ -49,19 +49,14 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
 
   const pooledFetch = (input: string | URL, init: RequestInit = {}): Promise<Response> =>
     new Promise<Response>((resolve, reject) => {
-      const url = new URL(String(input));
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        reject(new TypeError(`pooled-fetch: unsupported protocol ${url.protocol}`));
+      let prepared: PreparedRequest;
+      try {
+        prepared = prepareRequest(input, init);
+      } catch (error) {
+        reject(error);
         return;
       }
-      const signal = init.signal ?? undefined;
-      if (signal?.aborted) {
-        reject(signal.reason ?? new TransportError('The request was aborted.', 'ABORT_ERR'));
-        return;
-      }
-      const headers = headerRecord(init.headers);
-      const body = bodyBuffer(init.body);
-      if (body !== undefined) headers['content-length'] = String(body.length);
+      const { url, headers, body } = prepared;
       const https = url.protocol === 'https:';
       exchangeOnce(https ? httpsRequest : httpRequest, https ? httpsAgent : httpAgent, url, init, headers, body, {
         timeoutMs,
