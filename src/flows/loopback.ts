@@ -5,6 +5,7 @@ import { failurePage, successPage } from '../server/pages.js';
 import { startLoopbackListener } from '../server/loopback.js';
 import { planRedirect } from './redirect.js';
 import { AuthorizationSession, flowSignal, isForeignCallback, type FlowOptions, type FlowResult } from './session.js';
+import { isLoopbackHost } from '../protocol/urls.js';
 
 /** What {@link runLoopbackFlow} takes beside the {@link Configuration}. */
 export interface LoopbackFlowOptions extends FlowOptions {
@@ -115,7 +116,21 @@ export async function runLoopbackFlow(config: Configuration, options: LoopbackFl
  *   for a `port` that is not the registered one
  */
 function loopbackTarget(client: OAuthClientConfig, options: LoopbackFlowOptions): { redirectUri?: string; port?: number } {
-  if (options.redirectUri !== undefined) return { redirectUri: options.redirectUri };
+  if (options.redirectUri !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(String(options.redirectUri));
+    } catch {
+      // reported below
+    }
+    if (!parsed || parsed.protocol !== 'http:' || !isLoopbackHost(parsed.hostname)) {
+      throw new AdsOAuthError(
+        'USAGE',
+        `runLoopbackFlow: "redirectUri" must be an http URL on a loopback host (such as http://127.0.0.1:8080/), not ${JSON.stringify(String(options.redirectUri)).slice(0, 80)}.`,
+      );
+    }
+    return { redirectUri: options.redirectUri };
+  }
   const plan = planRedirect(client, options.port !== undefined ? { port: options.port } : {});
   if (plan.mode === 'headless') {
     throw new AdsOAuthError(

@@ -174,7 +174,15 @@ export function createWebFlow(options: WebFlowOptions): WebFlow {
       'createWebFlow needs a configuration with the discovered server (discoverConfiguration): ID tokens are validated against its metadata.',
     );
   }
-  const publicUrl = new URL(String(options.publicUrl));
+  let publicUrl: URL;
+  try {
+    publicUrl = new URL(String(options.publicUrl));
+  } catch {
+    throw new AdsOAuthError(
+      'USAGE',
+      `createWebFlow: "publicUrl" must be an absolute URL (such as https://ads.example.com), not ${JSON.stringify(String(options.publicUrl)).slice(0, 80)}.`,
+    );
+  }
   const base = publicUrl.href.replace(/\/+$/, '');
   const redirectUri = `${base}/oauth2callback`;
   const secure = publicUrl.protocol === 'https:';

@@ -162,3 +162,39 @@ describe('plain-JS mistakes are USAGE errors that say so', () => {
     assert.ok(Object.isFrozen(cfg) && Object.isFrozen(cfg.endpoints) && Object.isFrozen(cfg.server.as));
   });
 });
+
+describe('malformed URLs from plain-JS callers of the flows are USAGE errors, not TypeErrors', () => {
+  it('runLoopbackFlow: a redirectUri that is not an http loopback URL', async () => {
+    const { runLoopbackFlow } = await import('../../src/flows/loopback.js');
+    const before = calls;
+    for (const redirectUri of ['not a url', 'https://127.0.0.1:8080/', 'http://example.com/cb']) {
+      await assert.rejects(
+        runLoopbackFlow(config(), { redirectUri, scopes: [], timeoutMs: 1_000, onAuthorizationUrl: () => undefined }),
+        (e: unknown) => e instanceof AdsOAuthError && e.code === 'USAGE' && /redirectUri/.test(e.message),
+        redirectUri,
+      );
+    }
+    assert.equal(calls, before, 'nothing was sent');
+  });
+
+  it('createWebFlow: a publicUrl that does not parse', async () => {
+    const { createWebFlow } = await import('../../src/flows/web.js');
+    const web = parseClientSecrets(
+      JSON.stringify({
+        web: {
+          client_id: 'w.apps.googleusercontent.com',
+          client_secret: 's',
+          auth_uri: 'https://accounts.example.test/auth',
+          token_uri: 'https://oauth2.example.test/token',
+          redirect_uris: ['https://ads.example.test/oauth2callback'],
+        },
+      }),
+      'w.json',
+    );
+    const discovered = createConfiguration(web, { discovered: true, as: { issuer: 'https://accounts.example.test' } });
+    assert.throws(
+      () => createWebFlow({ config: discovered, store: {} as never, publicUrl: 'ads.example.test' }),
+      (e: unknown) => e instanceof AdsOAuthError && e.code === 'USAGE' && /publicUrl/.test(e.message),
+    );
+  });
+});
