@@ -11,6 +11,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { canBind, killLeftovers, spawnCli, type CliExit } from '../support/cli.js';
 import { startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
 import { assertNoSecrets } from '../support/secrets.js';
+import { installedClientJson } from '../support/client-file.js';
 
 const SECRET = 'GOCSPX-catalogue-secret-0123';
 const CODE = '4/0Acatalogue-code-0123456789';
@@ -27,14 +28,11 @@ before(async () => {
   clientFile = join(dir, 'client.json');
   await writeFile(
     clientFile,
-    JSON.stringify({
-      installed: {
-        client_id: 'cat.apps.googleusercontent.com',
-        client_secret: SECRET,
-        auth_uri: fake.authUri,
-        token_uri: fake.tokenUri,
-        redirect_uris: ['http://localhost'],
-      },
+    installedClientJson({
+      clientId: 'cat.apps.googleusercontent.com',
+      clientSecret: SECRET,
+      authUri: fake.authUri,
+      tokenUri: fake.tokenUri,
     }),
   );
 });

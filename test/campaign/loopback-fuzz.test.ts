@@ -19,6 +19,7 @@ import fc from 'fast-check';
 import { killLeftovers, spawnCli } from '../support/cli.js';
 import { startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
 import { count, recordFigures } from './campaign.js';
+import { installedClientJson } from '../support/client-file.js';
 
 const RUNS = count(2, 20);
 const PER_RUN = count(150, 501); // 500 generated requests and the genuine callback a run: 10,000 in a full campaign
@@ -240,14 +241,11 @@ describe(`loopback fuzzing: ${RUNS} runs × ${PER_RUN} generated requests, one g
     secrets = join(dir, 'client.json');
     await writeFile(
       secrets,
-      JSON.stringify({
-        installed: {
-          client_id: 'fuzz.apps.googleusercontent.com',
-          client_secret: 'GOCSPX-fuzz-secret-0123',
-          auth_uri: fake.authUri,
-          token_uri: fake.tokenUri,
-          redirect_uris: ['http://localhost'],
-        },
+      installedClientJson({
+        clientId: 'fuzz.apps.googleusercontent.com',
+        clientSecret: 'GOCSPX-fuzz-secret-0123',
+        authUri: fake.authUri,
+        tokenUri: fake.tokenUri,
       }),
     );
   });

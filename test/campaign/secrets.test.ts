@@ -12,6 +12,7 @@ import { killLeftovers, spawnCli, type CliExit } from '../support/cli.js';
 import { startFakeGoogleApis, type FakeGoogleApis, type RecordedRequest, type Responder } from '../support/fake-google-apis.js';
 import { assertNoSecrets } from '../support/secrets.js';
 import { recordFigures } from './campaign.js';
+import { installedClientJson } from '../support/client-file.js';
 
 const ACCESS = 'ya29.SENTINEL-access-token-0123456789';
 const CODE = '4/0ASENTINEL-authorization-code-0123';
@@ -44,14 +45,11 @@ before(async () => {
   config = join(dir, 'google-ads.yaml');
   await writeFile(
     clientFile,
-    JSON.stringify({
-      installed: {
-        client_id: fake.clientId,
-        client_secret: fake.clientSecret,
-        auth_uri: `${fake.origin}/auth`,
-        token_uri: fake.tokenUri,
-        redirect_uris: ['http://localhost'],
-      },
+    installedClientJson({
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      authUri: `${fake.origin}/auth`,
+      tokenUri: fake.tokenUri,
     }),
   );
 });

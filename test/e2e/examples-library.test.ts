@@ -13,6 +13,7 @@ import { completeConsent, launchBrowser, type LaunchedBrowser } from '../support
 import { ROOT } from '../support/cli.js';
 import { startFakeGoogleApis, type FakeGoogleApis } from '../support/fake-google-apis.js';
 import { startGoogleLikeProvider, type GoogleLikeProvider } from '../support/google-like-provider.js';
+import { installedClientJson } from '../support/client-file.js';
 
 interface Ran {
   code: number | null;
@@ -93,14 +94,11 @@ describe('library examples', { timeout: 180_000 }, () => {
     const clientFile = join(dir, 'fake-client.json');
     await writeFile(
       clientFile,
-      JSON.stringify({
-        installed: {
-          client_id: fake.clientId,
-          client_secret: fake.clientSecret,
-          auth_uri: `${fake.origin}/auth`,
-          token_uri: fake.tokenUri,
-          redirect_uris: ['http://localhost'],
-        },
+      installedClientJson({
+        clientId: fake.clientId,
+        clientSecret: fake.clientSecret,
+        authUri: `${fake.origin}/auth`,
+        tokenUri: fake.tokenUri,
       }),
     );
     const env = { ADS_OAUTH_TOKENINFO_URI: fake.tokeninfoUri, GOOGLE_ADS_API_ENDPOINT: fake.adsEndpoint };

@@ -18,6 +18,7 @@ import { createConfiguration } from '../../src/protocol/config.js';
 import { exchangeCode } from '../../src/protocol/tokens.js';
 import { createNodeFetch } from '../../src/transport/node-fetch.js';
 import { startFakeTokenEndpoint, tokenBody, type FakeTokenEndpoint } from '../support/fake-token-endpoint.js';
+import { installedClientJson } from '../support/client-file.js';
 
 const ADWORDS = 'https://www.googleapis.com/auth/adwords';
 const SECRET = 'GOCSPX-hardening-secret-0123';
@@ -271,14 +272,11 @@ describe('terminal escape sequences from outside are shown, never obeyed (issue 
     const secrets = join(dir, 'client.json');
     await writeFile(
       secrets,
-      JSON.stringify({
-        installed: {
-          client_id: 'h.apps.googleusercontent.com',
-          client_secret: SECRET,
-          auth_uri: fake.authUri,
-          token_uri: fake.tokenUri,
-          redirect_uris: ['http://localhost'],
-        },
+      installedClientJson({
+        clientId: 'h.apps.googleusercontent.com',
+        clientSecret: SECRET,
+        authUri: fake.authUri,
+        tokenUri: fake.tokenUri,
       }),
     );
     try {
