@@ -117,6 +117,12 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
     });
 }
 
+/** The `Headers` and `Response` classes a transport builds its answers with. */
+export interface WebClasses {
+  Headers: new () => { append(name: string, value: string): void };
+  Response: new (body: Uint8Array<ArrayBuffer> | null, init: { status: number; statusText: string; headers: never }) => Response;
+}
+
 /**
  * One request and its buffered answer, the part both transports share: the timeout, the abort
  * signal (its own reason, as fetch rejects), the body cap, and a `Response` built from the bytes
@@ -130,6 +136,7 @@ export function exchangeOnce(
   headers: Record<string, string>,
   body: Buffer | undefined,
   limits: { timeoutMs: number; maxBodyBytes: number },
+  web: WebClasses = { Headers, Response },
 ): Promise<Response> {
   const signal = init.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
@@ -170,7 +177,7 @@ export function exchangeOnce(
       });
       res.on('error', (error) => finish(() => reject(new TransportError(`${url.origin}: ${error.message}`, 'EIO', { cause: error }))));
       res.on('end', () => {
-        const responseHeaders = new Headers();
+        const responseHeaders = new web.Headers();
         for (const [key, value] of Object.entries(res.headers)) {
           if (value === undefined) continue;
           for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(key, v);
@@ -180,10 +187,10 @@ export function exchangeOnce(
         finish(() => {
           try {
             resolve(
-              new Response(nullBody ? null : chunks.length === 1 ? (chunks[0] as Buffer<ArrayBuffer>) : Buffer.concat(chunks), {
+              new web.Response(nullBody ? null : chunks.length === 1 ? (chunks[0] as Buffer<ArrayBuffer>) : Buffer.concat(chunks), {
                 status,
                 statusText: res.statusMessage ?? '',
-                headers: responseHeaders,
+                headers: responseHeaders as never,
               }),
             );
           } catch (error) {

@@ -14,7 +14,14 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { FetchLike } from '../protocol/types.js';
-import { exchangeOnce, prepareRequest, type PreparedRequest } from './node-fetch.js';
+import { Headers as LiteHeaders, Response as LiteResponse } from './lite-web.js';
+import { exchangeOnce, prepareRequest, type PreparedRequest, type WebClasses } from './node-fetch.js';
+
+// Answers are built with lite-web's classes, not undici's: building an undici Response (its body
+// extraction, web streams and brand checks) was about a twentieth of serve's CPU per
+// authorization (issue 9). oauth4webapi accepts them (same `Symbol.toStringTag`) and validates
+// them exactly as real ones; test/unit/transport-lite-web.test.ts holds both side by side.
+const LITE: WebClasses = { Headers: LiteHeaders, Response: LiteResponse as unknown as WebClasses['Response'] };
 
 export interface PooledFetchOptions {
   /** Per-request timeout in milliseconds (connect + response). Default 30 000. */
@@ -58,10 +65,19 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
       }
       const { url, headers, body } = prepared;
       const https = url.protocol === 'https:';
-      exchangeOnce(https ? httpsRequest : httpRequest, https ? httpsAgent : httpAgent, url, init, headers, body, {
-        timeoutMs,
-        maxBodyBytes,
-      }).then(resolve, reject);
+      exchangeOnce(
+        https ? httpsRequest : httpRequest,
+        https ? httpsAgent : httpAgent,
+        url,
+        init,
+        headers,
+        body,
+        {
+          timeoutMs,
+          maxBodyBytes,
+        },
+        LITE,
+      ).then(resolve, reject);
     });
   return Object.assign(pooledFetch, {
     close(): void {

@@ -141,6 +141,7 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
     { refreshAccessToken, revokeToken },
     { createServeApp },
     { diagnoseRefreshError },
+    { createBatchedLogStream },
   ] = await Promise.all([
     import('../../protocol/config.js'),
     import('../../flows/web.js'),
@@ -148,6 +149,7 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
     import('../../protocol/tokens.js'),
     import('../../server/serve/app.js'),
     import('../../lifecycle/diagnosis.js'),
+    import('../../server/serve/log-stream.js'),
   ]);
   const { issuer } = flags;
   // The endpoint overrides of the lifecycle commands (token, revocation, tokeninfo, Ads API) apply
@@ -183,6 +185,8 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
       return [p.summary, p.cause, fix].filter(Boolean).join(' ');
     },
   });
+  // One write of the request log per event-loop turn, not one a line.
+  const log = createBatchedLogStream(ctx.stdout);
   const app = await createServeApp({
     flow,
     store,
@@ -193,7 +197,7 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
     revoke: async (token) => {
       if (canRevoke) await revokeToken(config, token, { tokenTypeHint: 'refresh_token' });
     },
-    logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'] },
+    logger: { redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], stream: log },
     ...rateLimitFrom(ctx.env['ADS_OAUTH_RATE_LIMIT']),
   });
   const [host, port] = (() => {
@@ -211,6 +215,7 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
   clearInterval(purger);
   await app.close();
+  log.flush();
   fetch.close();
   await store.close();
   return ExitCode.OK;
