@@ -210,6 +210,8 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
   await store.purgeExpired().catch(() => undefined);
   const purger = setInterval(() => void store.purgeExpired().catch(() => undefined), 10 * 60_000);
   purger.unref();
+  // Open the Postgres pool's connections before the first user needs one (a ping each, at once).
+  if (store.kind === 'postgres') await Promise.all(Array.from({ length: 10 }, () => store.ping().catch(() => undefined)));
   await app.listen({ host, port });
   ctx.err(`ads-oauth serve listening on ${publicUrl.href.replace(/\/+$/, '')} (${store.kind})`);
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -97,7 +97,10 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
       connectionTimeoutMillis: 10_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     };
-    const pool = new pg.Pool(config);
+    // The query pool keeps its connections once opened (pg closes idle ones after 10 s by
+    // default): the next request after a quiet spell would otherwise pay a new connection
+    // (Postgres forks a backend), which was the tail of serve's paced p99 (issue 9).
+    const pool = new pg.Pool({ ...config, min: poolSize });
     const lockPool = new pg.Pool({ ...config, max: poolSize });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
