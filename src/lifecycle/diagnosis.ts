@@ -110,7 +110,7 @@ function transportProblem(error: AdsOAuthError, check: CheckId, endpointHint: st
       'NETWORK',
       check,
       timeout ? `No answer in time: ${error.message}` : error.message,
-      `Check the network connection, proxy (HTTPS_PROXY) and firewall${endpointHint ? `, and ${endpointHint}` : ''}. This says nothing about the token itself.`,
+      `Check the network connection and firewall${endpointHint ? `, and ${endpointHint}` : ''} (ads-oauth connects directly: it does not use HTTPS_PROXY). This says nothing about the token itself.`,
       { details: endpointFacts(error) },
     );
   }

@@ -177,6 +177,8 @@ describe('verifyCredentials', () => {
     assert.equal(p.errorCode, 'NETWORK');
     assert.match(p.cause, /ECONNREFUSED/);
     assert.match(p.fix, /nothing about the token/);
+    // Neither transport reads HTTPS_PROXY: the advice must not send the user to set it.
+    assert.match(p.fix, /does not use HTTPS_PROXY/);
   });
 
   it('reports a slow token endpoint as a timeout', async () => {
