@@ -87,6 +87,9 @@ function stringField(value: unknown): string | undefined {
  */
 export async function fetchTokenInfo(config: Configuration, accessToken: string, call: CallOptions = {}): Promise<TokenInfo> {
   assertConfiguration(config, 'fetchTokenInfo');
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new AdsOAuthError('USAGE', 'fetchTokenInfo: the access token must be a non-empty string.');
+  }
   const tokeninfoUri = config.endpoints.tokeninfo;
   const options = callRequest(config, call);
   const where = `${tokeninfoUri.origin}${tokeninfoUri.pathname}`;

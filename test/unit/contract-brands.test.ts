@@ -157,6 +157,15 @@ describe('plain-JS mistakes are USAGE errors that say so', () => {
     );
   });
 
+  it('an empty token is a USAGE error before any request, for every token operation', async () => {
+    const before = calls;
+    await thrown(() => refreshAccessToken(config(), ''), 'USAGE', /non-empty string/);
+    await thrown(() => revokeToken(config(), ''), 'USAGE', /non-empty string/);
+    await thrown(() => fetchTokenInfo(config(), ''), 'USAGE', /fetchTokenInfo: the access token must be a non-empty string/);
+    await thrown(() => fetchTokenInfo(config(), undefined as never), 'USAGE', /non-empty string/);
+    assert.equal(calls, before, 'no request was sent');
+  });
+
   it('a configuration is read-only', () => {
     const cfg = config();
     assert.ok(Object.isFrozen(cfg) && Object.isFrozen(cfg.endpoints) && Object.isFrozen(cfg.server.as));
