@@ -16,7 +16,7 @@ function newest(path) {
 
 let built = 0;
 try {
-  built = statSync('dist/cli/generate-user-credentials.js').mtimeMs;
+  built = statSync('dist/cli/generate-user-credentials.cjs').mtimeMs;
 } catch {
   // not built yet
 }

@@ -1,54 +1,103 @@
 #!/usr/bin/env node
-// After `tsc` (npm run build): replaces dist/cli/generate-user-credentials.js with one bundled
-// ESM file (issue 9). Measured on this machine (bench/results): one file instead of ~27 saves the
-// module loader's resolve/stat/read per file, and injecting src/transport/lite-web.ts's
-// `Headers`/`Response` for the free identifiers of the bundled code (ours and oauth4webapi's)
-// keeps undici from loading at all. No global is replaced; dist/ stays as tsc wrote it for the
-// library (dist/index.js and the modules it imports are untouched). Packages that are loaded
-// lazily (the writers, the config store) are chunks of their own (dist/cli/chunks/); `open`,
-// `yaml` and node: built-ins stay imports.
+// After `tsc` (npm run build): bundles the bins (src/cli/bin/) into CommonJS files (issue 9;
+// what was measured, kept and dropped: bench/NOTES.md):
+//   dist/cli/ads-oauth.cjs, dist/cli/generate-user-credentials.cjs  the bins: command definitions,
+//     help, --version (bin/prelude.ts), ≈ 50 KB each; a run loads
+//   dist/cli/run.cjs  the commands' work for both bins (bin/run.ts), through bin/load-run.ts's
+//     V8 code cache
+// then removes dist/cli/bin/ (tsc's copies of the entry files, which only this script reads).
+//
+// Measured on this machine: one file instead of ~27 saves the module loader's resolve/stat/read
+// per file; a CommonJS entry skips Node's ESM loader; a 50 KB start-up file compiles in a fraction
+// of the whole CLI's time; and injecting src/transport/lite-web.ts's `Headers`/`Response` for the
+// free identifiers of run.cjs (ours and oauth4webapi's) keeps undici from loading at all. No
+// global is replaced; the rest of dist/ stays as tsc wrote it for the library (dist/index.js and
+// the modules it imports), and dist/cli/ads-oauth.js (tsc's) is what the ads-oauth bin hands a
+// `serve` run to.
+//
+// What run.cjs imports lazily (the writers, the config store, each command's work) is in it too:
+// esbuild wraps each such module in a function run on its first import(), so runs that do not use
+// it do not run it. `open` (ESM only) and `yaml` stay imports of their packages, made only by the
+// runs that need them; node: built-ins stay requires.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const ENTRY = join(ROOT, 'dist/cli/generate-user-credentials.js');
-const MARK = "// Bundled by scripts/bundle-cli.mjs from tsc's output.";
+const CLI = join(ROOT, 'dist/cli');
+const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
-// The entry is tsc's output, replaced in place: a second run without tsc would bundle the bundle.
-if (readFileSync(ENTRY, 'utf8').includes(MARK))
-  throw new Error('bundle-cli: dist/ is already bundled; run tsc -p tsconfig.build.json first (npm run build)');
-// Chunks of an earlier build would linger under new hashes.
-rmSync(join(ROOT, 'dist/cli/chunks'), { recursive: true, force: true });
+/** An import left to tsc's dist/ at run time, its path made right from dist/cli/ (where the bundles are). */
+function external(importer, path) {
+  const rel = relative(CLI, join(dirname(importer), path))
+    .split(sep)
+    .join('/');
+  return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+}
 
-await build({
-  absWorkingDir: ROOT,
-  entryPoints: ['dist/cli/generate-user-credentials.js'],
-  outdir: 'dist/cli',
-  // What the CLI imports lazily (the writers, the config store) goes to chunks of its own, loaded
-  // only by the runs that use them; everything on the path to the consent URL and the exchange
-  // is the entry file.
-  chunkNames: 'chunks/[name]-[hash]',
-  allowOverwrite: true,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  inject: ['dist/transport/lite-web.js'],
-  // Dependencies loaded only when a run needs them stay out of the start-up file.
-  external: ['open', 'yaml'],
-  legalComments: 'none',
-  banner: { js: MARK },
-  logLevel: 'warning',
+/**
+ * Kept out of every bundle: a `serve` run, which the ads-oauth bin hands to dist/cli/ads-oauth.js
+ * (bin/ads-oauth.ts's dynamic `../ads-oauth.js`), and the serve command's definition in run.cjs
+ * (only the bin's own copy answers `serve --help`), so that Fastify, Kysely and the drivers are
+ * never bundled. Out of the bins: what the command definitions import() in their `run`, which the
+ * bins never call (prelude.ts runs only help, version and usage; a run is run.cjs's).
+ */
+const keepOut = (bin) => ({
+  name: 'keep-out',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/ads-oauth\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' && args.importer.endsWith(join('dist/cli/bin/ads-oauth.js'))
+        ? external(args.importer, args.path)
+        : undefined,
+    );
+    if (!bin) {
+      b.onResolve({ filter: /^\.\/commands\/serve\.js$/ }, (args) =>
+        args.importer.endsWith(join('dist/cli/ads-oauth-command.js')) ? external(args.importer, args.path) : undefined,
+      );
+    } else {
+      b.onResolve({ filter: /.*/ }, (args) =>
+        args.kind === 'dynamic-import' && args.importer.startsWith(join(CLI, 'commands') + sep)
+          ? external(args.importer, args.path)
+          : undefined,
+      );
+    }
+  },
 });
 
-// Relative paths made from import.meta.url (`new URL('../x', import.meta.url)`) are right only in a
-// file directly in dist/cli/, not in dist/cli/chunks/ (src/cli/version.ts walks up to the package's
-// own package.json instead, which works from anywhere).
-for (const name of readdirSync(join(ROOT, 'dist/cli/chunks'))) {
-  if (/new URL\(\s*['"`]\.{1,2}\/[^)]*import\.meta\.url/.test(readFileSync(join(ROOT, 'dist/cli/chunks', name), 'utf8'))) {
-    throw new Error(`bundle-cli: dist/cli/chunks/${name} uses import.meta.url; its relative paths would be wrong there`);
-  }
+const common = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // src/cli/version.ts returns the first instead of reading package.json; the second is the
+  // bundle's own URL (CommonJS has no import.meta: scripts/bundle-cli-import-meta.mjs).
+  define: { ADS_OAUTH_BUNDLED_VERSION: JSON.stringify(version), 'import.meta.url': 'importMetaUrl' },
+  // Dependencies loaded only when a run needs them stay out of the file (`open` has no CommonJS
+  // build: esbuild keeps its `import()` as is for node20).
+  external: ['open', 'yaml'],
+  legalComments: 'none',
+  banner: { js: "// Bundled by scripts/bundle-cli.mjs from tsc's output (src/cli/bin/)." },
+  logLevel: 'warning',
+};
+
+for (const name of ['generate-user-credentials', 'ads-oauth']) {
+  await build({
+    ...common,
+    entryPoints: [`dist/cli/bin/${name}.js`],
+    outfile: `dist/cli/${name}.cjs`,
+    inject: ['scripts/bundle-cli-import-meta.mjs'],
+    plugins: [keepOut(true)],
+  });
 }
+await build({
+  ...common,
+  entryPoints: ['dist/cli/bin/run.js'],
+  outfile: 'dist/cli/run.cjs',
+  inject: ['dist/transport/lite-web.js', 'scripts/bundle-cli-import-meta.mjs'],
+  plugins: [keepOut(false)],
+});
+rmSync(join(CLI, 'bin'), { recursive: true, force: true });
+// Code-split chunks of builds before these bundles were CommonJS.
+rmSync(join(CLI, 'chunks'), { recursive: true, force: true });

@@ -33,8 +33,8 @@ import { completeConsent, launchBrowser, type LaunchedBrowser } from '../test/su
 import { startFakeGoogleApis, type FakeGoogleApis } from '../test/support/fake-google-apis.js';
 import { getFreePort, startGoogleLikeProvider, type GoogleLikeProvider } from '../test/support/google-like-provider.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli/generate-user-credentials.js', import.meta.url));
-const ADS_OAUTH = fileURLToPath(new URL('../dist/cli/ads-oauth.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli/generate-user-credentials.cjs', import.meta.url));
+const ADS_OAUTH = fileURLToPath(new URL('../dist/cli/ads-oauth.cjs', import.meta.url));
 const CONSENT_URL = /Paste this URL in your browser:\r?\n\r?\n(\S+)\r?\n/;
 
 const say = (line = ''): void => void process.stderr.write(`${line}\n`);

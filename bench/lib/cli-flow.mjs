@@ -119,7 +119,12 @@ export async function benchCliFlow({ quick, log }) {
       {
         id: 'ours',
         label: '`generate-user-credentials`',
-        args: [join(ROOT, 'dist/cli/generate-user-credentials.js'), `--client_secrets_path=${clientFile}`, '--no-open'],
+        // The bin as package.json names it.
+        args: [
+          join(ROOT, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin['generate-user-credentials']),
+          `--client_secrets_path=${clientFile}`,
+          '--no-open',
+        ],
         flow: true,
       },
       {

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nowMs, ROOT, round, summary } from './util.mjs';
 
-const ADS = join(ROOT, 'dist/cli/ads-oauth.js');
-const GUC = join(ROOT, 'dist/cli/generate-user-credentials.js');
+// The bins as package.json names them (what `npx ads-oauth` runs).
+const BIN = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin;
+const ADS = join(ROOT, BIN['ads-oauth']);
+const GUC = join(ROOT, BIN['generate-user-credentials']);
 export const COMMANDS = [
   { id: 'node-e', label: "`node -e ''`", args: ['-e', ''] },
   { id: 'help', label: '`ads-oauth --help`', args: [ADS, '--help'] },

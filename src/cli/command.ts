@@ -215,21 +215,33 @@ export interface RunOptions {
 }
 
 /**
- * Runs a command: its subcommand when the first argument names one, `help [SUB]`, `--help`,
- * `--version`, or its own `run`. Returns the exit code; errors propagate (runMain reports them).
+ * What a command line asks for, decided before anything runs: the help or version to print, the
+ * usage of a group given no subcommand, or the command to run with its parsed arguments. Usage
+ * errors are thrown. The bins (src/cli/bin/) answer the first three from their small start-up
+ * file and load the rest only for a `run`.
  */
-export async function runCommand(def: AnyCommand, argv: readonly string[], ctx: CliContext, options: RunOptions = {}): Promise<number> {
+export type CommandPlan =
+  | { kind: 'help'; def: AnyCommand; name: string }
+  | { kind: 'version' }
+  | { kind: 'group-usage'; def: AnyCommand; name: string }
+  | { kind: 'run'; def: AnyCommand; name: string; args: ParsedArgs<ArgsDef> };
+
+/**
+ * The plan of a command line: its subcommand when the first argument names one, `help [SUB]`,
+ * `--help`, `--version`, or its own `run`. Nothing is printed or run; usage errors are thrown.
+ */
+export async function planCommand(def: AnyCommand, argv: readonly string[], options: RunOptions = {}): Promise<CommandPlan> {
   const name = options.name ?? def.meta.name;
   const [first, ...rest] = argv;
   const subs = def.subCommands;
   if (subs && first !== undefined) {
-    if (Object.hasOwn(subs, first)) return runCommand(await resolveCommand(subs[first]!), rest, ctx, { name: `${name} ${first}` });
+    if (Object.hasOwn(subs, first)) return planCommand(await resolveCommand(subs[first]!), rest, { name: `${name} ${first}` });
     // `ads-oauth help verify` is `ads-oauth verify --help`; `help config set` reaches further.
     if (first === 'help') {
-      if (rest.length === 0) return writeHelp(def, name, ctx);
+      if (rest.length === 0) return { kind: 'help', def, name };
       const [sub, ...deeper] = rest;
       if (sub !== undefined && Object.hasOwn(subs, sub)) {
-        return runCommand(await resolveCommand(subs[sub]!), deeper.length > 0 ? ['help', ...deeper] : ['--help'], ctx, {
+        return planCommand(await resolveCommand(subs[sub]!), deeper.length > 0 ? ['help', ...deeper] : ['--help'], {
           name: `${name} ${sub}`,
         });
       }
@@ -238,17 +250,35 @@ export async function runCommand(def: AnyCommand, argv: readonly string[], ctx: 
     if (!first.startsWith('-') && !def.run) throw unknownSubcommand(def, name, first);
   }
   const args = parseCommand(def, argv, name);
-  if (args.help) return writeHelp(def, name, ctx);
-  if (args.version) {
-    ctx.out(version());
-    return ExitCode.OK;
+  if (args.help) return { kind: 'help', def, name };
+  if (args.version) return { kind: 'version' };
+  // A group without a subcommand: show what there is, as a usage error.
+  if (!def.run) return { kind: 'group-usage', def, name };
+  return { kind: 'run', def, name, args };
+}
+
+/** Carries out a {@link planCommand} plan; returns the exit code (errors propagate). */
+export async function runPlan(plan: CommandPlan, ctx: CliContext): Promise<number> {
+  switch (plan.kind) {
+    case 'help':
+      return writeHelp(plan.def, plan.name, ctx);
+    case 'version':
+      ctx.out(version());
+      return ExitCode.OK;
+    case 'group-usage':
+      writeOut(ctx, renderHelp(plan.def, plan.name, helpWidth(ctx)));
+      return ExitCode.USAGE;
+    case 'run':
+      return (await plan.def.run!(plan.args, ctx)) ?? ExitCode.OK;
   }
-  if (!def.run) {
-    // A group without a subcommand: show what there is, as a usage error.
-    ctx.stdout.write(renderHelp(def, name, helpWidth(ctx)));
-    return ExitCode.USAGE;
-  }
-  return (await def.run(args, ctx)) ?? ExitCode.OK;
+}
+
+/**
+ * Runs a command: its subcommand when the first argument names one, `help [SUB]`, `--help`,
+ * `--version`, or its own `run`. Returns the exit code; errors propagate (runMain reports them).
+ */
+export async function runCommand(def: AnyCommand, argv: readonly string[], ctx: CliContext, options: RunOptions = {}): Promise<number> {
+  return runPlan(await planCommand(def, argv, options), ctx);
 }
 
 async function resolveCommand(entry: AnyCommand | LazyCommand): Promise<AnyCommand> {
@@ -264,12 +294,19 @@ function unknownSubcommand(def: AnyCommand, name: string, sub: string): AdsOAuth
 }
 
 function writeHelp(def: AnyCommand, name: string, ctx: CliContext): number {
-  ctx.stdout.write(renderHelp(def, name, helpWidth(ctx)));
+  writeOut(ctx, renderHelp(def, name, helpWidth(ctx)));
   return ExitCode.OK;
 }
 
+/** Text to stdout as it is, without making process.stdout where the context can (CliContext.write). */
+function writeOut(ctx: CliContext, text: string): void {
+  if (ctx.write) ctx.write(text);
+  else ctx.stdout.write(text);
+}
+
 /** The width help is wrapped to: the terminal's when stdout is one, else 80 (what a pipe or file gets). */
-export function helpWidth(ctx: Pick<CliContext, 'stdout'>): number {
+export function helpWidth(ctx: Pick<CliContext, 'stdout' | 'stdoutIsTTY'>): number {
+  if (ctx.stdoutIsTTY === false) return 80;
   const columns = ctx.stdout.isTTY ? ctx.stdout.columns : undefined;
   return typeof columns === 'number' && columns > 0 ? columns : 80;
 }

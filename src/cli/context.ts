@@ -3,6 +3,7 @@ import { AdsOAuthError, isAdsOAuthError } from '../errors.js';
 import { escapeControlCharacters } from '../text.js';
 import { exitCodeFor, ExitCode } from './exit-codes.js';
 import { adviceFor } from './hints.js';
+import { stdioWriter } from './stdio.js';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 type In = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -23,6 +24,14 @@ export interface CliContext {
   /** Whether a browser may be opened: DISPLAY / WAYLAND_DISPLAY on Linux, WSL, macOS and Windows. */
   hasDisplay: boolean;
   debug: boolean;
+  /**
+   * Text as it is to stdout (help, a config snippet): the same as `stdout.write`, without making
+   * the stream when it is not needed otherwise (see src/cli/stdio.ts). Optional for contexts of
+   * tests, which have `stdout` only.
+   */
+  write?(text: string): void;
+  /** False when stdout is known not to be a terminal (a pipe, a socket, a file) without asking the stream. */
+  stdoutIsTTY?: boolean;
   /** A line to stdout (data: tokens, snippets, JSON). */
   out(line: string): void;
   /** A line to stderr (progress, warnings, errors). */
@@ -51,8 +60,9 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     }
     throw error;
   };
-  process.stdout.on('error', onOutputError);
-  process.stderr.on('error', onOutputError);
+  // The streams themselves are made only when used (src/cli/stdio.ts); the handler is theirs then.
+  const stdout = stdioWriter(1, onOutputError);
+  const stderr = stdioWriter(2, onOutputError);
   let stdoutWritten = false;
   const env = process.env;
   const platform = process.platform;
@@ -60,9 +70,17 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     env,
     cwd: process.cwd(),
     homedir: homedir(),
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return stdout.stream();
+    },
+    get stderr() {
+      return stderr.stream();
+    },
+    ...(stdout.notTTY ? { stdoutIsTTY: false } : {}),
+    write: (text) => stdout.write(text),
     signal: controller.signal,
     // WSL opens the Windows browser (the open package knows how) even without an X display.
     hasDisplay:
@@ -72,9 +90,9 @@ export function processContext(argv: readonly string[]): { ctx: CliContext; stdo
     // control characters are shown escaped, never obeyed by the terminal.
     out: (line) => {
       stdoutWritten = true;
-      process.stdout.write(`${escapeControlCharacters(line)}\n`);
+      stdout.write(`${escapeControlCharacters(line)}\n`);
     },
-    err: (line) => void process.stderr.write(`${escapeControlCharacters(line)}\n`),
+    err: (line) => stderr.write(`${escapeControlCharacters(line)}\n`),
   };
   return {
     ctx,

@@ -22,9 +22,9 @@ import { adsError, oauthError, startFakeGoogleApis, type FakeGoogleApis } from '
 import { ADWORDS_SCOPE, getFreePort, startGoogleLikeProvider, type GoogleLikeProvider } from '../support/google-like-provider.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST_CLI = join(ROOT, 'dist/cli/ads-oauth.js');
+const DIST_CLI = join(ROOT, 'dist/cli/ads-oauth.cjs');
 
-/** The built dispatcher (npm test builds dist/ before the suites run). */
+/** The built bin (npm test builds dist/ before the suites run). */
 function cliCommand(name: 'verify' | 'revoke' | 'customers'): string[] {
   return [DIST_CLI, name];
 }

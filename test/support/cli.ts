@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BINS = {
-  'generate-user-credentials': join(ROOT, 'dist/cli/generate-user-credentials.js'),
-  'ads-oauth': join(ROOT, 'dist/cli/ads-oauth.js'),
+  'generate-user-credentials': join(ROOT, 'dist/cli/generate-user-credentials.cjs'),
+  'ads-oauth': join(ROOT, 'dist/cli/ads-oauth.cjs'),
 } as const;
 export type BinName = keyof typeof BINS;
 
@@ -80,11 +80,16 @@ const shellQuote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 const live = new Set<CliRun>();
 
-/** A minimal environment: no DISPLAY (never opens a browser), HOME in the temp dir, no proxies. */
+/**
+ * A minimal environment: no DISPLAY (never opens a browser), HOME in the temp dir, no proxies, and
+ * the bins' V8 code cache (src/cli/bin/load-run.ts) in a temp directory of its own, so that a test
+ * that checks what a run wrote to HOME sees only what the command itself wrote.
+ */
 export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: tmpdir(),
+    XDG_CACHE_HOME: join(tmpdir(), 'ads-oauth-test-cache'),
     LANG: 'C.UTF-8',
     NODE_NO_WARNINGS: '1',
     ...extra,

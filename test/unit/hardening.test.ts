@@ -216,7 +216,7 @@ describe('planRedirect: the default port', () => {
 
 describe('CLI output to a reader that went away', () => {
   it('a closed stdout (EPIPE) ends the process quietly with exit 141 (the output reached no one), without a stack trace', async () => {
-    const child = spawn(process.execPath, [`${ROOT}dist/cli/generate-user-credentials.js`, '--help'], {
+    const child = spawn(process.execPath, [`${ROOT}dist/cli/generate-user-credentials.cjs`, '--help'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.destroy(); // the reader is gone before the help is written
@@ -280,7 +280,7 @@ describe('terminal escape sequences from outside are shown, never obeyed (issue 
       }),
     );
     try {
-      const child = spawn(process.execPath, [`${ROOT}dist/cli/ads-oauth.js`, 'verify', '--client_secrets_path', secrets], {
+      const child = spawn(process.execPath, [`${ROOT}dist/cli/ads-oauth.cjs`, 'verify', '--client_secrets_path', secrets], {
         stdio: ['pipe', 'pipe', 'pipe'],
         env: { ...process.env, NODE_NO_WARNINGS: '1', ADS_OAUTH_TOKEN_URI: fake.tokenUri },
       });

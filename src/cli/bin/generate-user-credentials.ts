@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `generate-user-credentials` bin, bundled by scripts/bundle-cli.mjs into
+// dist/cli/generate-user-credentials.cjs: --help and --version are answered here (prelude.ts), a
+// run loads dist/cli/run.cjs. See bin/ads-oauth.ts.
+import { generate } from '../commands/generate.js';
+import { start } from './prelude.js';
+
+const argv = process.argv.slice(2);
+void start(generate, argv, { name: 'generate-user-credentials' }, () =>
+  import('./load-run.js').then((m) => m.loadRun('generate').runGenerateUserCredentials(argv)),
+);

@@ -1,0 +1,105 @@
+// Loads dist/cli/run.cjs (the commands' work, bundled from bin/run.ts) for the bins, with a V8
+// code cache: Node 20 has no module.enableCompileCache(), so the file is compiled here with
+// vm.Script and `cachedData`, the way Node's CommonJS loader would compile it otherwise
+// (Module.wrap, the same filename for stack traces, import() through the main loader).
+//
+// The cache is one file per command (a run of generate compiles other functions than verify's)
+// under the user's cache directory, made at the exit of a run that had none (or whose cache V8
+// refused), so it holds every function that run compiled. A header names the Node version, the
+// architecture and the bundle's size and mtime; a cache of another build is ignored. Any failure
+// (no cache directory, unwritable, corrupt, an older Node without
+// vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER) falls back silently to a plain require().
+// Measured: bench/NOTES.md.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { constants, Script } from 'node:vm';
+
+/** What run.cjs exports (bin/run.ts). */
+export interface RunBundle {
+  runAdsOAuth(argv: readonly string[]): Promise<void>;
+  runGenerateUserCredentials(argv: readonly string[]): Promise<void>;
+}
+
+/** The cache directory of this user: XDG on Linux and the like, Library/Caches on macOS, LOCALAPPDATA on Windows. */
+function cacheDir(): string | undefined {
+  const env = process.env;
+  if (process.platform === 'win32') return env['LOCALAPPDATA'] ? join(env['LOCALAPPDATA'], 'ads-oauth', 'Cache') : undefined;
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'ads-oauth');
+  return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'ads-oauth');
+}
+
+/**
+ * Makes the cache directory and, if missing, its parent (~/.cache), no further: not
+ * `recursive: true`, which in Node 20 loops for ever under /proc.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT') throw error;
+    mkdirSync(dirname(dir));
+    mkdirSync(dir);
+  }
+}
+
+/** The CommonJS wrapper function of run.cjs, compiled with the code cache of `key`; undefined to fall back to require(). */
+function compileWithCache(file: string, key: string): ((...args: unknown[]) => void) | undefined {
+  // Node 20.12 and later (a Node 20 before it cannot run import() from a vm.Script: plain require()).
+  const loader = (constants as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: number } | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  const dir = cacheDir();
+  if (loader === undefined || dir === undefined) return undefined;
+  const stat = statSync(file);
+  const header = `${JSON.stringify([process.version, process.arch, stat.size, stat.mtimeMs])}\n`;
+  const cacheFile = join(dir, `v8-${key}.cache`);
+  let cachedData: Buffer | undefined;
+  try {
+    const data = readFileSync(cacheFile);
+    if (data.subarray(0, header.length).toString('latin1') === header) cachedData = data.subarray(header.length);
+  } catch {
+    // none yet (or unreadable): compile without, and write one at exit
+  }
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+    importModuleDynamically: loader as never,
+  });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    process.once('exit', () => {
+      try {
+        makeDir(dir);
+        const temp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temp, Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]));
+        renameSync(temp, cacheFile);
+      } catch {
+        // an unwritable cache directory: the next run compiles again
+      }
+    });
+  }
+  return script.runInThisContext() as (...args: unknown[]) => void;
+}
+
+/** Loads run.cjs (beside the bundled bin) for `key`, the command about to run. */
+export function loadRun(key: string): RunBundle {
+  const file = fileURLToPath(new URL('./run.cjs', import.meta.url));
+  let wrapper: ReturnType<typeof compileWithCache>;
+  try {
+    wrapper = compileWithCache(file, key);
+  } catch {
+    wrapper = undefined;
+  }
+  if (wrapper === undefined) return createRequire(file)(file) as RunBundle;
+  // Run outside the try: an error of the bundle itself is not a reason to load it a second time.
+  // A module of Node's own, in require.cache, as require() would have made it.
+  const require = createRequire(file);
+  const module = new Module(file);
+  module.filename = file;
+  require.cache[file] = module;
+  wrapper.call(module.exports, module.exports, require, module, file, dirname(file));
+  module.loaded = true;
+  return module.exports as RunBundle;
+}
