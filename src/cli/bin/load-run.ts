@@ -9,8 +9,13 @@
 // architecture and the bundle's size and mtime; a cache of another build is ignored. Any failure
 // (no cache directory, unwritable, corrupt, an older Node without
 // vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER) falls back silently to a plain require().
+//
+// V8 checks a cache against the source's length, not its content, so a cache file is code: it is
+// trusted only in a directory of this user's alone (made 0700) and only when the file and the
+// directory belong to this user and nobody else can write them; it is written 0600 through an
+// exclusive temporary file. ADS_OAUTH_CODE_CACHE=0 turns the cache off.
 // Measured: bench/NOTES.md.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +31,7 @@ export interface RunBundle {
 /** The cache directory of this user: XDG on Linux and the like, Library/Caches on macOS, LOCALAPPDATA on Windows. */
 function cacheDir(): string | undefined {
   const env = process.env;
+  if (env['ADS_OAUTH_CODE_CACHE'] === '0') return undefined;
   if (process.platform === 'win32') return env['LOCALAPPDATA'] ? join(env['LOCALAPPDATA'], 'ads-oauth', 'Cache') : undefined;
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'ads-oauth');
   return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'ads-oauth');
@@ -37,14 +43,26 @@ function cacheDir(): string | undefined {
  */
 function makeDir(dir: string): void {
   try {
-    mkdirSync(dir);
+    mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return;
     if (code !== 'ENOENT') throw error;
-    mkdirSync(dirname(dir));
-    mkdirSync(dir);
+    mkdirSync(dirname(dir), { mode: 0o700 });
+    mkdirSync(dir, { mode: 0o700 });
   }
+}
+
+/**
+ * Whether a path (not followed if a symbolic link: a link is refused) belongs to this user and
+ * nobody else can write to it. On Windows (no POSIX owner or mode) the per-user LOCALAPPDATA is
+ * taken as private.
+ */
+function privateToUser(path: string, kind: 'file' | 'dir'): boolean {
+  const stat = lstatSync(path);
+  if (kind === 'file' ? !stat.isFile() : !stat.isDirectory()) return false;
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return true;
+  return stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
 }
 
 /** The CommonJS wrapper function of run.cjs, compiled with the code cache of `key`; undefined to fall back to require(). */
@@ -58,8 +76,10 @@ function compileWithCache(file: string, key: string): ((...args: unknown[]) => v
   const cacheFile = join(dir, `v8-${key}.cache`);
   let cachedData: Buffer | undefined;
   try {
-    const data = readFileSync(cacheFile);
-    if (data.subarray(0, header.length).toString('latin1') === header) cachedData = data.subarray(header.length);
+    if (privateToUser(dir, 'dir') && privateToUser(cacheFile, 'file')) {
+      const data = readFileSync(cacheFile);
+      if (data.subarray(0, header.length).toString('latin1') === header) cachedData = data.subarray(header.length);
+    }
   } catch {
     // none yet (or unreadable): compile without, and write one at exit
   }
@@ -72,8 +92,9 @@ function compileWithCache(file: string, key: string): ((...args: unknown[]) => v
     process.once('exit', () => {
       try {
         makeDir(dir);
+        if (!privateToUser(dir, 'dir')) return;
         const temp = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(temp, Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]));
+        writeFileSync(temp, Buffer.concat([Buffer.from(header, 'latin1'), script.createCachedData()]), { mode: 0o600, flag: 'wx' });
         renameSync(temp, cacheFile);
       } catch {
         // an unwritable cache directory: the next run compiles again
