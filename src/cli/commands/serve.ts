@@ -211,7 +211,10 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
   const purger = setInterval(() => void store.purgeExpired().catch(() => undefined), 10 * 60_000);
   purger.unref();
   // Open the Postgres pool's connections before the first user needs one (a ping each, at once).
-  if (store.kind === 'postgres') await Promise.all(Array.from({ length: 10 }, () => store.ping().catch(() => undefined)));
+  if (store.kind === 'postgres') {
+    const { DEFAULT_POOL_SIZE } = await import('../../stores/accounts/index.js');
+    await Promise.all(Array.from({ length: DEFAULT_POOL_SIZE }, () => store.ping().catch(() => undefined)));
+  }
   await app.listen({ host, port });
   ctx.err(`ads-oauth serve listening on ${publicUrl.href.replace(/\/+$/, '')} (${store.kind})`);
   await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -28,6 +28,9 @@ export interface OpenAccountStoreOptions {
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** The size of a Postgres store's query pool when `poolSize` is not given. */
+export const DEFAULT_POOL_SIZE = 10;
+
 export function isPostgresUrl(database: string): boolean {
   return /^postgres(?:ql)?:\/\//i.test(database);
 }
@@ -90,7 +93,7 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
       throw new AdsOAuthError('USAGE', `The Postgres schema name "${options.schema}" is not lower-case letters, digits and "_".`);
     }
     const { default: pg } = await loadDriver('pg', () => import('pg'));
-    const poolSize = options.poolSize ?? 10;
+    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     const config = {
       connectionString: options.database,
       max: poolSize,
