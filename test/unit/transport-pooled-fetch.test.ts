@@ -72,6 +72,24 @@ describe('createPooledFetch', () => {
     }
   });
 
+  it('keeps every socket of a burst for the next one (no reconnects under load)', async () => {
+    const fetch = createPooledFetch();
+    let connections = 0;
+    const count = () => void (connections += 1);
+    server.on('connection', count);
+    // 40 requests started in one tick: the agent opens a socket for each.
+    const burst = () => Promise.all(Array.from({ length: 40 }, () => fetch(`${origin}/x`).then((r) => r.text())));
+    try {
+      await burst();
+      assert.equal(connections, 40);
+      await burst();
+      assert.equal(connections, 40, 'the second burst reused the sockets of the first');
+    } finally {
+      server.off('connection', count);
+      fetch.close();
+    }
+  });
+
   it('applies its timeout and honours an abort signal', async () => {
     const fetch = createPooledFetch({ timeoutMs: 100 });
     try {
