@@ -88,7 +88,7 @@ function runOnce(args, { flow, env, cwd }) {
 }
 
 export async function benchCliFlow({ quick, log }) {
-  const runs = quick ? 2 : 15;
+  const runs = quick ? 2 : 25;
   const dir = mkdtempSync(join(tmpdir(), 'ads-oauth-bench-cli-'));
   const provider = await startProvider();
   try {

@@ -216,7 +216,7 @@ function startupSection(r) {
       '',
       '### What pieces of the start-up path cost alone (leads)',
       '',
-      `Each a process of its own, ${r.startup.runs} runs round-robin; "beyond" is its median minus \`node -e ''\`'s.`,
+      `Each a process of its own, ${r.startup.leadRuns ?? r.startup.runs} runs round-robin; "beyond" is its median minus \`node -e ''\`'s.`,
       '',
       table(
         ['piece', 'median ms', "beyond `node -e ''` ms"],
