@@ -131,12 +131,26 @@ function formatCause(cause: unknown): string {
 
 /**
  * The one object `--json` prints on stdout for a failed run: the stable code, the message (never
- * a secret: see src/errors.ts) and the exit code.
+ * a secret: see src/errors.ts), the exit code, and when the error has hints, their stable names
+ * (`hints`, `ErrorHint` in src/errors.ts) and the same advice lines stderr shows (`advice`), so a script
+ * can act on them without parsing stderr.
  */
 export function jsonError(error: unknown, exitCode: number): string {
-  const code = isAdsOAuthError(error) ? error.code : 'INTERNAL';
-  const message = isAdsOAuthError(error) ? error.message : `unexpected failure: ${(error as Error)?.message ?? String(error)}`;
-  return JSON.stringify({ error: { code, message, exit_code: exitCode } });
+  if (!isAdsOAuthError(error)) {
+    return JSON.stringify({
+      error: { code: 'INTERNAL', message: `unexpected failure: ${(error as Error)?.message ?? String(error)}`, exit_code: exitCode },
+    });
+  }
+  const advice = adviceFor(error);
+  return JSON.stringify({
+    error: {
+      code: error.code,
+      message: error.message,
+      exit_code: exitCode,
+      ...(error.hints.length > 0 ? { hints: error.hints } : {}),
+      ...(advice.length > 0 ? { advice } : {}),
+    },
+  });
 }
 
 /** Whether argv asks for JSON output (`--json` before any `--`). */

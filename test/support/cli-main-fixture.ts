@@ -13,6 +13,8 @@ await runMain(process.argv.slice(3), async (_args, ctx) => {
       return 0;
     case 'fail':
       throw new AdsOAuthError('TIMEOUT', 'No answer from the browser in time.');
+    case 'fail-with-hints':
+      throw new AdsOAuthError('NETWORK', 'Cannot reach the token endpoint.', { hints: ['network', 'timeout'] });
     case 'crash':
       throw new TypeError('boom');
     case 'print-then-fail':

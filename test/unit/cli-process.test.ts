@@ -46,6 +46,17 @@ describe('runMain in a real process', () => {
     assert.match(exit.stderr, /No answer from the browser/);
   });
 
+  it('--json: the hints of the error and the advice stderr shows are in the object', async () => {
+    const exit = await run(['fail-with-hints', '--json']);
+    assert.equal(exit.code, ExitCode.NETWORK);
+    const parsed = JSON.parse(exit.stdout) as { error: { code: string; hints: string[]; advice: string[] } };
+    assert.equal(parsed.error.code, 'NETWORK');
+    assert.deepEqual(parsed.error.hints, ['network', 'timeout']);
+    assert.equal(parsed.error.advice.length, 2);
+    for (const line of parsed.error.advice) assert.ok(exit.stderr.includes(line), `stderr lacks: ${line}`);
+    assert.match(parsed.error.advice[1]!, /--timeout SECONDS/);
+  });
+
   it('--json: an unexpected failure is an object too', async () => {
     const exit = await run(['crash', '--json']);
     assert.equal(exit.code, ExitCode.FAILURE);
