@@ -42,6 +42,7 @@ export type {
   PendingFlow,
   ApiKeyRecord,
   AdminSession,
+  KeyCheck,
 } from './stores/accounts/types.js';
 export {
   createTokenBroker,

@@ -1,5 +1,6 @@
 // Durability of `ads-oauth serve` (the built CLI) on SQLite: a restart keeps every account and its
-// tokens; a wrong ADS_OAUTH_ENCRYPTION_KEYS or a tampered ciphertext answers 500 {"error":"decrypt"}
+// tokens; a wrong ADS_OAUTH_ENCRYPTION_KEYS is refused at start-up, a key id it lacks (while others
+// open) is a warning, and such a record or a tampered ciphertext answers 500 {"error":"decrypt"}
 // with a clear message, never a token; `ads-oauth serve rotate-keys` with a server running and
 // serving (new key prepended), then the old key removed and a restart: tokens still served.
 import assert from 'node:assert/strict';
@@ -127,24 +128,49 @@ describe('serve: durability, wrong keys, tampering and rotate-keys', { timeout: 
     );
   });
 
-  test('a wrong key (same id, or another id) answers 500 decrypt, never a token', async () => {
-    for (const [wrong, names] of [
-      [key('k1'), /"k1".*does not authenticate/],
-      [key('k9'), /"k1", which is not in ADS_OAUTH_ENCRYPTION_KEYS/],
-    ] as const) {
-      await stop();
-      await start(wrong);
-      // The API keys are hashes, not ciphertexts: the API still authenticates callers.
-      assert.equal((await api('/accounts')).status, 200);
-      assertDecryptFailure(await api(`/accounts/${ids[1]}/access-token`), names);
-      makeStale(ids[1]!);
-      const before = provider.refreshGrants();
-      assertDecryptFailure(await api(`/accounts/${ids[1]}/access-token`), names);
-      assert.equal(provider.refreshGrants(), before, 'no refresh with a token that did not decrypt');
-    }
+  /** serve run with `keys` against the database: its exit, when it does not start. */
+  const refusedStart = async (keys: string) =>
+    runCli(['serve', '--client_secrets_path', clientFile, '--public-url', base, '--listen', `127.0.0.1:${port}`, '--database', database], {
+      bin: 'ads-oauth',
+      cwd: dir,
+      env: { ADS_OAUTH_ENCRYPTION_KEYS: keys },
+    });
+
+  test('a wrong key (same id, or another id) is refused at start-up, before anyone asks for a token', async () => {
     await stop();
+    for (const [wrong, names] of [
+      [key('k1'), /key id "k1" opens none of the 3 most recently updated of its 3 accounts/],
+      [key('k9'), /key id "k1", which 3 accounts use, is not in ADS_OAUTH_ENCRYPTION_KEYS/],
+    ] as const) {
+      const before = provider.refreshGrants();
+      const exit = await refusedStart(wrong);
+      assert.equal(exit.code, 3, `exit ${exit.code}: ${exit.stderr}`);
+      assert.match(exit.stderr, /ADS_OAUTH_ENCRYPTION_KEYS does not open the stored accounts/);
+      assert.match(exit.stderr, names);
+      assert.match(exit.stderr, /serve did not start/);
+      assert.doesNotMatch(exit.stderr, /listening on/);
+      assert.equal(provider.refreshGrants(), before, 'no refresh with a token that did not decrypt');
+      for (const token of tokens.values()) assert.ok(!exit.stderr.includes(token) && !exit.stdout.includes(token));
+    }
     await start(k1);
     assert.equal((await api(`/accounts/${ids[1]}/access-token`)).status, 200, 'the right key serves it again');
+  });
+
+  test('a key id the keyring lacks, while the others open: serve starts, warns, and that account answers 500 decrypt', async () => {
+    await stop();
+    sql("update accounts set refresh_token_kid = 'k7', access_token_kid = 'k7' where id = ?", ids[1]);
+    try {
+      await start(k1);
+      assert.match(serve!.run.stderr, /Warning: key id "k7", which 1 account use, is not in ADS_OAUTH_ENCRYPTION_KEYS/);
+      assert.match(serve!.run.stderr, /ads-oauth serve rotate-keys/);
+      assertDecryptFailure(await api(`/accounts/${ids[1]}/access-token`), /"k7", which is not in ADS_OAUTH_ENCRYPTION_KEYS/);
+      assert.equal((await api(`/accounts/${ids[0]}/access-token`)).status, 200, 'the other accounts are served');
+    } finally {
+      await stop();
+      sql("update accounts set refresh_token_kid = 'k1', access_token_kid = 'k1' where id = ?", ids[1]);
+      await start(k1);
+    }
+    assert.equal((await api(`/accounts/${ids[1]}/access-token`)).status, 200);
   });
 
   test('a tampered ciphertext answers 500 decrypt; the other accounts are served', async () => {

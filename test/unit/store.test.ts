@@ -387,6 +387,45 @@ for (const kind of ENGINES) {
       }
     });
 
+    it('checkKeys: tells a wrong or missing key from one damaged record, and changes nothing', async () => {
+      const c1 = keyValue('c1');
+      const fxk = await createEngineFixture(kind, parseKeyring(c1));
+      try {
+        const right = await fxk.open();
+        assert.deepEqual(await right.checkKeys(), { accounts: 0, kids: [] });
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await right.saveConnection(connection({ refreshToken: `1//check-${i}` }))).account.id);
+        assert.deepEqual(await right.checkKeys(), {
+          accounts: 5,
+          kids: [{ kid: 'c1', accounts: 5, inKeyring: true, sampled: 3, opened: 3 }],
+        });
+        // Another key under the same id opens none; a keyring without the id tries none.
+        const wrong = await fxk.open({ keyring: parseKeyring(keyValue('c1')) });
+        assert.deepEqual((await wrong.checkKeys()).kids, [{ kid: 'c1', accounts: 5, inKeyring: true, sampled: 3, opened: 0 }]);
+        const other = await fxk.open({ keyring: parseKeyring(keyValue('c9')) });
+        assert.deepEqual((await other.checkKeys()).kids, [{ kid: 'c1', accounts: 5, inKeyring: false, sampled: 0, opened: 0 }]);
+        // One damaged record among the most recent ones: the key still opens the others.
+        const newest = ids[ids.length - 1]!;
+        await fxk.query('update accounts set refresh_token_ct = ? where id = ?', ['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', newest]);
+        const damaged = await right.checkKeys(10);
+        assert.deepEqual(damaged.kids, [{ kid: 'c1', accounts: 5, inKeyring: true, sampled: 5, opened: 4 }]);
+        // A second key id: counted on its own.
+        const c2 = keyValue('c2');
+        const both = await fxk.open({ keyring: parseKeyring(`${c2},${c1}`) });
+        await both.saveConnection(connection({ refreshToken: '1//under-c2' }));
+        assert.deepEqual(await both.checkKeys(10), {
+          accounts: 6,
+          kids: [
+            { kid: 'c1', accounts: 5, inKeyring: true, sampled: 5, opened: 4 },
+            { kid: 'c2', accounts: 1, inKeyring: true, sampled: 1, opened: 1 },
+          ],
+        });
+        assert.equal(await right.getRefreshToken(ids[0]!), '1//check-0', 'nothing was re-encrypted or changed');
+      } finally {
+        await fxk.cleanup();
+      }
+    });
+
     it('keeps everything across close and reopen, and migrating again changes nothing', async () => {
       const k = keyValue('r1');
       const fx2 = await createEngineFixture(kind, parseKeyring(k));

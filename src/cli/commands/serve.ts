@@ -101,6 +101,37 @@ async function openStore(ctx: CliContext, database: string | undefined, clientId
   return store;
 }
 
+/**
+ * At start-up, before anyone connects: does ADS_OAUTH_ENCRYPTION_KEYS open the stored refresh
+ * tokens ({@link AccountStore.checkKeys})? A keyring that opens none of them (a wrong key, or the
+ * right key under a new id) is refused: otherwise serve would start and fail every token request
+ * and every verify, one by one. A key id that is missing, or whose sample opens none while other
+ * ids open theirs, is a warning: those accounts fail until the key is back, the others work.
+ */
+async function checkStoredKeys(store: import('../../stores/accounts/types.js').AccountStore, ctx: CliContext): Promise<void> {
+  const check = await store.checkKeys();
+  const problems = check.kids.filter((k) => !k.inKeyring || (k.sampled > 0 && k.opened === 0));
+  if (problems.length === 0) return;
+  const plural = (n: number) => `${n} account${n === 1 ? '' : 's'}`;
+  const describe = (k: (typeof problems)[number]) =>
+    k.inKeyring
+      ? `key id "${k.kid}" opens none of the ${k.sampled} most recently updated of its ${plural(k.accounts)} (the key under that id is not the one that encrypted them)`
+      : `key id "${k.kid}", which ${plural(k.accounts)} use, is not in ADS_OAUTH_ENCRYPTION_KEYS`;
+  if (!check.kids.some((k) => k.opened > 0)) {
+    const first = problems[0]!;
+    throw new AdsOAuthError(
+      'DECRYPT',
+      `ADS_OAUTH_ENCRYPTION_KEYS does not open the stored accounts: ${problems.map(describe).join('; ')}. Start serve with the keys the database was written with (the current one first, older ones after it). serve did not start.`,
+      { details: { kid: first.kid, kind: 'refresh_token', reason: first.inKeyring ? 'authentication_failed' : 'unknown_kid' } },
+    );
+  }
+  for (const k of problems) {
+    ctx.err(
+      `Warning: ${describe(k)}: their token requests fail until that key is back in ADS_OAUTH_ENCRYPTION_KEYS (after the current one); then \`ads-oauth serve rotate-keys\` moves them to the current key.`,
+    );
+  }
+}
+
 async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): Promise<number> {
   const clientPath = flags.clientSecretsPath;
   const publicUrlText = flags.publicUrl;
@@ -133,6 +164,12 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
   }
   const env = ctx.env;
   const store = await openStore(ctx, flags.database, client.clientId);
+  try {
+    await checkStoredKeys(store, ctx);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 
   const [
     { discoverConfiguration },

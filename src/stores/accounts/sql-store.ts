@@ -13,6 +13,7 @@ import type {
   AdminSession,
   ApiKeyRecord,
   CachedAccessToken,
+  KeyCheck,
   PendingAuthorization,
   PendingFlow,
   StoreKind,
@@ -705,6 +706,44 @@ export class SqlAccountStore implements AccountStore {
   }
 
   // ---------------------------------------------------------------- key rotation
+
+  async checkKeys(sample = 3): Promise<KeyCheck> {
+    const limit = Math.max(1, Math.floor(sample));
+    return this.#guard('check the encryption keys', async () => {
+      const groups = await this.#db
+        .selectFrom('accounts')
+        .select((eb) => ['refresh_token_kid as kid', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('refresh_token_kid')
+        .orderBy('refresh_token_kid')
+        .execute();
+      const kids: KeyCheck['kids'] = [];
+      for (const group of groups) {
+        const inKeyring = this.#keyring.get(group.kid) !== undefined;
+        let sampled = 0;
+        let opened = 0;
+        if (inKeyring) {
+          const rows = await this.#db
+            .selectFrom('accounts')
+            .select(['id', 'refresh_token_ct'])
+            .where('refresh_token_kid', '=', group.kid)
+            .orderBy('updated_at', 'desc')
+            .limit(limit)
+            .execute();
+          for (const row of rows) {
+            sampled += 1;
+            try {
+              this.#open(row.refresh_token_ct, group.kid, 'refresh_token', row.id);
+              opened += 1;
+            } catch (error) {
+              if (!(error instanceof AdsOAuthError && error.code === 'DECRYPT')) throw error;
+            }
+          }
+        }
+        kids.push({ kid: group.kid, accounts: Number(group.n), inKeyring, sampled, opened });
+      }
+      return { accounts: kids.reduce((sum, k) => sum + k.accounts, 0), kids };
+    });
+  }
 
   /**
    * Walks every table in primary-key order, in batches, and re-encrypts each ciphertext whose key

@@ -182,4 +182,31 @@ export interface AccountStore {
    * so one bad row does not stop the rotation of the rest.
    */
   rotateKeys(): Promise<{ reencrypted: number; undecryptable: string[] }>;
+
+  /**
+   * Whether the keyring opens the stored refresh tokens, without changing anything: for each key
+   * id the accounts use, how many accounts, whether the keyring has that id, and how many of a
+   * few of its most recently updated accounts (`sample`, default 3) decrypt. `serve` runs it at
+   * start-up: a keyring that opens none of them is the wrong key (refused), a key id it lacks or
+   * whose sample opens none is reported; one damaged record among good ones is not a key problem.
+   */
+  checkKeys(sample?: number): Promise<KeyCheck>;
+}
+
+/** What {@link AccountStore.checkKeys} found: one entry per key id the accounts' refresh tokens use. */
+export interface KeyCheck {
+  /** Stored accounts in all. */
+  accounts: number;
+  kids: Array<{
+    /** The key id the ciphertexts name. */
+    kid: string;
+    /** Accounts whose refresh token is under it. */
+    accounts: number;
+    /** Whether the keyring has a key under this id. */
+    inKeyring: boolean;
+    /** How many were tried (0 when the keyring lacks the id). */
+    sampled: number;
+    /** How many of those decrypted. */
+    opened: number;
+  }>;
 }
