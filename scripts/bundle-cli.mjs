@@ -20,7 +20,7 @@
 // it do not run it. `open` (ESM only) and `yaml` stay imports of their packages, made only by the
 // runs that need them; node: built-ins stay requires.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -98,6 +98,28 @@ await build({
   inject: ['dist/transport/lite-web.js', 'scripts/bundle-cli-import-meta.mjs'],
   plugins: [keepOut(false)],
 });
+
+// The dynamic imports left in run.cjs (node: built-ins loaded late, such as node:https, and `open`,
+// which is ESM only) go through the loader's import(). V8 does not keep a script's dynamic-import
+// callback in its code cache: from a cached compile, a native `import()` in run.cjs rejected with
+// "A dynamic import callback was not specified", so every https request of a second run failed.
+// bin/load-run.ts passes its own import() (compiled by Node's CommonJS loader, in the same
+// directory, so specifiers resolve the same) as the wrapper's sixth argument; a plain require() of
+// run.cjs has none and uses the file's own.
+const runFile = join(CLI, 'run.cjs');
+const bundled = readFileSync(runFile, 'utf8');
+const calls = bundled.match(/\bimport\("/g)?.length ?? 0;
+if (calls === 0) throw new Error('bundle-cli: no dynamic import() in run.cjs; check the rewrite below');
+const rewritten = bundled
+  .replace(/\bimport\("/g, '__adsOAuthImport("')
+  .replace(
+    '"use strict";\n',
+    '"use strict";\nvar __adsOAuthImport = typeof __adsOAuthLoaderImport === "function" ? __adsOAuthLoaderImport : (specifier) => import(specifier);\n',
+  );
+if (!rewritten.includes('var __adsOAuthImport ='))
+  throw new Error('bundle-cli: run.cjs has no "use strict" line to put the import shim after');
+writeFileSync(runFile, rewritten);
+
 rmSync(join(CLI, 'bin'), { recursive: true, force: true });
 // Code-split chunks of builds before these bundles were CommonJS.
 rmSync(join(CLI, 'chunks'), { recursive: true, force: true });

@@ -47,6 +47,27 @@ describe('the CLI code cache', { skip: process.platform === 'win32' }, () => {
     assert.equal(statSync(file).mode & 0o777, 0o600, 'an untrusted cache is replaced');
   });
 
+  it('a run from the cache still loads what it imports late (node:https, the browser opener): no dynamic-import failure, no warning', () => {
+    const home = join(base, 'late-imports');
+    // An https endpoint that refuses: the refresh loads node:https with import() (from the cache
+    // on the second and third run), and must fail as a network error, not an internal one.
+    const config = join(base, 'late-imports.yaml');
+    writeFileSync(config, 'client_id: a.apps.googleusercontent.com\nclient_secret: b\nrefresh_token: 1//x\n', { mode: 0o600 });
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(process.execPath, [BIN, 'verify', '--config', config], {
+        env: { PATH: process.env['PATH'] ?? '', HOME: base, XDG_CACHE_HOME: home, ADS_OAUTH_TOKEN_URI: 'https://127.0.0.1:9/token' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 7, r.stderr);
+      assert.match(r.stdout, /Refresh at https:\/\/127\.0\.0\.1:9\/token failed: network/, `run ${i + 1}: ${r.stdout}${r.stderr}`);
+      assert.doesNotMatch(r.stdout + r.stderr, /dynamic import|refresh_failed/, `run ${i + 1}`);
+      // Without NODE_NO_WARNINGS: nothing experimental is used.
+      assert.doesNotMatch(r.stderr, /ExperimentalWarning/, `run ${i + 1}`);
+      if (i === 0) assert.ok(existsSync(join(home, 'ads-oauth', 'v8-verify.cache')), 'the first run wrote the cache');
+    }
+  });
+
   it('a cache in a directory others can write is not used', () => {
     const home = join(base, 'b');
     run(home);

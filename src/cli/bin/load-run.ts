@@ -1,14 +1,15 @@
 // Loads dist/cli/run.cjs (the commands' work, bundled from bin/run.ts) for the bins, with a V8
 // code cache: Node 20 has no module.enableCompileCache(), so the file is compiled here with
 // vm.Script and `cachedData`, the way Node's CommonJS loader would compile it otherwise
-// (Module.wrap, the same filename for stack traces, import() through the main loader).
+// (Module.wrap's parameters, the same filename for stack traces). run.cjs's dynamic imports go
+// through this file's import(), passed in: V8 keeps no dynamic-import callback in a code cache,
+// and a native import() compiled from one rejects ("A dynamic import callback was not specified").
 //
 // The cache is one file per command (a run of generate compiles other functions than verify's)
 // under the user's cache directory, made at the exit of a run that had none (or whose cache V8
 // refused), so it holds every function that run compiled. A header names the Node version, the
 // architecture and the bundle's size and mtime; a cache of another build is ignored. Any failure
-// (no cache directory, unwritable, corrupt, an older Node without
-// vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER) falls back silently to a plain require().
+// (no cache directory, unwritable, corrupt) falls back silently to a plain require().
 //
 // V8 checks a cache against the source's length, not its content, so a cache file is code: it is
 // trusted only in a directory of this user's alone (made 0700) and only when the file and the
@@ -20,7 +21,7 @@ import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 
 /** What run.cjs exports (bin/run.ts). */
 export interface RunBundle {
@@ -67,10 +68,8 @@ function privateToUser(path: string, kind: 'file' | 'dir'): boolean {
 
 /** The CommonJS wrapper function of run.cjs, compiled with the code cache of `key`; undefined to fall back to require(). */
 function compileWithCache(file: string, key: string): ((...args: unknown[]) => void) | undefined {
-  // Node 20.12 and later (a Node 20 before it cannot run import() from a vm.Script: plain require()).
-  const loader = (constants as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: number } | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   const dir = cacheDir();
-  if (loader === undefined || dir === undefined) return undefined;
+  if (dir === undefined) return undefined;
   const stat = statSync(file);
   const header = `${JSON.stringify([process.version, process.arch, stat.size, stat.mtimeMs])}\n`;
   const cacheFile = join(dir, `v8-${key}.cache`);
@@ -83,11 +82,10 @@ function compileWithCache(file: string, key: string): ((...args: unknown[]) => v
   } catch {
     // none yet (or unreadable): compile without, and write one at exit
   }
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), {
-    filename: file,
-    ...(cachedData ? { cachedData } : {}),
-    importModuleDynamically: loader as never,
-  });
+  // Module.wrap's parameters and a sixth: the import() run.cjs's dynamic imports go through
+  // (scripts/bundle-cli.mjs), since V8 keeps no dynamic-import callback in a code cache.
+  const source = `(function (exports, require, module, __filename, __dirname, __adsOAuthLoaderImport) { ${readFileSync(file, 'utf8')}\n});`;
+  const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (cachedData === undefined || script.cachedDataRejected === true) {
     process.once('exit', () => {
       try {
@@ -120,7 +118,9 @@ export function loadRun(key: string): RunBundle {
   const module = new Module(file);
   module.filename = file;
   require.cache[file] = module;
-  wrapper.call(module.exports, module.exports, require, module, file, dirname(file));
+  // This file's import() is Node's own (the bin is compiled by the CommonJS loader) and resolves
+  // from the same directory as run.cjs.
+  wrapper.call(module.exports, module.exports, require, module, file, dirname(file), (specifier: string) => import(specifier));
   module.loaded = true;
   return module.exports as RunBundle;
 }
