@@ -132,6 +132,8 @@ export interface EndpointDetails extends OpenDetails {
   /** Attempts made (revocation retries). */
   attempts?: number;
   problem?: ProblemRef;
+  /** The proxy's origin (never its credentials), when the failure was the proxy's (HTTPS_PROXY). */
+  proxy?: string;
 }
 
 /** Facts of an OAuth error answer (`error`, `error_description`, …). */

@@ -56,6 +56,7 @@ export { exchangeCode, refreshAccessToken, revokeToken, type UserCredentials, ty
 export { fetchTokenInfo, type TokenInfo } from './protocol/tokeninfo.js';
 export type { FetchLike } from './protocol/types.js';
 export { createNodeFetch, type NodeFetchOptions } from './transport/node-fetch.js';
+export { proxySettingsFromEnv, type ProxySettings } from './transport/proxy.js';
 
 export type { FlowOptions, FlowResult, FlowEvent } from './flows/session.js';
 export { runLoopbackFlow, type LoopbackFlowOptions } from './flows/loopback.js';

@@ -21,6 +21,7 @@ import { createConfiguration, type Configuration, type EndpointOverrides } from 
 import { parseEndpoint } from '../protocol/urls.js';
 import { expandHome, readClientSecretsFile } from '../stores/client-secrets.js';
 import { createNodeFetch } from '../transport/node-fetch.js';
+import { proxySettingsFromEnv } from '../transport/proxy.js';
 import { readConfig } from '../stores/config-file.js';
 import { defaultConfigPath, getFormat, isPlaceholder } from '../writers/index.js';
 import type { CredentialField, FormatId } from '../writers/types.js';
@@ -236,7 +237,12 @@ export async function loadCredentials(
   const timeoutMs = timeoutSeconds * 1000;
   return {
     credentials,
-    config: createConfiguration(client, undefined, { fetch: createNodeFetch({ timeoutMs }), endpoints, timeoutMs, signal: ctx.signal }),
+    config: createConfiguration(client, undefined, {
+      fetch: createNodeFetch({ timeoutMs, proxy: proxySettingsFromEnv(ctx.env) }),
+      endpoints,
+      timeoutMs,
+      signal: ctx.signal,
+    }),
     ...(config ? { configFile: config } : {}),
     sources,
     timeoutMs,

@@ -31,7 +31,7 @@ function advice(hint: ErrorHint, error: AdsOAuthError): string | undefined {
     case 'retry':
       return 'Run the command again.';
     case 'network':
-      return 'Check your network, firewall and the endpoint URL, then run again. ads-oauth connects directly: it does not use HTTPS_PROXY.';
+      return 'Check your network, firewall and the endpoint URL, then run again. Behind a proxy, set HTTPS_PROXY=http://host:port (NO_PROXY lists hosts to reach directly).';
     case 'login_customer':
       return 'Set the login customer ID: ads-oauth customers --config --set-login-customer-id.';
     default:

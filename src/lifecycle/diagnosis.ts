@@ -110,7 +110,7 @@ function transportProblem(error: AdsOAuthError, check: CheckId, endpointHint: st
       'NETWORK',
       check,
       timeout ? `No answer in time: ${error.message}` : error.message,
-      `Check the network connection and firewall${endpointHint ? `, and ${endpointHint}` : ''} (ads-oauth connects directly: it does not use HTTPS_PROXY). This says nothing about the token itself.`,
+      `Check the network connection and firewall${endpointHint ? `, and ${endpointHint}` : ''} (behind a proxy: HTTPS_PROXY=http://host:port, NO_PROXY for hosts to reach directly). This says nothing about the token itself.`,
       { details: endpointFacts(error) },
     );
   }

@@ -129,6 +129,15 @@ export function transportError(error: unknown, call: string, endpoint: URL, cont
   if (context.signal?.aborted === true && !isTimeoutError(context.signal.reason)) {
     return new AdsOAuthError('INTERRUPTED', `The ${what} was cancelled.${spent}`, { cause: error, details: base });
   }
+  const proxy = (error as { proxy?: unknown } | null)?.proxy;
+  if ((typeof proxy === 'string' || networkCode(error) === 'EPROXY') && error instanceof Error) {
+    // The proxy failed, not the endpoint: its own message says how (refused, 407, no tunnel).
+    return new AdsOAuthError('NETWORK', `Could not reach ${endpoint.origin} for the ${what}: ${error.message}${spent}`, {
+      cause: error,
+      details: { ...base, reason: networkCode(error) ?? 'EPROXY', ...(typeof proxy === 'string' ? { proxy } : {}) },
+      hints: context.spent ? ['network', 'retry'] : ['network'],
+    });
+  }
   if (isTimeoutError(error)) {
     const after = context.timeoutMs !== undefined ? ` within ${formatSeconds(context.timeoutMs)}` : ' in time';
     return new AdsOAuthError('NETWORK', `The ${what} timed out: ${endpoint.origin} did not answer${after}.${spent}`, {

@@ -10,6 +10,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { FetchLike } from '../protocol/types.js';
+import { proxyFor, type ProxyRoute, type ProxySettings } from './proxy.js';
 
 /** Settings of {@link createNodeFetch}. */
 export interface NodeFetchOptions {
@@ -17,17 +18,27 @@ export interface NodeFetchOptions {
   timeoutMs?: number;
   /** Largest accepted response body in bytes. Default 4 MiB. */
   maxBodyBytes?: number;
+  /**
+   * The proxies to use ({@link proxySettingsFromEnv} reads `HTTPS_PROXY`, `HTTP_PROXY` and
+   * `NO_PROXY`); default none: every request connects directly. The CLI passes its environment's.
+   */
+  proxy?: ProxySettings;
 }
 
-/** Error thrown for transport failures; `code` is the Node error code (ECONNREFUSED, ETIMEDOUT…). */
+/**
+ * Error thrown for transport failures; `code` is the Node error code (ECONNREFUSED, ETIMEDOUT…, or
+ * EPROXY), `proxy` the origin of the proxy when the failure was the proxy's (its credentials never).
+ */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
+  readonly proxy?: string;
   constructor(
     message: string,
     readonly code: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; proxy?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.proxy !== undefined) this.proxy = options.proxy;
   }
 }
 
@@ -88,33 +99,84 @@ let httpsRequest: typeof import('node:https').request | undefined;
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const tunnels = new TunnelAgents({ keepAlive: false }, timeoutMs);
 
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       let prepared: PreparedRequest;
+      let route: ProxyRoute | undefined;
       try {
         prepared = prepareRequest(input, init);
+        route = routeFor(prepared.url, options.proxy);
       } catch (error) {
         reject(error);
         return;
       }
       const { url, headers, body, signal } = prepared;
-      if (url.protocol === 'https:' && httpsRequest === undefined) {
-        import('node:https').then((https) => {
-          httpsRequest ??= https.request;
-          start(httpsRequest);
+      const https = url.protocol === 'https:';
+      if (https && route !== undefined) {
+        tunnels.get(route).then((agent) => start(httpsRequestOf(), agent), reject);
+      } else if (https && httpsRequest === undefined) {
+        import('node:https').then((module) => {
+          httpsRequest ??= module.request;
+          start(httpsRequest, false);
         }, reject);
-      } else start(url.protocol === 'https:' ? httpsRequest! : httpRequest);
+      } else start(https ? httpsRequest! : httpRequest, false);
 
-      function start(send: typeof httpRequest): void {
-        // An abort while node:https was loading.
+      function start(send: typeof httpRequest, agent: import('node:http').Agent | false): void {
+        // An abort while node:https (or the proxy's tunnel) was loading.
         if (signal?.aborted) {
           reject(signal.reason);
           return;
         }
-        exchangeOnce(send, false, url, init, headers, body, { timeoutMs, maxBodyBytes }).then(resolve, reject);
+        exchangeOnce(send, agent, url, init, headers, body, { timeoutMs, maxBodyBytes, ...(route ? { route } : {}) }).then(resolve, reject);
       }
     });
+}
+
+function httpsRequestOf(): typeof httpRequest {
+  return httpsRequest!;
+}
+
+/** The proxy of a request, a bad proxy setting as a `TransportError` (`EPROXY`). */
+export function routeFor(url: URL, settings: ProxySettings | undefined): ProxyRoute | undefined {
+  try {
+    return proxyFor(url, settings);
+  } catch (error) {
+    throw new TransportError((error as Error).message, 'EPROXY', { cause: error });
+  }
+}
+
+/**
+ * The tunnel agents of one transport, one per proxy (and its credentials); `node:https` and the
+ * tunnel code (src/transport/proxy-agent.ts) load with the first one.
+ */
+export class TunnelAgents {
+  readonly #agents = new Map<string, Promise<import('node:https').Agent>>();
+  constructor(
+    private readonly agentOptions: import('node:https').AgentOptions,
+    private readonly connectTimeoutMs: number,
+  ) {}
+  get(route: ProxyRoute): Promise<import('node:https').Agent> {
+    const key = `${route.origin} ${route.authorization ?? ''}`;
+    let agent = this.#agents.get(key);
+    if (agent === undefined) {
+      agent = Promise.all([import('./proxy-agent.js'), import('node:https')]).then(([{ createTunnelAgent }, module]) => {
+        httpsRequest ??= module.request;
+        return createTunnelAgent(route, { ...this.agentOptions, connectTimeoutMs: this.connectTimeoutMs });
+      });
+      this.#agents.set(key, agent);
+    }
+    return agent;
+  }
+  /** Closes the agents' idle sockets. */
+  destroy(): void {
+    for (const agent of this.#agents.values())
+      void agent.then(
+        (a) => a.destroy(),
+        () => undefined,
+      );
+  }
 }
 
 /** The `Headers` and `Response` classes a transport builds its answers with. */
@@ -135,9 +197,10 @@ export function exchangeOnce(
   init: RequestInit,
   headers: Record<string, string>,
   body: Buffer | undefined,
-  limits: { timeoutMs: number; maxBodyBytes: number },
+  limits: { timeoutMs: number; maxBodyBytes: number; route?: ProxyRoute },
   web: WebClasses = { Headers, Response },
 ): Promise<Response> {
+  const route = limits.route;
   const signal = init.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
     let settled = false;
@@ -148,7 +211,20 @@ export function exchangeOnce(
       signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const req = send(url, { method: init.method ?? 'GET', headers, agent });
+    // An http: URL through a proxy: the request goes to the proxy with the absolute URL (an https:
+    // one goes through the tunnel `agent` makes, unchanged).
+    const viaProxy = route !== undefined && url.protocol === 'http:';
+    const req = viaProxy
+      ? send({
+          method: init.method ?? 'GET',
+          host: route.host,
+          port: route.port,
+          path: url.href,
+          setHost: false,
+          headers: { ...headers, host: url.host, ...(route.authorization ? { 'proxy-authorization': route.authorization } : {}) },
+          agent,
+        })
+      : send(url, { method: init.method ?? 'GET', headers, agent });
     const timer = setTimeout(() => {
       req.destroy(new TransportError(`No answer from ${url.origin} within ${limits.timeoutMs} ms.`, 'ETIMEDOUT'));
     }, limits.timeoutMs);
@@ -161,7 +237,13 @@ export function exchangeOnce(
         // An abort keeps its own reason (a TimeoutError / AbortError DOMException), as fetch does.
         if (signal?.aborted) return reject(signal.reason);
         const code = typeof error.code === 'string' ? error.code : 'EIO';
-        reject(error instanceof TransportError ? error : new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
+        if (error instanceof TransportError) return reject(error);
+        if (viaProxy) {
+          return reject(
+            new TransportError(`The proxy ${route.origin} could not be reached (${code}).`, code, { cause: error, proxy: route.origin }),
+          );
+        }
+        reject(new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
       });
     });
     req.on('response', (res: IncomingMessage) => {

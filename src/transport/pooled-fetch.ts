@@ -15,7 +15,8 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { FetchLike } from '../protocol/types.js';
 import { Headers as LiteHeaders, Response as LiteResponse } from './lite-web.js';
-import { exchangeOnce, prepareRequest, type PreparedRequest, type WebClasses } from './node-fetch.js';
+import { exchangeOnce, prepareRequest, routeFor, TunnelAgents, type PreparedRequest, type WebClasses } from './node-fetch.js';
+import type { ProxyRoute, ProxySettings } from './proxy.js';
 
 // Answers are built with lite-web's classes, not undici's: building an undici Response (its body
 // extraction, web streams and brand checks) was about a twentieth of serve's CPU per
@@ -39,6 +40,8 @@ export interface PooledFetchOptions {
   maxFreeSockets?: number;
   /** An idle socket is closed after this many ms (default 4 000: under common servers' 5 s keep-alive). */
   idleTimeoutMs?: number;
+  /** The proxies to use (`proxySettingsFromEnv`); default none. Tunnels are pooled like direct sockets. */
+  proxy?: ProxySettings;
 }
 
 /** A fetch function that also closes its idle sockets. */
@@ -59,6 +62,7 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
   };
   const httpAgent = new HttpAgent(agentOptions);
   const httpsAgent = new HttpsAgent(agentOptions);
+  const tunnels = new TunnelAgents(agentOptions, timeoutMs);
 
   const pooledFetch = (input: string | URL, init: RequestInit = {}): Promise<Response> =>
     new Promise<Response>((resolve, reject) => {
@@ -69,26 +73,34 @@ export function createPooledFetch(options: PooledFetchOptions = {}): PooledFetch
         reject(error);
         return;
       }
+      let route: ProxyRoute | undefined;
+      try {
+        route = routeFor(prepared.url, options.proxy);
+      } catch (error) {
+        reject(error);
+        return;
+      }
       const { url, headers, body } = prepared;
       const https = url.protocol === 'https:';
-      exchangeOnce(
-        https ? httpsRequest : httpRequest,
-        https ? httpsAgent : httpAgent,
-        url,
-        init,
-        headers,
-        body,
-        {
-          timeoutMs,
-          maxBodyBytes,
-        },
-        LITE,
-      ).then(resolve, reject);
+      const send = (agent: import('node:http').Agent) =>
+        exchangeOnce(
+          https ? httpsRequest : httpRequest,
+          agent,
+          url,
+          init,
+          headers,
+          body,
+          { timeoutMs, maxBodyBytes, ...(route ? { route } : {}) },
+          LITE,
+        ).then(resolve, reject);
+      if (https && route !== undefined) tunnels.get(route).then(send, reject);
+      else void send(https ? httpsAgent : httpAgent);
     });
   return Object.assign(pooledFetch, {
     close(): void {
       httpAgent.destroy();
       httpsAgent.destroy();
+      tunnels.destroy();
     },
   });
 }

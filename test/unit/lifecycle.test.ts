@@ -177,8 +177,8 @@ describe('verifyCredentials', () => {
     assert.equal(p.errorCode, 'NETWORK');
     assert.match(p.cause, /ECONNREFUSED/);
     assert.match(p.fix, /nothing about the token/);
-    // Neither transport reads HTTPS_PROXY: the advice must not send the user to set it.
-    assert.match(p.fix, /does not use HTTPS_PROXY/);
+    // The CLI's and serve's transports follow HTTPS_PROXY: the advice names it.
+    assert.match(p.fix, /HTTPS_PROXY=http:\/\/host:port/);
   });
 
   it('reports a slow token endpoint as a timeout', async () => {

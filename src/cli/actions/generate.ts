@@ -10,6 +10,7 @@ import { createConfiguration, type Configuration } from '../../protocol/config.j
 import { readClientSecretsFile } from '../../stores/client-secrets.js';
 import type { updateConfig, validateConfigTarget } from '../../stores/config-file.js';
 import { createNodeFetch } from '../../transport/node-fetch.js';
+import { proxySettingsFromEnv } from '../../transport/proxy.js';
 import type { ConfigFormat } from '../../writers/index.js';
 import type { GenerateArgs } from '../commands/generate.js';
 import type { CliContext } from '../context.js';
@@ -33,7 +34,7 @@ export async function runGenerate(args: GenerateArgs, ctx: CliContext): Promise<
   const plan = planRedirect(client, { headless: options.headless, ...(options.port !== undefined ? { port: options.port } : {}) });
   // --timeout bounds the code exchange too: a hung token endpoint must not hold the run longer.
   const config = createConfiguration(client, undefined, {
-    fetch: createNodeFetch(),
+    fetch: createNodeFetch({ proxy: proxySettingsFromEnv(ctx.env) }),
     signal: ctx.signal,
     timeoutMs: options.timeoutSeconds * 1000,
   });

@@ -194,8 +194,12 @@ async function runServe(flags: ParsedArgs<typeof serveArgs>, ctx: CliContext): P
   const { resolveCliEndpoints } = await import('../credentials.js');
   // Provider calls (exchange, refresh, revocation, tokeninfo) over kept-alive node:http(s) sockets:
   // the global fetch cost about 1 ms of CPU per authorization (issue 9).
-  const { createPooledFetch } = await import('../../transport/pooled-fetch.js');
-  const fetch = createPooledFetch();
+  const [{ createPooledFetch }, { proxySettingsFromEnv }] = await Promise.all([
+    import('../../transport/pooled-fetch.js'),
+    import('../../transport/proxy.js'),
+  ]);
+  // Behind a proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the CLI's other commands.
+  const fetch = createPooledFetch({ proxy: proxySettingsFromEnv(env) });
   const config = await discoverConfiguration(client, {
     ...(issuer ? { issuer: new URL(issuer) } : {}),
     endpoints: resolveCliEndpoints(env, {}),
