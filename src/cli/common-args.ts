@@ -42,6 +42,12 @@ export const REQUEST_TIMEOUT_ARG = {
   description: 'Give up on a request after this long. Default 15.',
 } as const;
 
+/** The proxy variables every command that calls Google reads (src/transport/proxy.ts). */
+export const PROXY_ROWS: ReadonlyArray<readonly [string, string]> = [
+  ['HTTPS_PROXY', 'http://[user:password@]host:port to reach Google through (HTTP_PROXY for http: URLs)'],
+  ['NO_PROXY', 'hosts reached directly, comma-separated (loopback hosts always are)'],
+];
+
 /** The environment variables verify, revoke and customers read. */
 export const ENVIRONMENT_SECTION: HelpSection = {
   title: 'Environment',
@@ -54,6 +60,7 @@ export const ENVIRONMENT_SECTION: HelpSection = {
     ['ADS_OAUTH_REVOKE_URI', 'revocation endpoint (default https://oauth2.googleapis.com/revoke)'],
     ['ADS_OAUTH_TOKENINFO_URI', 'tokeninfo endpoint (default https://oauth2.googleapis.com/tokeninfo)'],
     ['GOOGLE_ADS_API_ENDPOINT', 'Google Ads API base URL, no version (default https://googleads.googleapis.com)'],
+    ...PROXY_ROWS,
   ],
   after: 'Plain http is accepted only for loopback hosts.',
 };

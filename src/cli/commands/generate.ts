@@ -1,5 +1,5 @@
 import { defineCommand, runCommand, type ArgsDef, type ParsedArgs } from '../command.js';
-import { exitCodesSection, FORMAT_IDS_TEXT } from '../common-args.js';
+import { exitCodesSection, FORMAT_IDS_TEXT, PROXY_ROWS } from '../common-args.js';
 import type { CliContext } from '../context.js';
 
 const generateArgs = {
@@ -57,6 +57,7 @@ export const generate = defineCommand({
         title: 'Output',
         text: 'The refresh token and a google-ads.yaml snippet on stdout; the consent URL, progress, warnings and errors on stderr.',
       },
+      { title: 'Environment', rows: PROXY_ROWS },
       exitCodesSection(),
     ],
   },

@@ -85,7 +85,9 @@ export const serve = defineCommand({
     ],
     description: `Runs the web-application flow as a multi-user server with a token broker API.
 
-Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. Admins (--admin) sign in at <public-url>/admin. Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI (code exchange and refresh), ADS_OAUTH_REVOKE_URI (default: the discovered revocation endpoint), ADS_OAUTH_TOKENINFO_URI, GOOGLE_ADS_API_ENDPOINT. ADS_OAUTH_RATE_LIMIT: requests per client IP per minute on /connect, /oauth2callback and the admin sign-in (default 60).`,
+Encryption keys come from ADS_OAUTH_ENCRYPTION_KEYS. Admins (--admin) sign in at <public-url>/admin. Endpoint overrides, as for verify and revoke: ADS_OAUTH_TOKEN_URI (code exchange and refresh), ADS_OAUTH_REVOKE_URI (default: the discovered revocation endpoint), ADS_OAUTH_TOKENINFO_URI, GOOGLE_ADS_API_ENDPOINT. ADS_OAUTH_RATE_LIMIT: requests per client IP per minute on /connect, /oauth2callback and the admin sign-in (default 60). Behind a proxy: HTTPS_PROXY (http://[user:password@]host:port) and NO_PROXY, as for every command.
+
+At start-up serve checks that ADS_OAUTH_ENCRYPTION_KEYS opens the stored accounts: keys that open none of them are refused (exit 3).`,
     sections: [exitCodesSection()],
   },
   args: serveArgs,
