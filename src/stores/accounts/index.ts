@@ -181,7 +181,9 @@ function withStatementCache(database: import('better-sqlite3').Database): Pick<i
  * a name once per connection: in serve's bench about a tenth more authorizations a second on
  * Postgres (issue 9). A statement whose cached plan the server rejects after a schema change
  * (SQLSTATE 0A000, "cached plan must not change result type") is sent unnamed again, from then
- * on, so a migration by another instance cannot break this one.
+ * on, so a migration by another instance cannot break this one (inside a transaction the error
+ * has already aborted it: that one transaction fails, as any failed statement would make it, and
+ * the next runs unnamed).
  */
 export function withNamedStatements(pool: import('pg').Pool): import('pg').Pool {
   type Client = import('pg').PoolClient;
