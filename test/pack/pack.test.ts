@@ -187,6 +187,7 @@ console.log(JSON.stringify({ type: typeof m.AdsOAuthError, isError: e instanceof
       'listCustomers',
       'parseClientSecrets',
       'parsePastedCallback',
+      'proxySettingsFromEnv',
       'readClientSecretsFile',
       'readConfig',
       'refreshAccessToken',
