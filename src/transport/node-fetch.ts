@@ -115,7 +115,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
       const { url, headers, body, signal } = prepared;
       const https = url.protocol === 'https:';
       if (https && route !== undefined) {
-        tunnels.get(route).then((agent) => start(httpsRequestOf(), agent), reject);
+        tunnels.get(route).then((agent) => start(httpsRequest!, agent), reject);
       } else if (https && httpsRequest === undefined) {
         import('node:https').then((module) => {
           httpsRequest ??= module.request;
@@ -134,8 +134,9 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchLike {
     });
 }
 
-function httpsRequestOf(): typeof httpRequest {
-  return httpsRequest!;
+/** A proxy that could not be connected to (refused, reset, unknown host). */
+export function proxyUnreachable(route: ProxyRoute, code: string, cause: unknown): TransportError {
+  return new TransportError(`The proxy ${route.origin} could not be reached (${code}).`, code, { cause, proxy: route.origin });
 }
 
 /** The proxy of a request, a bad proxy setting as a `TransportError` (`EPROXY`). */
@@ -238,11 +239,7 @@ export function exchangeOnce(
         if (signal?.aborted) return reject(signal.reason);
         const code = typeof error.code === 'string' ? error.code : 'EIO';
         if (error instanceof TransportError) return reject(error);
-        if (viaProxy) {
-          return reject(
-            new TransportError(`The proxy ${route.origin} could not be reached (${code}).`, code, { cause: error, proxy: route.origin }),
-          );
-        }
+        if (viaProxy) return reject(proxyUnreachable(route, code, error));
         reject(new TransportError(`${url.origin}: ${code}`, code, { cause: error }));
       });
     });

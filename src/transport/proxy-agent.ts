@@ -6,10 +6,10 @@
  */
 import { request as httpRequest, type ClientRequestArgs, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { TransportError } from './node-fetch.js';
+import { proxyUnreachable, TransportError } from './node-fetch.js';
 import type { ProxyRoute } from './proxy.js';
 
 /**
@@ -64,26 +64,17 @@ export function createTunnelAgent(route: ProxyRoute, options: AgentOptions & { c
         const tls = tlsConnect({
           ...(target as ConnectionOptions),
           socket,
-          servername: isIPLiteral(host) ? '' : (target as { servername?: string }).servername || host,
+          servername: isIP(host) !== 0 ? '' : (target as { servername?: string }).servername || host,
         });
         done(null, tls);
       });
       connect.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         const code = typeof error.code === 'string' ? error.code : 'EPROXY';
-        done(
-          error instanceof TransportError
-            ? error
-            : new TransportError(`The proxy ${route.origin} could not be reached (${code}).`, code, { cause: error, proxy: route.origin }),
-          undefined as unknown as Duplex,
-        );
+        done(error instanceof TransportError ? error : proxyUnreachable(route, code, error), undefined as unknown as Duplex);
       });
       connect.end();
       return undefined;
     }
   })(agentOptions);
-}
-
-function isIPLiteral(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
 }
