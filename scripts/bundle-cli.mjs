@@ -1,15 +1,22 @@
 #!/usr/bin/env node
 // After `tsc` (npm run build): bundles the bins (src/cli/bin/) into CommonJS files (issue 9;
 // what was measured, kept and dropped: bench/NOTES.md):
-//   dist/cli/ads-oauth.cjs, dist/cli/generate-user-credentials.cjs  the bins: command definitions,
-//     help, --version (bin/prelude.ts), ≈ 50 KB each; a run loads
+//   dist/cli/ads-oauth.cjs, dist/cli/generate-user-credentials.cjs  the bins, a few KB each
+//     (bin/canned.ts): a command line that only asks for help or the version, with stdout a pipe,
+//     a socket or a file, is answered from
+//   dist/cli/help.json  those answers, rendered here by the real planCommand and renderHelp at 80
+//     columns (the width of help off a terminal); else the bin loads its start-up file,
+//   dist/cli/start-ads-oauth.cjs, dist/cli/start-generate-user-credentials.cjs  the command
+//     definitions, help at any width, --version, a group's usage (bin/prelude.ts), ≈ 40–70 KB; a
+//     run loads
 //   dist/cli/run.cjs  the commands' work for both bins (bin/run.ts), through bin/load-run.ts's
 //     V8 code cache
 // then removes dist/cli/bin/ (tsc's copies of the entry files, which only this script reads).
 //
 // Measured on this machine: one file instead of ~27 saves the module loader's resolve/stat/read
 // per file; a CommonJS entry skips Node's ESM loader; a 50 KB start-up file compiles in a fraction
-// of the whole CLI's time; and injecting src/transport/lite-web.ts's `Headers`/`Response` for the
+// of the whole CLI's time, and a 3 KB bin with the help already rendered in a fraction of that; and
+// injecting src/transport/lite-web.ts's `Headers`/`Response` for the
 // free identifiers of run.cjs (ours and oauth4webapi's) keeps undici from loading at all. No
 // global is replaced; the rest of dist/ stays as tsc wrote it for the library (dist/index.js and
 // the modules it imports), and dist/cli/ads-oauth.js (tsc's) is what the ads-oauth bin hands a
@@ -22,7 +29,7 @@
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(ROOT, 'dist/cli');
@@ -38,7 +45,7 @@ function external(importer, path) {
 
 /**
  * Kept out of every bundle: a `serve` run, which the ads-oauth bin hands to dist/cli/ads-oauth.js
- * (bin/ads-oauth.ts's dynamic `../ads-oauth.js`), and the serve command's definition in run.cjs
+ * (bin/start-ads-oauth.ts's dynamic `../ads-oauth.js`), and the serve command's definition in run.cjs
  * (only the bin's own copy answers `serve --help`), so that Fastify, Kysely and the drivers are
  * never bundled. Out of the bins: what the command definitions import() in their `run`, which the
  * bins never call (prelude.ts runs only help, version and usage; a run is run.cjs's).
@@ -47,7 +54,7 @@ const keepOut = (bin) => ({
   name: 'keep-out',
   setup(b) {
     b.onResolve({ filter: /^\.\.\/ads-oauth\.js$/ }, (args) =>
-      args.kind === 'dynamic-import' && args.importer.endsWith(join('dist/cli/bin/ads-oauth.js'))
+      args.kind === 'dynamic-import' && args.importer.endsWith(join('dist/cli/bin/start-ads-oauth.js'))
         ? external(args.importer, args.path)
         : undefined,
     );
@@ -85,10 +92,77 @@ const common = {
 for (const name of ['generate-user-credentials', 'ads-oauth']) {
   await build({
     ...common,
-    entryPoints: [`dist/cli/bin/${name}.js`],
-    outfile: `dist/cli/${name}.cjs`,
+    entryPoints: [`dist/cli/bin/start-${name}.js`],
+    outfile: `dist/cli/start-${name}.cjs`,
     inject: ['scripts/bundle-cli-import-meta.mjs'],
     plugins: [keepOut(true)],
+  });
+}
+
+// The canned answers: every command line made of a command path and --help, -h, --version or
+// `help`, put where planCommand reads it (`help verify`, `config help set`, …), that planCommand
+// itself plans as help or the version; each text rendered as the start-up file would render it off
+// a terminal. test/e2e/cli-canned.test.ts runs every one through both files and compares.
+const { planCommand, renderHelp } = await import(pathToFileURL(join(CLI, 'command.js')).href);
+const { version: versionOf } = await import(pathToFileURL(join(CLI, 'version.js')).href);
+const roots = {
+  'ads-oauth': [(await import(pathToFileURL(join(CLI, 'ads-oauth-command.js')).href)).adsOAuth, {}],
+  'generate-user-credentials': [
+    (await import(pathToFileURL(join(CLI, 'commands/generate.js')).href)).generate,
+    { name: 'generate-user-credentials' },
+  ],
+};
+const texts = [];
+const cannedKeys = {};
+for (const [bin, [root, options]] of Object.entries(roots)) {
+  const keys = (cannedKeys[bin] = {});
+  const paths = [];
+  const walk = async (def, path) => {
+    paths.push([def, path]);
+    for (const [sub, entry] of Object.entries(def.subCommands ?? {}))
+      await walk('load' in entry ? await entry.load() : entry, [...path, sub]);
+  };
+  await walk(root, []);
+  for (const [def, path] of paths) {
+    const candidates = [
+      [...path, '--help'],
+      [...path, '-h'],
+      [...path, '--version'],
+    ];
+    for (let at = 0; at < path.length; at++) candidates.push([...path.slice(0, at), 'help', ...path.slice(at)]);
+    if (def.subCommands) candidates.push([...path, 'help']);
+    for (const argv of candidates) {
+      let plan;
+      try {
+        plan = await planCommand(root, argv, options);
+      } catch {
+        continue;
+      }
+      if (plan.kind !== 'help' && plan.kind !== 'version') continue;
+      const text = plan.kind === 'help' ? renderHelp(plan.def, plan.name, 80) : `${versionOf()}\n`;
+      if (!texts.includes(text)) texts.push(text);
+      keys[JSON.stringify(argv)] = texts.indexOf(text);
+    }
+  }
+  if (!('["--help"]' in keys) || !('["--version"]' in keys)) throw new Error(`bundle-cli: no canned --help or --version for ${bin}`);
+}
+// The keys are written in as well, for test/e2e/cli-canned.test.ts: the bins have their own copy.
+writeFileSync(join(CLI, 'help.json'), `${JSON.stringify({ keys: cannedKeys, texts })}\n`);
+
+/** The bin's require() of its start-up file stays a require of the file beside it. */
+const startFileOutside = {
+  name: 'start-file-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/start-[a-z-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+for (const name of ['generate-user-credentials', 'ads-oauth']) {
+  await build({
+    ...common,
+    define: { ...common.define, ADS_OAUTH_CANNED_KEYS: JSON.stringify(cannedKeys[name]) },
+    entryPoints: [`dist/cli/bin/${name}.js`],
+    outfile: `dist/cli/${name}.cjs`,
+    plugins: [startFileOutside],
   });
 }
 await build({

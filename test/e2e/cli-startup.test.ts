@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, runCli, type BinName } from '../support/cli.js';
+import { HAS_SCRIPT, ROOT, runCli, type BinName } from '../support/cli.js';
 
 const FORBIDDEN =
   /\/dist\/(flows|protocol|writers|lifecycle|stores|server|broker|transport)\/|node_modules\/(yaml|oauth4webapi|fastify|@fastify|kysely|better-sqlite3|pg|open)\//;
@@ -46,9 +46,9 @@ after(async () => {
 });
 
 /** The files of the package (dist/, node_modules/) a run loaded. */
-async function loadedBy(bin: BinName, args: string[]): Promise<string[]> {
+async function loadedBy(bin: BinName, args: string[], tty = false): Promise<string[]> {
   await rm(log, { force: true });
-  const result = await runCli(args, { bin, cwd: dir, env: { NODE_OPTIONS: `--import=${hook}` } });
+  const result = await runCli(args, { bin, cwd: dir, tty, env: { NODE_OPTIONS: `--import=${hook}` } });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^(Usage: |\d+\.\d+\.\d+)/);
   const root = new URL(`file://${ROOT}`).href;
@@ -57,7 +57,7 @@ async function loadedBy(bin: BinName, args: string[]): Promise<string[]> {
     .map((url) => url.replace(root, '/'));
 }
 
-describe('start-up: --help and --version load only the CLI prelude and the command definition', () => {
+describe('start-up: --help and --version load only the bin (off a terminal) or its start-up file (on one)', () => {
   const runs: Array<[BinName, string[]]> = [
     ['generate-user-credentials', ['--help']],
     ['generate-user-credentials', ['--version']],
@@ -76,8 +76,9 @@ describe('start-up: --help and --version load only the CLI prelude and the comma
     test(`${bin} ${args.join(' ')}`, async () => {
       const files = await loadedBy(bin, args);
       assert.ok(
-        // Each bin is one bundled file (scripts/bundle-cli.mjs) that answers --help and
-        // --version itself; the commands' work (dist/cli/run.cjs) loads only for a run.
+        // Each bin is one small bundled file (scripts/bundle-cli.mjs) that answers --help and
+        // --version for a pipe from dist/cli/help.json (read, not loaded); the start-up file with
+        // the definitions and the commands' work (dist/cli/run.cjs) are not loaded.
         files.some((f) => /dist\/cli\/(ads-oauth|generate-user-credentials)\.cjs$/.test(f)),
         `the hook saw nothing:\n${files.join('\n')}`,
       );
@@ -85,6 +86,26 @@ describe('start-up: --help and --version load only the CLI prelude and the comma
       assert.deepEqual(heavy, [], `loaded:\n${files.join('\n')}`);
       assert.ok(files.length <= 1, `${files.length} files:\n${files.join('\n')}`);
     });
+  }
+
+  for (const [bin, args] of [
+    ['ads-oauth', ['verify', '--help']],
+    ['generate-user-credentials', ['--help']],
+  ] as Array<[BinName, string[]]>) {
+    test(
+      `${bin} ${args.join(' ')} on a terminal: the start-up file as well, nothing heavier`,
+      { skip: !HAS_SCRIPT && 'no util-linux script' },
+      async () => {
+        const files = await loadedBy(bin, args, true);
+        assert.ok(
+          files.some((f) => /dist\/cli\/start-(ads-oauth|generate-user-credentials)\.cjs$/.test(f)),
+          `loaded:\n${files.join('\n')}`,
+        );
+        const heavy = files.filter((f) => FORBIDDEN.test(f) || f.endsWith('/dist/cli/run.cjs'));
+        assert.deepEqual(heavy, [], `loaded:\n${files.join('\n')}`);
+        assert.ok(files.length <= 2, `${files.length} files:\n${files.join('\n')}`);
+      },
+    );
   }
 
   test('the hook does see the heavy modules when a run uses them', async () => {

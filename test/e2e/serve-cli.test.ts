@@ -118,8 +118,9 @@ describe('ads-oauth serve (the CLI)', { timeout: 120_000 }, () => {
       assert.equal(result.code, 0, result.stderr);
       const { readFile } = await import('node:fs/promises');
       const loaded = await readFile(log, 'utf8');
-      // The bin is one CommonJS bundle (dist/cli/ads-oauth.cjs) that answers --help itself: the
-      // ESM resolve hook sees its URL as the main entry, and nothing else may load.
+      // The bin is a small CommonJS bundle (dist/cli/ads-oauth.cjs) that answers --help for a pipe
+      // from dist/cli/help.json: the ESM resolve hook sees its URL as the main entry, and nothing
+      // else may load.
       assert.match(loaded, /dist\/cli\/ads-oauth\.cjs/);
       assert.doesNotMatch(loaded, /fastify|better-sqlite3|\/pg\/|kysely|server\/serve/, command);
     }

@@ -80,8 +80,17 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
 
   test('the tarball holds the build, not the sources or the tests', () => {
     assert.ok(packedFiles.includes('package.json'));
-    // The bins (CommonJS bundles), the commands' work they load, and tsc's ads-oauth.js (serve).
-    for (const file of ['generate-user-credentials.cjs', 'ads-oauth.cjs', 'run.cjs', 'ads-oauth.js']) {
+    // The bins (CommonJS bundles), their canned help, their start-up files, the commands' work
+    // they load, and tsc's ads-oauth.js (serve).
+    for (const file of [
+      'generate-user-credentials.cjs',
+      'ads-oauth.cjs',
+      'help.json',
+      'start-generate-user-credentials.cjs',
+      'start-ads-oauth.cjs',
+      'run.cjs',
+      'ads-oauth.js',
+    ]) {
       assert.ok(packedFiles.includes(`dist/cli/${file}`), file);
     }
     assert.ok(!packedFiles.some((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('scripts/')), packedFiles.join('\n'));

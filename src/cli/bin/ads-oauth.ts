@@ -1,18 +1,15 @@
 #!/usr/bin/env node
-// The `ads-oauth` bin, bundled by scripts/bundle-cli.mjs into dist/cli/ads-oauth.cjs: one CommonJS
-// file (a CommonJS entry skips Node's ESM loader, bench/NOTES.md) with the command definitions and
-// the help; it answers --help and --version itself (prelude.ts) and loads dist/cli/run.cjs, the
-// commands' work, for everything else.
-//
-// A `serve` run goes to tsc's unbundled dist/cli/ads-oauth.js instead: Fastify, Kysely and the
-// drivers stay out of the bundles, serve keeps the real fetch globals, and its errors are of the
-// same AdsOAuthError class as the runMain that reports them.
-import { adsOAuth } from '../ads-oauth-command.js';
-import { start } from './prelude.js';
+// The `ads-oauth` bin, bundled by scripts/bundle-cli.mjs into dist/cli/ads-oauth.cjs: help and the
+// version for a pipe or a file come from help.json (canned.ts); anything else loads the start-up
+// file, dist/cli/start-ads-oauth.cjs (bin/start-ads-oauth.ts).
+import { answerCanned, type CannedKeys } from './canned.js';
 
-const argv = process.argv.slice(2);
-const sub = argv[0] !== undefined && Object.hasOwn(adsOAuth.subCommands ?? {}, argv[0]) ? argv[0] : undefined;
-void start(adsOAuth, argv, {}, () =>
-  // scripts/bundle-cli.mjs keeps this import out of the bundle (it is dist/cli/ads-oauth.js).
-  sub === 'serve' ? import('../ads-oauth.js') : import('./load-run.js').then((m) => m.loadRun(sub ?? 'ads-oauth').runAdsOAuth(argv)),
-);
+// Written in by scripts/bundle-cli.mjs (esbuild `define`): this bin's canned command lines.
+declare const ADS_OAUTH_CANNED_KEYS: CannedKeys;
+
+if (!answerCanned(ADS_OAUTH_CANNED_KEYS, `${__dirname}/help.json`, process.argv.slice(2))) {
+  // A CommonJS require, kept out of the bundle by scripts/bundle-cli.mjs (an import() would start
+  // Node's ESM loader).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('./start-ads-oauth.cjs');
+}

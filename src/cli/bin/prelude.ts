@@ -1,8 +1,8 @@
-// What both bins do first, in their small start-up file: decide from the command definitions alone
-// (planCommand) whether the command line asks only for help, the version or a group's usage, and
-// answer it then and there; anything else (a run, or a usage error) goes to the bundle with the
-// commands' work, which starts over from the same argv (src/cli/bin/run.ts). --help and --version
-// so load one file of about 50 KB instead of the whole CLI.
+// What both bins' start-up files do first (for what canned.ts could not answer from help.json):
+// decide from the command definitions alone (planCommand) whether the command line asks only for
+// help, the version or a group's usage, and answer it then and there; anything else (a run, or a
+// usage error) goes to the bundle with the commands' work, which starts over from the same argv
+// (src/cli/bin/run.ts). Help on a terminal so loads a file of about 50 KB, not the whole CLI.
 import { planCommand, runPlan, type AnyCommand, type RunOptions } from '../command.js';
 import { runMain } from '../context.js';
 
