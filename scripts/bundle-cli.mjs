@@ -5,12 +5,12 @@
 //     (bin/canned.ts): a command line that only asks for help or the version, with stdout a pipe,
 //     a socket or a file, is answered from
 //   dist/cli/help.json  those answers, rendered here by the real planCommand and renderHelp at 80
-//     columns (the width of help off a terminal); else the bin loads its start-up file,
+//     columns (the width of help off a terminal); other help, help on a terminal and `serve` load
 //   dist/cli/start-ads-oauth.cjs, dist/cli/start-generate-user-credentials.cjs  the command
 //     definitions, help at any width, --version, a group's usage (bin/prelude.ts), ≈ 40–70 KB; a
-//     run loads
-//   dist/cli/run.cjs  the commands' work for both bins (bin/run.ts), through bin/load-run.ts's
-//     V8 code cache
+//     run goes from the bin (or the start-up file) to
+//   dist/cli/run.cjs  the commands' work for both bins (bin/run.ts), through
+//   dist/cli/load-run.cjs  its V8 code cache (bin/load-run.ts)
 // then removes dist/cli/bin/ (tsc's copies of the entry files, which only this script reads).
 //
 // Measured on this machine: one file instead of ~27 saves the module loader's resolve/stat/read
@@ -149,17 +149,37 @@ for (const [bin, [root, options]] of Object.entries(roots)) {
 // The keys are written in as well, for test/e2e/cli-canned.test.ts: the bins have their own copy.
 writeFileSync(join(CLI, 'help.json'), `${JSON.stringify({ keys: cannedKeys, texts })}\n`);
 
-/** The bin's require() of its start-up file stays a require of the file beside it. */
+// The loader of run.cjs with its code cache (bin/load-run.ts), on its own: the bins require it for
+// a run only, so that canned help loads none of node:vm and node:module.
+await build({
+  ...common,
+  entryPoints: ['dist/cli/bin/load-run.js'],
+  outfile: 'dist/cli/load-run.cjs',
+  inject: ['scripts/bundle-cli-import-meta.mjs'],
+});
+
+/** The bin's require() of its start-up file and of load-run.cjs stays a require of the file beside it. */
 const startFileOutside = {
   name: 'start-file-outside',
   setup(b) {
-    b.onResolve({ filter: /^\.\/start-[a-z-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^\.\/(start-[a-z-]+|load-run)\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
+};
+const adsOAuthRoot = roots['ads-oauth'][0];
+const commands = {
+  subcommands: Object.keys(adsOAuthRoot.subCommands),
+  groups: await Promise.all(
+    Object.entries(adsOAuthRoot.subCommands).map(async ([sub, entry]) => (('load' in entry ? await entry.load() : entry).run ? [] : [sub])),
+  ).then((lists) => lists.flat()),
 };
 for (const name of ['generate-user-credentials', 'ads-oauth']) {
   await build({
     ...common,
-    define: { ...common.define, ADS_OAUTH_CANNED_KEYS: JSON.stringify(cannedKeys[name]) },
+    define: {
+      ...common.define,
+      ADS_OAUTH_CANNED_KEYS: JSON.stringify(cannedKeys[name]),
+      ...(name === 'ads-oauth' ? { ADS_OAUTH_COMMANDS: JSON.stringify(commands) } : {}),
+    },
     entryPoints: [`dist/cli/bin/${name}.js`],
     outfile: `dist/cli/${name}.cjs`,
     plugins: [startFileOutside],

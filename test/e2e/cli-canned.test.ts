@@ -1,8 +1,8 @@
 // The bins answer help and --version for a pipe or a file from dist/cli/help.json, rendered at
 // build time (src/cli/bin/canned.ts, scripts/bundle-cli.mjs). Every canned command line is run
 // through the bin and through its start-up file (which renders the help from the command
-// definitions, as the bin did before): the same bytes, the same exit. Command lines the table does
-// not have, and a terminal, go to the start-up file.
+// definitions, as the bin did before): the same bytes, the same exit. Other help, and help on a
+// terminal, go to the start-up file; a run goes to run.cjs without it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -91,7 +91,7 @@ describe('canned help and version (dist/cli/help.json)', () => {
     }
   });
 
-  test('a command line off the table goes to the start-up file: same help, and its usage errors', async () => {
+  test('a command line off the table is still answered: the same help, usage errors, a group usage', async () => {
     const withDebug = await run(BINS['ads-oauth'], ['verify', '--help', '--debug']);
     assert.equal(withDebug.code, 0, withDebug.stderr);
     assert.equal(withDebug.stdout, help.texts[help.keys['ads-oauth']['["verify","--help"]']!]);
@@ -101,6 +101,19 @@ describe('canned help and version (dist/cli/help.json)', () => {
     const group = await run(BINS['ads-oauth'], ['config']);
     assert.equal(group.code, 2);
     assert.match(group.stdout, /^Usage: ads-oauth config <command>/);
+  });
+
+  test('a run loads neither help.json nor the start-up file: load-run.cjs and run.cjs', async () => {
+    await rm(log, { force: true });
+    const result = await run(BINS['ads-oauth'], ['verify', '--client_secrets_path', join(dir, 'none.json')], {
+      NODE_OPTIONS: `--require=${hook}`,
+    });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /no such file/);
+    const loaded = await readFile(log, 'utf8');
+    assert.match(loaded, /dist\/cli\/load-run\.cjs/);
+    assert.match(loaded, /dist\/cli\/run\.cjs/);
+    assert.doesNotMatch(loaded, /start-ads-oauth\.cjs/);
   });
 
   test('stdout a file: the canned text; the start-up file is not loaded', async () => {

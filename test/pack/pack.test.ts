@@ -81,13 +81,14 @@ describe('npm pack + npm install of the tarball', { timeout: 400_000 }, () => {
   test('the tarball holds the build, not the sources or the tests', () => {
     assert.ok(packedFiles.includes('package.json'));
     // The bins (CommonJS bundles), their canned help, their start-up files, the commands' work
-    // they load, and tsc's ads-oauth.js (serve).
+    // they load (with its loader), and tsc's ads-oauth.js (serve).
     for (const file of [
       'generate-user-credentials.cjs',
       'ads-oauth.cjs',
       'help.json',
       'start-generate-user-credentials.cjs',
       'start-ads-oauth.cjs',
+      'load-run.cjs',
       'run.cjs',
       'ads-oauth.js',
     ]) {

@@ -38,6 +38,20 @@ export function answerCanned(keys: CannedKeys, textsFile: string, argv: readonly
   return true;
 }
 
+/**
+ * Whether a command line the table has not answered may still ask for help, the version or a
+ * group's usage (an option or word of those names anywhere, or no arguments): the bin then loads
+ * its start-up file, which decides from the definitions and answers without the commands' work.
+ * Anything else is a run (or a usage error) and goes straight to run.cjs, which plans the command
+ * line again from the same definitions: a wrong guess either way costs time, never the answer.
+ */
+export function mayAskForHelp(argv: readonly string[], groups: readonly string[] = []): boolean {
+  if (argv.length === 0) return true;
+  if (argv.some((a) => a === 'help' || a === '-h' || /^--(help|version)(=|$)/.test(a))) return true;
+  // A group alone (`ads-oauth config`) prints its usage.
+  return argv.length === 1 && groups.includes(argv[0]!);
+}
+
 /** The text to descriptor 1, with stdio.ts's handling: EPIPE ends the run with 141, EAGAIN goes to the stream. */
 function write(text: string): void {
   let buffer = Buffer.from(text, 'utf8');
