@@ -82,8 +82,13 @@ function overlongError(): AdsOAuthError {
  * a TTY and TERM is not `dumb`. The text is cut to the terminal's width, since a line that wraps
  * cannot be redrawn and would scroll a new line each tick. `live` says whether it draws at all.
  */
-export function statusLine(ctx: Pick<CliContext, 'stderr' | 'env'>): { readonly live: boolean; update(text: string): void; clear(): void } {
-  const live = Boolean(ctx.stderr.isTTY) && ctx.env['TERM'] !== 'dumb';
+export function statusLine(ctx: Pick<CliContext, 'stderr' | 'stderrIsTTY' | 'env'>): {
+  readonly live: boolean;
+  update(text: string): void;
+  clear(): void;
+} {
+  // Off a terminal (known from the descriptor), the stream is not asked, so not made.
+  const live = ctx.stderrIsTTY !== false && Boolean(ctx.stderr.isTTY) && ctx.env['TERM'] !== 'dumb';
   let shown = false;
   const fit = (text: string): string => {
     const columns = ctx.stderr.columns;

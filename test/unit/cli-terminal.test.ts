@@ -104,6 +104,23 @@ describe('statusLine', () => {
     assert.ok(line.endsWith('…'));
   });
 
+  it('off a terminal (stderrIsTTY false, from the descriptor) it is off without making the stream', () => {
+    let made = false;
+    const ctx = {
+      env: { TERM: 'xterm' },
+      stderrIsTTY: false,
+      get stderr() {
+        made = true;
+        return Object.assign(new PassThrough(), { isTTY: true });
+      },
+    } as unknown as CliContext;
+    const status = statusLine(ctx);
+    assert.equal(status.live, false);
+    status.update('Waiting…');
+    status.clear();
+    assert.equal(made, false);
+  });
+
   it('sends no escape codes with TERM=dumb', async () => {
     const { ctx, written } = terminal(80, { TERM: 'dumb' });
     const status = statusLine(ctx);
