@@ -100,14 +100,19 @@ export function parseProxy(value: string, variable = 'HTTPS_PROXY'): ProxyRoute 
   return route;
 }
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
+/** 127.0.0.0/8 and ::1, made on first use: a BlockList loads node:net's blocklist and socket-address modules, which a run without a proxy never needs. */
+let loopback: BlockList | undefined;
 
 function isLoopback(host: string): boolean {
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   const family = isIP(host);
-  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 0) return false;
+  if (loopback === undefined) {
+    loopback = new BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    loopback.addAddress('::1', 'ipv6');
+  }
+  return loopback.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** Whether `NO_PROXY` says `host` (lower case, no brackets) on `port` is reached directly. */
