@@ -189,7 +189,7 @@ await build({
   ...common,
   entryPoints: ['dist/cli/bin/run.js'],
   outfile: 'dist/cli/run.cjs',
-  inject: ['dist/transport/lite-web.js', 'scripts/bundle-cli-import-meta.mjs'],
+  inject: ['dist/transport/lite-web.js', 'dist/transport/lite-crypto.js', 'scripts/bundle-cli-import-meta.mjs'],
   plugins: [keepOut(false)],
 });
 

@@ -153,6 +153,35 @@ describe('generate-user-credentials with a browser', { timeout: 300_000 }, () =>
     await refreshAtProvider(token, provider.installed);
   });
 
+  test(
+    'a whole run loads neither undici nor WebCrypto (the bundle has lite-web and lite-crypto for them)',
+    { timeout: 60_000 },
+    async (t) => {
+      const hook = join(dir, 'module-list.cjs');
+      const list = join(dir, 'module-list.txt');
+      await writeFile(
+        hook,
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`,
+      );
+      const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--no-open'], {
+        t,
+        env: { NODE_OPTIONS: `--require=${hook}` },
+      });
+      const outcome = await consent(await cli.consentUrl());
+      assert.equal(outcome.status, 200);
+      const exit = await cli.waitForExit();
+      assert.equal(exit.code, 0, exit.stderr);
+      // oidc-provider checked the PKCE S256 challenge that lite-crypto's digest made.
+      assert.ok(refreshTokenOf(exit.stdout));
+      const modules = (await readFile(list, 'utf8')).split('\n');
+      assert.ok(modules.includes('NativeModule internal/crypto/hash'), 'the hook saw node:crypto');
+      assert.deepEqual(
+        modules.filter((m) => /undici|internal\/crypto\/webcrypto|internal\/blocklist/.test(m)),
+        [],
+      );
+    },
+  );
+
   test('the success page carries the protective headers and no secrets', { timeout: 60_000 }, async (t) => {
     const cli = await spawnCli([`--client_secrets_path=${installedFile}`, '--no-open'], { t });
     const url = await cli.consentUrl();

@@ -1,0 +1,73 @@
+// The CLI bundle's own `crypto` (src/transport/lite-crypto.ts), checked against Node's WebCrypto
+// side by side: the same digests, the same checks and errors on getRandomValues, the rest handed to
+// the real one. test/e2e (the built CLI against oidc-provider, which checks PKCE S256) uses it for
+// real; the module list of a run shows WebCrypto never loads (cli-canned.test.ts).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { crypto as lite } from '../../src/transport/lite-crypto.js';
+
+const real = globalThis.crypto;
+const hex = (b: ArrayBuffer): string => Buffer.from(b).toString('hex');
+
+async function outcome(fn: () => unknown): Promise<unknown> {
+  try {
+    const value = await fn();
+    return { ok: value instanceof ArrayBuffer ? hex(value) : value };
+  } catch (error) {
+    return { threw: (error as Error).name };
+  }
+}
+
+describe('lite crypto (the bundled CLI\u2019s `crypto`)', () => {
+  it('subtle.digest: the bytes of WebCrypto for SHA-1/256/384/512, by name or object, from any BufferSource', async () => {
+    const text = new TextEncoder().encode('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk');
+    const inputs: BufferSource[] = [text, text.buffer, new DataView(text.buffer, 3, 10), new Uint16Array(4), new Uint8Array(0)];
+    for (const algorithm of ['SHA-256', 'sha-256', { name: 'SHA-1' }, 'SHA-384', { name: 'SHA-512' }]) {
+      for (const data of inputs) {
+        const ours = await lite.subtle.digest(algorithm, data);
+        assert.ok(ours instanceof ArrayBuffer);
+        assert.equal(hex(ours), hex(await real.subtle.digest(algorithm, data)), JSON.stringify(algorithm));
+      }
+    }
+  });
+
+  it('subtle.digest: an unknown algorithm or bad data fails as WebCrypto fails (it is handed over)', async () => {
+    assert.deepEqual(
+      await outcome(() => lite.subtle.digest('MD5', new Uint8Array(1))),
+      await outcome(() => real.subtle.digest('MD5', new Uint8Array(1))),
+    );
+    assert.deepEqual(
+      await outcome(() => lite.subtle.digest('SHA-256', 'text' as unknown as BufferSource)),
+      await outcome(() => real.subtle.digest('SHA-256', 'text' as unknown as BufferSource)),
+    );
+  });
+
+  it('getRandomValues fills and returns the same integer array; WebCrypto\u2019s errors for floats and more than 65,536 bytes', async () => {
+    for (const array of [new Uint8Array(32), new Uint32Array(1), new BigUint64Array(2), new Int16Array(8)]) {
+      assert.equal(lite.getRandomValues(array), array);
+    }
+    const a = lite.getRandomValues(new Uint8Array(64));
+    const b = lite.getRandomValues(new Uint8Array(64));
+    assert.notDeepEqual(a, b);
+    assert.ok(a.some((x) => x !== 0));
+    for (const bad of [new Float32Array(4), new Uint8Array(65_537), new DataView(new ArrayBuffer(4))]) {
+      assert.deepEqual(
+        await outcome(() => lite.getRandomValues(bad as Uint8Array)),
+        await outcome(() => real.getRandomValues(bad as Uint8Array)),
+      );
+      assert.equal(((await outcome(() => lite.getRandomValues(bad as Uint8Array))) as { threw?: string }).threw !== undefined, true);
+    }
+  });
+
+  it('the rest of subtle is WebCrypto\u2019s: an HMAC key imported and used through lite signs as the real one', async () => {
+    const secret = new TextEncoder().encode('client-secret');
+    const data = new TextEncoder().encode('header.payload');
+    const key = await lite.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const realKey = await real.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    assert.equal(hex(await lite.subtle.sign('HMAC', key, data)), hex(await real.subtle.sign('HMAC', realKey, data)));
+  });
+
+  it('randomUUID is a version 4 UUID', () => {
+    assert.match(lite.randomUUID(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
