@@ -79,6 +79,25 @@ describe('canned help and version (dist/cli/help.json)', () => {
     });
   }
 
+  test('every file the bins read is ASCII (one other character makes Node decode it as two-byte text)', () => {
+    for (const name of [
+      'ads-oauth.cjs',
+      'generate-user-credentials.cjs',
+      'start-ads-oauth.cjs',
+      'start-generate-user-credentials.cjs',
+      'load-run.cjs',
+      'run.cjs',
+      'help.json',
+    ]) {
+      const bytes = readFileSync(join(ROOT, 'dist/cli', name));
+      assert.equal(
+        bytes.findIndex((b) => b > 0x7f),
+        -1,
+        name,
+      );
+    }
+  });
+
   test('the table has every command of ads-oauth, and nothing that is not help or the version', () => {
     const keys = help.keys['ads-oauth'];
     for (const path of [[], ['generate'], ['verify'], ['revoke'], ['customers'], ['config', 'set'], ['serve', 'api-key', 'create']]) {
