@@ -24,7 +24,7 @@ export interface EngineFixture {
   database: string;
   schema?: string;
   /** Opens (and migrates) another store on the same database. */
-  open(options?: { keyring?: Keyring; clientId?: string; migrate?: boolean }): Promise<AccountStore>;
+  open(options?: { keyring?: Keyring; clientId?: string; migrate?: boolean; apiKeyRevalidateMs?: number }): Promise<AccountStore>;
   /** Raw SQL on the same database (to read and tamper with rows as an attacker with the database would). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Closes every store it opened and drops the database. */
@@ -79,6 +79,7 @@ export async function createEngineFixture(kind: StoreKind, keyring: Keyring = pa
         keyring: options.keyring ?? keyring,
         clientId: options.clientId ?? 'client-1.apps.example.com',
         ...(schema ? { schema } : {}),
+        ...(options.apiKeyRevalidateMs !== undefined ? { apiKeyRevalidateMs: options.apiKeyRevalidateMs } : {}),
       });
       opened.push(store);
       if (options.migrate !== false) await store.migrate();

@@ -266,6 +266,45 @@ for (const kind of ENGINES) {
       assert.equal((await store.verifyApiKey(unnamed.key))?.name, null);
     });
 
+    it('a verified API key is taken on trust for apiKeyRevalidateMs: revoked here it stops at once, revoked elsewhere within the window', async () => {
+      const here = await fx.open({ apiKeyRevalidateMs: 300 });
+      const elsewhere = await fx.open();
+      const { record, key } = await here.createApiKey('broker client');
+      assert.equal((await here.verifyApiKey(key))?.id, record.id);
+      // Revoked through another store on the same database (the CLI, a second instance).
+      assert.equal(await elsewhere.revokeApiKey(record.id), true);
+      assert.equal(await elsewhere.verifyApiKey(key), undefined);
+      assert.equal((await here.verifyApiKey(key))?.id, record.id, 'within the window the verified key is taken on trust');
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      assert.equal(await here.verifyApiKey(key), undefined, 'after the window the database is asked, and the key is gone');
+
+      // Revoked through the store that verified it: at once.
+      const second = await here.createApiKey(null);
+      assert.ok(await here.verifyApiKey(second.key));
+      assert.equal(await here.revokeApiKey(second.record.id), true);
+      assert.equal(await here.verifyApiKey(second.key), undefined);
+
+      // 0: every verification asks the database.
+      const strict = await fx.open({ apiKeyRevalidateMs: 0 });
+      const third = await strict.createApiKey(null);
+      assert.ok(await strict.verifyApiKey(third.key));
+      assert.equal(await elsewhere.revokeApiKey(third.record.id), true);
+      assert.equal(await strict.verifyApiKey(third.key), undefined);
+    });
+
+    it('an API key taken on trust costs no database read; a wrong key is asked about every time', async () => {
+      const counted = await fx.open({ apiKeyRevalidateMs: 60_000 });
+      const { record, key } = await counted.createApiKey(null);
+      assert.ok(await counted.verifyApiKey(key));
+      // Tamper with the stored hash: a store that asks the database no longer finds the key.
+      await fx.query('update api_keys set key_hash = ? where id = ?', [`tampered-${record.id}`, record.id]);
+      assert.ok(await counted.verifyApiKey(key), 'answered from the verified keys, not the database');
+      assert.equal(await (await fx.open()).verifyApiKey(key), undefined);
+      const wrong = `aok_${'B'.repeat(43)}`;
+      assert.equal(await counted.verifyApiKey(wrong), undefined);
+      assert.equal(await counted.verifyApiKey(wrong), undefined);
+    });
+
     it('keeps admin sessions server-side until they expire or are deleted', async () => {
       const { id, session } = await store.createAdminSession({ email: 'admin@example.com', ttlMs: 60_000 });
       assert.match(id, /^[A-Za-z0-9_-]{43}$/);

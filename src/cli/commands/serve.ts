@@ -53,7 +53,11 @@ const apiKey = defineCommand({
       run: (args, ctx) => manage('list', args, ctx),
     }),
     revoke: defineCommand({
-      meta: { name: 'revoke', description: 'Revokes an API key.' },
+      meta: {
+        name: 'revoke',
+        description:
+          'Revokes an API key. A running serve stops taking it within a second (it takes a key it has verified on trust for that long).',
+      },
       args: {
         id: {
           type: 'positional',

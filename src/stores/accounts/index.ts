@@ -25,6 +25,12 @@ export interface OpenAccountStoreOptions {
   poolSize?: number;
   /** SQLite only: how long to wait for the write lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * How long `verifyApiKey` takes a key it verified on trust before asking the database again
+   * (default 1000 ms; 0 asks every time). A key revoked through this store stops at once; revoked
+   * through another (the CLI, a second instance), within this window.
+   */
+  apiKeyRevalidateMs?: number;
 }
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -120,6 +126,7 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
         db,
         ...(options.schema ? { schema: options.schema } : {}),
         lockPool,
+        ...(options.apiKeyRevalidateMs !== undefined ? { apiKeyRevalidateMs: options.apiKeyRevalidateMs } : {}),
         close: async () => {
           await Promise.all([db.destroy(), lockPool.end()]);
         },
@@ -145,7 +152,17 @@ export async function openAccountStore(options: OpenAccountStoreOptions): Promis
     throw storeError('sqlite', `open ${options.database}`, error);
   }
   const db: Db = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return new SqlAccountStore({ kind: 'sqlite', db, busyTimeoutMs, close: () => db.destroy() }, options.keyring, options.clientId);
+  return new SqlAccountStore(
+    {
+      kind: 'sqlite',
+      db,
+      busyTimeoutMs,
+      ...(options.apiKeyRevalidateMs !== undefined ? { apiKeyRevalidateMs: options.apiKeyRevalidateMs } : {}),
+      close: () => db.destroy(),
+    },
+    options.keyring,
+    options.clientId,
+  );
 }
 
 /**

@@ -30,6 +30,8 @@ export interface Engine {
   lockPool?: Pool;
   /** SQLite: the connection's busy_timeout. */
   busyTimeoutMs?: number;
+  /** See OpenAccountStoreOptions.apiKeyRevalidateMs. */
+  apiKeyRevalidateMs?: number;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,10 @@ const LEASE_RENEW_MS = 10_000;
 const ROTATE_BATCH = 100;
 /** `verifyApiKey` records use at most once a minute, so verifying is a read almost always. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** How long a verified API key is taken on trust before the database is asked again (`apiKeyRevalidateMs`). */
+export const DEFAULT_API_KEY_REVALIDATE_MS = 1_000;
+/** The most verified keys kept (by hash) for that window; the oldest goes first. */
+const VERIFIED_KEYS_MAX = 1_000;
 
 const API_KEY_PATTERN = /^aok_[A-Za-z0-9_-]{43}$/;
 const ACCOUNT_ID_PATTERN = /^acc_[A-Za-z0-9_-]{22}$/;
@@ -79,6 +85,9 @@ export class SqlAccountStore implements AccountStore {
   readonly #keyring: Keyring;
   readonly #clientId: string;
   #closed = false;
+  /** Keys verified in the last apiKeyRevalidateMs, by SHA-256 (never the key itself). */
+  readonly #verifiedKeys = new Map<string, { record: ApiKeyRecord; checkedAt: number }>();
+  readonly #apiKeyRevalidateMs: number;
 
   constructor(engine: Engine, keyring: Keyring, clientId: string) {
     this.kind = engine.kind;
@@ -86,6 +95,7 @@ export class SqlAccountStore implements AccountStore {
     this.#db = engine.db;
     this.#keyring = keyring;
     this.#clientId = clientId;
+    this.#apiKeyRevalidateMs = Math.max(0, engine.apiKeyRevalidateMs ?? DEFAULT_API_KEY_REVALIDATE_MS);
   }
 
   async #guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -613,6 +623,8 @@ export class SqlAccountStore implements AccountStore {
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
+      // At once here; other stores on the database stop taking it within apiKeyRevalidateMs.
+      for (const [hash, entry] of this.#verifiedKeys) if (entry.record.id === id) this.#verifiedKeys.delete(hash);
       return result.numUpdatedRows > 0n;
     });
   }
@@ -621,6 +633,11 @@ export class SqlAccountStore implements AccountStore {
     // Looked up by its SHA-256: the comparison the database makes is on the hash, not the key.
     if (typeof key !== 'string' || !API_KEY_PATTERN.test(key)) return undefined;
     const keyHash = sha256(key);
+    const now = Date.now();
+    // A key verified less than apiKeyRevalidateMs ago is taken on trust (the broker does the same
+    // with a cached token's account): a cached answer then costs no database read (issue 9).
+    const known = this.#verifiedKeys.get(keyHash);
+    if (known !== undefined && now - known.checkedAt < this.#apiKeyRevalidateMs && !this.#closed) return { ...known.record };
     return this.#guard('verify an API key', async () => {
       const [row] = await this.#run(
         'api-key-by-hash',
@@ -632,13 +649,23 @@ export class SqlAccountStore implements AccountStore {
             .where('revoked_at', 'is', null),
         { key_hash: keyHash },
       );
-      if (!row) return undefined;
-      const now = Date.now();
+      if (!row) {
+        this.#verifiedKeys.delete(keyHash);
+        return undefined;
+      }
+      let record = apiKeyRecord(row);
       if (row.last_used_at === null || toMillis(row.last_used_at) < now - LAST_USED_RESOLUTION_MS) {
         await this.#db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
-        return apiKeyRecord({ ...row, last_used_at: now });
+        record = apiKeyRecord({ ...row, last_used_at: now });
       }
-      return apiKeyRecord(row);
+      // Only keys that passed are kept (a wrong key is asked about every time), at most
+      // VERIFIED_KEYS_MAX of them.
+      if (this.#apiKeyRevalidateMs > 0) {
+        this.#verifiedKeys.delete(keyHash);
+        if (this.#verifiedKeys.size >= VERIFIED_KEYS_MAX) this.#verifiedKeys.delete(this.#verifiedKeys.keys().next().value!);
+        this.#verifiedKeys.set(keyHash, { record, checkedAt: now });
+      }
+      return { ...record };
     });
   }
 

@@ -163,7 +163,11 @@ export interface AccountStore {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** False when there was no such live key. */
   revokeApiKey(id: string): Promise<boolean>;
-  /** The live key's record (and marks it used), else undefined. Constant-time with respect to the key. */
+  /**
+   * The live key's record (and marks it used, at most once a minute), else undefined; looked up by
+   * its SHA-256, never compared as itself. A key verified less than `apiKeyRevalidateMs` ago
+   * (default 1 s) is taken on trust without a database read.
+   */
   verifyApiKey(key: string): Promise<ApiKeyRecord | undefined>;
 
   /** Creates a server-side admin session; returns its id (the cookie value), stored only as a hash. */
