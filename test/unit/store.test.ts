@@ -484,13 +484,53 @@ for (const kind of ENGINES) {
         assert.equal((await s2.getAdminSession(id))?.email, 'admin@example.com');
         assert.ok(await s2.consumePending('survives'));
         const versions = await fx2.query<{ version: number }>('select version from ads_oauth_migrations');
-        assert.deepEqual(
-          versions.map((v) => Number(v.version)),
-          [1],
-        );
+        assert.deepEqual(versions.map((v) => Number(v.version)).sort(), [1, 2]);
       } finally {
         await fx2.cleanup();
       }
+    });
+
+    it('keeps pending authorizations in an unlogged table on Postgres, and every other table logged', async () => {
+      if (kind !== 'postgres') {
+        // SQLite has one kind of table; migration 2 is recorded there and changes nothing.
+        const tables = await fx.query<{ name: string }>(
+          "select name from sqlite_master where type = 'table' and name = 'pending_authorizations'",
+        );
+        assert.equal(tables.length, 1);
+        return;
+      }
+      const rows = await fx.query<{ relname: string; relpersistence: string }>(
+        "select c.relname, c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relkind = 'r' order by c.relname",
+      );
+      const persistence = Object.fromEntries(rows.map((r) => [r.relname, r.relpersistence]));
+      assert.deepEqual(persistence, {
+        accounts: 'p',
+        admin_sessions: 'p',
+        ads_oauth_migrations: 'p',
+        api_keys: 'p',
+        pending_authorizations: 'u',
+        refresh_leases: 'p',
+      });
+      // Its index goes with it (an unlogged table's indexes are unlogged too).
+      const [index] = await fx.query<{ relpersistence: string }>(
+        "select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relname = 'pending_authorizations_expires_at_idx'",
+      );
+      assert.equal(index?.relpersistence, 'u');
+      await store.savePending('unlogged', pending());
+      assert.ok(await store.consumePending('unlogged'));
+      assert.equal(await store.consumePending('unlogged'), undefined);
+
+      // A database of version 1 (a deployment before migration 2), with a consent under way:
+      // migrating keeps the row, and the table ends unlogged.
+      await fx.query('alter table pending_authorizations set logged');
+      await fx.query('delete from ads_oauth_migrations where version = 2');
+      await store.savePending('in-flight', pending());
+      await store.migrate();
+      const [after] = await fx.query<{ relpersistence: string }>(
+        "select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relname = 'pending_authorizations'",
+      );
+      assert.equal(after?.relpersistence, 'u');
+      assert.ok(await store.consumePending('in-flight'), 'the consent under way during the upgrade can still finish');
     });
 
     it('migrates concurrently: two stores and two processes on one fresh database', async () => {
@@ -507,10 +547,7 @@ for (const kind of ENGINES) {
         const results = await Promise.all([0, 1, 2].map(() => worker(['migrate', fx3.database, fx3.schema ?? '-', start], k)));
         assert.deepEqual(results, [{ migrated: true }, { migrated: true }, { migrated: true }]);
         const versions = await fx3.query<{ version: number }>('select version from ads_oauth_migrations');
-        assert.deepEqual(
-          versions.map((v) => Number(v.version)),
-          [1],
-        );
+        assert.deepEqual(versions.map((v) => Number(v.version)).sort(), [1, 2]);
         const s = await fx3.open();
         assert.equal((await s.saveConnection(connection())).created, true);
       } finally {

@@ -207,7 +207,7 @@ export class SqlAccountStore implements AccountStore {
         }
         for (const migration of MIGRATIONS) {
           if (applied.has(migration.version)) continue;
-          await migration.up(trx);
+          await migration.up(trx, this.kind);
           await trx
             .insertInto('ads_oauth_migrations')
             .values({ version: migration.version, name: migration.name, applied_at: Date.now() })
