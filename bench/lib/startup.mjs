@@ -148,6 +148,20 @@ export async function profileRun(args, env, cwd) {
   }
 }
 
+// The least a program can do before it prints a loopback consent URL (CommonJS, as the bins are).
+const URL_FLOOR = [
+  "const { createHash, randomBytes } = require('node:crypto');",
+  "const server = require('node:http').createServer().listen(0, '127.0.0.1', () => {",
+  "  const verifier = randomBytes(32).toString('base64url');",
+  "  const url = new URL('http://127.0.0.1:9/o/oauth2/auth');",
+  "  url.searchParams.set('redirect_uri', `http://127.0.0.1:${server.address().port}/`);",
+  "  url.searchParams.set('state', randomBytes(32).toString('base64url'));",
+  "  url.searchParams.set('code_challenge', createHash('sha256').update(verifier).digest('base64url'));",
+  "  require('node:fs').writeSync(2, `${url.href}\\n`);",
+  '  process.exit(0);',
+  '});',
+].join('\n');
+
 /** What single pieces of the start-up path cost on their own, measured beside `node -e ''`. */
 export const LEADS = [
   { id: 'node-e', label: "`node -e ''`", args: ['-e', ''] },
@@ -156,6 +170,19 @@ export const LEADS = [
   { id: 'crypto', label: "`import('node:crypto')`", args: ['--input-type=module', '-e', "await import('node:crypto')"] },
   { id: 'headers', label: '`new Headers()` (loads undici)', args: ['-e', 'new Headers()'] },
   { id: 'oauth4webapi', label: "`import('oauth4webapi')`", args: ['--input-type=module', '-e', "await import('oauth4webapi')"] },
+  // What any program that prints a loopback consent URL pays before it: a listener (in Node 20,
+  // every `listen()` goes through net's listenInCluster, which loads node:cluster and with it
+  // child_process, dgram and dns) and the PKCE challenge; both CommonJS, like the bins.
+  {
+    id: 'listen',
+    label: "`net.createServer().listen(0, '127.0.0.1')` (loads node:cluster, child_process, dgram, dns)",
+    args: ['-e', "require('node:net').createServer().listen(0, '127.0.0.1', () => process.exit(0))"],
+  },
+  {
+    id: 'url-floor',
+    label: 'node:http listener, node:crypto PKCE, the consent URL written: the least before any URL',
+    args: ['-e', URL_FLOOR],
+  },
   {
     id: 'generate',
     label: "`import('dist/cli/commands/generate.js')` (no call)",
@@ -188,6 +215,7 @@ async function measureLeads(runs, env, cwd) {
     label: c.label,
     wallMs: summary(samples[c.id]),
     beyondNodeMs: round(summary(samples[c.id]).median - base, 1),
+    xNode: round(summary(samples[c.id]).median / base, 2),
   }));
 }
 
