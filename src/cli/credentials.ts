@@ -19,7 +19,7 @@ import { normalizeApiVersion } from '../protocol/ads-api.js';
 import { defineClient, type OAuthClientConfig } from '../protocol/client-file.js';
 import { createConfiguration, type Configuration, type EndpointOverrides } from '../protocol/config.js';
 import { parseEndpoint } from '../protocol/urls.js';
-import { expandHome, readClientSecretsFile } from '../stores/client-secrets.js';
+import { expandHome, readClientSecretsFileSync } from '../stores/client-secrets.js';
 import { createNodeFetch } from '../transport/node-fetch.js';
 import { proxySettingsFromEnv } from '../transport/proxy.js';
 import { readConfig } from '../stores/config-file.js';
@@ -174,7 +174,7 @@ export async function loadCredentials(
   let client: OAuthClientConfig | null = null;
   let clientSource = 'none';
   if (secretsPath !== undefined) {
-    client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
+    client = readClientSecretsFileSync(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
     clientSource = client.source;
   } else if (config) {
     const clientId = values.clientId ?? '';

@@ -1,24 +1,30 @@
 /**
  * A `crypto` for the bundled CLI (scripts/bundle-cli.mjs), beside lite-web.ts: esbuild *injects*
  * it for the free identifier `crypto` in dist/cli/run.cjs only (ours and oauth4webapi's), so that a
- * run of the CLI never makes Node's WebCrypto. No global is replaced; the library (dist/index.js)
- * and `serve` keep the real one.
+ * run of the CLI never makes Node's WebCrypto, and loads no `node:crypto` before it needs one. No
+ * global is replaced; the library (dist/index.js) and `serve` keep the real one.
  *
  * In Node 20 the first touch of `globalThis.crypto` loads the WebCrypto modules (the Crypto and
  * SubtleCrypto classes, webidl), and `subtle.digest` runs on the thread pool: the PKCE verifier and
- * challenge alone cost 3–5 ms of the time to the consent URL here, against ≈ 1 ms for node:crypto's
- * randomFillSync and createHash, which the CLI has loaded anyway (bench/NOTES.md, round 4).
+ * challenge alone cost 3–5 ms of the time to the consent URL here (bench/NOTES.md, round 4); and
+ * `node:crypto` itself is ≈ 1.5 ms of a run whose provider is plain http (round 5: an https one
+ * loads it anyway, for TLS, while the user consents).
  *
- * `getRandomValues` is randomFillSync with WebCrypto's checks (an integer typed array, at most
- * 65,536 bytes: else the real one throws its own errors); `subtle.digest` of SHA-1/-256/-384/-512
- * is createHash's (the same bytes, as an ArrayBuffer, asynchronously); every other use, and any
- * other algorithm, goes to the real `globalThis.crypto`, made then.
+ * `getRandomValues` reads the kernel's random device (/dev/urandom, a character device, checked),
+ * with WebCrypto's checks (an integer typed array, at most 65,536 bytes: else the real one throws
+ * its own errors); where that device cannot be read (Windows) it is the real `getRandomValues`.
+ * `subtle.digest` of SHA-256 is sha256.ts's (the PKCE challenge), of SHA-1/-384/-512 node:crypto's,
+ * loaded then; every other use, and any other algorithm, goes to the real `globalThis.crypto`,
+ * made then.
  */
-import { createHash, randomFillSync, randomUUID } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { platform } from 'node:os';
+import { sha256 } from './sha256.js';
 
 const real = (): Crypto => globalThis.crypto;
 
-const DIGESTS: Readonly<Record<string, string>> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+/** Digests handed to node:crypto (SHA-256 is sha256.ts's). */
+const OTHER_DIGESTS: Readonly<Record<string, string>> = { 'SHA-1': 'sha1', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 
 type IntegerArray =
   Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
@@ -43,13 +49,49 @@ function bytesOf(data: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+/** A fresh ArrayBuffer with exactly these bytes (WebCrypto's digest resolves to one). */
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
 async function digest(algorithm: AlgorithmIdentifier, data: BufferSource): Promise<ArrayBuffer> {
   const name = typeof algorithm === 'string' ? algorithm : (algorithm as { name?: unknown } | null)?.name;
-  const hash = typeof name === 'string' ? DIGESTS[name.toUpperCase()] : undefined;
+  const upper = typeof name === 'string' ? name.toUpperCase() : undefined;
   const bytes = bytesOf(data);
-  if (hash === undefined || bytes === undefined) return real().subtle.digest(algorithm, data);
-  const out = createHash(hash).update(bytes).digest();
-  return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
+  if (upper === undefined || bytes === undefined) return real().subtle.digest(algorithm, data);
+  if (upper === 'SHA-256') return arrayBufferOf(sha256(bytes));
+  const hash = OTHER_DIGESTS[upper];
+  if (hash === undefined) return real().subtle.digest(algorithm, data);
+  const { createHash } = await import('node:crypto');
+  return arrayBufferOf(createHash(hash).update(bytes).digest());
+}
+
+/**
+ * Fills `bytes` from the kernel's random device, the source OpenSSL and WebCrypto draw from too;
+ * false, with `bytes` to be filled otherwise, where there is none to read (Windows, a container
+ * without /dev) or what is there is not a character device.
+ */
+function fillFromKernel(bytes: Uint8Array): boolean {
+  if (platform() === 'win32') return false;
+  let fd: number;
+  try {
+    fd = openSync('/dev/urandom', 'r');
+  } catch {
+    return false;
+  }
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+    for (let offset = 0; offset < bytes.length;) {
+      const read = readSync(fd, bytes, offset, bytes.length - offset, null);
+      if (read <= 0) return false;
+      offset += read;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const delegate =
@@ -77,10 +119,10 @@ const subtle = {
 const liteCrypto = {
   getRandomValues<T extends ArrayBufferView | null>(array: T): T {
     if (!isIntegerArray(array) || array.byteLength > 65_536) return (real().getRandomValues as (a: unknown) => T)(array);
-    randomFillSync(array);
+    if (!fillFromKernel(new Uint8Array(array.buffer, array.byteOffset, array.byteLength))) real().getRandomValues(array);
     return array;
   },
-  randomUUID: (): `${string}-${string}-${string}-${string}-${string}` => randomUUID(),
+  randomUUID: (): `${string}-${string}-${string}-${string}-${string}` => real().randomUUID(),
   subtle,
 } as unknown as Crypto;
 

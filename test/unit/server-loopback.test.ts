@@ -727,7 +727,7 @@ describe('pages', () => {
       assert.ok(style !== undefined, 'an inline style');
       const hash = createHash('sha256').update(style, 'utf8').digest('base64');
       const csp = page.headers['Content-Security-Policy']!;
-      assert.ok(csp.includes(`style-src 'sha256-${hash}'`), csp);
+      assert.ok(csp.includes(`style-src 'sha256-${hash}'`), `${csp}: STYLE_HASH in src/server/pages.ts must be '${hash}'`);
       assert.match(csp, /default-src 'none'/);
       assert.match(csp, /frame-ancestors 'none'/);
       assert.match(csp, /form-action 'none'/);

@@ -67,6 +67,25 @@ describe('lite crypto (the bundled CLI\u2019s `crypto`)', () => {
     assert.equal(hex(await lite.subtle.sign('HMAC', key, data)), hex(await real.subtle.sign('HMAC', realKey, data)));
   });
 
+  it('getRandomValues draws from /dev/urandom where there is one, and from WebCrypto where not (Windows)', (t) => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    const real = t.mock.method(globalThis.crypto, 'getRandomValues');
+    const fromDevice = lite.getRandomValues(new Uint8Array(32));
+    assert.ok(fromDevice.some((x) => x !== 0));
+    assert.equal(real.mock.callCount(), 0, 'the device, not WebCrypto');
+    Object.defineProperty(process, 'platform', { ...platform, value: 'win32' });
+    try {
+      const array = new Uint32Array(4);
+      assert.equal(lite.getRandomValues(array), array);
+      assert.equal(real.mock.callCount(), 1, 'handed to WebCrypto');
+      assert.ok(array.some((x) => x !== 0));
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
+    lite.getRandomValues(new Uint8Array(8));
+    assert.equal(real.mock.callCount(), 1, 'back on the device');
+  });
+
   it('randomUUID is a version 4 UUID', () => {
     assert.match(lite.randomUUID(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });

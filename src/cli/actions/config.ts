@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { AdsOAuthError } from '../../errors.js';
-import { expandHome, readClientSecretsFile } from '../../stores/client-secrets.js';
+import { expandHome, readClientSecretsFileSync } from '../../stores/client-secrets.js';
 import { readConfig, updateConfig, validateConfigTarget } from '../../stores/config-file.js';
 import { FIELD_ORDER, isPlaceholder } from '../../writers/index.js';
 import type { CredentialField } from '../../writers/types.js';
@@ -59,7 +59,7 @@ export async function runConfigSet(args: ConfigSetArgs, ctx: CliContext): Promis
 
   // Check everything that can be checked before reading the secret token.
   const target = await validateConfigTarget(path, format);
-  const client = await readClientSecretsFile(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
+  const client = readClientSecretsFileSync(resolve(ctx.cwd, expandHome(secretsPath, ctx.homedir)));
   const refreshToken = await readRefreshToken(ctx);
 
   const result = await updateConfig(

@@ -7,7 +7,7 @@ import { planRedirect, type RedirectPlan } from '../../flows/redirect.js';
 import type { FlowEvent, FlowOptions, FlowResult } from '../../flows/session.js';
 import type { OAuthClientConfig } from '../../protocol/client-file.js';
 import { createConfiguration, type Configuration } from '../../protocol/config.js';
-import { readClientSecretsFile } from '../../stores/client-secrets.js';
+import { readClientSecretsFileSync } from '../../stores/client-secrets.js';
 import type { updateConfig, validateConfigTarget } from '../../stores/config-file.js';
 import { createNodeFetch } from '../../transport/node-fetch.js';
 import { proxySettingsFromEnv } from '../../transport/proxy.js';
@@ -30,7 +30,7 @@ export async function runGenerate(args: GenerateArgs, ctx: CliContext): Promise<
   const target =
     options.config && configStore ? await configStore.validateConfigTarget(options.config.path, options.config.format) : undefined;
 
-  const client = await readClientSecretsFile(options.clientSecretsPath);
+  const client = readClientSecretsFileSync(options.clientSecretsPath);
   const plan = planRedirect(client, { headless: options.headless, ...(options.port !== undefined ? { port: options.port } : {}) });
   // --timeout bounds the code exchange too: a hung token endpoint must not hold the run longer.
   const config = createConfiguration(client, undefined, {
