@@ -180,7 +180,7 @@ export const LEADS = [
   },
   {
     id: 'url-floor',
-    label: 'node:http listener, node:crypto PKCE, the consent URL written: the least before any URL',
+    label: 'node:http listener, node:crypto PKCE, the consent URL written',
     args: ['-e', URL_FLOOR],
   },
   {
