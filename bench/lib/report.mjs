@@ -505,7 +505,7 @@ export function leadsSection(r) {
           .sort((a, b) => b[1] - a[1])
           .slice(0, 4)
           .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}) before it reads \`--help\`; \`generate-user-credentials --help\` ${c['guc-help'].modules.files} (the whole flow).` +
+          .join(', ')}) before it reads \`--help\`; \`generate-user-credentials --help\` ${c['guc-help'].modules.files}.` +
         (c['serve-help'].failed ? ` \`serve --help\` fails: ${c['serve-help'].failed.replace(/\.+$/, '')}.` : ''),
     );
   }
