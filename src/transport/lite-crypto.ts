@@ -1,7 +1,8 @@
 /**
  * A `crypto` for the bundled CLI (scripts/bundle-cli.mjs), beside lite-web.ts: esbuild *injects*
  * it for the free identifier `crypto` in dist/cli/run.cjs only (ours and oauth4webapi's), so that a
- * run of the CLI never makes Node's WebCrypto, and loads no `node:crypto` before it needs one. No
+ * run of the CLI never makes Node's WebCrypto, and loads no `node:crypto` before it needs one (TLS,
+ * `--config`'s temporary names and lock). No
  * global is replaced; the library (dist/index.js) and `serve` keep the real one.
  *
  * In Node 20 the first touch of `globalThis.crypto` loads the WebCrypto modules (the Crypto and
@@ -10,9 +11,10 @@
  * `node:crypto` itself is ≈ 1.5 ms of a run whose provider is plain http (round 5: an https one
  * loads it anyway, for TLS, while the user consents).
  *
- * `getRandomValues` reads the kernel's random device (/dev/urandom, a character device, checked),
+ * `getRandomValues` reads the kernel's random device (/dev/urandom, its device number checked),
  * with WebCrypto's checks (an integer typed array, at most 65,536 bytes: else the real one throws
- * its own errors); where that device cannot be read (Windows) it is the real `getRandomValues`.
+ * its own errors); where that device cannot be read or is not that device (Windows, other
+ * systems, a sandbox) it is the real `getRandomValues`.
  * `subtle.digest` of SHA-256 is sha256.ts's (the PKCE challenge), of SHA-1/-384/-512 node:crypto's,
  * loaded then; every other use, and any other algorithm, goes to the real `globalThis.crypto`,
  * made then.
@@ -67,12 +69,21 @@ async function digest(algorithm: AlgorithmIdentifier, data: BufferSource): Promi
 }
 
 /**
- * Fills `bytes` from the kernel's random device, the source OpenSSL and WebCrypto draw from too;
- * false, with `bytes` to be filled otherwise, where there is none to read (Windows, a container
- * without /dev) or what is there is not a character device.
+ * The device number (`stat.rdev`) of the kernel's random device, /dev/urandom, where it is known:
+ * Linux 1:9, macOS 14:1. Any other device at that path (/dev/zero bound over it in a sandbox, say)
+ * or any other system: WebCrypto's getRandomValues.
+ */
+const URANDOM_RDEV: Readonly<Record<string, number>> = { linux: (1 << 8) | 9, darwin: (14 << 24) | 1 };
+
+/**
+ * Fills `bytes` from the kernel's random device: the generator getrandom(2), which OpenSSL and so
+ * WebCrypto use, serves as well (the device does not wait for it to be seeded at boot, which a
+ * run that needs a person at a browser does not meet). False, with `bytes` to be filled otherwise,
+ * where the device cannot be opened or read, or is not that device.
  */
 function fillFromKernel(bytes: Uint8Array): boolean {
-  if (platform() === 'win32') return false;
+  const expected = URANDOM_RDEV[platform()];
+  if (expected === undefined) return false;
   let fd: number;
   try {
     fd = openSync('/dev/urandom', 'r');
@@ -80,7 +91,8 @@ function fillFromKernel(bytes: Uint8Array): boolean {
     return false;
   }
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const stat = fstatSync(fd);
+    if (!stat.isCharacterDevice() || stat.rdev !== expected) return false;
     for (let offset = 0; offset < bytes.length;) {
       const read = readSync(fd, bytes, offset, bytes.length - offset, null);
       if (read <= 0) return false;

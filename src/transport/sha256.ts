@@ -28,7 +28,7 @@ const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 export function sha256(data: Uint8Array): Uint8Array {
   // Padding (§5.1.1): a 1 bit, zeros, the message length in bits as a 64-bit big-endian number,
   // to a multiple of 512 bits.
-  const blocks = new Uint8Array(((data.length + 9 + 63) >>> 6) << 6);
+  const blocks = new Uint8Array(Math.ceil((data.length + 9) / 64) * 64);
   blocks.set(data);
   blocks[data.length] = 0x80;
   const view = new DataView(blocks.buffer);

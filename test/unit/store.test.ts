@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAdsOAuthError, type ErrorCode } from '../../src/errors.js';
 import { parseKeyring } from '../../src/stores/accounts/keyring.js';
+import { MIGRATIONS } from '../../src/stores/accounts/schema.js';
 import type { AccountConnection, AccountStore, PendingAuthorization } from '../../src/stores/accounts/types.js';
 import { createEngineFixture, ENGINES, keyValue, runStoreWorker, type EngineFixture } from '../support/store-engines.js';
 
@@ -484,7 +485,10 @@ for (const kind of ENGINES) {
         assert.equal((await s2.getAdminSession(id))?.email, 'admin@example.com');
         assert.ok(await s2.consumePending('survives'));
         const versions = await fx2.query<{ version: number }>('select version from ads_oauth_migrations');
-        assert.deepEqual(versions.map((v) => Number(v.version)).sort(), [1, 2]);
+        assert.deepEqual(
+          versions.map((v) => Number(v.version)).sort((a, b) => a - b),
+          MIGRATIONS.map((m) => m.version),
+        );
       } finally {
         await fx2.cleanup();
       }
@@ -531,6 +535,24 @@ for (const kind of ENGINES) {
       );
       assert.equal(after?.relpersistence, 'u');
       assert.ok(await store.consumePending('in-flight'), 'the consent under way during the upgrade can still finish');
+
+      // A table a publication replicates stays logged (unlogged, Postgres refuses it by name and
+      // stops sending it under FOR TABLES IN SCHEMA), and serve still starts.
+      const publication = `ads_oauth_test_${Math.random().toString(36).slice(2, 10)}`;
+      await fx.query('alter table pending_authorizations set logged');
+      await fx.query('delete from ads_oauth_migrations where version = 2');
+      await fx.query(`create publication ${publication} for table pending_authorizations`);
+      try {
+        await store.migrate();
+        const [published] = await fx.query<{ relpersistence: string }>(
+          "select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relname = 'pending_authorizations'",
+        );
+        assert.equal(published?.relpersistence, 'p');
+        await store.savePending('published', pending());
+        assert.ok(await store.consumePending('published'));
+      } finally {
+        await fx.query(`drop publication ${publication}`);
+      }
     });
 
     it('migrates concurrently: two stores and two processes on one fresh database', async () => {
@@ -547,7 +569,10 @@ for (const kind of ENGINES) {
         const results = await Promise.all([0, 1, 2].map(() => worker(['migrate', fx3.database, fx3.schema ?? '-', start], k)));
         assert.deepEqual(results, [{ migrated: true }, { migrated: true }, { migrated: true }]);
         const versions = await fx3.query<{ version: number }>('select version from ads_oauth_migrations');
-        assert.deepEqual(versions.map((v) => Number(v.version)).sort(), [1, 2]);
+        assert.deepEqual(
+          versions.map((v) => Number(v.version)).sort((a, b) => a - b),
+          MIGRATIONS.map((m) => m.version),
+        );
         const s = await fx3.open();
         assert.equal((await s.saveConnection(connection())).created, true);
       } finally {

@@ -3,10 +3,13 @@
 // the real one. test/e2e (the built CLI against oidc-provider, which checks PKCE S256) uses it for
 // real; the module list of a run shows WebCrypto never loads (cli-canned.test.ts).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { crypto as lite } from '../../src/transport/lite-crypto.js';
 
 const real = globalThis.crypto;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const hex = (b: ArrayBuffer): string => Buffer.from(b).toString('hex');
 
 async function outcome(fn: () => unknown): Promise<unknown> {
@@ -84,6 +87,34 @@ describe('lite crypto (the bundled CLI\u2019s `crypto`)', () => {
     }
     lite.getRandomValues(new Uint8Array(8));
     assert.equal(real.mock.callCount(), 1, 'back on the device');
+  });
+
+  it('getRandomValues refuses another device at /dev/urandom (/dev/zero bound over it) and asks WebCrypto', (t) => {
+    // A mount namespace of its own (root, util-linux's unshare): the rest of the machine keeps its device.
+    const script = [
+      "import { crypto } from './src/transport/lite-crypto.ts';",
+      'const bytes = crypto.getRandomValues(new Uint8Array(32));',
+      'process.stdout.write(JSON.stringify({ zeros: bytes.every((b) => b === 0) }));',
+    ].join('\n');
+    const run = spawnSync(
+      'unshare',
+      [
+        '-m',
+        'sh',
+        '-c',
+        `mount --bind /dev/zero /dev/urandom && head -c 8 /dev/urandom | od -An -tx1 >&2 && exec "$0" --import tsx --input-type=module -e "$1"`,
+        process.execPath,
+        script,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
+    );
+    if (run.error || (run.status !== 0 && /unshare|mount|Operation not permitted|permission/i.test(run.stderr))) {
+      t.skip(`no mount namespace here: ${(run.error?.message ?? run.stderr).trim().slice(0, 120)}`);
+      return;
+    }
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, /^\s*(00 ){7}00\s*$/m, 'inside, /dev/urandom reads zeros');
+    assert.deepEqual(JSON.parse(run.stdout), { zeros: false });
   });
 
   it('randomUUID is a version 4 UUID', () => {

@@ -163,13 +163,19 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'pending authorizations unlogged (Postgres)',
     // A pending authorization lives ten minutes and is used once; writing it and deleting it to
-    // Postgres's write-ahead log was most of what two of an authorization's three statements cost
-    // (issue 9: about a tenth more authorizations a second without). Unlogged, the rows survive
-    // restarts of serve and clean restarts of Postgres; a crash of Postgres empties the table (and
-    // a standby does not have it), which costs a user who was on the consent screen one more try.
-    // SQLite has no such table kind: nothing to do there.
+    // Postgres's write-ahead log was a real part of what two of an authorization's three
+    // statements cost (issue 9: about a tenth more authorizations a second without). Unlogged, the
+    // rows survive restarts of serve and clean restarts of Postgres; a crash of Postgres empties
+    // the table (and a standby does not have it), which costs a user who was on the consent
+    // screen one more try. A table some publication replicates (logical replication, by name, by
+    // schema or FOR ALL TABLES) stays logged: unlogged, Postgres would refuse it or stop sending it.
+    // An operator may set it LOGGED again; this runs once. SQLite has no such table kind.
     async up(db, engine) {
-      if (engine === 'postgres') await sql`alter table pending_authorizations set unlogged`.execute(db);
+      if (engine !== 'postgres') return;
+      const published = await sql<{ n: number }>`select count(*)::int as n from pg_publication_tables
+        where schemaname = current_schema() and tablename = 'pending_authorizations'`.execute(db);
+      if ((published.rows[0]?.n ?? 0) > 0) return;
+      await sql`alter table pending_authorizations set unlogged`.execute(db);
     },
   },
 ];
