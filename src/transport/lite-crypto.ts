@@ -13,8 +13,8 @@
  *
  * `getRandomValues` reads the kernel's random device (/dev/urandom, its device number checked),
  * with WebCrypto's checks (an integer typed array, at most 65,536 bytes: else the real one throws
- * its own errors); where that device cannot be read or is not that device (Windows, other
- * systems, a sandbox) it is the real `getRandomValues`.
+ * its own errors); where that device cannot be read or is not that device (macOS, Windows, a
+ * sandbox) it is the real `getRandomValues`.
  * `subtle.digest` of SHA-256 is sha256.ts's (the PKCE challenge), of SHA-1/-384/-512 node:crypto's,
  * loaded then; every other use, and any other algorithm, goes to the real `globalThis.crypto`,
  * made then.
@@ -69,11 +69,12 @@ async function digest(algorithm: AlgorithmIdentifier, data: BufferSource): Promi
 }
 
 /**
- * The device number (`stat.rdev`) of the kernel's random device, /dev/urandom, where it is known:
- * Linux 1:9, macOS 14:1. Any other device at that path (/dev/zero bound over it in a sandbox, say)
- * or any other system: WebCrypto's getRandomValues.
+ * The device number (`stat.rdev`) of the kernel's random device, /dev/urandom, where the kernel
+ * fixes it: Linux 1:9 (Documentation/admin-guide/devices.txt). Any other device at that path
+ * (/dev/zero bound over it in a sandbox, say) and any other system (macOS picks the number of its
+ * random device at boot; Windows has none): WebCrypto's getRandomValues.
  */
-const URANDOM_RDEV: Readonly<Record<string, number>> = { linux: (1 << 8) | 9, darwin: (14 << 24) | 1 };
+const URANDOM_RDEV: Readonly<Record<string, number>> = { linux: (1 << 8) | 9 };
 
 /**
  * Fills `bytes` from the kernel's random device: the generator getrandom(2), which OpenSSL and so
