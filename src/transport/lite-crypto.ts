@@ -2,8 +2,8 @@
  * A `crypto` for the bundled CLI (scripts/bundle-cli.mjs), beside lite-web.ts: esbuild *injects*
  * it for the free identifier `crypto` in dist/cli/run.cjs only (ours and oauth4webapi's), so that a
  * run of the CLI never makes Node's WebCrypto, and loads no `node:crypto` before it needs one (TLS,
- * `--config`'s temporary names and lock). No
- * global is replaced; the library (dist/index.js) and `serve` keep the real one.
+ * `--config`'s temporary names and lock). No global is replaced; the library (dist/index.js) and
+ * `serve` keep the real one.
  *
  * In Node 20 the first touch of `globalThis.crypto` loads the WebCrypto modules (the Crypto and
  * SubtleCrypto classes, webidl), and `subtle.digest` runs on the thread pool: the PKCE verifier and
