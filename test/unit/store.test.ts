@@ -503,6 +503,14 @@ for (const kind of ENGINES) {
         assert.equal(tables.length, 1);
         return;
       }
+      /** pg_class's relpersistence of a table or index of this schema: 'p' logged, 'u' unlogged. */
+      const persistenceOf = async (name: string): Promise<string | undefined> =>
+        (
+          await fx.query<{ relpersistence: string }>(
+            'select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relname = ?',
+            [name],
+          )
+        )[0]?.relpersistence;
       const rows = await fx.query<{ relname: string; relpersistence: string }>(
         "select c.relname, c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relkind = 'r' order by c.relname",
       );
@@ -516,10 +524,7 @@ for (const kind of ENGINES) {
         refresh_leases: 'p',
       });
       // Its index goes with it (an unlogged table's indexes are unlogged too).
-      const [index] = await fx.query<{ relpersistence: string }>(
-        "select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relname = 'pending_authorizations_expires_at_idx'",
-      );
-      assert.equal(index?.relpersistence, 'u');
+      assert.equal(await persistenceOf('pending_authorizations_expires_at_idx'), 'u');
       await store.savePending('unlogged', pending());
       assert.ok(await store.consumePending('unlogged'));
       assert.equal(await store.consumePending('unlogged'), undefined);
@@ -530,10 +535,7 @@ for (const kind of ENGINES) {
       await fx.query('delete from ads_oauth_migrations where version = 2');
       await store.savePending('in-flight', pending());
       await store.migrate();
-      const [after] = await fx.query<{ relpersistence: string }>(
-        "select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relname = 'pending_authorizations'",
-      );
-      assert.equal(after?.relpersistence, 'u');
+      assert.equal(await persistenceOf('pending_authorizations'), 'u');
       assert.ok(await store.consumePending('in-flight'), 'the consent under way during the upgrade can still finish');
 
       // A table a publication replicates stays logged (unlogged, Postgres refuses it by name and
@@ -544,10 +546,7 @@ for (const kind of ENGINES) {
       await fx.query(`create publication ${publication} for table pending_authorizations`);
       try {
         await store.migrate();
-        const [published] = await fx.query<{ relpersistence: string }>(
-          "select c.relpersistence from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relname = 'pending_authorizations'",
-        );
-        assert.equal(published?.relpersistence, 'p');
+        assert.equal(await persistenceOf('pending_authorizations'), 'p');
         await store.savePending('published', pending());
         assert.ok(await store.consumePending('published'));
       } finally {
